@@ -1,0 +1,180 @@
+import {
+  AuthenticationError, defineConnector, PermanentError, RateLimitedError, RetryableError, Type, type BatchResult, type CanonicalEvent,
+} from '@switchyard/sdk-kit';
+import { authHeaders, brazeError, MAX_PER_ARRAY, track, type Context, type Entry, type TrackArray } from './users-track.js';
+
+export { retryAfterFromReset } from './users-track.js';
+
+/** The Segment e-commerce event that becomes Braze purchases. */
+export const PURCHASE_EVENT = 'Order Completed';
+
+const settings = Type.Object({
+  apiKey: Type.String({ secret: true, minLength: 10, description: 'REST API key with users.track and users.delete permissions.' }),
+  restEndpoint: Type.String({
+    pattern: '^https://rest\\.[a-z]+-[0-9]+\\.braze\\.(com|eu)$',
+    default: 'https://rest.iad-01.braze.com',
+    description: 'Your instance\'s REST endpoint, e.g. https://rest.iad-01.braze.com (US) or https://rest.fra-01.braze.eu (EU).',
+  }),
+}, { additionalProperties: false });
+
+type Settings = typeof settings.static;
+const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
+const optionalText = () => Type.Optional(Type.String());
+const externalId = Type.Optional(Type.String({ minLength: 1, description: 'Braze external_id; events without one are skipped (NO_EXTERNAL_ID).' }));
+
+type Item<P> = { payload: P & { external_id?: string }; event: CanonicalEvent };
+
+/** Builds each item's objects, skips items without an external_id, and sends them in one array. */
+async function sendItems<P>(ctx: Context, array: TrackArray, items: Item<P>[], build: (item: Item<P>) => Record<string, unknown>[]): Promise<BatchResult> {
+  const skipped: BatchResult = items.map((item) => (item.payload.external_id ? undefined : { status: 'ok', code: 'NO_EXTERNAL_ID' }));
+  const entries: Entry[] = items.flatMap((item, index) => {
+    if (skipped[index]) return [];
+    const objects = build(item);
+    if (objects.length === 0) skipped[index] = { status: 'ok', code: 'NOTHING_TO_SEND' };
+    return objects.map((object) => ({ item: index, object }));
+  });
+  const sent = await track(ctx, array, entries, items.length);
+  return sent.map((result, i) => skipped[i] ?? result);
+}
+
+const ERRORS = { retryable: RetryableError, rate_limited: RateLimitedError, permanent: PermanentError, authentication: AuthenticationError };
+
+/** Re-raises the one item's failed result as its error class. */
+function throwIfFailed([result]: BatchResult): void {
+  if (!result || result.status === 'ok') return;
+  const { status, code = 'NOT_SENT', message = 'not sent', httpStatus, retryAfterMs } = result;
+  throw new ERRORS[status](message, { code, httpStatus, retryAfterMs });
+}
+
+const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+
+interface AttributesPayload { external_id?: string; custom_attributes?: Record<string, unknown>; [standard: string]: unknown }
+interface EventPayload { external_id?: string; name: string; time: string; properties?: Record<string, unknown> }
+interface PurchasePayload {
+  external_id?: string; time: string; currency?: string;
+  products: Array<{ product_id?: string; price?: number; quantity?: number }>; properties?: Record<string, unknown>;
+}
+
+/**
+ * Traits the default mapping already sends as standard attributes: not repeated as custom attributes, since
+ * Braze bills every attribute written as a data point.
+ */
+export const TRAITS_SENT_AS_STANDARD = ['email', 'firstName', 'lastName', 'phone', 'address', 'birthday', 'gender'];
+
+/** Braze takes gender as M, F, O, U, N or P; other values are left out rather than guessed. */
+export function brazeGender(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (text === 'male' || text === 'man') return 'M';
+  if (text === 'female' || text === 'woman') return 'F';
+  return /^[mfounp]$/.test(text) ? text.toUpperCase() : undefined;
+}
+
+const buildAttributes = ({ payload }: Item<AttributesPayload>) => {
+  const { custom_attributes: custom = {}, gender, ...rest } = payload;
+  const standard = { ...rest, gender: brazeGender(gender) };
+  const extra = Object.fromEntries(Object.entries(custom).filter(([key]) => !TRAITS_SENT_AS_STANDARD.includes(key)));
+  return [compact({ ...extra, ...standard })];
+};
+const buildEvent = ({ payload }: Item<EventPayload>) => [compact({ ...payload })];
+const buildPurchases = ({ payload }: Item<PurchasePayload>) => payload.products
+  .filter((p) => p.product_id !== undefined && p.price !== undefined)
+  .map((p) => compact({
+    external_id: payload.external_id, product_id: String(p.product_id), currency: payload.currency ?? 'USD',
+    price: Number(p.price), quantity: p.quantity ?? 1, time: payload.time, properties: payload.properties,
+  }));
+
+/** Runs the one-event path through the batch code, so both behave the same. */
+const single = async <P>(ctx: Context & { payload: P; event: CanonicalEvent }, run: (ctx: Context, items: Item<P>[]) => Promise<BatchResult>) =>
+  throwIfFailed(await run(ctx, [{ payload: ctx.payload as Item<P>['payload'], event: ctx.event }]));
+
+const updateAttributes = (ctx: Context, items: Item<AttributesPayload>[]) => sendItems(ctx, 'attributes', items, buildAttributes);
+const trackEvents = (ctx: Context, items: Item<EventPayload>[]) => sendItems(ctx, 'events', items, buildEvent);
+const trackPurchases = (ctx: Context, items: Item<PurchasePayload>[]) => sendItems(ctx, 'purchases', items, buildPurchases);
+
+export default defineConnector({
+  name: 'braze',
+  version: '0.1.0',
+  category: 'email',
+  description: 'Sends user attributes, custom events and purchases to Braze (/users/track) and deletes users on erasure.',
+  settings,
+  egress: (s: Settings) => [new URL(s.restEndpoint).host],
+  regions: (s: Settings) => [s.restEndpoint.endsWith('.braze.eu') ? 'eu' : 'us'],
+  defaults: { ratePerSecond: 100, maxConcurrency: 4 },
+  actions: {
+    updateUserProfile: {
+      title: 'Update user profiles',
+      description: 'identify events become attributes objects (75 per request).',
+      subscribe: { types: ['identify'] },
+      fields: Type.Object({
+        external_id: externalId,
+        email: optionalText(), first_name: optionalText(), last_name: optionalText(), phone: optionalText(),
+        country: optionalText(), home_city: optionalText(), dob: optionalText(), gender: optionalText(),
+        custom_attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }),
+      defaultMapping: {
+        external_id: { '@path': '$.userId' },
+        email: trait('email'), first_name: trait('firstName'), last_name: trait('lastName'), phone: trait('phone'),
+        country: trait('address.country'), home_city: trait('address.city'), dob: trait('birthday'), gender: trait('gender'),
+        custom_attributes: { '@path': '$.traits' },
+      },
+      batch: { maxItems: MAX_PER_ARRAY },
+      perform: (ctx) => single(ctx, updateAttributes),
+      performBatch: (ctx) => updateAttributes(ctx, ctx.items),
+    },
+    trackEvent: {
+      title: 'Track custom events',
+      description: `track events other than "${PURCHASE_EVENT}" become custom events (75 per request).`,
+      subscribe: { types: ['track'], where: (event) => event.event !== PURCHASE_EVENT },
+      fields: Type.Object({
+        external_id: externalId,
+        name: Type.String({ minLength: 1 }),
+        time: Type.String({ description: 'ISO-8601.' }),
+        properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }),
+      defaultMapping: {
+        external_id: { '@path': '$.userId' }, name: { '@path': '$.event' }, time: { '@path': '$.timestamp' },
+        properties: { '@path': '$.properties' },
+      },
+      batch: { maxItems: MAX_PER_ARRAY },
+      perform: (ctx) => single(ctx, trackEvents),
+      performBatch: (ctx) => trackEvents(ctx, ctx.items),
+    },
+    trackPurchase: {
+      title: 'Track purchases',
+      description: `"${PURCHASE_EVENT}" events become one purchase per product (75 purchases per request).`,
+      subscribe: { types: ['track'], where: (event) => event.event === PURCHASE_EVENT },
+      fields: Type.Object({
+        external_id: externalId,
+        time: Type.String(),
+        currency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$' })),
+        products: Type.Array(Type.Object({
+          product_id: Type.Optional(Type.String()), price: Type.Optional(Type.Number()), quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+        })),
+        properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }),
+      defaultMapping: {
+        external_id: { '@path': '$.userId' }, time: { '@path': '$.timestamp' },
+        currency: { '@case': { value: { '@path': '$.properties.currency' }, to: 'upper' } },
+        products: { '@firstOf': [
+          { '@arrayPath': ['$.properties.products', { product_id: { '@path': '$.product_id' }, price: { '@path': '$.price' }, quantity: { '@path': '$.quantity' } }] },
+          { '@literal': [] },
+        ] },
+        properties: { order_id: { '@path': '$.properties.order_id' } },
+      },
+      batch: { maxItems: MAX_PER_ARRAY },
+      perform: (ctx) => single(ctx, trackPurchases),
+      performBatch: (ctx) => trackPurchases(ctx, ctx.items),
+    },
+  },
+  async onDelete(ctx) {
+    const externalIdToDelete = ctx.user.identities.user_id;
+    if (!externalIdToDelete) return;
+    try {
+      await ctx.http.post(`${ctx.settings.restEndpoint}/users/delete`, {
+        json: { external_ids: [externalIdToDelete] }, headers: authHeaders(ctx.settings), signal: ctx.signal,
+      });
+    } catch (error) {
+      throw brazeError(error, 'users/delete');
+    }
+  },
+});

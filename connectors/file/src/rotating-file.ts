@@ -1,0 +1,48 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface RotationPolicy { maxBytes: number; maxAgeMs: number }
+
+interface OpenFile { path: string; openedAt: number; size: number }
+
+/**
+ * Appends whole chunks to `<dir>/<prefix>-<timestamp>.jsonl`, starting a new file when the current one
+ * would pass `maxBytes` or is older than `maxAgeMs`. One chunk is one write, so lines never interleave.
+ */
+export class RotatingFile {
+  private current?: OpenFile;
+
+  constructor(private readonly dir: string, private readonly prefix: string, private readonly policy: RotationPolicy) {
+    mkdirSync(dir, { recursive: true });
+    this.current = this.resumeNewest();
+  }
+
+  append(chunk: string, now = Date.now()): string {
+    const bytes = Buffer.byteLength(chunk);
+    if (!this.current || this.mustRotate(this.current, bytes, now)) this.current = this.open(now);
+    appendFileSync(this.current.path, chunk);
+    this.current.size += bytes;
+    return this.current.path;
+  }
+
+  private mustRotate(file: OpenFile, incoming: number, now: number): boolean {
+    const tooBig = file.size > 0 && file.size + incoming > this.policy.maxBytes;
+    return tooBig || now - file.openedAt >= this.policy.maxAgeMs;
+  }
+
+  private open(now: number): OpenFile {
+    const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
+    let path = join(this.dir, `${this.prefix}-${stamp}.jsonl`);
+    for (let n = 1; existsSync(path); n += 1) path = join(this.dir, `${this.prefix}-${stamp}-${n}.jsonl`);
+    return { path, openedAt: now, size: 0 };
+  }
+
+  /** After a restart, keep appending to the newest file while it is within the policy. */
+  private resumeNewest(): OpenFile | undefined {
+    const newest = readdirSync(this.dir).filter((f) => f.startsWith(`${this.prefix}-`) && f.endsWith('.jsonl')).sort().pop();
+    if (!newest) return undefined;
+    const path = join(this.dir, newest);
+    const stats = statSync(path);
+    return { path, openedAt: stats.birthtimeMs || stats.mtimeMs, size: stats.size };
+  }
+}

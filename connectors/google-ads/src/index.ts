@@ -1,0 +1,162 @@
+import { defineConnector, PermanentError, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { ADS_HOST, type AdsContext } from './ads-client.js';
+import { runCustomerMatchJob, type CustomerMatchSettings } from './customer-match.js';
+import { toEnhancement, uploadEnhancements, type EnhancementPayload } from './enhanced-conversions.js';
+import { TOKEN_URL } from './oauth.js';
+import { settle, throwIfFailed } from './results.js';
+import { userIdentifiers, type MatchUser } from './user-identifiers.js';
+
+export { normalizeE164, normalizeGoogleEmail, userIdentifiers } from './user-identifiers.js';
+export { partialFailureResults, classifyAdsError } from './ads-errors.js';
+
+export const ENTERED = 'Audience Entered';
+export const EXITED = 'Audience Exited';
+const customerIdPattern = '^[0-9]{3}-?[0-9]{3}-?[0-9]{4}$';
+const consent = (what: string) => Type.Optional(Type.Union([Type.Literal('GRANTED'), Type.Literal('DENIED')], {
+  description: `Customer Match consent for ${what} sent with each job (required for users in the EEA).`,
+}));
+
+const settings = Type.Object({
+  customerId: Type.String({ pattern: customerIdPattern, description: 'The Google Ads account (123-456-7890) that owns the list and conversions.' }),
+  loginCustomerId: Type.Optional(Type.String({ pattern: customerIdPattern, description: 'Manager account id, when access is through a manager.' })),
+  developerToken: Type.String({ secret: true, minLength: 10, description: 'Google Ads API developer token.' }),
+  clientId: Type.String({ minLength: 5, description: 'OAuth2 client id.' }),
+  clientSecret: Type.String({ secret: true, minLength: 5, description: 'OAuth2 client secret.' }),
+  refreshToken: Type.String({ secret: true, minLength: 10, description: 'OAuth2 refresh token of a user with access to the account.' }),
+  apiVersion: Type.String({ pattern: '^v[0-9]+$', default: 'v25', description: 'Google Ads API version, e.g. v25.' }),
+  userListId: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'Customer Match user list id; Customer Match is off when unset.' })),
+  audienceKey: Type.Optional(Type.String({ minLength: 1, description: 'Only membership events whose properties.audience_key equals this.' })),
+  adUserDataConsent: consent('ad user data'),
+  adPersonalizationConsent: consent('ad personalization'),
+  conversionActionId: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'Conversion action to enhance; enhanced conversions are off when unset.' })),
+  conversionEvents: Type.Array(Type.String({ minLength: 1 }), {
+    default: ['Order Completed'], description: 'Track event names that are conversions to enhance.',
+  }),
+}, { additionalProperties: false });
+
+type Settings = typeof settings.static;
+type Context = AdsContext & { settings: Settings };
+
+const optionalText = () => Type.Optional(Type.String());
+const userFields = Type.Object({
+  email: optionalText(), phone: optionalText(), first_name: optionalText(), last_name: optionalText(),
+  country_code: optionalText(), postal_code: optionalText(),
+}, { description: 'Raw or SHA-256 hashed identifiers; phone numbers need their country code.' });
+
+const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }] });
+const userMapping = {
+  email: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
+  phone: { '@firstOf': [trait('phone'), { '@path': '$.identities.phone' }] },
+  first_name: trait('firstName'),
+  last_name: trait('lastName'),
+  country_code: trait('address.country'),
+  postal_code: trait('address.postalCode'),
+};
+
+const noIdentifier = () => new PermanentError(
+  'no identifier Google can match on (email, phone with country code, or name + country + postal code)', { code: 'NO_IDENTIFIER' },
+).toResult();
+
+type MemberItem = { payload: { operation: 'create' | 'remove'; user: MatchUser }; event: CanonicalEvent };
+
+async function syncMembers(ctx: Context, items: MemberItem[]): Promise<BatchResult> {
+  const results: BatchResult = new Array(items.length).fill(undefined);
+  const groups = { create: [] as number[], remove: [] as number[] };
+  items.forEach((item, index) => {
+    if (!ctx.settings.userListId) results[index] = { status: 'ok', code: 'CUSTOMER_MATCH_OFF' };
+    else if (ctx.settings.audienceKey && item.event.properties?.audience_key !== ctx.settings.audienceKey) results[index] = { status: 'ok', code: 'OTHER_AUDIENCE' };
+    else if (userIdentifiers(item.payload.user).length === 0) results[index] = noIdentifier();
+    else groups[item.payload.operation].push(index);
+  });
+  for (const operation of ['create', 'remove'] as const) {
+    const indexes = groups[operation];
+    await settle(results, indexes, () => runCustomerMatchJob(ctx as Context & { settings: CustomerMatchSettings }, operation, indexes.map((i) => items[i]!.payload.user)));
+  }
+  return results;
+}
+
+type ConversionItem = { payload: EnhancementPayload; event: CanonicalEvent };
+
+async function enhanceConversions(ctx: Context, items: ConversionItem[]): Promise<BatchResult> {
+  const results: BatchResult = new Array(items.length).fill(undefined);
+  const indexes: number[] = [];
+  const adjustments: Record<string, unknown>[] = [];
+  items.forEach((item, index) => {
+    if (!ctx.settings.conversionActionId) results[index] = { status: 'ok', code: 'CONVERSIONS_OFF' };
+    else if (!ctx.settings.conversionEvents.includes(item.event.event ?? '')) results[index] = { status: 'ok', code: 'NOT_A_CONVERSION' };
+    else if (!item.payload.order_id && !item.payload.gclid) {
+      results[index] = new PermanentError('an enhancement needs the order id or the gclid of the tagged conversion', { code: 'NO_CONVERSION_KEY' }).toResult();
+    } else if (userIdentifiers(item.payload.user).length === 0) results[index] = noIdentifier();
+    else {
+      try {
+        adjustments.push(toEnhancement(ctx.settings, item.payload));
+        indexes.push(index);
+      } catch (error) {
+        results[index] = new PermanentError((error as Error).message, { code: 'PAYLOAD_INVALID' }).toResult();
+      }
+    }
+  });
+  await settle(results, indexes, () => uploadEnhancements(ctx, adjustments));
+  return results;
+}
+
+export default defineConnector({
+  name: 'google-ads',
+  version: '0.1.0',
+  category: 'advertising',
+  description: 'Google Ads Customer Match (OfflineUserDataJob) from audience membership events, and enhanced conversions for web.',
+  settings,
+  egress: [ADS_HOST, new URL(TOKEN_URL).host],
+  regions: ['us'],
+  defaults: { ratePerSecond: 1, maxConcurrency: 1 },
+  actions: {
+    customerMatch: {
+      title: 'Sync Customer Match list',
+      description: `track "${ENTERED}" adds the user to the list, "${EXITED}" removes them: one OfflineUserDataJob per batch and operation.`,
+      subscribe: { types: ['track'], where: (event) => event.event === ENTERED || event.event === EXITED },
+      fields: Type.Object({
+        operation: Type.Union([Type.Literal('create'), Type.Literal('remove')]),
+        user: userFields,
+      }),
+      defaultMapping: {
+        operation: { '@if': { value: { '@path': '$.event' }, equals: EXITED, then: 'remove', else: 'create' } },
+        user: userMapping,
+      },
+      batch: { maxItems: 10_000 },
+      async perform(ctx) {
+        throwIfFailed((await syncMembers(ctx, [{ payload: ctx.payload, event: ctx.event }]))[0]);
+      },
+      performBatch: (ctx) => syncMembers(ctx, ctx.items),
+    },
+    enhancedConversions: {
+      title: 'Enhance web conversions',
+      description: 'Conversion events become ENHANCEMENT adjustments (uploadConversionAdjustments) carrying hashed user data.',
+      subscribe: { types: ['track'] },
+      fields: Type.Object({
+        order_id: optionalText(),
+        gclid: optionalText(),
+        conversion_time: Type.String({ description: 'When the tagged conversion happened (ISO-8601).' }),
+        user_agent: optionalText(),
+        user: userFields,
+      }),
+      defaultMapping: {
+        order_id: { '@firstOf': [{ '@path': '$.properties.order_id' }, { '@path': '$.properties.orderId' }] },
+        gclid: { '@firstOf': [{ '@path': '$.properties.gclid' }, { '@path': '$.context.campaign.gclid' }] },
+        conversion_time: { '@path': '$.timestamp' },
+        user_agent: { '@path': '$.context.userAgent' },
+        user: userMapping,
+      },
+      batch: { maxItems: 2_000 },
+      async perform(ctx) {
+        throwIfFailed((await enhanceConversions(ctx, [{ payload: ctx.payload, event: ctx.event }]))[0]);
+      },
+      performBatch: (ctx) => enhanceConversions(ctx, ctx.items),
+    },
+  },
+  async onDelete(ctx) {
+    const email = ctx.user.identities.email;
+    if (!ctx.settings.userListId || !email) return;
+    const [result] = await runCustomerMatchJob(ctx, 'remove', [{ email }]);
+    throwIfFailed(result);
+  },
+});

@@ -1,0 +1,57 @@
+import { defineConnector, Type } from '@switchyard/sdk-kit';
+import { API_KEY_PATTERN, apiHost } from './mailchimp-api.js';
+import { deleteMember, MAX_BATCH_MEMBERS, upsertMember, upsertMembers, type MemberPayload } from './members.js';
+
+export { subscriberHash, dataCenterOf } from './mailchimp-api.js';
+
+const settings = Type.Object({
+  apiKey: Type.String({ secret: true, pattern: API_KEY_PATTERN, description: 'Mailchimp API key; its suffix (…-us21) is the data centre called.' }),
+  listId: Type.String({ minLength: 1, description: 'The audience (list) id members are kept in.' }),
+  statusIfNew: Type.Union([Type.Literal('subscribed'), Type.Literal('pending'), Type.Literal('unsubscribed'), Type.Literal('transactional')], {
+    default: 'subscribed', description: 'Status of members added by Switchyard; existing members keep theirs. pending sends a double opt-in email.',
+  }),
+  deleteMode: Type.Union([Type.Literal('permanent'), Type.Literal('archive')], {
+    default: 'permanent', description: 'Erasure: permanent deletes the member for good (they cannot be re-imported); archive keeps the data.',
+  }),
+}, { additionalProperties: false });
+
+const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
+const lowerEmail = (email: string) => email.trim().toLowerCase();
+
+export default defineConnector({
+  name: 'mailchimp',
+  version: '0.1.0',
+  category: 'email',
+  description: 'Keeps a Mailchimp audience in step with identified users: members, merge fields and tags; deletes on erasure.',
+  settings,
+  egress: (s) => [apiHost(s.apiKey)],
+  regions: ['us'],
+  // Mailchimp allows 10 simultaneous connections per API key.
+  defaults: { ratePerSecond: 10, maxConcurrency: 4 },
+  actions: {
+    upsertMember: {
+      title: 'Upsert audience members',
+      description: 'identify events add or update the member (batched: up to 500 members per POST /lists/{list_id}).',
+      subscribe: { types: ['identify'] },
+      fields: Type.Object({
+        email: Type.String({ format: 'email' }),
+        merge_fields: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Merge tags (FNAME, LNAME, …) → values.' })),
+        tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Tags added to the member (never removed).' })),
+      }),
+      defaultMapping: {
+        email: { '@case': { value: { '@trim': { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] } }, to: 'lower' } },
+        merge_fields: { FNAME: trait('firstName'), LNAME: trait('lastName'), PHONE: trait('phone') },
+        tags: trait('tags'),
+      },
+      batch: { maxItems: MAX_BATCH_MEMBERS },
+      async perform(ctx) {
+        await upsertMember(ctx, { ...(ctx.payload as MemberPayload), email: lowerEmail(ctx.payload.email) });
+      },
+      performBatch: (ctx) => upsertMembers(ctx, ctx.items.map((item) => ({ ...(item.payload as MemberPayload), email: lowerEmail(item.payload.email) }))),
+    },
+  },
+  async onDelete(ctx) {
+    const email = ctx.user.identities.email;
+    if (email) await deleteMember(ctx, lowerEmail(email));
+  },
+});

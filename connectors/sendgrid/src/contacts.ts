@@ -1,0 +1,87 @@
+import { PermanentError, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import { invalidContactIndexes, sendGridError } from './sendgrid-errors.js';
+
+export interface SendGridSettings { apiKey: string; region: 'global' | 'eu'; listIds: string[] }
+export type Context = Pick<PerformContext<SendGridSettings, unknown>, 'http' | 'settings' | 'signal' | 'log'>;
+
+export const MAX_CONTACTS = 30_000;
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+export const apiBase = (settings: Pick<SendGridSettings, 'region'>) =>
+  `https://${settings.region === 'eu' ? 'api.eu.sendgrid.com' : 'api.sendgrid.com'}/v3`;
+
+export const authHeaders = (settings: SendGridSettings) => ({ authorization: `Bearer ${settings.apiKey}` });
+
+interface HttpErrorShape { response?: { statusCode: number; body?: unknown } }
+
+/** Cuts contacts into bodies under SendGrid's 6 MB request limit, keeping their order. */
+export function chunkBySize<T>(contacts: T[], maxBytes = MAX_BODY_BYTES): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let size = 200; // the envelope: {"list_ids":[…],"contacts":[]}
+  for (const contact of contacts) {
+    const bytes = Buffer.byteLength(JSON.stringify(contact)) + 1;
+    if (current.length > 0 && size + bytes > maxBytes) { chunks.push(current); current = []; size = 200; }
+    current.push(contact);
+    size += bytes;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+async function put(ctx: Context, contacts: Record<string, unknown>[]): Promise<string | undefined> {
+  const body = { ...(ctx.settings.listIds.length ? { list_ids: ctx.settings.listIds } : {}), contacts };
+  const response = await ctx.http.put(`${apiBase(ctx.settings)}/marketing/contacts`, {
+    json: body, headers: authHeaders(ctx.settings), signal: ctx.signal,
+  }).json<{ job_id?: string }>();
+  return response.job_id;
+}
+
+/**
+ * Upserts contacts (SendGrid processes them asynchronously and answers 202 with a job id). SendGrid refuses the
+ * whole request when a contact is invalid and names it (`contacts[i]`); those fail alone and the rest are resent once.
+ */
+export async function upsertContacts(ctx: Context, contacts: Record<string, unknown>[]): Promise<BatchResult> {
+  const results: BatchResult = new Array(contacts.length).fill(undefined);
+  let offset = 0;
+  for (const chunk of chunkBySize(contacts)) {
+    const indexes = chunk.map((_, i) => offset + i);
+    offset += chunk.length;
+    try {
+      const jobId = await put(ctx, chunk);
+      ctx.log.debug({ jobId, contacts: chunk.length }, 'SendGrid accepted the contacts upsert');
+    } catch (error) {
+      const response = (error as HttpErrorShape).response;
+      const invalid = response?.statusCode === 400 ? invalidContactIndexes(response.body) : new Map<number, string>();
+      if (invalid.size === 0 || invalid.size === chunk.length) throw sendGridError(error, 'contacts upsert');
+      for (const [i, message] of invalid) {
+        results[indexes[i]!] = new PermanentError(`SendGrid refused the contact: ${message}`, { code: 'CONTACT_INVALID', httpStatus: 400 }).toResult();
+      }
+      const valid = chunk.flatMap((contact, i) => (invalid.has(i) ? [] : [contact]));
+      try { await put(ctx, valid); } catch (again) { throw sendGridError(again, 'contacts upsert'); }
+    }
+  }
+  return results;
+}
+
+/** Looks contact ids up by email, then deletes them; emails SendGrid does not know are nothing to delete. */
+export async function deleteContactsByEmail(ctx: Context, emails: string[]): Promise<void> {
+  let ids: string[] = [];
+  try {
+    const response = await ctx.http.post(`${apiBase(ctx.settings)}/marketing/contacts/search/emails`, {
+      json: { emails }, headers: authHeaders(ctx.settings), signal: ctx.signal,
+    }).json<{ result?: Record<string, { contact?: { id?: string }; error?: string }> }>();
+    ids = Object.values(response.result ?? {}).flatMap((r) => (r.contact?.id ? [r.contact.id] : []));
+  } catch (error) {
+    if ((error as HttpErrorShape).response?.statusCode === 404) return; // none of the emails is a contact
+    throw sendGridError(error, 'contact search');
+  }
+  if (ids.length === 0) return;
+  try {
+    await ctx.http.delete(`${apiBase(ctx.settings)}/marketing/contacts`, {
+      searchParams: { ids: ids.join(',') }, headers: authHeaders(ctx.settings), signal: ctx.signal,
+    });
+  } catch (error) {
+    throw sendGridError(error, 'contact deletion');
+  }
+}

@@ -1,0 +1,122 @@
+import { classifyError, defineConnector, PermanentError, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { deleteContactsByEmail, MAX_CONTACTS, upsertContacts, type Context } from './contacts.js';
+import { sendTemplate, type MailPayload } from './mail-send.js';
+
+export { chunkBySize } from './contacts.js';
+export { retryAfterFromReset } from './sendgrid-errors.js';
+
+const settings = Type.Object({
+  apiKey: Type.String({ secret: true, minLength: 10, description: 'SendGrid API key (Marketing: full access to contacts; Mail Send for templates).' }),
+  region: Type.Union([Type.Literal('global'), Type.Literal('eu')], {
+    default: 'global', description: 'global: api.sendgrid.com; eu: api.eu.sendgrid.com (EU regional subusers, data kept in the EU).',
+  }),
+  listIds: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Marketing lists every upserted contact is added to.' }),
+  fromEmail: Type.Optional(Type.String({ format: 'email', description: 'Verified sender for template emails.' })),
+  fromName: Type.Optional(Type.String()),
+  templates: Type.Record(Type.String(), Type.String({ pattern: '^d-[0-9a-f]+$' }), {
+    default: {}, description: 'Track event name → dynamic template id (d-…): these events send that template to the user.',
+  }),
+}, { additionalProperties: false });
+
+const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
+const email = {
+  '@case': { value: { '@trim': { '@firstOf': [trait('email'), { '@path': '$.properties.email' }, { '@path': '$.identities.email' }] } }, to: 'lower' },
+};
+const optionalText = () => Type.Optional(Type.String());
+
+/** Sends the template configured for the event's name, if any, to the event's email. */
+async function sendTemplateFor(ctx: Parameters<typeof sendTemplate>[0], event: CanonicalEvent, payload: Partial<MailPayload>, messageId: string): Promise<void> {
+  const templateId = event.event ? ctx.settings.templates[event.event] : undefined;
+  if (!templateId) return;
+  if (!ctx.settings.fromEmail) {
+    throw new PermanentError('settings.fromEmail is required to send template emails; set a verified sender', { code: 'NO_SENDER' });
+  }
+  if (!payload.to_email) throw new PermanentError(`event "${event.event}" has a template but no recipient email`, { code: 'NO_EMAIL' });
+  await sendTemplate(ctx, templateId, { ...payload, to_email: payload.to_email }, messageId);
+}
+
+/** Contacts without an email are skipped (ok, code NO_EMAIL): SendGrid keys marketing contacts by email. */
+async function upsertWithEmail(ctx: Context, payloads: Array<{ email?: string } & Record<string, unknown>>): Promise<BatchResult> {
+  const results: BatchResult = payloads.map((p) => (p.email ? undefined : { status: 'ok', code: 'NO_EMAIL' }));
+  const indexes = payloads.flatMap((p, i) => (p.email ? [i] : []));
+  if (indexes.length === 0) return results;
+  const sent = await upsertContacts(ctx, indexes.map((i) => ({ ...payloads[i], email: payloads[i]!.email!.trim().toLowerCase() })));
+  indexes.forEach((index, i) => { results[index] = sent[i]; });
+  return results;
+}
+
+export default defineConnector({
+  name: 'sendgrid',
+  version: '0.1.0',
+  category: 'email',
+  description: 'Upserts Marketing Campaigns contacts, sends dynamic-template emails for chosen events, deletes contacts on erasure.',
+  settings,
+  egress: (s) => [s.region === 'eu' ? 'api.eu.sendgrid.com' : 'api.sendgrid.com'],
+  regions: (s) => [s.region === 'eu' ? 'eu' : 'us'],
+  defaults: { ratePerSecond: 3, maxConcurrency: 2 },
+  actions: {
+    upsertContact: {
+      title: 'Upsert contacts',
+      description: 'identify events upsert a Marketing Campaigns contact (PUT /v3/marketing/contacts, up to 30,000 per request and 6 MB).',
+      subscribe: { types: ['identify'] },
+      fields: Type.Object({
+        email: Type.Optional(Type.String({ format: 'email', description: 'The contact\'s email, their identity in SendGrid; events without one are skipped.' })),
+        first_name: optionalText(), last_name: optionalText(), phone_number: optionalText(), external_id: optionalText(),
+        address_line_1: optionalText(), address_line_2: optionalText(), city: optionalText(),
+        state_province_region: optionalText(), postal_code: optionalText(), country: optionalText(),
+        custom_fields: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+          description: 'Custom field ids (e1_T, w2_N, …) → values; the fields must exist in SendGrid.',
+        })),
+      }),
+      defaultMapping: {
+        email,
+        first_name: trait('firstName'), last_name: trait('lastName'), phone_number: trait('phone'),
+        external_id: { '@path': '$.userId' },
+        address_line_1: trait('address.street'), city: trait('address.city'),
+        state_province_region: trait('address.state'), postal_code: trait('address.postalCode'), country: trait('address.country'),
+      },
+      batch: { maxItems: MAX_CONTACTS },
+      async perform(ctx) {
+        const [result] = await upsertWithEmail(ctx, [ctx.payload]);
+        if (result && result.status !== 'ok') throw new PermanentError(result.message ?? 'contact refused', { code: result.code ?? 'CONTACT_INVALID', httpStatus: 400 });
+      },
+      performBatch: (ctx) => upsertWithEmail(ctx, ctx.items.map((item) => item.payload)),
+    },
+    sendTemplateEmail: {
+      title: 'Send template email',
+      description: 'Track events named in the templates setting send that dynamic template to the user (POST /v3/mail/send).',
+      subscribe: { types: ['track'] },
+      fields: Type.Object({
+        to_email: Type.Optional(Type.String({ format: 'email' })),
+        to_name: optionalText(),
+        dynamic_template_data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }),
+      defaultMapping: {
+        to_email: email,
+        to_name: { '@firstOf': [trait('name'), trait('firstName')] },
+        dynamic_template_data: { '@merge': [{ '@path': '$.traits' }, { '@path': '$.properties' }] },
+      },
+      async perform(ctx) {
+        await sendTemplateFor(ctx, ctx.event, ctx.payload, ctx.messageId);
+      },
+      // One mail/send per event (each has its own recipient and data); batching lets the runtime keep contact
+      // upserts batched, since it batches a connection only when every action can take a batch.
+      async performBatch(ctx) {
+        const results: BatchResult = [];
+        for (const item of ctx.items) {
+          try {
+            await sendTemplateFor(ctx, item.event, item.payload, item.messageId);
+            results.push(undefined);
+          } catch (error) {
+            results.push(classifyError(error));
+          }
+        }
+        return results;
+      },
+    },
+  },
+  async onDelete(ctx) {
+    const address = ctx.user.identities.email;
+    if (address) await deleteContactsByEmail(ctx, [address.trim().toLowerCase()]);
+  },
+});

@@ -1,0 +1,100 @@
+import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { CanonicalEvent } from '@switchyard/sdk-kit';
+import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
+import type { ProfileStore } from '../profiles/profile-store.js';
+import { identityKey } from '../privacy/identity-keys.js';
+import type { PrivacyAudit } from '../privacy/privacy-audit.js';
+import type { PrivacyGate } from '../privacy/privacy-gate.js';
+import type { SuppressionStore } from '../privacy/suppression-store.js';
+import { adminError, bearerAuth } from './bearer-auth.js';
+import { IDENTITY_TYPES } from './identity-types.js';
+import { rectificationEvent } from './rectification.js';
+
+export interface AdminRoutesOptions {
+  tokens: () => readonly string[];
+  suppressions: SuppressionStore;
+  audit: PrivacyAudit;
+  gate: PrivacyGate;
+  profiles: ProfileStore;
+  runtime: Pick<DeliveryRuntime, 'listDeadLetters' | 'replayDeadLetters' | 'purgeDeadLetters' | 'stats'>;
+  /** Sends a system event (rectification) to the connections that take it; returns their ids. */
+  publish: (event: CanonicalEvent) => Promise<string[]>;
+}
+
+const identityBody = {
+  identity_type: { type: 'string', enum: IDENTITY_TYPES },
+  identity_value: { type: 'string', minLength: 1, maxLength: 1024 },
+};
+
+/** The admin API under /admin/v1: suppressions, privacy audit, rectification, dead letters. */
+export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: FastifyInstance, options) => {
+  app.addHook('onRequest', bearerAuth(options.tokens, (status, message) => adminError(status, message)));
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error.validation) {
+      const problems = error.validation.map((v) => `${error.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}: ${v.message ?? 'is invalid'}${v.params && 'allowedValues' in v.params ? ` (${(v.params.allowedValues as string[]).join(', ')})` : ''}`);
+      return reply.code(400).send(adminError(400, problems.join('; ')));
+    }
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    return reply.code(status).send(adminError(status, status === 500 ? 'internal error' : error.message));
+  });
+
+  app.post<{ Body: { identity_type: string; identity_value: string; reason?: string } }>('/suppressions', {
+    schema: {
+      body: {
+        type: 'object', additionalProperties: false, required: ['identity_type', 'identity_value'],
+        properties: { ...identityBody, reason: { type: 'string', maxLength: 500 } },
+      },
+    },
+  }, async (request, reply) => {
+    const { suppression, created } = options.suppressions.add(request.body.identity_type, request.body.identity_value, request.body.reason);
+    options.gate.noteRevocation();
+    return reply.code(created ? 201 : 200).send({ suppression });
+  });
+
+  app.get<{ Querystring: { limit?: number; offset?: number } }>('/suppressions', {
+    schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } } } },
+  }, async (request) => ({ suppressions: options.suppressions.list(request.query.limit ?? 100, request.query.offset ?? 0), total: options.suppressions.size }));
+
+  app.delete<{ Params: { id: string } }>('/suppressions/:id', async (request, reply) => {
+    if (!options.suppressions.remove(request.params.id)) return reply.code(404).send(adminError(404, `no suppression with id ${request.params.id}`));
+    return reply.code(204).send();
+  });
+
+  app.get<{ Querystring: { source?: string; connection?: string } }>('/privacy/decisions', async (request) => ({
+    decisions: options.audit.rows({ sourceId: request.query.source, connectionId: request.query.connection }),
+  }));
+
+  app.post<{ Body: { identity_type: string; identity_value: string; attributes: Record<string, unknown> } }>('/rectifications', {
+    schema: {
+      body: {
+        type: 'object', additionalProperties: false, required: ['identity_type', 'identity_value', 'attributes'],
+        properties: { ...identityBody, attributes: { type: 'object', minProperties: 1 } },
+      },
+    },
+  }, async (request, reply) => {
+    const { identity_type: type, identity_value: value, attributes } = request.body;
+    const traits = options.profiles.rectify([identityKey(type, value)], attributes);
+    const sentTo = await options.publish(rectificationEvent(type, value, attributes));
+    return reply.code(202).send({ rectification: { identity_type: type, attributes, stored_traits: traits, sent_to: sentTo } });
+  });
+
+  app.get<{ Querystring: { connection?: string; limit?: number; after?: number } }>('/dead-letters', {
+    schema: { querystring: { type: 'object', properties: { connection: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, after: { type: 'integer', minimum: 0 } } } },
+  }, async (request) => ({
+    deadLetters: (await options.runtime.listDeadLetters({ connectionId: request.query.connection, limit: request.query.limit ?? 100, afterId: request.query.after }))
+      .map((d) => ({ ...d, body: undefined, event: JSON.parse(d.body) as unknown })),
+  }));
+
+  const deadLetterFilter = {
+    type: 'object', additionalProperties: false,
+    properties: { connection: { type: 'string' }, ids: { type: 'array', items: { type: 'integer' }, maxItems: 10000 } },
+  };
+  app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/replay', { schema: { body: deadLetterFilter } }, async (request) => ({
+    replayed: await options.runtime.replayDeadLetters({ connectionId: request.body.connection, ids: request.body.ids }),
+  }));
+  app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/purge', { schema: { body: deadLetterFilter } }, async (request) => ({
+    purged: await options.runtime.purgeDeadLetters({ connectionId: request.body.connection, ids: request.body.ids }),
+  }));
+
+  app.get('/connections', async () => ({ connections: options.runtime.stats() }));
+};

@@ -1,0 +1,61 @@
+import { createRequire } from 'node:module';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { checkManifest, type AnyConnector } from '@switchyard/sdk-kit';
+
+/** Connectors that ship with Switchyard, by their short name in the config. */
+export const BUILT_IN_CONNECTORS: Record<string, string> = {
+  webhook: '@switchyard/connector-webhook',
+  file: '@switchyard/connector-file',
+};
+
+export interface LoadedConnector {
+  connector: AnyConnector;
+  /** file: URL of the module, which worker threads import. */
+  moduleUrl: string;
+}
+
+export class ConnectorLoadError extends Error {
+  readonly code = 'CONNECTOR_INVALID';
+}
+
+const requireFromCore = createRequire(import.meta.url);
+
+/**
+ * Resolves `webhook`, `@acme/switchyard-connector-x` or `./connectors-local/x` (relative to the config
+ * file's folder) to a module URL.
+ */
+export function resolveConnectorModule(spec: string, baseDir: string): string {
+  const isPath = spec.startsWith('.') || isAbsolute(spec);
+  const isShortName = /^[a-z0-9][a-z0-9-]*$/.test(spec);
+  // A short name is one of ours: `postgres` → @switchyard/connector-postgres.
+  const request = isPath ? resolvePath(baseDir, spec) : (BUILT_IN_CONNECTORS[spec] ?? (isShortName ? `@switchyard/connector-${spec}` : spec));
+  const attempts = isPath ? [createRequire(pathToFileURL(resolvePath(baseDir, 'noop.js')).href)] : [
+    createRequire(pathToFileURL(resolvePath(baseDir, 'noop.js')).href), requireFromCore,
+  ];
+  for (const req of attempts) {
+    try {
+      return pathToFileURL(req.resolve(request)).href;
+    } catch { /* try the next place */ }
+  }
+  const hint = isPath
+    ? `no connector package at ${request} (build it first: it needs a package.json whose main points at the built file)`
+    : `install it (npm install ${request}) or use one of the built-in connectors: ${Object.keys(BUILT_IN_CONNECTORS).join(', ')}`;
+  throw new ConnectorLoadError(`connector "${spec}" not found: ${hint}`);
+}
+
+const cache = new Map<string, AnyConnector>();
+
+/** Imports a connector and checks its manifest; refuses it with every problem listed. */
+export async function loadConnector(spec: string, baseDir: string): Promise<LoadedConnector> {
+  const moduleUrl = resolveConnectorModule(spec, baseDir);
+  let connector = cache.get(moduleUrl);
+  if (!connector) {
+    const loaded = (await import(moduleUrl)) as { default?: unknown };
+    const problems = checkManifest(loaded.default);
+    if (problems.length) throw new ConnectorLoadError(`connector "${spec}" is not usable:\n  - ${problems.join('\n  - ')}`);
+    connector = loaded.default as AnyConnector;
+    cache.set(moduleUrl, connector);
+  }
+  return { connector, moduleUrl };
+}

@@ -1,0 +1,301 @@
+import { EventEmitter } from 'node:events';
+import PQueue from 'p-queue';
+import type CircuitBreaker from 'opossum';
+import type { ItemResult } from '@switchyard/sdk-kit';
+import type { DeliveryQueue, QueuedDelivery, Reschedule, DeliveryError } from '../queue/delivery-queue.js';
+import type { Logger } from '../logging.js';
+import { breakerState, createBreaker, FailedTask, type BreakerState } from './circuit-breaker.js';
+import type { DeliveryOptions } from './delivery-options.js';
+import { decideRetry } from './retry-policy.js';
+import { TaskFailedError, type ConnectionWorkerPool } from './worker-pool.js';
+
+export type ConnectionHealth = 'healthy' | 'unhealthy';
+
+/** Late-binding check run right before a connector gets a delivery (privacy gate hooks in here). */
+export type DeliveryGate = (connectionId: string, items: QueuedDelivery[]) => Promise<Array<{ deliver: boolean; reason?: string }>>;
+
+export interface ConnectionStats {
+  delivered: number;
+  retried: number;
+  rateLimited: number;
+  deadLettered: number;
+  dropped: number;
+  tasks: number;
+  failedTasks: number;
+  inFlight: number;
+  health: ConnectionHealth;
+  healthReason?: string;
+  breaker: BreakerState;
+}
+
+export interface SettledBatch {
+  connectionId: string;
+  delivered: string[];
+  retried: string[];
+  deadLettered: string[];
+  dropped: string[];
+}
+
+const IDLE_POLL_MS = 1000;
+
+/**
+ * Moves one connection's deliveries from the durable queue to its worker pool: micro-batches them,
+ * bounds concurrency and rate (p-queue), guards the destination with a circuit breaker (opossum), and
+ * settles each item — done, retried with backoff, or dead-lettered.
+ */
+export class ConnectionDispatcher extends EventEmitter {
+  private readonly tasks: PQueue;
+  private readonly breaker: CircuitBreaker<[string], ItemResult[]>;
+  private readonly leased = new Map<number, QueuedDelivery>();
+  private readonly counters = { delivered: 0, retried: 0, rateLimited: 0, deadLettered: 0, dropped: 0, tasks: 0, failedTasks: 0 };
+  private health: ConnectionHealth = 'healthy';
+  private healthReason?: string;
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
+  private pumping = false;
+  private wakeRequested = false;
+  private stopping = false;
+  private probing = false;
+  private pausedUntil = 0;
+  private batchWaitStartedAt?: number;
+
+  constructor(
+    readonly connectionId: string,
+    private readonly queue: DeliveryQueue,
+    private readonly pool: ConnectionWorkerPool,
+    private readonly options: DeliveryOptions,
+    private readonly log: Logger,
+    private readonly gate?: DeliveryGate,
+  ) {
+    super();
+    this.tasks = new PQueue({
+      concurrency: options.maxConcurrency,
+      ...(options.ratePerSecond ? { intervalCap: Math.max(1, Math.round(options.ratePerSecond)), interval: 1000 } : {}),
+    });
+    this.breaker = createBreaker((events) => pool.run(events), options.breaker);
+    this.breaker.on('open', () => { this.probing = false; this.log.warn({ connection: connectionId }, 'circuit breaker opened'); this.emit('breaker', 'open'); });
+    this.breaker.on('halfOpen', () => { this.emit('breaker', 'half-open'); this.wake(); });
+    this.breaker.on('close', () => { this.probing = false; this.log.info({ connection: connectionId }, 'circuit breaker closed'); this.emit('breaker', 'closed'); this.wake(); });
+  }
+
+  start(): void {
+    this.wake();
+  }
+
+  /** Something may be ready: new events, a finished task, a breaker probe. Coalesces concurrent calls. */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.pumping) { this.wakeRequested = true; return; }
+    this.pumping = true;
+    void this.pump().finally(() => { this.pumping = false; });
+  }
+
+  stats(): ConnectionStats {
+    return {
+      ...this.counters,
+      inFlight: this.leased.size,
+      health: this.health,
+      ...(this.healthReason ? { healthReason: this.healthReason } : {}),
+      breaker: breakerState(this.breaker),
+    };
+  }
+
+  /** Runs the connector's onDelete for a data subject in this connection's workers. */
+  async forwardDeletion(identities: Record<string, string>): Promise<ItemResult> {
+    try {
+      return await this.pool.forwardDeletion(identities);
+    } catch (error) {
+      return resultForTaskError(error);
+    }
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.wakeRequested = false;
+        await this.fill();
+      } while (this.wakeRequested && !this.stopping);
+    } catch (error) {
+      this.log.error({ err: error, connection: this.connectionId }, 'dispatch failed; trying again shortly');
+      this.scheduleWake(Date.now() + IDLE_POLL_MS);
+    }
+  }
+
+  private async fill(): Promise<void> {
+    const { maxItems, maxWaitMs } = this.options.batch;
+    const maxQueuedTasks = this.options.maxConcurrency * 2;
+    while (!this.stopping) {
+      const now = Date.now();
+      if (now < this.pausedUntil) return this.scheduleWake(this.pausedUntil);
+      if (this.breaker.opened) return;
+      if (this.breaker.halfOpen && this.probing) return;
+      if (this.tasks.size + this.tasks.pending >= maxQueuedTasks) return;
+
+      const ready = await this.queue.countReady(this.connectionId, now, maxItems);
+      if (ready === 0) {
+        this.batchWaitStartedAt = undefined;
+        const next = await this.queue.nextDueAt(this.connectionId);
+        return this.scheduleWake(Math.min(next ?? Infinity, now + IDLE_POLL_MS));
+      }
+      if (ready < maxItems && maxWaitMs > 0) {
+        this.batchWaitStartedAt ??= now;
+        const flushAt = this.batchWaitStartedAt + maxWaitMs;
+        if (now < flushAt) return this.scheduleWake(flushAt);
+      }
+      this.batchWaitStartedAt = undefined;
+
+      const probe = this.breaker.halfOpen;
+      const items = await this.queue.lease(this.connectionId, probe ? 1 : maxItems, now);
+      if (items.length === 0) continue;
+      if (probe) this.probing = true;
+      for (const item of items) this.leased.set(item.id, item);
+      for (const chunk of splitByBytes(items, this.options.batch.maxBytes)) this.submit(chunk);
+    }
+  }
+
+  private submit(items: QueuedDelivery[]): void {
+    this.tasks
+      .add(() => this.deliver(items))
+      .catch((error: unknown) => this.log.error({ err: error, connection: this.connectionId }, 'settling a task failed'))
+      .finally(() => this.wake());
+  }
+
+  private async deliver(items: QueuedDelivery[]): Promise<void> {
+    if (this.stopping) return;
+    let sendable = items;
+    const dropped: QueuedDelivery[] = [];
+    if (this.gate) {
+      const decisions = await this.gate(this.connectionId, items);
+      sendable = items.filter((_, i) => decisions[i]?.deliver !== false);
+      dropped.push(...items.filter((_, i) => decisions[i]?.deliver === false));
+    }
+    if (dropped.length) await this.drop(dropped);
+    if (sendable.length === 0) return;
+
+    this.counters.tasks += 1;
+    const body = `[${sendable.map((item) => item.body).join(',')}]`;
+    let results: ItemResult[];
+    try {
+      results = await this.breaker.fire(body);
+    } catch (error) {
+      if (this.stopping) return; // shutdown hands leased items back untouched
+      if ((error as { code?: string }).code === 'EOPENBREAKER') {
+        await this.queue.release(sendable.map((i) => i.id), Date.now());
+        sendable.forEach((i) => this.leased.delete(i.id));
+        return;
+      }
+      this.counters.failedTasks += 1;
+      results = error instanceof FailedTask ? error.results : sendable.map(() => resultForTaskError(error));
+    }
+    await this.settle(sendable, results);
+  }
+
+  private async settle(items: QueuedDelivery[], results: ItemResult[]): Promise<void> {
+    const now = Date.now();
+    const completed: number[] = [];
+    const rescheduled: Reschedule[] = [];
+    const dead: Array<{ id: number; attempts: number; error: DeliveryError }> = [];
+    const outcome: SettledBatch = { connectionId: this.connectionId, delivered: [], retried: [], deadLettered: [], dropped: [] };
+
+    items.forEach((item, i) => {
+      const result = results[i] ?? { status: 'retryable', code: 'MISSING_RESULT', message: 'the connector returned no result for this item' };
+      const decision = decideRetry(result, item, this.options.retry, now);
+      const error = errorOf(result);
+      if (decision.action === 'complete') {
+        completed.push(item.id);
+        outcome.delivered.push(item.messageId);
+        this.counters.delivered += 1;
+        if (this.health === 'unhealthy') this.markHealth('healthy');
+      } else if (decision.action === 'retry') {
+        rescheduled.push({ id: item.id, nextAttemptAt: decision.nextAttemptAt, attempts: decision.attempts, error });
+        outcome.retried.push(item.messageId);
+        this.counters.retried += 1;
+        if (result.status === 'rate_limited') {
+          this.counters.rateLimited += 1;
+          this.pausedUntil = Math.max(this.pausedUntil, decision.nextAttemptAt);
+        }
+      } else {
+        dead.push({ id: item.id, attempts: decision.attempts, error: { ...error, message: `${error.message ?? error.code ?? 'failed'} (${decision.reason})` } });
+        outcome.deadLettered.push(item.messageId);
+        this.counters.deadLettered += 1;
+        if (result.status === 'authentication') this.markHealth('unhealthy', `authentication failed: ${error.message ?? error.code}`);
+      }
+    });
+
+    if (completed.length) await this.queue.complete(completed);
+    if (rescheduled.length) await this.queue.reschedule(rescheduled);
+    if (dead.length) {
+      await this.queue.deadLetter(dead, now);
+      this.log.warn({ connection: this.connectionId, count: dead.length, error: dead[0]!.error }, 'deliveries dead-lettered');
+    }
+    for (const item of items) this.leased.delete(item.id);
+    if (rescheduled.length) this.scheduleWake(Math.min(...rescheduled.map((r) => r.nextAttemptAt)));
+    this.emit('settled', outcome);
+  }
+
+  private async drop(items: QueuedDelivery[]): Promise<void> {
+    await this.queue.complete(items.map((i) => i.id));
+    for (const item of items) this.leased.delete(item.id);
+    this.counters.dropped += items.length;
+    this.emit('settled', { connectionId: this.connectionId, delivered: [], retried: [], deadLettered: [], dropped: items.map((i) => i.messageId) });
+  }
+
+  private markHealth(health: ConnectionHealth, reason?: string): void {
+    this.health = health;
+    this.healthReason = reason;
+    if (health === 'unhealthy') this.log.error({ connection: this.connectionId, reason }, 'connection marked unhealthy');
+    this.emit('health', health, reason);
+  }
+
+  private scheduleWake(at: number): void {
+    if (this.stopping || !Number.isFinite(at) || at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => { this.timer = undefined; this.timerAt = Infinity; this.wake(); }, Math.max(0, at - Date.now()));
+    this.timer.unref();
+  }
+
+  /** Stops taking work, waits for in-flight tasks up to the drain timeout, hands the rest back to the queue. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.tasks.clear();
+    const drained = await Promise.race([
+      this.tasks.onIdle().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.options.drainTimeoutMs).unref()),
+    ]);
+    if (!drained) this.log.warn({ connection: this.connectionId, inFlight: this.leased.size }, 'shutdown: requeueing unfinished tasks');
+    await this.queue.release([...this.leased.keys()]);
+    this.leased.clear();
+    this.breaker.shutdown();
+    await this.pool.close();
+  }
+}
+
+function errorOf(result: ItemResult): DeliveryError {
+  return {
+    status: result.status,
+    ...(result.code ? { code: result.code } : {}),
+    ...(result.message ? { message: result.message } : {}),
+    ...(result.httpStatus ? { httpStatus: result.httpStatus } : {}),
+  };
+}
+
+function resultForTaskError(error: unknown): ItemResult {
+  if (error instanceof TaskFailedError) return { status: 'retryable', code: error.code, message: error.message };
+  return { status: 'retryable', code: 'TASK_FAILED', message: (error as Error)?.message ?? String(error) };
+}
+
+function splitByBytes(items: QueuedDelivery[], maxBytes: number): QueuedDelivery[][] {
+  const chunks: QueuedDelivery[][] = [];
+  let current: QueuedDelivery[] = [];
+  let size = 0;
+  for (const item of items) {
+    const bytes = item.body.length;
+    if (current.length > 0 && size + bytes > maxBytes) { chunks.push(current); current = []; size = 0; }
+    current.push(item);
+    size += bytes;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}

@@ -1,0 +1,153 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { AnyConnector, Mapping } from '@switchyard/sdk-kit';
+import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryQueue } from '../queue/delivery-queue.js';
+import type { Logger } from '../logging.js';
+import { ConnectionDispatcher, type ConnectionStats, type DeliveryGate, type SettledBatch } from './connection-dispatcher.js';
+import { resolveDeliveryOptions, type DeliveryOverrides } from './delivery-options.js';
+import { ConnectionWorkerPool } from './worker-pool.js';
+import { EventEmitter } from 'node:events';
+import type { ConnectionConsentRule } from '../privacy/privacy-config.js';
+
+/** A configured connector instance, as the runtime needs it. */
+export interface RuntimeConnection {
+  id: string;
+  connector: AnyConnector;
+  moduleUrl: string;
+  settings: unknown;
+  delivery?: DeliveryOverrides;
+  mappingOverrides?: Record<string, Record<string, Mapping>>;
+  enabledActions?: string[];
+  /** Consent rule for this connection (privacy gate). */
+  consent?: ConnectionConsentRule;
+}
+
+export interface DeliveryRuntimeOptions {
+  queue: DeliveryQueue;
+  storageDir: string;
+  log: Logger;
+  gate?: DeliveryGate;
+}
+
+/**
+ * Owns one dispatcher (and worker pool) per enabled connection. Connections can be added, changed and
+ * removed while running; their queued deliveries stay in the queue throughout.
+ */
+export class DeliveryRuntime extends EventEmitter {
+  private readonly dispatchers = new Map<string, { dispatcher: ConnectionDispatcher; connection: RuntimeConnection }>();
+
+  constructor(private readonly options: DeliveryRuntimeOptions) {
+    super();
+  }
+
+  get queue(): DeliveryQueue {
+    return this.options.queue;
+  }
+
+  /** Brings the running connections in line with `connections`: starts new, restarts changed, stops removed. */
+  async applyConnections(connections: RuntimeConnection[]): Promise<void> {
+    const wanted = new Map(connections.map((c) => [c.id, c]));
+    for (const [id, running] of [...this.dispatchers]) {
+      const next = wanted.get(id);
+      if (!next || !sameConnection(running.connection, next)) {
+        this.dispatchers.delete(id);
+        await running.dispatcher.stop();
+      }
+    }
+    for (const connection of connections) {
+      if (!this.dispatchers.has(connection.id)) this.startConnection(connection);
+    }
+  }
+
+  private startConnection(connection: RuntimeConnection): void {
+    const options = resolveDeliveryOptions(connection.connector, connection.delivery);
+    const dataDir = join(this.options.storageDir, 'connections', connection.id);
+    mkdirSync(dataDir, { recursive: true });
+    const pool = new ConnectionWorkerPool(
+      {
+        connectorModule: connection.moduleUrl,
+        connectionId: connection.id,
+        settings: connection.settings,
+        dataDir,
+        mappingOverrides: connection.mappingOverrides,
+        enabledActions: connection.enabledActions,
+        requestTimeoutMs: options.requestTimeoutMs,
+      },
+      {
+        maxThreads: options.workers.maxThreads,
+        concurrentTasksPerWorker: options.workers.concurrentTasksPerWorker ?? Math.max(1, Math.ceil(options.maxConcurrency / options.workers.maxThreads)),
+        taskTimeoutMs: options.workers.taskTimeoutMs,
+        maxOldGenerationSizeMb: options.workers.maxOldGenerationSizeMb,
+      },
+    );
+    const dispatcher = new ConnectionDispatcher(connection.id, this.options.queue, pool, options, this.options.log, this.options.gate);
+    dispatcher.on('settled', (batch: SettledBatch) => this.emit('settled', batch));
+    dispatcher.on('breaker', (state: string) => this.emit('breaker', connection.id, state));
+    dispatcher.on('health', (health: string, reason?: string) => this.emit('health', connection.id, health, reason));
+    this.dispatchers.set(connection.id, { dispatcher, connection });
+    dispatcher.start();
+  }
+
+  /** Durably stores accepted events, then wakes the connections they are for. */
+  async accept(events: AcceptedEvent[]): Promise<void> {
+    await this.options.queue.enqueue(events);
+    const woken = new Set(events.flatMap((e) => e.connectionIds));
+    for (const id of woken) this.dispatchers.get(id)?.dispatcher.wake();
+  }
+
+  /**
+   * Forwards a data-subject erasure to a connection whose connector implements onDelete.
+   * `skipped` when it has none (or the connection is not running).
+   */
+  async forwardDeletion(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string }> {
+    const running = this.dispatchers.get(connectionId);
+    if (!running) return { status: 'skipped', error: 'the connection is not running' };
+    if (!running.connection.connector.onDelete) return { status: 'skipped' };
+    const result = await running.dispatcher.forwardDeletion(identities);
+    if (result.status === 'ok') return { status: 'sent' };
+    return { status: 'failed', error: `${result.code ?? result.status}: ${result.message ?? ''}`.trim() };
+  }
+
+  /** The running connections with their connector (for fan-out, privacy and deletion decisions). */
+  connections(): RuntimeConnection[] {
+    return [...this.dispatchers.values()].map(({ connection }) => connection);
+  }
+
+  connectionIds(): string[] {
+    return [...this.dispatchers.keys()];
+  }
+
+  stats(): Record<string, ConnectionStats> {
+    return Object.fromEntries([...this.dispatchers].map(([id, { dispatcher }]) => [id, dispatcher.stats()]));
+  }
+
+  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]> {
+    return this.options.queue.listDeadLetters(filter);
+  }
+
+  /** Puts dead letters back in the queue for another round of attempts. */
+  async replayDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    const count = await this.options.queue.replayDeadLetters(filter, Date.now());
+    for (const { dispatcher } of this.dispatchers.values()) dispatcher.wake();
+    return count;
+  }
+
+  purgeDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    return this.options.queue.purgeDeadLetters(filter);
+  }
+
+  /** Graceful stop: every connection finishes or requeues its in-flight tasks. The queue stays open. */
+  async stop(): Promise<void> {
+    const running = [...this.dispatchers.values()];
+    this.dispatchers.clear();
+    await Promise.all(running.map(({ dispatcher }) => dispatcher.stop()));
+  }
+}
+
+function sameConnection(a: RuntimeConnection, b: RuntimeConnection): boolean {
+  return a.moduleUrl === b.moduleUrl && isDeepStrictEqual(
+    { s: a.settings, d: a.delivery, m: a.mappingOverrides, e: a.enabledActions, c: a.consent },
+    { s: b.settings, d: b.delivery, m: b.mappingOverrides, e: b.enabledActions, c: b.consent },
+  );
+}

@@ -1,0 +1,96 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import type { EnrichmentResult, ItemResult } from '@switchyard/sdk-kit';
+import type { DeletionTask, DeliveryTask, EnrichmentTask, WorkerData, WorkerTask } from './worker-protocol.js';
+
+// Resolved against the compiled output so the same path works from src (tests) and dist (production).
+const WORKER_FILE = fileURLToPath(new URL('../../dist/delivery/delivery-worker.js', import.meta.url));
+
+/** Environment variables a connector may see; connection secrets never travel through the environment. */
+const WORKER_ENV_ALLOWLIST = ['NODE_ENV', 'TZ', 'SWITCHYARD_LOG_LEVEL', 'NODE_EXTRA_CA_CERTS', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
+
+export interface WorkerPoolOptions {
+  maxThreads: number;
+  concurrentTasksPerWorker: number;
+  taskTimeoutMs: number;
+  maxOldGenerationSizeMb: number;
+}
+
+export class TaskFailedError extends Error {
+  constructor(readonly code: 'TASK_TIMEOUT' | 'WORKER_OUT_OF_MEMORY' | 'WORKER_CRASHED' | 'POOL_CLOSED', message: string) {
+    super(message);
+  }
+}
+
+/**
+ * One connection's worker threads. A task that hangs past its timeout is aborted, which terminates its
+ * worker (a busy loop included) and piscina starts a fresh one; an out-of-memory worker dies alone.
+ */
+export class ConnectionWorkerPool {
+  private readonly piscina: Piscina;
+  private closed = false;
+
+  constructor(data: WorkerData, private readonly options: WorkerPoolOptions) {
+    const env = Object.fromEntries(WORKER_ENV_ALLOWLIST.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+    this.piscina = new Piscina({
+      filename: pathToFileURL(WORKER_FILE).href,
+      workerData: data,
+      minThreads: 1,
+      maxThreads: options.maxThreads,
+      concurrentTasksPerWorker: options.concurrentTasksPerWorker,
+      idleTimeout: 60_000,
+      atomics: 'disabled',
+      env,
+      resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb },
+    });
+    // A worker that dies is replaced by piscina; its tasks are rejected and retried by the dispatcher.
+    this.piscina.on('error', () => undefined);
+  }
+
+  async run(events: string): Promise<ItemResult[]> {
+    const task: DeliveryTask = { kind: 'deliver', events, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250) };
+    return this.submit(task);
+  }
+
+  /** Runs the connector's onDelete for one data subject. */
+  async forwardDeletion(identities: Record<string, string>): Promise<ItemResult> {
+    const task: DeletionTask = { kind: 'delete', identities, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250) };
+    const [result] = await this.submit(task);
+    return result ?? { status: 'retryable', code: 'MISSING_RESULT' };
+  }
+
+  /** Enrichment lookups, bounded by `timeoutMs` (shorter than delivery: they sit on the ingestion path). */
+  async enrich(events: string, timeoutMs: number): Promise<EnrichmentResult[]> {
+    const task: EnrichmentTask = { kind: 'enrich', events, softDeadlineMs: Math.max(1, timeoutMs - 10) };
+    return (await this.submit(task, timeoutMs)) as unknown as EnrichmentResult[];
+  }
+
+  private async submit(task: WorkerTask, timeoutMs = this.options.taskTimeoutMs): Promise<ItemResult[]> {
+    if (this.closed) throw new TaskFailedError('POOL_CLOSED', 'the connection is shutting down');
+    try {
+      return (await this.piscina.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as ItemResult[];
+    } catch (error) {
+      throw describeTaskFailure(error, timeoutMs);
+    }
+  }
+
+  get threads(): number {
+    return this.piscina.threads.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.piscina.destroy();
+  }
+}
+
+function describeTaskFailure(error: unknown, timeoutMs: number): TaskFailedError {
+  const e = error as { name?: string; code?: string; message?: string };
+  if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ABORT_ERR') {
+    return new TaskFailedError('TASK_TIMEOUT', `the connector did not finish within ${timeoutMs} ms; its worker was replaced`);
+  }
+  if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new TaskFailedError('WORKER_OUT_OF_MEMORY', 'the connector ran out of worker memory; its worker was replaced');
+  }
+  return new TaskFailedError('WORKER_CRASHED', `the connector's worker failed: ${e.message ?? String(error)}`);
+}

@@ -1,0 +1,36 @@
+import type { Mapping } from '@switchyard/sdk-kit';
+
+/** What a connection's worker threads are started with: this connection's settings and nothing else. */
+export interface WorkerData {
+  connectorModule: string;
+  connectionId: string;
+  settings: unknown;
+  dataDir: string;
+  mappingOverrides?: Record<string, Record<string, Mapping>>;
+  enabledActions?: string[];
+  requestTimeoutMs?: number;
+  logLevel?: string;
+}
+
+export interface DeliveryTask {
+  kind?: 'deliver';
+  /** A JSON array of canonical events, built from stored bodies without re-serialising. */
+  events: string;
+  softDeadlineMs: number;
+}
+
+/** Forwards a data-subject erasure to the connector's `onDelete`. */
+export interface DeletionTask {
+  kind: 'delete';
+  identities: Record<string, string>;
+  softDeadlineMs: number;
+}
+
+/** Looks events up with an enrichment connector. */
+export interface EnrichmentTask {
+  kind: 'enrich';
+  events: string;
+  softDeadlineMs: number;
+}
+
+export type WorkerTask = DeliveryTask | DeletionTask | EnrichmentTask;

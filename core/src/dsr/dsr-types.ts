@@ -1,0 +1,34 @@
+/** OpenDSR request and status shapes (the OpenDSR / OpenCompliance specification, v1.0). */
+export type SubjectRequestType = 'erasure' | 'access' | 'portability';
+export type RequestStatus = 'pending' | 'in_progress' | 'completed' | 'cancelled';
+export type ForwardingStatus = 'pending' | 'sent' | 'failed' | 'skipped';
+
+export interface SubjectIdentity { identity_type: string; identity_value: string; identity_format: string }
+
+export interface OpenDsrRequestBody {
+  regulation: 'gdpr' | 'ccpa';
+  subject_request_id: string;
+  subject_request_type: SubjectRequestType;
+  submitted_time: string;
+  subject_identities: SubjectIdentity[];
+  api_version?: string;
+  status_callback_urls?: string[];
+  extensions?: Record<string, Record<string, unknown>>;
+}
+
+export interface DsrRecord {
+  id: string;
+  request: OpenDsrRequestBody;
+  status: RequestStatus;
+  receivedAt: string;
+  expectedCompletionAt: string;
+  updatedAt: string;
+  /** Erasure: per-connection forwarding of the deletion to connectors with onDelete. */
+  connections: Record<string, { status: ForwardingStatus; error?: string }>;
+  resultsToken?: string;
+  resultsExpireAt?: string;
+  resultsCount?: number;
+  resultsBaseUrl: string;
+}
+
+export const OPENDSR_API_VERSION = '1.0';

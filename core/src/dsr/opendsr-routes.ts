@@ -1,0 +1,93 @@
+import { createReadStream, existsSync } from 'node:fs';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { bearerAuth } from '../admin/bearer-auth.js';
+import type { DsrProcessor } from './dsr-processor.js';
+import type { DsrStore } from './dsr-store.js';
+import { OPENDSR_API_VERSION, type DsrRecord } from './dsr-types.js';
+import { openDsrError, validateOpenDsrRequest } from './opendsr-validation.js';
+import type { DsrSigner } from './signing.js';
+import { IDENTITY_TYPE_ALIASES, SUPPORTED_FORMATS } from './subject-identities.js';
+
+export interface OpenDsrRoutesOptions {
+  tokens: () => readonly string[];
+  store: DsrStore;
+  processor: DsrProcessor;
+  signer: DsrSigner;
+  /** Public base URL for results and the certificate; taken from the request's Host when absent. */
+  publicUrl?: string;
+  /** How long after receipt a request is expected to complete (reported to controllers). */
+  expectedCompletionMs: number;
+}
+
+/** OpenDSR processor endpoints under /opendsr/v1 (discovery, requests, status, cancel, results, certificate). */
+export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (app: FastifyInstance, options) => {
+  const baseUrl = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.headers.host ?? 'localhost'}`;
+  const sendSigned = (reply: FastifyReply, status: number, body: unknown) => {
+    const raw = JSON.stringify(body);
+    return reply.code(status).headers({ 'content-type': 'application/json', ...options.signer.headersFor(raw) }).send(raw);
+  };
+  const auth = bearerAuth(options.tokens, (status, message) => openDsrError(status, message));
+
+  app.get('/discovery', async (request, reply) => sendSigned(reply, 200, {
+    api_version: OPENDSR_API_VERSION,
+    supported_identities: Object.keys(IDENTITY_TYPE_ALIASES).flatMap((type) => SUPPORTED_FORMATS.map((format) => ({ identity_type: type, identity_format: format }))),
+    supported_subject_request_types: ['erasure', 'access', 'portability'],
+    processor_certificate: `${baseUrl(request)}/opendsr/v1/certificate.pem`,
+  }));
+
+  app.get('/certificate.pem', async (_request, reply) => reply.type('application/x-pem-file').send(options.signer.certificatePem));
+
+  app.post('/requests', { onRequest: auth }, async (request, reply) => {
+    const checked = validateOpenDsrRequest(request.body);
+    if (!checked.ok) return sendSigned(reply, 400, openDsrError(400, checked.problems.map((p) => p.message).join('; '), checked.problems));
+    const body = checked.request;
+    if (options.store.get(body.subject_request_id)) {
+      return sendSigned(reply, 409, openDsrError(409, `subject_request_id ${body.subject_request_id} was already submitted`, [{ reason: 'Duplicate', message: 'subject_request_id must be unique' }]));
+    }
+    const now = new Date();
+    const record: DsrRecord = {
+      id: body.subject_request_id,
+      request: body,
+      status: 'pending',
+      receivedAt: now.toISOString(),
+      expectedCompletionAt: new Date(now.getTime() + options.expectedCompletionMs).toISOString(),
+      updatedAt: now.toISOString(),
+      connections: {},
+      resultsBaseUrl: baseUrl(request),
+    };
+    options.processor.accept(record);
+    return sendSigned(reply, 201, {
+      controller_id: 'switchyard',
+      expected_completion_time: record.expectedCompletionAt,
+      received_time: record.receivedAt,
+      encoded_request: Buffer.from(JSON.stringify(request.body)).toString('base64'),
+      subject_request_id: record.id,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/requests/:id', { onRequest: auth }, async (request, reply) => {
+    const record = options.store.get(request.params.id);
+    if (!record) return sendSigned(reply, 404, openDsrError(404, `no request ${request.params.id}`));
+    return sendSigned(reply, 200, options.processor.statusBody(record));
+  });
+
+  app.delete<{ Params: { id: string } }>('/requests/:id', { onRequest: auth }, async (request, reply) => {
+    const existing = options.store.get(request.params.id);
+    if (!existing) return sendSigned(reply, 404, openDsrError(404, `no request ${request.params.id}`));
+    const cancelled = options.processor.cancel(request.params.id);
+    if (!cancelled) {
+      return sendSigned(reply, 400, openDsrError(400, `request ${request.params.id} is ${existing.status}; only pending requests can be cancelled`, [{ reason: 'NotPending', message: 'only pending requests can be cancelled' }]));
+    }
+    return sendSigned(reply, 202, { controller_id: 'switchyard', subject_request_id: cancelled.id, received_time: new Date().toISOString(), api_version: OPENDSR_API_VERSION });
+  });
+
+  app.get<{ Params: { token: string } }>('/results/:token', async (request, reply) => {
+    const record = options.store.byResultsToken(request.params.token);
+    const file = options.processor.exportFile(request.params.token);
+    if (!record || !existsSync(file)) return reply.code(404).send(openDsrError(404, 'no results at this address'));
+    if (record.resultsExpireAt && Date.parse(record.resultsExpireAt) < Date.now()) {
+      return reply.code(410).send(openDsrError(410, 'these results have expired; submit a new access or portability request'));
+    }
+    return reply.type('application/x-ndjson').header('content-disposition', `attachment; filename="${record.id}.jsonl"`).send(createReadStream(file));
+  });
+};

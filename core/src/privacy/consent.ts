@@ -1,0 +1,81 @@
+import type { ConsentState } from '@switchyard/sdk-kit';
+import type { ConnectionConsentRule, PrivacyConfig } from './privacy-config.js';
+
+/** One purpose's recorded decision; the latest timestamp wins when two disagree. */
+export interface PurposeDecision { consented: boolean; timestamp: number }
+
+/** A user's consent, in the deployment's own purposes. */
+export interface UserConsent {
+  purposes: Record<string, PurposeDecision>;
+  /** CCPA: true means the user opted OUT of the sale or sharing of their data. */
+  saleOptOut?: PurposeDecision;
+}
+
+/** Reads an event's consent (mParticle purposes, Segment categories, CCPA) into the configured purposes. */
+export function consentFromEvent(consent: ConsentState | undefined, eventTime: number, config: PrivacyConfig): UserConsent {
+  const result: UserConsent = { purposes: {} };
+  if (!consent) return result;
+  for (const purpose of config.purposes) {
+    const names = purpose.mparticlePurposes ?? [purpose.id];
+    for (const name of names) {
+      const reported = consent.gdpr?.[name] ?? consent.gdpr?.[name.toLowerCase()];
+      if (reported) keepLatest(result.purposes, purpose.id, { consented: reported.consented, timestamp: reported.timestamp ?? eventTime });
+    }
+    for (const category of purpose.segmentCategories ?? []) {
+      const reported = consent.categories?.[category];
+      if (typeof reported === 'boolean') keepLatest(result.purposes, purpose.id, { consented: reported, timestamp: eventTime });
+    }
+  }
+  if (consent.ccpa) result.saleOptOut = { consented: consent.ccpa.dataSaleOptOut, timestamp: consent.ccpa.timestamp ?? eventTime };
+  return result;
+}
+
+function keepLatest(into: Record<string, PurposeDecision>, key: string, decision: PurposeDecision): void {
+  const current = into[key];
+  if (!current || decision.timestamp >= current.timestamp) into[key] = decision;
+}
+
+/** Merges two consent records purpose by purpose; the later timestamp wins. */
+export function mergeConsent(a: UserConsent, b: UserConsent): UserConsent {
+  const purposes = { ...a.purposes };
+  for (const [id, decision] of Object.entries(b.purposes)) keepLatest(purposes, id, decision);
+  const saleOptOut = !a.saleOptOut ? b.saleOptOut : !b.saleOptOut ? a.saleOptOut
+    : b.saleOptOut.timestamp >= a.saleOptOut.timestamp ? b.saleOptOut : a.saleOptOut;
+  return { purposes, ...(saleOptOut ? { saleOptOut } : {}) };
+}
+
+/** True when `next` withdraws something `previous` allowed (a revocation must stop queued events). */
+export function isRevocation(previous: UserConsent, next: UserConsent): boolean {
+  const withdrew = Object.entries(next.purposes).some(([id, d]) => !d.consented && previous.purposes[id]?.consented !== false);
+  const optedOut = next.saleOptOut?.consented === true && previous.saleOptOut?.consented !== true;
+  return withdrew || optedOut;
+}
+
+export interface ConsentVerdict { allowed: boolean; reason?: string }
+
+/** Decides whether a connection may receive an event of a user with this consent. */
+export function evaluateConsent(
+  consent: UserConsent,
+  rule: ConnectionConsentRule | undefined,
+  saleOrShare: boolean,
+  config: PrivacyConfig,
+): ConsentVerdict {
+  const isConsented = (purpose: string) => {
+    const decision = consent.purposes[purpose];
+    return decision ? decision.consented : config.missingConsent.gdpr === 'allow';
+  };
+  const isDenied = (purpose: string) => consent.purposes[purpose]?.consented === false;
+
+  const denied = (rule?.blockWhenDenied ?? []).find(isDenied);
+  if (denied) return { allowed: false, reason: `consent:${denied}` };
+  if (rule?.purposes?.length) {
+    const missing = rule.purposes.filter((p) => !isConsented(p));
+    const ok = rule.require === 'any' ? missing.length < rule.purposes.length : missing.length === 0;
+    if (!ok) return { allowed: false, reason: `consent:${missing[0]}` };
+  }
+  if (saleOrShare) {
+    const optedOut = consent.saleOptOut ? consent.saleOptOut.consented : config.missingConsent.ccpa === 'deny';
+    if (optedOut) return { allowed: false, reason: 'ccpa:data_sale_opt_out' };
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,112 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
+import type { DeliveryQueue } from '../queue/delivery-queue.js';
+import type { Logger } from '../logging.js';
+import { ProfileStore } from '../profiles/profile-store.js';
+import { DsrProcessor } from '../dsr/dsr-processor.js';
+import { DsrStore } from '../dsr/dsr-store.js';
+import { DsrSigner } from '../dsr/signing.js';
+import { PrivacyAudit } from './privacy-audit.js';
+import { resolvePrivacyConfig, type PrivacyConfig } from './privacy-config.js';
+import { PrivacyGate } from './privacy-gate.js';
+import { SuppressionStore } from './suppression-store.js';
+
+export interface DsrConfig {
+  processorDomain?: string;
+  publicUrl?: string;
+  certificateFile?: string;
+  privateKeyFile?: string;
+  /** How long a request stays pending and cancellable (default 60 s). */
+  gracePeriodMs?: number;
+  /** How long access/portability results stay downloadable (default 7 days). */
+  resultsTtlMs?: number;
+  /** Reported to controllers as expected_completion_time (default 24 h). */
+  expectedCompletionMs?: number;
+}
+
+export interface PrivacyServicesOptions {
+  storageDir: string;
+  privacy?: Partial<PrivacyConfig>;
+  dsr?: DsrConfig;
+  runtime: DeliveryRuntime;
+  queue: DeliveryQueue;
+  log: Logger;
+}
+
+/**
+ * Everything privacy needs, over one SQLite file (`privacy.db`) beside the queue: profiles (consent and
+ * rectified attributes), suppressions, audit counters and data-subject requests.
+ */
+export class PrivacyServices {
+  private config: PrivacyConfig;
+  private readonly flushTimer: NodeJS.Timeout;
+  readonly profiles: ProfileStore;
+  readonly suppressions: SuppressionStore;
+  readonly audit: PrivacyAudit;
+  readonly gate: PrivacyGate;
+  readonly dsrStore: DsrStore;
+  readonly dsr: DsrProcessor;
+
+  private constructor(private readonly db: Database.Database, readonly signer: DsrSigner, readonly options: PrivacyServicesOptions) {
+    this.config = resolvePrivacyConfig(options.privacy);
+    this.profiles = new ProfileStore(db);
+    this.suppressions = new SuppressionStore(db);
+    this.audit = new PrivacyAudit(db);
+    this.gate = new PrivacyGate({
+      config: () => this.config,
+      profiles: this.profiles,
+      suppressions: this.suppressions,
+      audit: this.audit,
+      connections: () => options.runtime.connections().map((c) => ({ id: c.id, category: c.connector.category, consent: c.consent })),
+    });
+    this.dsrStore = new DsrStore(db);
+    this.dsr = new DsrProcessor(
+      {
+        store: this.dsrStore, signer, queue: options.queue, profiles: this.profiles, suppressions: this.suppressions,
+        gate: this.gate, audit: this.audit, forwarder: options.runtime, log: options.log,
+      },
+      {
+        gracePeriodMs: options.dsr?.gracePeriodMs ?? 60_000,
+        resultsTtlMs: options.dsr?.resultsTtlMs ?? 7 * 24 * 3600 * 1000,
+        forwardAttempts: 3,
+        exportDir: join(options.storageDir, 'dsr', 'exports'),
+      },
+    );
+    this.flushTimer = setInterval(() => this.audit.flush(), 1000);
+    this.flushTimer.unref();
+  }
+
+  static async open(options: PrivacyServicesOptions): Promise<PrivacyServices> {
+    mkdirSync(options.storageDir, { recursive: true });
+    const db = new Database(join(options.storageDir, 'privacy.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    const signer = await DsrSigner.load({
+      dir: join(options.storageDir, 'dsr'),
+      processorDomain: options.dsr?.processorDomain ?? 'switchyard.localhost',
+      certificateFile: options.dsr?.certificateFile,
+      privateKeyFile: options.dsr?.privateKeyFile,
+    });
+    const services = new PrivacyServices(db, signer, options);
+    services.dsr.resume();
+    return services;
+  }
+
+  /** A config reload replaces purposes and the missing-consent policy without a restart. */
+  updateConfig(privacy: Partial<PrivacyConfig> | undefined): void {
+    this.config = resolvePrivacyConfig(privacy);
+  }
+
+  get privacyConfig(): PrivacyConfig {
+    return this.config;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.dsr.stop();
+    this.audit.flush();
+    if (this.db.open) this.db.close();
+  }
+}

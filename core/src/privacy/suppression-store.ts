@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { identityKey } from './identity-keys.js';
+
+export interface Suppression {
+  id: string;
+  identity_type: string;
+  identity_value: string;
+  reason?: string;
+  created_at: string;
+}
+
+/**
+ * Users whose events must never be stored or sent. Kept in SQLite and mirrored in memory, because the
+ * check runs for every event at ingestion and again before every delivery.
+ */
+export class SuppressionStore {
+  private readonly keys = new Map<string, string>();
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS suppressions (
+      id TEXT PRIMARY KEY,
+      identity_key TEXT NOT NULL UNIQUE,
+      identity_type TEXT NOT NULL,
+      identity_value TEXT NOT NULL,
+      reason TEXT,
+      created_at TEXT NOT NULL
+    )`);
+    this.statements = {
+      insert: db.prepare('INSERT INTO suppressions (id, identity_key, identity_type, identity_value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      byKey: db.prepare('SELECT * FROM suppressions WHERE identity_key = ?'),
+      byId: db.prepare('SELECT * FROM suppressions WHERE id = ?'),
+      list: db.prepare('SELECT * FROM suppressions ORDER BY created_at, id LIMIT ? OFFSET ?'),
+      delete: db.prepare('DELETE FROM suppressions WHERE id = ?'),
+    };
+    for (const row of db.prepare('SELECT id, identity_key FROM suppressions').all() as Array<{ id: string; identity_key: string }>) {
+      this.keys.set(row.identity_key, row.id);
+    }
+  }
+
+  /** Adds a suppression; adding one that exists returns the existing one (`created: false`). */
+  add(identityType: string, identityValue: string, reason?: string): { suppression: Suppression; created: boolean } {
+    const key = identityKey(identityType, identityValue);
+    const existing = this.statements.byKey.get(key) as (Suppression & { identity_key: string }) | undefined;
+    if (existing) return { suppression: present(existing), created: false };
+    const suppression: Suppression = {
+      id: randomUUID(), identity_type: identityType, identity_value: identityValue,
+      ...(reason ? { reason } : {}), created_at: new Date().toISOString(),
+    };
+    this.statements.insert.run(suppression.id, key, identityType, identityValue, reason ?? null, suppression.created_at);
+    this.keys.set(key, suppression.id);
+    return { suppression, created: true };
+  }
+
+  remove(id: string): boolean {
+    const row = this.statements.byId.get(id) as { identity_key: string } | undefined;
+    if (!row) return false;
+    this.statements.delete.run(id);
+    this.keys.delete(row.identity_key);
+    return true;
+  }
+
+  list(limit = 100, offset = 0): Suppression[] {
+    return (this.statements.list.all(limit, offset) as Array<Suppression & { identity_key: string }>).map(present);
+  }
+
+  isSuppressed(identityKeys: readonly string[]): boolean {
+    return identityKeys.some((key) => this.keys.has(key));
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+}
+
+function present(row: Suppression & { identity_key?: string; reason?: string | null }): Suppression {
+  return {
+    id: row.id, identity_type: row.identity_type, identity_value: row.identity_value,
+    ...(row.reason ? { reason: row.reason } : {}), created_at: row.created_at,
+  };
+}

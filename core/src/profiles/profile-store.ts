@@ -1,0 +1,82 @@
+import type Database from 'better-sqlite3';
+import type { UserConsent } from '../privacy/consent.js';
+import { mergeConsent } from '../privacy/consent.js';
+
+export interface Profile {
+  identityKey: string;
+  consent: UserConsent;
+  /** Attributes corrected or set through rectification; `null` marks an attribute to remove downstream. */
+  traits: Record<string, unknown>;
+  updatedAt: number;
+}
+
+/**
+ * What Switchyard keeps about a user, per identity key: their latest consent and rectified attributes.
+ * The identity graph (coming) will join keys into one person; until then each key stands alone and
+ * look-ups merge across the keys of an event.
+ */
+export class ProfileStore {
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS profiles (
+      identity_key TEXT PRIMARY KEY,
+      consent TEXT NOT NULL DEFAULT '{"purposes":{}}',
+      traits TEXT NOT NULL DEFAULT '{}',
+      updated_at INTEGER NOT NULL
+    )`);
+    this.statements = {
+      get: db.prepare('SELECT * FROM profiles WHERE identity_key = ?'),
+      upsertConsent: db.prepare(`INSERT INTO profiles (identity_key, consent, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT(identity_key) DO UPDATE SET consent = excluded.consent, updated_at = excluded.updated_at`),
+      upsertTraits: db.prepare(`INSERT INTO profiles (identity_key, traits, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT(identity_key) DO UPDATE SET traits = excluded.traits, updated_at = excluded.updated_at`),
+      delete: db.prepare('DELETE FROM profiles WHERE identity_key = ?'),
+    };
+  }
+
+  get(identityKey: string): Profile | undefined {
+    const row = this.statements.get.get(identityKey) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    return {
+      identityKey,
+      consent: JSON.parse(String(row.consent)) as UserConsent,
+      traits: JSON.parse(String(row.traits)) as Record<string, unknown>,
+      updatedAt: Number(row.updated_at),
+    };
+  }
+
+  /** The user's stored consent, merged across all their identity keys. */
+  consentOf(identityKeys: string[]): UserConsent {
+    return identityKeys.reduce<UserConsent>((acc, key) => {
+      const profile = this.get(key);
+      return profile ? mergeConsent(acc, profile.consent) : acc;
+    }, { purposes: {} });
+  }
+
+  /** Stores consent under every key (latest timestamp per purpose wins); returns the merged result. */
+  recordConsent(identityKeys: string[], consent: UserConsent, now = Date.now()): UserConsent {
+    const merged = mergeConsent(this.consentOf(identityKeys), consent);
+    const json = JSON.stringify(merged);
+    this.db.transaction(() => { for (const key of identityKeys) this.statements.upsertConsent.run(key, json, now); })();
+    return merged;
+  }
+
+  /** Applies attribute corrections (`null` removes one) under every key; returns the resulting traits. */
+  rectify(identityKeys: string[], changes: Record<string, unknown>, now = Date.now()): Record<string, unknown> {
+    let traits: Record<string, unknown> = {};
+    this.db.transaction(() => {
+      for (const key of identityKeys) {
+        traits = { ...(this.get(key)?.traits ?? {}), ...changes };
+        this.statements.upsertTraits.run(key, JSON.stringify(traits), now);
+      }
+    })();
+    return traits;
+  }
+
+  delete(identityKeys: string[]): number {
+    let removed = 0;
+    this.db.transaction(() => { for (const key of identityKeys) removed += this.statements.delete.run(key).changes; })();
+    return removed;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The durable queue between acceptance and delivery. The embedded default is SQLite
+ * (sqlite-delivery-queue.ts); a distributed backend (NATS JetStream) implements the same interface.
+ * Every method that changes state has finished durably when its promise resolves.
+ */
+export interface AcceptedEvent {
+  messageId: string;
+  sourceId: string;
+  /** The canonical event serialised once, at acceptance. */
+  body: string;
+  /** Every identity of the user (`user_id:…`, `email:…`), for suppression and erasure look-ups. */
+  identityKeys: string[];
+  connectionIds: string[];
+}
+
+export interface QueuedDelivery {
+  id: number;
+  connectionId: string;
+  messageId: string;
+  body: string;
+  attempts: number;
+  enqueuedAt: number;
+}
+
+export interface DeliveryError {
+  status: string;
+  code?: string;
+  message?: string;
+  httpStatus?: number;
+}
+
+export interface Reschedule { id: number; nextAttemptAt: number; attempts: number; error: DeliveryError }
+
+export interface DeadLetter extends QueuedDelivery {
+  deadAt: number;
+  error: DeliveryError;
+}
+
+export interface DeadLetterFilter { connectionId?: string; ids?: number[]; limit?: number; afterId?: number }
+
+export interface DeliveryQueue {
+  /** Durably stores events with one delivery per connection; resolves once written. */
+  enqueue(events: AcceptedEvent[]): Promise<void>;
+  /** Hands out up to `limit` deliveries due by `now`; they stay leased until completed, rescheduled or released. */
+  lease(connectionId: string, limit: number, now: number): Promise<QueuedDelivery[]>;
+  /** How many deliveries are due (capped at `cap`), to decide whether a micro-batch is full. */
+  countReady(connectionId: string, now: number, cap: number): Promise<number>;
+  /** When the next not-yet-due delivery of the connection becomes due, if any. */
+  nextDueAt(connectionId: string): Promise<number | undefined>;
+  complete(ids: number[]): Promise<void>;
+  reschedule(items: Reschedule[]): Promise<void>;
+  /** Puts leased deliveries back untouched (shutdown, breaker open). */
+  release(ids: number[], nextAttemptAt?: number): Promise<void>;
+  deadLetter(items: Array<{ id: number; attempts: number; error: DeliveryError }>, now: number): Promise<void>;
+  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]>;
+  /** Moves dead letters back into the queue as fresh deliveries; returns how many. */
+  replayDeadLetters(filter: DeadLetterFilter, now: number): Promise<number>;
+  purgeDeadLetters(filter: DeadLetterFilter): Promise<number>;
+  /**
+   * Removes every queued, retrying (leased included) and dead-lettered event of any of these identities
+   * (data-subject erasure). Returns how many events and dead letters went.
+   */
+  purgeIdentity(identityKeys: string[]): Promise<{ events: number; deadLetters: number }>;
+  /** Every event still held for any of these identities, queued or dead-lettered (data-subject access). */
+  findByIdentity(identityKeys: string[]): Promise<Array<{ where: 'queue' | 'dead-letters'; connectionIds: string[]; body: string }>>;
+  /** Queued (not dead) deliveries per connection. */
+  depth(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+/** Schema of the embedded queue. `pending` on events counts deliveries not yet done, so rows can be dropped at zero. */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  accepted_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_identities (
+  identity_key TEXT NOT NULL,
+  event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+  PRIMARY KEY (identity_key, event_seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_identities_by_event ON event_identities(event_seq);
+CREATE TABLE IF NOT EXISTS deliveries (
+  id INTEGER PRIMARY KEY,
+  event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+  connection_id TEXT NOT NULL,
+  leased INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(connection_id, leased, next_attempt_at, id);
+CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries(event_seq);
+CREATE TRIGGER IF NOT EXISTS drop_event_when_delivered AFTER DELETE ON deliveries
+  WHEN NOT EXISTS (SELECT 1 FROM deliveries WHERE event_seq = OLD.event_seq)
+  BEGIN DELETE FROM events WHERE seq = OLD.event_seq; END;
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id INTEGER PRIMARY KEY,
+  connection_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  identity_keys TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  dead_at INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_by_connection ON dead_letters(connection_id, id);
+`;

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { CanonicalEvent } from '@switchyard/sdk-kit';
+import type { AcceptedEvent } from '../../src/index.js';
+
+export function trackEvent(overrides: Partial<CanonicalEvent> = {}): CanonicalEvent {
+  const now = new Date().toISOString();
+  return {
+    messageId: randomUUID(),
+    type: 'track',
+    event: 'Order Completed',
+    userId: 'user-1',
+    identities: { user_id: 'user-1' },
+    traits: {},
+    properties: { total: 42 },
+    context: {},
+    timestamp: now,
+    receivedAt: now,
+    sourceId: 'web',
+    ...overrides,
+  };
+}
+
+export function accepted(event: CanonicalEvent, connectionIds: string[]): AcceptedEvent {
+  return {
+    messageId: event.messageId,
+    sourceId: event.sourceId,
+    body: JSON.stringify(event),
+    identityKeys: Object.entries(event.identities).map(([k, v]) => `${k}:${v}`),
+    connectionIds,
+  };
+}

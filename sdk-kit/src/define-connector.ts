@@ -1,0 +1,129 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Got } from 'got';
+import type { Logger } from 'pino';
+import type { Mapping } from './mapping/index.js';
+import type { CanonicalEvent, EventType, ItemResult, SubjectIdentity } from './types.js';
+
+export type ConnectorCategory =
+  | 'warehouse' | 'email' | 'advertising' | 'enrichment' | 'analytics' | 'webhook' | 'storage' | 'crm';
+
+/** The sdk-kit contract version a connector is built against; the router refuses incompatible majors. */
+export const CONTRACT_VERSION = 1;
+
+interface BaseContext<Settings> {
+  /** This connection's settings only: a connector never sees another connection's. */
+  settings: Settings;
+  connectionId: string;
+  /** got with timeouts set, retries off (the runtime retries), and requests outside `egress` refused. */
+  http: Got;
+  /** pino child logger; secret settings are scrubbed from every line. */
+  log: Logger;
+  /** Aborted when the runtime gives up on this task (timeout, shutdown). */
+  signal: AbortSignal;
+  /** A directory of this connection's own under the storage dir, for connectors that keep local files. */
+  dataDir: string;
+}
+
+export interface PerformContext<Settings, Payload> extends BaseContext<Settings> {
+  payload: Payload;
+  event: CanonicalEvent;
+  /** The event's messageId: send it as the destination's idempotency key where it has one. */
+  messageId: string;
+}
+
+export interface BatchItem<Payload> {
+  payload: Payload;
+  event: CanonicalEvent;
+  messageId: string;
+}
+
+export interface PerformBatchContext<Settings, Payload> extends BaseContext<Settings> {
+  items: BatchItem<Payload>[];
+}
+
+export interface DeleteContext<Settings> extends BaseContext<Settings> {
+  user: SubjectIdentity;
+}
+
+export interface BatchLimits {
+  maxItems: number;
+  maxBytes?: number;
+  maxWaitMs?: number;
+}
+
+/**
+ * Per-item results of a batch, in the order of `ctx.items`. An item may be `undefined` or `{status:'ok'}`
+ * for success; throwing from performBatch fails every item with the thrown error's classification.
+ */
+export type BatchResult = Array<ItemResult | undefined>;
+
+export interface ActionDefinition<Settings, PayloadSchema extends TSchema> {
+  title?: string;
+  description?: string;
+  /** Which events this action takes: event types, optionally narrowed by a predicate. */
+  subscribe: { types: EventType[] | 'all'; where?: (event: CanonicalEvent) => boolean };
+  /** The payload's JSON Schema; `Static<typeof fields>` is the `ctx.payload` type. */
+  fields: PayloadSchema;
+  /** How event fields map into the payload by default; operators can override any field. */
+  defaultMapping: { [K in keyof Static<PayloadSchema>]?: Mapping } & Record<string, Mapping>;
+  perform(ctx: PerformContext<Settings, Static<PayloadSchema>>): Promise<unknown> | unknown;
+  performBatch?(ctx: PerformBatchContext<Settings, Static<PayloadSchema>>): Promise<BatchResult | void> | BatchResult | void;
+  batch?: BatchLimits;
+  /** When performBatch is defined, whether to use it for these settings (default: always). */
+  batchWhen?(settings: Settings): boolean;
+}
+
+export interface EnrichContext<Settings> extends BaseContext<Settings> {
+  event: CanonicalEvent;
+}
+
+/**
+ * An enrichment connector adds data to events before fan-out, so every connection sees it. The router
+ * caches results by `cacheKey`, bounds each lookup with a timeout and a circuit breaker, and lets events
+ * through unenriched when the provider is slow or down.
+ */
+export interface EnrichmentDefinition<Settings> {
+  subscribe: { types: EventType[] | 'all'; where?: (event: CanonicalEvent) => boolean };
+  /** Dot path in the event where the result goes, e.g. `context.place`. */
+  target: string;
+  /** Events with the same key share one lookup; undefined means this event cannot be enriched. */
+  cacheKey(event: CanonicalEvent, settings: Settings): string | undefined;
+  /** Returns what to add, or undefined when the provider knows nothing. */
+  lookup(ctx: EnrichContext<Settings>): Promise<Record<string, unknown> | undefined>;
+}
+
+export interface ConnectorDefinition<
+  SettingsSchema extends TSchema = TSchema,
+  Actions extends Record<string, TSchema> = Record<string, TSchema>,
+> {
+  name: string;
+  version: string;
+  category: ConnectorCategory;
+  description?: string;
+  /** JSON Schema of the connection settings; mark secret fields with `secret: true`. */
+  settings: SettingsSchema;
+  /** Hosts this connector may call (`api.example.com`, `*.example.com`), or a function of the settings. */
+  egress: readonly string[] | ((settings: Static<SettingsSchema>) => readonly string[]);
+  /** Regions the endpoints are in (e.g. `us`, `eu`); used by data-residency checks. */
+  regions?: readonly string[] | ((settings: Static<SettingsSchema>) => readonly string[]);
+  actions: { [K in keyof Actions]: ActionDefinition<Static<SettingsSchema>, Actions[K]> };
+  /** For `enrichment` connectors: what they add to events before fan-out. */
+  enrichment?: EnrichmentDefinition<Static<SettingsSchema>>;
+  /** Forwards a data-subject erasure to the destination. */
+  onDelete?(ctx: DeleteContext<Static<SettingsSchema>>): Promise<void> | void;
+  /** Defaults for the connection's delivery limits, set from the vendor's documented rate limits. */
+  defaults?: { ratePerSecond?: number; maxConcurrency?: number; requestTimeoutMs?: number; maxWorkers?: number };
+  /** The sdk-kit contract this connector is built against. Filled in by defineConnector. */
+  contractVersion?: number;
+}
+
+/** Declares a connector. Settings and payload types are inferred from their schemas. */
+export function defineConnector<S extends TSchema, A extends Record<string, TSchema>>(
+  definition: ConnectorDefinition<S, A>,
+): ConnectorDefinition<S, A> {
+  return { ...definition, contractVersion: CONTRACT_VERSION };
+}
+
+/** Erases a connector's generic parameters for code that handles any connector. */
+export type AnyConnector = ConnectorDefinition<TSchema, Record<string, TSchema>>;
+export type AnyAction = ActionDefinition<any, TSchema>;

@@ -1,0 +1,29 @@
+import { classifyError } from './classify.js';
+import type { PreparedConnection } from './executor.js';
+import type { CanonicalEvent, ItemResult } from './types.js';
+
+export interface EnrichmentResult {
+  data?: Record<string, unknown>;
+  error?: ItemResult;
+}
+
+/** Runs an enrichment connector's lookup for each event (the runtime passes one event per cache key). */
+export async function executeEnrichment(
+  connection: PreparedConnection,
+  events: CanonicalEvent[],
+  signal: AbortSignal = new AbortController().signal,
+): Promise<EnrichmentResult[]> {
+  const enrichment = connection.connector.enrichment;
+  if (!enrichment) return events.map(() => ({ error: { status: 'permanent', code: 'NOT_AN_ENRICHMENT', message: `${connection.connector.name} has no enrichment` } }));
+  return Promise.all(events.map(async (event) => {
+    try {
+      const data = await enrichment.lookup({
+        settings: connection.settings as never, connectionId: connection.connectionId, http: connection.http,
+        log: connection.log, signal, dataDir: connection.dataDir, event,
+      });
+      return data ? { data } : {};
+    } catch (error) {
+      return { error: classifyError(error) };
+    }
+  }));
+}

@@ -1,0 +1,129 @@
+import type { Got } from 'got';
+import type { Logger } from 'pino';
+import { classifyError } from './classify.js';
+import type { AnyAction, AnyConnector, BatchItem } from './define-connector.js';
+import { evaluateMapping, mergeMappings, type Mapping } from './mapping/index.js';
+import { createSchemaValidator, describeSchemaErrors, type Validator } from './schema.js';
+import { scrubSecrets } from './secrets.js';
+import type { CanonicalEvent, ItemOutcome, ItemResult } from './types.js';
+
+/** What the runtime (or the test harness) prepares once per connection before running tasks. */
+export interface PreparedConnection {
+  connector: AnyConnector;
+  connectionId: string;
+  settings: unknown;
+  http: Got;
+  log: Logger;
+  secrets: readonly string[];
+  dataDir: string;
+  /** Operator mapping overrides, per action name. */
+  mappingOverrides?: Record<string, Record<string, Mapping>>;
+  /** Only these actions run; all of the connector's when absent. */
+  enabledActions?: readonly string[];
+}
+
+const SEVERITY: Record<ItemOutcome, number> = { ok: 0, retryable: 1, rate_limited: 2, permanent: 3, authentication: 4 };
+
+/** True when the action takes this event. */
+export function actionTakes(action: AnyAction, event: CanonicalEvent): boolean {
+  const { types, where } = action.subscribe;
+  if (types !== 'all' && !types.includes(event.type)) return false;
+  return where ? where(event) : true;
+}
+
+export function selectActions(connection: Pick<PreparedConnection, 'connector' | 'enabledActions'>): [string, AnyAction][] {
+  return Object.entries(connection.connector.actions as Record<string, AnyAction>)
+    .filter(([name]) => !connection.enabledActions || connection.enabledActions.includes(name));
+}
+
+const validators = new WeakMap<AnyAction, Validator>();
+function payloadValidator(action: AnyAction): Validator {
+  let validate = validators.get(action);
+  if (!validate) {
+    validate = createSchemaValidator().compile(action.fields);
+    validators.set(action, validate);
+  }
+  return validate;
+}
+
+interface Prepared { index: number; item: BatchItem<unknown> }
+
+/**
+ * Runs every enabled action on a list of events and returns one plain result per event, in order.
+ * This is the single path for the runtime's workers and for the test harness, so what a connector
+ * author tests is what production runs.
+ */
+export async function executeEvents(
+  connection: PreparedConnection,
+  events: CanonicalEvent[],
+  signal: AbortSignal = new AbortController().signal,
+): Promise<ItemResult[]> {
+  const results: ItemResult[] = events.map(() => ({ status: 'ok', code: 'NOT_SUBSCRIBED' }));
+  const record = (index: number, result: ItemResult) => {
+    const current = results[index]!;
+    if (current.code === 'NOT_SUBSCRIBED' || SEVERITY[result.status] > SEVERITY[current.status]) {
+      results[index] = result.message ? { ...result, message: scrubSecrets(result.message, connection.secrets) } : result;
+    }
+  };
+
+  for (const [actionName, action] of selectActions(connection)) {
+    const mapping = mergeMappings(action.defaultMapping, connection.mappingOverrides?.[actionName]);
+    const validate = payloadValidator(action);
+    const prepared: Prepared[] = [];
+    events.forEach((event, index) => {
+      if (!actionTakes(action, event)) return;
+      const payload = evaluateMapping(mapping, event);
+      if (!validate(payload)) {
+        const problems = describeSchemaErrors(validate.errors, 'payload').join('; ');
+        record(index, { status: 'permanent', code: 'PAYLOAD_INVALID', message: `action "${actionName}": ${problems}` });
+        return;
+      }
+      prepared.push({ index, item: { payload, event, messageId: event.messageId } });
+    });
+    if (prepared.length === 0) continue;
+    const base = {
+      settings: connection.settings, connectionId: connection.connectionId, http: connection.http,
+      log: connection.log, signal, dataDir: connection.dataDir,
+    };
+    if (action.performBatch && prepared.length > 0 && useBatch(action, connection.settings)) {
+      await runBatches(action, prepared, base, record);
+    } else {
+      for (const { index, item } of prepared) {
+        if (signal.aborted) {
+          record(index, { status: 'retryable', code: 'ABORTED', message: 'task aborted before this item ran' });
+          continue;
+        }
+        try {
+          await action.perform({ ...base, ...item });
+          record(index, { status: 'ok' });
+        } catch (error) {
+          record(index, classifyError(error));
+        }
+      }
+    }
+  }
+  return results;
+}
+
+function useBatch(action: AnyAction, settings: unknown): boolean {
+  return action.batchWhen ? action.batchWhen(settings) : true;
+}
+
+async function runBatches(
+  action: AnyAction,
+  prepared: Prepared[],
+  base: Omit<Parameters<NonNullable<AnyAction['performBatch']>>[0], 'items'>,
+  record: (index: number, result: ItemResult) => void,
+): Promise<void> {
+  const size = action.batch?.maxItems ?? prepared.length;
+  for (let start = 0; start < prepared.length; start += size) {
+    const chunk = prepared.slice(start, start + size);
+    try {
+      const itemResults = await action.performBatch!({ ...base, items: chunk.map((p) => p.item) });
+      chunk.forEach((p, i) => record(p.index, (itemResults ?? [])[i] ?? { status: 'ok' }));
+    } catch (error) {
+      const result = classifyError(error);
+      for (const p of chunk) record(p.index, result);
+    }
+  }
+}

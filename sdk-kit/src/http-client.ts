@@ -1,0 +1,35 @@
+import { got, type Got } from 'got';
+import { EgressDeniedError, isHostAllowed } from './egress.js';
+
+export interface HttpClientOptions {
+  connectorName: string;
+  egress: readonly string[];
+  timeoutMs: number;
+  userAgent?: string;
+}
+
+/**
+ * The `ctx.http` given to connectors: got with its own retries off (the runtime owns retries) and a
+ * request timeout, refusing any host outside the connector's declared egress list.
+ */
+export function createHttpClient(options: HttpClientOptions): Got {
+  return got.extend({
+    retry: { limit: 0 },
+    timeout: { request: options.timeoutMs },
+    headers: { 'user-agent': options.userAgent ?? 'switchyard' },
+    hooks: {
+      init: [
+        (_raw, opts) => {
+          // Refuse cross-host redirects that would leave the egress list.
+          opts.followRedirect = false;
+        },
+      ],
+      beforeRequest: [
+        (opts) => {
+          const url = opts.url instanceof URL ? opts.url : new URL(String(opts.url));
+          if (!isHostAllowed(url, options.egress)) throw new EgressDeniedError(url, options.connectorName);
+        },
+      ],
+    },
+  });
+}

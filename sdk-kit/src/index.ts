@@ -1,0 +1,16 @@
+export * from './types.js';
+export * from './errors.js';
+export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
+export { classifyError } from './classify.js';
+export { isHostAllowed, EgressDeniedError } from './egress.js';
+export { createHttpClient } from './http-client.js';
+export { createConnectorLogger, ALWAYS_REDACTED_PATHS } from './logger.js';
+export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js';
+export * from './define-connector.js';
+export { executeEvents, actionTakes, selectActions, type PreparedConnection } from './executor.js';
+export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
+export { prepareConnection, egressFor, regionsFor, DEFAULT_REQUEST_TIMEOUT_MS, type ConnectionOptions } from './connection.js';
+export { checkManifest, checkSettings } from './manifest.js';
+export { createSchemaValidator, describeSchemaErrors } from './schema.js';
+export * from './mapping/index.js';
+export { Type, type Static, type TSchema } from '@sinclair/typebox';

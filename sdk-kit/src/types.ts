@@ -1,0 +1,78 @@
+/**
+ * The canonical event every source is mapped into and every connector receives.
+ * docs/events.md documents each field.
+ */
+export type EventType =
+  | 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias'
+  | 'commerce' | 'session_start' | 'session_end' | 'user_attribute_change' | 'user_identity_change'
+  | 'opt_out' | 'other';
+
+export interface ConsentState {
+  /** GDPR purposes keyed by purpose name, as the source reported them. */
+  gdpr?: Record<string, { consented: boolean; timestamp?: number; document?: string; location?: string }>;
+  /** CCPA: `dataSaleOptOut: true` means the user opted OUT of the sale of their data. */
+  ccpa?: { dataSaleOptOut: boolean; timestamp?: number };
+  /** Segment consent categories as sent (`context.consent.categoryPreferences`). */
+  categories?: Record<string, boolean>;
+}
+
+export interface EventContext {
+  ip?: string;
+  userAgent?: string;
+  locale?: string;
+  timezone?: string;
+  device?: Record<string, unknown>;
+  os?: Record<string, unknown>;
+  app?: Record<string, unknown>;
+  page?: Record<string, unknown>;
+  location?: { latitude?: number; longitude?: number; city?: string; region?: string; country?: string; timezone?: string; [k: string]: unknown };
+  library?: { name?: string; version?: string };
+  consent?: ConsentState;
+  dataPlan?: { planId?: string; planVersion?: number };
+  [key: string]: unknown;
+}
+
+export interface CanonicalEvent {
+  messageId: string;
+  type: EventType;
+  /** Event name for track-like events. */
+  event?: string;
+  userId?: string;
+  anonymousId?: string;
+  /** Every identity known for the user: user_id, anonymous_id, email, customer_id, mpid, device ids… */
+  identities: Record<string, string>;
+  traits: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  context: EventContext;
+  /** ISO-8601 timestamps. */
+  timestamp: string;
+  sentAt?: string;
+  receivedAt: string;
+  originalTimestamp?: string;
+  sourceId: string;
+  /** The message as the source sent it, for raw outputs. */
+  raw?: unknown;
+  /** Group id for `group`, previous id for `alias`. */
+  groupId?: string;
+  previousId?: string;
+  /** Source-side routing hints (Segment's `integrations` object). */
+  integrations?: Record<string, unknown>;
+}
+
+/** A user identified for data-subject requests (erasure) by any of their identities. */
+export interface SubjectIdentity {
+  identities: Record<string, string>;
+}
+
+/** Plain result objects: they cross the worker-thread boundary where error classes do not. */
+export type ItemOutcome = 'ok' | 'retryable' | 'rate_limited' | 'permanent' | 'authentication';
+
+export interface ItemResult {
+  status: ItemOutcome;
+  /** Machine-readable reason, e.g. HTTP_503, NETWORK_ECONNREFUSED, EGRESS_DENIED. */
+  code?: string;
+  message?: string;
+  /** Milliseconds the runtime must wait before trying this item again. */
+  retryAfterMs?: number;
+  httpStatus?: number;
+}

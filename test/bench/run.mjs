@@ -1,0 +1,12 @@
+// `npm run bench`: every benchmark, each figure beside a baseline measured in the same run.
+// BENCH_EVENTS sets the events per run (default 20000).
+import { existsSync } from 'node:fs';
+import { runRuntimeBench } from './runtime-bench.mjs';
+
+const events = Number(process.env.BENCH_EVENTS ?? 20_000);
+await runRuntimeBench({ events });
+if (existsSync(new URL('./ingestion-bench.mjs', import.meta.url))) {
+  const { runIngestionBench } = await import('./ingestion-bench.mjs');
+  await runIngestionBench({ events });
+}
+process.exit(0);
