@@ -6,3 +6,12 @@ export { DeliveryRuntime, type RuntimeConnection, type DeliveryRuntimeOptions } 
 export type { ConnectionStats, SettledBatch, DeliveryGate, ConnectionHealth } from './delivery/connection-dispatcher.js';
 export { loadConnector, resolveConnectorModule, BUILT_IN_CONNECTORS, ConnectorLoadError } from './connectors/connector-registry.js';
 export { createLogger, silentLogger, type Logger } from './logging.js';
+export { Router, type RouterOptions, type ReloadResult } from './router/router.js';
+export { loadConfig, resolveConfig, type ResolvedConfig, type ResolvedConnection, type ResolvedSource } from './config/resolve-config.js';
+export { readConfigFile, parseConfigText, ConfigError } from './config/read-config-file.js';
+export { CONFIG_SCHEMA } from './config/config-schema.js';
+export type { SwitchyardConfig, SourceConfig, ConnectionConfig, DataPlanConfig } from './config/config-types.js';
+export { compileDataPlan, type DataPlan, type PlanViolation } from './data-plans/data-plan.js';
+export { EventIntake, type IntakeResult } from './ingestion/intake.js';
+export { parseSegmentMessage, SEGMENT_LIMITS } from './ingestion/segment/segment-message.js';
+export { parseMparticleBatch, MPARTICLE_LIMITS, MPARTICLE_EVENT_TYPES } from './ingestion/mparticle/mparticle-batch.js';

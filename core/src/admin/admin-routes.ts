@@ -17,6 +17,8 @@ export interface AdminRoutesOptions {
   gate: PrivacyGate;
   profiles: ProfileStore;
   runtime: Pick<DeliveryRuntime, 'listDeadLetters' | 'replayDeadLetters' | 'purgeDeadLetters' | 'stats'>;
+  /** Ingestion, enrichment and data plan counters for `GET /admin/v1/stats`. */
+  stats?: () => Record<string, unknown>;
   /** Sends a system event (rectification) to the connections that take it; returns their ids. */
   publish: (event: CanonicalEvent) => Promise<string[]>;
 }
@@ -97,4 +99,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   }));
 
   app.get('/connections', async () => ({ connections: options.runtime.stats() }));
+  app.get('/stats', async () => ({ connections: options.runtime.stats(), ...options.stats?.() }));
 };

@@ -11,8 +11,12 @@ import { TaskFailedError, type ConnectionWorkerPool } from './worker-pool.js';
 
 export type ConnectionHealth = 'healthy' | 'unhealthy';
 
-/** Late-binding check run right before a connector gets a delivery (privacy gate hooks in here). */
-export type DeliveryGate = (connectionId: string, items: QueuedDelivery[]) => Promise<Array<{ deliver: boolean; reason?: string }>>;
+/**
+ * Late-binding check run right before a connector gets a delivery (privacy gate hooks in here).
+ * `finished` resolves once the task carrying the items it lets through is over (settled, handed back or
+ * abandoned), so an erasure can wait for deliveries a worker already holds before it forwards the deletion.
+ */
+export type DeliveryGate = (connectionId: string, items: QueuedDelivery[], finished: Promise<void>) => Promise<Array<{ deliver: boolean; reason?: string }>>;
 
 export interface ConnectionStats {
   delivered: number;
@@ -162,10 +166,20 @@ export class ConnectionDispatcher extends EventEmitter {
 
   private async deliver(items: QueuedDelivery[]): Promise<void> {
     if (this.stopping) return;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => { finish = resolve; });
+    try {
+      await this.gateAndSend(items, finished);
+    } finally {
+      finish();
+    }
+  }
+
+  private async gateAndSend(items: QueuedDelivery[], finished: Promise<void>): Promise<void> {
     let sendable = items;
     const dropped: QueuedDelivery[] = [];
     if (this.gate) {
-      const decisions = await this.gate(this.connectionId, items);
+      const decisions = await this.gate(this.connectionId, items, finished);
       sendable = items.filter((_, i) => decisions[i]?.deliver !== false);
       dropped.push(...items.filter((_, i) => decisions[i]?.deliver === false));
     }

@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { DeliveryGate } from '../delivery/connection-dispatcher.js';
+import type { QueuedDelivery } from '../queue/delivery-queue.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import { consentFromEvent, evaluateConsent, isRevocation, type UserConsent } from './consent.js';
 import { identityKeysOf } from './identity-keys.js';
@@ -23,6 +24,8 @@ export interface PrivacyGateDeps {
   connections: () => PrivacyConnection[];
 }
 
+const ERASURE_MARK_TTL_MS = 24 * 3600 * 1000;
+
 export type Admission = { admitted: true; consent: UserConsent } | { admitted: false; reason: 'suppressed' };
 
 /**
@@ -33,6 +36,10 @@ export type Admission = { admitted: true; consent: UserConsent } | { admitted: f
 export class PrivacyGate {
   /** Events accepted after this instant were checked against every revocation; older ones are re-checked. */
   private revokedAt = Date.now();
+  /** Identity key → when it was erased: stops events leased before the purge even when not suppressed. */
+  private readonly erasedAt = new Map<string, number>();
+  /** Tasks this gate let through that a worker has not finished yet. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: PrivacyGateDeps) {}
 
@@ -68,12 +75,39 @@ export class PrivacyGate {
     this.revokedAt = Date.now();
   }
 
-  readonly deliveryGate: DeliveryGate = async (connectionId, items) => {
+  /** Called when a subject is erased: events of theirs accepted until now are never delivered. */
+  noteErasure(identityKeys: string[]): void {
+    const now = Date.now();
+    // A leased event waits in memory for at most a few task timeouts, so a day-old mark can go.
+    for (const [key, at] of this.erasedAt) if (at < now - ERASURE_MARK_TTL_MS) this.erasedAt.delete(key);
+    for (const key of identityKeys) this.erasedAt.set(key, now);
+    this.noteRevocation();
+  }
+
+  /**
+   * Resolves once every task this gate has let through so far is over. A worker's task cannot be recalled,
+   * so an erasure waits here before forwarding the deletion: the destination then hears of it last.
+   */
+  async deliveriesInFlight(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  readonly deliveryGate: DeliveryGate = async (connectionId, items, finished) => {
+    const decisions = this.decide(connectionId, items);
+    if (decisions.some((d) => d.deliver)) {
+      this.inFlight.add(finished);
+      void finished.finally(() => this.inFlight.delete(finished));
+    }
+    return decisions;
+  };
+
+  private decide(connectionId: string, items: QueuedDelivery[]): Array<{ deliver: boolean; reason?: string }> {
     const connection = this.deps.connections().find((c) => c.id === connectionId);
     return items.map((item) => {
       if (item.enqueuedAt > this.revokedAt) return { deliver: true };
       const event = JSON.parse(item.body) as CanonicalEvent;
       const keys = identityKeysOf(event.identities);
+      if (keys.some((key) => item.enqueuedAt <= (this.erasedAt.get(key) ?? -Infinity))) return { deliver: false, reason: 'erased' };
       if (this.deps.suppressions.isSuppressed(keys)) {
         this.deps.audit.record('suppressed', { sourceId: event.sourceId, connectionId });
         return { deliver: false, reason: 'suppressed' };
@@ -86,7 +120,7 @@ export class PrivacyGate {
       }
       return { deliver: true };
     });
-  };
+  }
 
   private verdict(connection: PrivacyConnection, consent: UserConsent) {
     const saleOrShare = connection.consent?.saleOrShare ?? connection.category === 'advertising';

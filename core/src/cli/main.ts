@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { runConnectorInit, runConnectorsDocs, runConnectorsList } from './connector-commands.js';
+import { runQuery } from './query-command.js';
+import { runStart, runValidate } from './start-command.js';
+import { CONFIG_SCHEMA } from '../config/config-schema.js';
+
+const program = new Command()
+  .name('switchyard')
+  .description('Self-hostable customer-data router: ingest, protect, route.')
+  .showHelpAfterError('(run switchyard --help for usage)');
+
+program.command('start')
+  .description('run the router on a config file (SIGHUP or a file change reloads it)')
+  .requiredOption('-c, --config <file>', 'YAML or JSON config file')
+  .option('-p, --port <port>', 'override server.port', (v) => Number.parseInt(v, 10))
+  .action(runStart);
+
+program.command('validate')
+  .description('check a config file: schema, connectors, settings, mappings, consent and residency')
+  .requiredOption('-c, --config <file>', 'YAML or JSON config file')
+  .action(runValidate);
+
+program.command('config-schema')
+  .description('print the JSON Schema of the config file')
+  .action(() => { process.stdout.write(`${JSON.stringify(CONFIG_SCHEMA, null, 2)}\n`); });
+
+const connectors = program.command('connectors')
+  .description('list installed connectors with their settings')
+  .option('--json', 'print JSON')
+  .action(runConnectorsList);
+connectors.command('docs')
+  .description('write a Markdown page per installed connector')
+  .option('-o, --out <dir>', 'output folder', 'docs/connectors')
+  .action(runConnectorsDocs);
+
+program.command('connector')
+  .description('connector development')
+  .command('init <name>')
+  .description('scaffold a new connector package')
+  .option('-d, --dir <dir>', 'where to create it (default: ./<name>)')
+  .action(runConnectorInit);
+
+program.command('query <sql>')
+  .description('run SQL against the embedded DuckDB warehouse of a config')
+  .option('-c, --config <file>', 'config file whose duckdb connection to read', 'examples/switchyard.yaml')
+  .option('--connection <id>', 'which duckdb connection (default: the only one)')
+  .option('--json', 'print JSON rows')
+  .action(runQuery);
+
+program.parseAsync(process.argv).catch((error: Error) => {
+  process.stderr.write(`switchyard: ${error.message}\n`);
+  process.exit(1);
+});

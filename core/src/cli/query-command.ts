@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { loadConfig } from '../config/resolve-config.js';
+import { failWith } from './start-command.js';
+
+interface QueryResult { columns: string[]; rows: unknown[][] }
+type QueryWarehouse = (path: string, sql: string) => Promise<QueryResult>;
+
+/** `switchyard query "<sql>"`: reads the embedded DuckDB warehouse of a config's duckdb connection. */
+export async function runQuery(sql: string, options: { config: string; connection?: string; json?: boolean }): Promise<void> {
+  let config;
+  try { config = await loadConfig(options.config); } catch (error) { failWith(error); }
+  const duckdb = config.connections.filter((c) => c.connector.name === 'duckdb' && (!options.connection || c.id === options.connection));
+  if (duckdb.length !== 1) {
+    failWith(new Error(duckdb.length === 0
+      ? `${options.config} has no duckdb connection${options.connection ? ` with id "${options.connection}"` : ''}`
+      : `${options.config} has several duckdb connections (${duckdb.map((c) => c.id).join(', ')}); pick one with --connection`));
+  }
+  const connection = duckdb[0]!;
+  const settings = connection.settings as { path?: string };
+  const dataDir = join(config.storageDir, 'connections', connection.id);
+  const file = settings.path ? join(dataDir, settings.path) : join(dataDir, 'warehouse.duckdb');
+  const queryModule = '@switchyard/connector-duckdb/query';
+  const { queryWarehouse } = (await import(queryModule)) as { queryWarehouse: QueryWarehouse };
+  const result = await queryWarehouse(file, sql);
+  if (options.json) {
+    const rows = result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]])));
+    process.stdout.write(`${JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+    return;
+  }
+  printTable(result);
+}
+
+function printTable({ columns, rows }: QueryResult): void {
+  const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) : String(v))));
+  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((r) => r[i]!.length))));
+  const line = (values: string[]) => values.map((v, i) => v.slice(0, 60).padEnd(widths[i]!)).join(' | ');
+  process.stdout.write(`${line(columns)}\n${widths.map((w) => '-'.repeat(w)).join('-+-')}\n`);
+  for (const row of cells) process.stdout.write(`${line(row)}\n`);
+  process.stdout.write(`(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
+}

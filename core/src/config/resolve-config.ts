@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { checkSettings, secretValues, validateMapping, type AnyConnector } from '@switchyard/sdk-kit';
+import { loadConnector } from '../connectors/connector-registry.js';
+import type { RuntimeConnection } from '../delivery/delivery-runtime.js';
+import type { EnrichmentConnection } from '../enrichment/enrichment-stage.js';
+import { compileDataPlan, type DataPlan } from '../data-plans/data-plan.js';
+import { checkConsentRules, resolvePrivacyConfig, type PrivacyConfig } from '../privacy/privacy-config.js';
+import type { DsrConfig } from '../privacy/privacy-services.js';
+import { checkResidency } from '../privacy/residency.js';
+import type { ConnectionConfig, SourceConfig, SwitchyardConfig } from './config-types.js';
+import { ConfigError, readConfigFile } from './read-config-file.js';
+
+export type ResolvedSource = SourceConfig & { ipCollection: boolean };
+
+/** A delivery connection with the sources it listens to (undefined: all). */
+export interface ResolvedConnection extends RuntimeConnection {
+  sources?: string[];
+}
+
+/** A configuration checked end to end: connectors loaded, settings, mappings, consent and residency valid. */
+export interface ResolvedConfig {
+  file: string;
+  baseDir: string;
+  server: { host: string; port: number; publicUrl?: string; trustProxy: boolean };
+  storageDir: string;
+  logLevel?: string;
+  residency?: string;
+  ingestion: { dedupeWindowMs: number; dedupeCapacity: number };
+  privacy: PrivacyConfig;
+  adminTokens: string[];
+  dsr: DsrConfig;
+  location: { enabled: boolean; maxmindDatabase?: string };
+  dataPlans: DataPlan[];
+  sources: ResolvedSource[];
+  connections: ResolvedConnection[];
+  enrichments: EnrichmentConnection[];
+  /** Every secret value in the file, scrubbed from logs wherever it appears. */
+  secrets: string[];
+}
+
+/** Reads, validates and resolves a config file. Throws ConfigError listing every problem. */
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedConfig> {
+  const absolute = resolvePath(file);
+  return resolveConfig(readConfigFile(absolute, env), absolute);
+}
+
+export async function resolveConfig(raw: SwitchyardConfig, file: string): Promise<ResolvedConfig> {
+  const baseDir = dirname(file);
+  const problems: string[] = [];
+  const privacy = resolvePrivacyConfig(raw.privacy);
+  const sources = raw.sources.map((s) => ({ ...s, ipCollection: s.ipCollection ?? true }));
+  checkUniqueIds(raw, problems);
+
+  const sourceIds = new Set(sources.map((s) => s.id));
+  const enabled = (raw.connections ?? []).map((c, index) => ({ c, at: `connections[${index}]` })).filter(({ c }) => c.enabled !== false);
+  const loaded: Array<{ c: ConnectionConfig; at: string; connector: AnyConnector; moduleUrl: string }> = [];
+  for (const { c, at } of enabled) {
+    for (const [i, sourceId] of (c.sources ?? []).entries()) {
+      if (!sourceIds.has(sourceId)) problems.push(`${at}.sources[${i}]: no source with id "${sourceId}" (sources: ${[...sourceIds].join(', ')})`);
+    }
+    try {
+      const { connector, moduleUrl } = await loadConnector(c.connector, baseDir);
+      const settings = structuredClone(c.settings ?? {});
+      problems.push(...checkSettings(connector, settings, `${at}.settings`));
+      problems.push(...checkActions(connector, c, at));
+      loaded.push({ c: { ...c, settings }, at, connector, moduleUrl });
+    } catch (error) {
+      problems.push(`${at}.connector: ${(error as Error).message}`);
+    }
+  }
+  problems.push(...checkConsentRules(privacy, enabled.map(({ c, at }) => ({ at: `${at}.consent`, rule: c.consent }))));
+  problems.push(...checkResidency(raw.residency, loaded.map(({ c, at, connector }) => ({ at, id: c.id, connector, settings: c.settings }))));
+
+  const connectionIds = new Set(loaded.map(({ c }) => c.id));
+  const dataPlans = compileDataPlans(raw, baseDir, connectionIds, problems);
+  const planIds = new Set(dataPlans.map((p) => p.id));
+  sources.forEach((s, i) => {
+    if (s.dataPlan && !planIds.has(s.dataPlan)) problems.push(`sources[${i}].dataPlan: no data plan with id "${s.dataPlan}" under dataPlans`);
+  });
+  if (raw.enrichment?.location?.maxmindDatabase) {
+    const path = resolveFrom(baseDir, raw.enrichment.location.maxmindDatabase);
+    try { readFileSync(path).subarray(0, 1); } catch { problems.push(`enrichment.location.maxmindDatabase: cannot read ${path}`); }
+  }
+  if (problems.length) throw new ConfigError(file, problems);
+
+  const delivery = loaded.filter(({ connector }) => !connector.enrichment);
+  const enrichments = loaded.filter(({ connector }) => connector.enrichment);
+  return {
+    file,
+    baseDir,
+    server: { host: raw.server?.host ?? '127.0.0.1', port: raw.server?.port ?? 8088, publicUrl: raw.server?.publicUrl, trustProxy: raw.server?.trustProxy ?? false },
+    storageDir: resolveFrom(baseDir, raw.storage?.dir ?? './.switchyard'),
+    logLevel: raw.logging?.level,
+    residency: raw.residency,
+    ingestion: {
+      dedupeWindowMs: (raw.ingestion?.dedupeWindowSeconds ?? 24 * 3600) * 1000,
+      dedupeCapacity: raw.ingestion?.dedupeCapacity ?? 1_000_000,
+    },
+    privacy,
+    adminTokens: raw.admin?.tokens ?? [],
+    dsr: {
+      ...raw.dsr,
+      certificateFile: raw.dsr?.certificateFile && resolveFrom(baseDir, raw.dsr.certificateFile),
+      privateKeyFile: raw.dsr?.privateKeyFile && resolveFrom(baseDir, raw.dsr.privateKeyFile),
+    },
+    location: {
+      enabled: raw.enrichment?.location?.enabled ?? true,
+      maxmindDatabase: raw.enrichment?.location?.maxmindDatabase && resolveFrom(baseDir, raw.enrichment.location.maxmindDatabase),
+    },
+    dataPlans,
+    sources,
+    connections: delivery.map(({ c, connector, moduleUrl }) => ({
+      id: c.id, connector, moduleUrl, settings: c.settings, sources: c.sources, delivery: c.delivery,
+      mappingOverrides: c.mapping, enabledActions: c.actions, consent: c.consent,
+    })),
+    enrichments: enrichments.map(({ c, connector, moduleUrl }) => ({
+      id: c.id, connector, moduleUrl, settings: c.settings, timeoutMs: c.enrichment?.timeoutMs,
+      cacheTtlMs: c.enrichment?.cacheTtlSeconds && c.enrichment.cacheTtlSeconds * 1000, cacheSize: c.enrichment?.cacheSize,
+    })),
+    secrets: [
+      ...sources.flatMap((s) => (s.type === 'segment' ? [s.writeKey] : [s.apiSecret])),
+      ...(raw.admin?.tokens ?? []),
+      ...loaded.flatMap(({ c, connector }) => secretValues(connector.settings, c.settings)),
+    ].filter((s) => s.length >= 4),
+  };
+}
+
+function resolveFrom(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolvePath(baseDir, path);
+}
+
+function checkUniqueIds(raw: SwitchyardConfig, problems: string[]): void {
+  const seen = new Map<string, string>();
+  const note = (id: string, at: string) => {
+    const earlier = seen.get(id);
+    if (earlier) problems.push(`${at}.id: "${id}" is already used by ${earlier}; ids must be unique`);
+    else seen.set(id, at);
+  };
+  raw.sources.forEach((s, i) => note(s.id, `sources[${i}]`));
+  (raw.connections ?? []).forEach((c, i) => note(c.id, `connections[${i}]`));
+  const writeKeys = new Map<string, number>();
+  raw.sources.forEach((s, i) => {
+    const key = s.type === 'segment' ? `segment:${s.writeKey}` : `mparticle:${s.apiKey}`;
+    const earlier = writeKeys.get(key);
+    if (earlier !== undefined) problems.push(`sources[${i}]: uses the same ${s.type === 'segment' ? 'writeKey' : 'apiKey'} as sources[${earlier}]; each source needs its own`);
+    else writeKeys.set(key, i);
+  });
+}
+
+function checkActions(connector: AnyConnector, c: ConnectionConfig, at: string): string[] {
+  const actions = Object.keys(connector.actions ?? {});
+  const problems = (c.actions ?? []).flatMap((name, i) => (actions.includes(name) ? [] : [`${at}.actions[${i}]: connector "${connector.name}" has no action "${name}" (actions: ${actions.join(', ')})`]));
+  for (const [action, fields] of Object.entries(c.mapping ?? {})) {
+    if (!actions.includes(action)) {
+      problems.push(`${at}.mapping.${action}: connector "${connector.name}" has no action "${action}" (actions: ${actions.join(', ')})`);
+      continue;
+    }
+    for (const [field, mapping] of Object.entries(fields)) problems.push(...validateMapping(mapping, `${at}.mapping.${action}.${field}`));
+  }
+  return problems;
+}
+
+function compileDataPlans(raw: SwitchyardConfig, baseDir: string, connectionIds: Set<string>, problems: string[]): DataPlan[] {
+  return (raw.dataPlans ?? []).flatMap((plan, i) => {
+    const at = `dataPlans[${i}]`;
+    if (plan.quarantine && !connectionIds.has(plan.quarantine)) problems.push(`${at}.quarantine: no enabled connection with id "${plan.quarantine}"`);
+    let document = plan.document;
+    if (plan.file) {
+      const path = resolveFrom(baseDir, plan.file);
+      try {
+        document = JSON.parse(readFileSync(path, 'utf8'));
+      } catch (error) {
+        problems.push(`${at}.file: cannot read a JSON data plan from ${path} (${(error as Error).message})`);
+        return [];
+      }
+    }
+    try {
+      return [compileDataPlan({ ...plan, document })];
+    } catch (error) {
+      problems.push(`${at}: ${(error as Error).message}`);
+      return [];
+    }
+  });
+}

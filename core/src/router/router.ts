@@ -1,0 +1,192 @@
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { MparticleSourceConfig, SegmentSourceConfig } from '../config/config-types.js';
+import { loadConfig, type ResolvedConfig, type ResolvedSource } from '../config/resolve-config.js';
+import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
+import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
+import { IpGeo } from '../enrichment/ip-geo.js';
+import { EventIntake, type IntakeRouting } from '../ingestion/intake.js';
+import { createLogger, type Logger } from '../logging.js';
+import { PrivacyServices } from '../privacy/privacy-services.js';
+import { SqliteDeliveryQueue } from '../queue/sqlite-delivery-queue.js';
+import { buildHttpServer } from './http-server.js';
+
+export interface RouterOptions {
+  configFile: string;
+  /** Defaults to a JSON logger on stdout that scrubs the config's secrets. */
+  log?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Reload when the config file changes (default true). */
+  watchConfig?: boolean;
+  /** Overrides `server.port` (0 = a free port; tests). */
+  port?: number;
+}
+
+export type ReloadResult = { ok: true; changed: string[] } | { ok: false; error: string };
+
+/**
+ * A running Switchyard: config → durable queue → delivery runtime → privacy services → enrichment →
+ * ingestion intake → HTTP server. Reloads its config without a restart (`reload()`, SIGHUP in the CLI,
+ * or a change to the file); an invalid new config is refused and the old one keeps running.
+ */
+export class Router {
+  private watcher?: FSWatcher;
+  private reloading: Promise<ReloadResult> = Promise.resolve({ ok: true, changed: [] });
+  private closed = false;
+
+  private constructor(
+    private current: ResolvedConfig,
+    readonly log: Logger,
+    readonly queue: SqliteDeliveryQueue,
+    readonly runtime: DeliveryRuntime,
+    readonly privacy: PrivacyServices,
+    readonly enrichment: EnrichmentStage,
+    readonly intake: EventIntake,
+    readonly app: FastifyInstance,
+    readonly url: string,
+    private readonly options: RouterOptions,
+  ) {}
+
+  static async start(options: RouterOptions): Promise<Router> {
+    const config = await loadConfig(options.configFile, options.env);
+    let secrets = config.secrets;
+    const log = options.log ?? createLogger({ level: config.logLevel, secrets: () => secrets });
+    mkdirSync(config.storageDir, { recursive: true });
+    const queue = new SqliteDeliveryQueue(join(config.storageDir, 'queue.db'));
+    let privacy: PrivacyServices | undefined;
+    const runtime = new DeliveryRuntime({
+      queue, storageDir: config.storageDir, log, gate: (connectionId, items) => privacy!.gate.deliveryGate(connectionId, items),
+    });
+    privacy = await PrivacyServices.open({ storageDir: config.storageDir, privacy: config.privacy, dsr: config.dsr, runtime, queue, log });
+    const enrichment = new EnrichmentStage(config.storageDir, log);
+    await enrichment.apply(config.enrichments);
+    const intake = new EventIntake({ runtime, gate: privacy.gate, enrichment, log }, await routingOf(config), config.ingestion);
+    await runtime.applyConnections(config.connections);
+
+    let router: Router | undefined;
+    const app = await buildHttpServer({
+      log,
+      trustProxy: config.server.trustProxy,
+      intake,
+      runtime,
+      privacy,
+      adminTokens: () => router?.config.adminTokens ?? config.adminTokens,
+      publicUrl: () => config.dsr.publicUrl ?? config.server.publicUrl,
+      expectedCompletionMs: () => config.dsr.expectedCompletionMs ?? 24 * 3600 * 1000,
+      sourcesByWriteKey: () => sourceIndex(router?.config ?? config).segment,
+      sourcesByApiKey: () => sourceIndex(router?.config ?? config).mparticle,
+      stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
+    });
+    const url = await app.listen({ host: config.server.host, port: options.port ?? config.server.port });
+    router = new Router(config, log, queue, runtime, privacy, enrichment, intake, app, url, options);
+    router.onConfigChange((next) => { secrets = next.secrets; });
+    if (options.watchConfig !== false) router.watchConfigFile();
+    return router;
+  }
+
+  get config(): ResolvedConfig {
+    return this.current;
+  }
+
+  private listeners: Array<(config: ResolvedConfig) => void> = [];
+
+  onConfigChange(listener: (config: ResolvedConfig) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Loads the config file again and applies it; reloads are serialised. */
+  reload(): Promise<ReloadResult> {
+    this.reloading = this.reloading.then(() => this.applyReload());
+    return this.reloading;
+  }
+
+  private async applyReload(): Promise<ReloadResult> {
+    if (this.closed) return { ok: false, error: 'the router is shutting down' };
+    let next: ResolvedConfig;
+    try {
+      next = await loadConfig(this.options.configFile, this.options.env);
+    } catch (error) {
+      const message = (error as Error).message;
+      this.log.error({ file: this.options.configFile }, `config reload refused, the running config stays: ${message}`);
+      return { ok: false, error: message };
+    }
+    const previous = this.current;
+    const restartOnly = (['server', 'storageDir'] as const).filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(next[key]));
+    if (restartOnly.length) this.log.warn({ keys: restartOnly }, 'these settings change only on restart; the rest of the new config is applied');
+    const applied: ResolvedConfig = { ...next, server: previous.server, storageDir: previous.storageDir };
+    await this.runtime.applyConnections(applied.connections);
+    await this.enrichment.apply(applied.enrichments);
+    this.privacy.updateConfig(applied.privacy);
+    this.intake.updateRouting(await routingOf(applied));
+    this.current = applied;
+    for (const listener of this.listeners) listener(applied);
+    const changed = describeChanges(previous, applied);
+    this.log.info({ changed }, 'config reloaded');
+    return { ok: true, changed };
+  }
+
+  private watchConfigFile(): void {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.watcher = watch(this.options.configFile, () => {
+        clearTimeout(timer);
+        // Editors write files in several steps; wait for the burst to end.
+        timer = setTimeout(() => { void this.reload(); }, 200);
+      });
+      this.watcher.on('error', (error) => this.log.warn({ err: error }, 'config file watch stopped; use SIGHUP to reload'));
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot watch the config file; use SIGHUP to reload');
+    }
+  }
+
+  /** Stops taking requests, lets in-flight deliveries finish (or go back to the queue), then closes storage. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher?.close();
+    await this.reloading.catch(() => undefined);
+    await this.app.close();
+    await this.runtime.stop();
+    await this.enrichment.stop();
+    await this.privacy.close();
+    await this.queue.close();
+  }
+}
+
+async function routingOf(config: ResolvedConfig): Promise<IntakeRouting> {
+  return {
+    sources: new Map(config.sources.map((s) => [s.id, s])),
+    connections: config.connections,
+    dataPlans: new Map(config.dataPlans.map((p) => [p.id, p])),
+    location: { enabled: config.location.enabled, ipGeo: config.location.maxmindDatabase ? await IpGeo.open(config.location.maxmindDatabase) : undefined },
+  };
+}
+
+const indexes = new WeakMap<ResolvedConfig, ReturnType<typeof buildSourceIndex>>();
+
+function sourceIndex(config: ResolvedConfig) {
+  let index = indexes.get(config);
+  if (!index) indexes.set(config, (index = buildSourceIndex(config)));
+  return index;
+}
+
+function buildSourceIndex(config: ResolvedConfig) {
+  const segment = new Map<string, ResolvedSource & SegmentSourceConfig>();
+  const mparticle = new Map<string, ResolvedSource & MparticleSourceConfig>();
+  for (const source of config.sources) {
+    if (source.type === 'segment') segment.set(source.writeKey, source as ResolvedSource & SegmentSourceConfig);
+    else mparticle.set(source.apiKey, source as ResolvedSource & MparticleSourceConfig);
+  }
+  return { segment, mparticle };
+}
+
+function describeChanges(before: ResolvedConfig, after: ResolvedConfig): string[] {
+  const ids = (c: ResolvedConfig) => new Set([...c.connections, ...c.enrichments].map((x) => x.id));
+  const old = ids(before);
+  const now = ids(after);
+  return [
+    ...[...now].filter((id) => !old.has(id)).map((id) => `+connection ${id}`),
+    ...[...old].filter((id) => !now.has(id)).map((id) => `-connection ${id}`),
+  ];
+}

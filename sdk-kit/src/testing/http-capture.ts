@@ -1,0 +1,101 @@
+import nock from 'nock';
+import { EgressDeniedError, isHostAllowed } from '../egress.js';
+
+/** One request the connector made, as the destination would have received it. */
+export interface CapturedRequest {
+  method: string;
+  url: string;
+  host: string;
+  headers: Record<string, string>;
+  /** Parsed JSON when the request was JSON, otherwise the raw string (undefined when empty). */
+  body: unknown;
+}
+
+/** What a fake destination answers. A JSON body is serialised; a string is sent as is. */
+export interface MockResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** Answers a captured request. Throw (e.g. `networkError('ETIMEDOUT')`) to fail it at the socket level. */
+export type Responder = (request: CapturedRequest) => MockResponse | Promise<MockResponse>;
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'MERGE'];
+
+/** A socket-level failure as node reports it: `ETIMEDOUT` for a timeout, `ECONNRESET`, `ECONNREFUSED`, … */
+export function networkError(code = 'ETIMEDOUT'): Error {
+  return Object.assign(new Error(`simulated network failure ${code}`), { code });
+}
+
+export interface HostResponder { pattern: string; respond: Responder }
+
+export interface CaptureSession {
+  requests: CapturedRequest[];
+  stop(): void;
+}
+
+function headerRecord(raw: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+function parseBody(body: unknown, headers: Record<string, string>): unknown {
+  if (body === undefined || body === '') return undefined;
+  if (typeof body !== 'string') return body;
+  if (/json/i.test(headers['content-type'] ?? '')) {
+    try { return JSON.parse(body); } catch { return body; }
+  }
+  return body;
+}
+
+/**
+ * Intercepts every HTTP request made in this thread (node:http, got, fetch) while a harness run is in
+ * progress, records it, and answers it with the first matching responder. A request to a host outside
+ * `egress` that slipped past `ctx.http` (a connector using its own client) is recorded and fails with
+ * the same EGRESS_DENIED error the runtime's client raises, so nothing reaches the network.
+ */
+export function captureHttp(egress: readonly string[], hosts: readonly HostResponder[], fallback: Responder): CaptureSession {
+  const requests: CapturedRequest[] = [];
+  const scope = nock(/.*/).persist();
+  const interceptors = METHODS.map((method) => {
+    const interceptor = scope.intercept(/.*/, method);
+    // Two declared parameters: nock treats a three-parameter reply function as callback style.
+    interceptor.reply(async function reply(this: { req: { headers: Record<string, unknown>; method?: string } }, path: string, body: unknown) {
+      const headers = headerRecord(this.req.headers);
+      const origin = (interceptor as unknown as { basePath?: string }).basePath;
+      const url = new URL(path, requestOrigin(headers, origin));
+      const request: CapturedRequest = { method, url: url.href, host: url.host, headers, body: parseBody(body, headers) };
+      requests.push(request);
+      if (!isHostAllowed(url, egress)) throw new EgressDeniedError(url, 'under test');
+      const match = hosts.find((h) => isHostAllowed(url, [h.pattern]));
+      const response = await (match?.respond ?? fallback)(request);
+      return toNockReply(response);
+    });
+    return interceptor;
+  });
+  return {
+    requests,
+    stop: () => { for (const interceptor of interceptors) nock.removeInterceptor(interceptor); },
+  };
+}
+
+function requestOrigin(headers: Record<string, string>, basePath: string | undefined): string {
+  if (basePath && !basePath.startsWith('/')) return basePath;
+  return `https://${headers.host ?? 'localhost'}`;
+}
+
+function toNockReply(response: MockResponse): [number, string, Record<string, string>] {
+  const headers = { ...(response.headers ?? {}) };
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  let body = '';
+  if (typeof response.body === 'string') body = response.body;
+  else if (response.body !== undefined) {
+    body = JSON.stringify(response.body);
+    if (!lower['content-type']) headers['content-type'] = 'application/json';
+  }
+  return [response.status ?? 200, body, headers];
+}
