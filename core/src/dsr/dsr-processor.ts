@@ -52,6 +52,8 @@ export class DsrProcessor {
   /** Callbacks of one request go out in order: pending before in_progress before completed. */
   private readonly callbackChains = new Map<string, Promise<void>>();
   private stopped = false;
+  private requestStop!: () => void;
+  private readonly stopRequested = new Promise<void>((resolve) => { this.requestStop = resolve; });
 
   constructor(private readonly deps: DsrProcessorDeps, private readonly options: DsrProcessorOptions) {}
 
@@ -117,13 +119,18 @@ export class DsrProcessor {
         this.deps.suppressions.add(type, value, `erasure ${record.id}`);
       }
     }
-    this.deps.gate.noteRevocation();
+    this.deps.gate.noteErasure(keys);
     const purged = await this.deps.queue.purgeIdentity(keys);
     this.deps.profiles.delete(keys);
     this.deps.audit.record('erased', {}, purged.events + purged.deadLetters);
 
     const identities = canonicalIdentities(record.request.subject_identities);
-    for (const connectionId of this.deps.forwarder.connectionIds()) record.connections[connectionId] = { status: 'pending' };
+    const connectionIds = this.deps.forwarder.connectionIds();
+    // A task a worker already holds may still send the subject's events; the deletion must reach the
+    // destination after them. On shutdown the request stays in_progress and resumes at the next start.
+    await Promise.race([this.deps.gate.deliveriesInFlight(), this.stopRequested]);
+    if (this.stopped) return;
+    for (const connectionId of connectionIds) record.connections[connectionId] = { status: 'pending' };
     this.deps.store.save(record);
     await Promise.all(Object.keys(record.connections).map(async (connectionId) => {
       let outcome = await this.deps.forwarder.forwardDeletion(connectionId, identities);
@@ -185,6 +192,7 @@ export class DsrProcessor {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.requestStop();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.running]);

@@ -56,7 +56,7 @@ export class Router {
     const queue = new SqliteDeliveryQueue(join(config.storageDir, 'queue.db'));
     let privacy: PrivacyServices | undefined;
     const runtime = new DeliveryRuntime({
-      queue, storageDir: config.storageDir, log, gate: (connectionId, items) => privacy!.gate.deliveryGate(connectionId, items),
+      queue, storageDir: config.storageDir, log, gate: (...args) => privacy!.gate.deliveryGate(...args),
     });
     privacy = await PrivacyServices.open({ storageDir: config.storageDir, privacy: config.privacy, dsr: config.dsr, runtime, queue, log });
     const enrichment = new EnrichmentStage(config.storageDir, log);

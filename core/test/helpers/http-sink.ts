@@ -10,7 +10,10 @@ export interface CapturedRequest {
   receivedAt: number;
 }
 
-export type Responder = (request: CapturedRequest, index: number) => { status: number; headers?: Record<string, string>; body?: unknown };
+export interface Answer { status: number; headers?: Record<string, string>; body?: unknown }
+
+/** A promise holds the request open (recorded, unanswered) until it resolves. */
+export type Responder = (request: CapturedRequest, index: number) => Answer | Promise<Answer>;
 
 /** A loopback HTTP server standing in for a destination: records every request, answers as told. */
 export class HttpSink {
@@ -40,9 +43,10 @@ export class HttpSink {
       const captured: CapturedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body, receivedAt: Date.now() };
       const index = this.requests.length;
       this.requests.push(captured);
-      const answer = this.responder(captured, index);
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      void Promise.resolve(this.responder(captured, index)).then((answer) => {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      });
       for (const wake of this.waiters.splice(0)) wake();
     });
   }

@@ -18,7 +18,7 @@ export class PrivacyFixture {
   baseUrl = '';
 
   constructor() {
-    this.runtime = new RuntimeFixture({ gate: (id, items) => this.services.gate.deliveryGate(id, items) });
+    this.runtime = new RuntimeFixture({ gate: (id, items, finished) => this.services.gate.deliveryGate(id, items, finished) });
   }
 
   async start(privacy: Partial<PrivacyConfig> = {}, dsr: DsrConfig = {}): Promise<this> {

@@ -1,5 +1,5 @@
 import { createVerify, randomUUID, X509Certificate } from 'node:crypto';
-import { HttpSink } from '../helpers/http-sink.js';
+import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
 import { accepted, trackEvent } from '../helpers/events.js';
 import { PrivacyFixture } from '../helpers/privacy.js';
 
@@ -13,6 +13,15 @@ function erasureRequest(overrides: Record<string, unknown> = {}) {
     api_version: '1.0',
     ...overrides,
   };
+}
+
+/** Resolves once `predicate` holds, re-checked every few milliseconds; rejects after ten seconds. */
+async function until(predicate: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 function verify(rawBody: string, signature: string, certificatePem: string): boolean {
@@ -81,6 +90,9 @@ describe('OpenDSR processor', () => {
     expect(status.json.extensions['switchyard.localhost'].connections).toEqual({ ads: { status: 'sent' }, hook: { status: 'skipped' } });
     const deletion = destination.requests.find((r) => r.path === '/delete');
     expect(deletion?.body).toEqual({ identities: { email: 'Erase.Me@Example.com' } });
+    // Whatever of the subject's the destination was sent, the deletion reached it afterwards.
+    const isSubjectEvent = (r: CapturedRequest) => r.path === '/events' && subject.some((e) => e.messageId === (r.body as any).messageId);
+    expect(destination.requests.map(isSubjectEvent).lastIndexOf(true)).toBeLessThan(destination.requests.indexOf(deletion!));
 
     // The destination recovers: only the other user's events arrive, never the erased subject's.
     const requestsBefore = destination.requests.length;
@@ -94,6 +106,48 @@ describe('OpenDSR processor', () => {
 
     // A later event of the erased subject is refused at admission as suppressed.
     expect(fixture.services.gate.admit(trackEvent({ identities: { email: 'ERASE.ME@example.com ' } }))).toEqual({ admitted: false, reason: 'suppressed' });
+  });
+
+  it('lets a task a worker already holds finish before forwarding the deletion and completing', async () => {
+    fixture = await new PrivacyFixture().start({}, { gracePeriodMs: 0 });
+    const subject = Array.from({ length: 3 }, () => trackEvent({ identities: { email: 'erase.me@example.com' } }));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    const isHeld = (r: CapturedRequest) => (r.body as any)?.messageId === subject[0]!.messageId;
+    destination.responder = (request) => (isHeld(request) ? released.then(() => ({ status: 200 })) : { status: 200 });
+    await fixture.runtime.connect([{ id: 'ads', connector: './deletable', settings: { url: destination.url } }]);
+    await fixture.runtime.runtime.accept(subject.map((e) => accepted(e, ['ads'])));
+    await destination.waitFor(() => destination.requests.some(isHeld), 10_000, 'the held request');
+
+    const request = erasureRequest({ status_callback_urls: [`${controller.url}/callbacks`] });
+    expect((await fixture.request('POST', '/opendsr/v1/requests', request)).status).toBe(201);
+    await until(async () => Object.keys(await fixture.runtime.queue.depth()).length === 0, 'the purge');
+    const during = (await fixture.request('GET', `/opendsr/v1/requests/${request.subject_request_id}`)).json;
+    expect(during.request_status).toBe('in_progress');
+    expect(during.extensions['switchyard.localhost'].connections).toEqual({});
+    expect(destination.requests.some((r) => r.path === '/delete')).toBe(false);
+
+    release();
+    await controller.waitFor(() => controller.requests.some((r) => (r.body as any).request_status === 'completed'), 10_000, 'the completed callback');
+    const deletionAt = destination.requests.findIndex((r) => r.path === '/delete');
+    expect(deletionAt).toBeGreaterThan(destination.requests.findIndex(isHeld));
+    expect(destination.requests.slice(deletionAt + 1)).toEqual([]);
+    expect((await fixture.request('GET', `/opendsr/v1/requests/${request.subject_request_id}`)).json.extensions['switchyard.localhost'].connections)
+      .toEqual({ ads: { status: 'sent' } });
+  });
+
+  it('stops the subject\'s events leased before an erasure that asks not to suppress, and lets later ones through', async () => {
+    fixture = await new PrivacyFixture().start({}, { gracePeriodMs: 0 });
+    const leased = (event: ReturnType<typeof trackEvent>, enqueuedAt: number) => ({ id: 1, connectionId: 'hook', messageId: event.messageId, body: JSON.stringify(event), attempts: 0, enqueuedAt });
+    const before = leased(trackEvent({ identities: { email: 'erase.me@example.com' } }), Date.now());
+    const request = erasureRequest({ status_callback_urls: [controller.url], extensions: { 'switchyard.localhost': { suppress: false } } });
+    await fixture.request('POST', '/opendsr/v1/requests', request);
+    await controller.waitFor(() => controller.requests.some((r) => (r.body as any).request_status === 'completed'), 10_000, 'completion');
+
+    const laterEvent = trackEvent({ identities: { email: 'erase.me@example.com' } });
+    expect(fixture.services.gate.admit(laterEvent)).toMatchObject({ admitted: true });
+    const decisions = await fixture.services.gate.deliveryGate('hook', [before, leased(laterEvent, Date.now() + 1)], Promise.resolve());
+    expect(decisions).toEqual([{ deliver: false, reason: 'erased' }, { deliver: true }]);
   });
 
   it('cancels a pending request and refuses to cancel it twice', async () => {

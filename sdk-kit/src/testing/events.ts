@@ -16,6 +16,7 @@ function defaultContext(): EventContext {
     locale: 'en-US',
     timezone: 'Europe/Paris',
     library: { name: '@switchyard/sdk-kit/testing', version: '1' },
+    location: { city: 'San Francisco', region: 'CA', country: 'US', latitude: 37.7749, longitude: -122.4194 },
     consent: {
       categories: { necessary: true, analytics: true, advertising: true, marketing: true },
       gdpr: { marketing: { consented: true }, analytics: { consented: true } },

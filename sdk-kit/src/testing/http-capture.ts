@@ -58,19 +58,19 @@ function parseBody(body: unknown, headers: Record<string, string>): unknown {
  * `egress` that slipped past `ctx.http` (a connector using its own client) is recorded and fails with
  * the same EGRESS_DENIED error the runtime's client raises, so nothing reaches the network.
  */
-export function captureHttp(egress: readonly string[], hosts: readonly HostResponder[], fallback: Responder): CaptureSession {
+export function captureHttp(connectorName: string, egress: readonly string[], hosts: readonly HostResponder[], fallback: Responder): CaptureSession {
   const requests: CapturedRequest[] = [];
   const scope = nock(/.*/).persist();
   const interceptors = METHODS.map((method) => {
     const interceptor = scope.intercept(/.*/, method);
     // Two declared parameters: nock treats a three-parameter reply function as callback style.
-    interceptor.reply(async function reply(this: { req: { headers: Record<string, unknown>; method?: string } }, path: string, body: unknown) {
-      const headers = headerRecord(this.req.headers);
-      const origin = (interceptor as unknown as { basePath?: string }).basePath;
-      const url = new URL(path, requestOrigin(headers, origin));
+    interceptor.reply(async function reply(this: nock.ReplyFnContext, path: string, body: nock.Body) {
+      const headers = headerRecord(this.req.headers as Record<string, unknown>);
+      const protocol = (this.req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
+      const url = new URL(path, `${protocol}://${headers.host ?? 'localhost'}`);
       const request: CapturedRequest = { method, url: url.href, host: url.host, headers, body: parseBody(body, headers) };
       requests.push(request);
-      if (!isHostAllowed(url, egress)) throw new EgressDeniedError(url, 'under test');
+      if (!isHostAllowed(url, egress)) throw new EgressDeniedError(url, connectorName);
       const match = hosts.find((h) => isHostAllowed(url, [h.pattern]));
       const response = await (match?.respond ?? fallback)(request);
       return toNockReply(response);
@@ -83,10 +83,6 @@ export function captureHttp(egress: readonly string[], hosts: readonly HostRespo
   };
 }
 
-function requestOrigin(headers: Record<string, string>, basePath: string | undefined): string {
-  if (basePath && !basePath.startsWith('/')) return basePath;
-  return `https://${headers.host ?? 'localhost'}`;
-}
 
 function toNockReply(response: MockResponse): [number, string, Record<string, string>] {
   const headers = { ...(response.headers ?? {}) };

@@ -1,0 +1,17 @@
+/**
+ * Testing tools for connector authors: `@switchyard/sdk-kit/testing`. Everything runs in the test's own
+ * thread, through the same code the router's workers run.
+ */
+export {
+  createTestHarness, type HarnessOptions, type HarnessRun, type HarnessDeleteRun, type HarnessEnrichmentRun, type TestHarness,
+  type TestableConnector,
+} from './harness.js';
+export { networkError, type CapturedRequest, type MockResponse, type Responder } from './http-capture.js';
+export {
+  buildTrack, buildIdentify, buildPage, buildScreen, buildGroup, buildCommerce, sampleEvents, type EventOverrides,
+} from './events.js';
+export {
+  checkConformance, planConformance, type ConformanceOptions, type ConformanceReport, type ConformanceFailure,
+  type PartialFailureFixture, type PlannedCheck,
+} from './conformance.js';
+export { runConformanceSuite } from './jest-suite.js';

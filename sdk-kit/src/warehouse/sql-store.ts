@@ -1,0 +1,109 @@
+import type { WarehouseType } from './column-types.js';
+import type { ColumnDefinition, TableColumns, WarehouseSchema } from './schema-plan.js';
+import type { WarehouseStore } from './warehouse-writer.js';
+
+/** How one SQL database spells the warehouse types and bound parameters. */
+export interface SqlDialect {
+  columnType: Record<WarehouseType, string>;
+  /** Reads `information_schema.columns.data_type` back; undefined for types Switchyard does not write. */
+  readType(dataType: string): WarehouseType | undefined;
+  /** The placeholder for the n-th (1-based) bound value going into a column of this type. */
+  placeholder(index: number, type: WarehouseType): string;
+  maxParameters?: number;
+  maxRowsPerInsert?: number;
+  /** True for the error another writer's identical DDL causes in a race (duplicate table or column). */
+  isAlreadyExists?(error: unknown): boolean;
+}
+
+/** Runs one statement with bound values; returns result rows as objects keyed by column name. */
+export type RunSql = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/** Quotes an identifier; names are already snake_case, quoting guards against reserved words. */
+export const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Types written by other tools that still hold our values, read as the nearest warehouse type. */
+export function readCommonSqlType(dataType: string): WarehouseType | undefined {
+  const t = dataType.toLowerCase();
+  if (t === 'boolean' || t === 'bool') return 'boolean';
+  if (/^(bigint|int8|integer|int|int4|smallint|int2|hugeint|long)$/.test(t)) return 'bigint';
+  if (/^(double precision|double|float8|float)$/.test(t)) return 'double';
+  if (/^(timestamp with time zone|timestamptz|timestamp_tz)$/.test(t)) return 'timestamp';
+  if (/^(text|varchar|character varying|string)/.test(t)) return 'text';
+  if (/^(jsonb|json)$/.test(t)) return 'json';
+  return undefined;
+}
+
+/** A WarehouseStore over any SQL database with information_schema, IF NOT EXISTS DDL and ON CONFLICT DO NOTHING. */
+export class SqlWarehouseStore implements WarehouseStore {
+  readonly maxRowsPerInsert: number;
+  readonly maxParameters?: number;
+  private schemaCreated = false;
+
+  constructor(private readonly dialect: SqlDialect, private readonly schemaName: string, private readonly run: RunSql) {
+    this.maxRowsPerInsert = dialect.maxRowsPerInsert ?? 1000;
+    this.maxParameters = dialect.maxParameters;
+  }
+
+  private qualified(table: string): string {
+    return `${quoteIdentifier(this.schemaName)}.${quoteIdentifier(table)}`;
+  }
+
+  private async ddl(sql: string): Promise<void> {
+    try {
+      await this.run(sql);
+    } catch (error) {
+      if (!this.dialect.isAlreadyExists?.(error)) throw error;
+    }
+  }
+
+  async describe(): Promise<WarehouseSchema> {
+    const rows = await this.run(
+      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_catalog = current_database() ORDER BY table_name, ordinal_position',
+      [this.schemaName],
+    );
+    const schema: WarehouseSchema = new Map();
+    for (const row of rows) {
+      const table = String(row.table_name);
+      let columns: TableColumns | undefined = schema.get(table);
+      if (!columns) { columns = new Map(); schema.set(table, columns); }
+      columns.set(String(row.column_name), this.dialect.readType(String(row.data_type)));
+    }
+    return schema;
+  }
+
+  async createTable(table: string, columns: ColumnDefinition[], primaryKey: string[]): Promise<void> {
+    if (!this.schemaCreated) {
+      await this.ddl(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schemaName)}`);
+      this.schemaCreated = true;
+    }
+    const definitions = columns.map((c) => `${quoteIdentifier(c.name)} ${this.dialect.columnType[c.type]}${primaryKey.includes(c.name) ? ' NOT NULL' : ''}`);
+    definitions.push(`PRIMARY KEY (${primaryKey.map(quoteIdentifier).join(', ')})`);
+    await this.ddl(`CREATE TABLE IF NOT EXISTS ${this.qualified(table)} (${definitions.join(', ')})`);
+  }
+
+  async addColumns(table: string, columns: ColumnDefinition[]): Promise<void> {
+    for (const c of columns) {
+      await this.ddl(`ALTER TABLE ${this.qualified(table)} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(c.name)} ${this.dialect.columnType[c.type]}`);
+    }
+  }
+
+  async insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => `(${columns.map((c, i) => {
+      params.push(row[i] ?? null);
+      return this.dialect.placeholder(params.length, c.type);
+    }).join(', ')})`);
+    const names = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+    await this.run(`INSERT INTO ${this.qualified(table)} (${names}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
+  }
+
+  async deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void> {
+    const params: unknown[] = [];
+    const where = conditions.map(({ column, values }) => {
+      const list = values.map((v) => { params.push(v); return this.dialect.placeholder(params.length, 'text'); });
+      return `${quoteIdentifier(column)} IN (${list.join(', ')})`;
+    });
+    await this.run(`DELETE FROM ${this.qualified(table)} WHERE ${where.join(' OR ')}`, params);
+  }
+}

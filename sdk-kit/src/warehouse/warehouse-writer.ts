@@ -1,0 +1,152 @@
+import { classifyError } from '../classify.js';
+import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, type ConnectorError } from '../errors.js';
+import type { CanonicalEvent, ItemResult, SubjectIdentity } from '../types.js';
+import { asTimestamp } from './column-types.js';
+import { eventToRows, type WarehouseRow } from './event-rows.js';
+import {
+  DISCARDS_COLUMNS, DISCARDS_PRIMARY_KEY, DISCARDS_TABLE, discardRows, fitRows, planSchemaChanges,
+  type ColumnDefinition, type TableInsert, type WarehouseSchema,
+} from './schema-plan.js';
+
+/**
+ * What a warehouse connector implements; the writer does the rest (rows, evolution, discards, results).
+ * Methods throw sdk-kit connector errors (RetryableError, AuthenticationError, …) for failures.
+ */
+export interface WarehouseStore {
+  /** Every table and column of the connection's schema (dataset); empty when the schema does not exist yet. */
+  describe(): Promise<WarehouseSchema>;
+  /** Creates the table if it does not exist (another writer may have just created it). */
+  createTable(table: string, columns: ColumnDefinition[], primaryKey: string[]): Promise<void>;
+  /** Adds columns that do not exist yet; never changes an existing column. */
+  addColumns(table: string, columns: ColumnDefinition[]): Promise<void>;
+  /**
+   * Inserts rows, skipping rows whose key is already there. May return one result per row when the
+   * destination accepts some rows of a request and rejects others.
+   */
+  insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void | Array<ItemResult | undefined>>;
+  /** Deletes rows where any condition matches (`column IN values`). */
+  deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void>;
+  /** Most rows in one insert statement or request. */
+  readonly maxRowsPerInsert: number;
+  /** Most bound values in one statement, when the database limits them. */
+  readonly maxParameters?: number;
+}
+
+/** Columns erasure looks in, and which identity names fill them. */
+const ERASURE_COLUMNS: Record<string, string[]> = {
+  user_id: ['user_id', 'userId'],
+  anonymous_id: ['anonymous_id', 'anonymousId'],
+  email: ['email'],
+};
+
+const SEVERITY = { ok: 0, retryable: 1, rate_limited: 2, permanent: 3, authentication: 4 } as const;
+
+/**
+ * Writes events into a warehouse through a store, keeping a cache of the schema between batches.
+ * One writer per connection and thread.
+ */
+export class WarehouseWriter {
+  private schema: WarehouseSchema | undefined;
+
+  constructor(private readonly store: WarehouseStore) {}
+
+  /** Forgets the cached schema (after a failure that may mean it changed underneath us). */
+  invalidate(): void { this.schema = undefined; }
+
+  /** Writes one batch; returns one result per event, in order. Throws when the schema could not be changed. */
+  async write(events: readonly CanonicalEvent[]): Promise<ItemResult[]> {
+    const loadedAt = new Date().toISOString();
+    const rows = events.flatMap((event, itemIndex) => eventToRows(event, loadedAt).map((row) => ({ row, itemIndex })));
+    const schema = await this.evolve(rows.map((r) => r.row));
+    const { inserts, discards } = fitRows(rows, schema);
+    const results: ItemResult[] = events.map(() => ({ status: 'ok' }));
+    const record = (index: number, result: ItemResult) => {
+      if (SEVERITY[result.status] > SEVERITY[results[index]!.status]) results[index] = result;
+    };
+    if (discards.length > 0) {
+      if (!schema.has(DISCARDS_TABLE)) {
+        await this.store.createTable(DISCARDS_TABLE, DISCARDS_COLUMNS, DISCARDS_PRIMARY_KEY);
+        this.schema = undefined;
+      }
+      const users = events.map((e) => ({ userId: e.userId, anonymousId: e.anonymousId, receivedAt: asTimestamp(e.receivedAt) }));
+      inserts.push(discardRows(discards, users));
+    }
+    for (const insert of inserts) await this.insertTable(insert, record);
+    return results;
+  }
+
+  /** Erases a data subject's rows from every table that has a matching id column. */
+  async deleteUser(user: SubjectIdentity): Promise<void> {
+    const schema = await this.store.describe();
+    for (const [table, columns] of schema) {
+      const conditions = Object.entries(ERASURE_COLUMNS).flatMap(([column, names]) => {
+        if (!columns.has(column)) return [];
+        const values = [...new Set(names.map((n) => user.identities[n]).filter((v): v is string => Boolean(v)))];
+        return values.length ? [{ column, values }] : [];
+      });
+      if (conditions.length) await this.store.deleteWhere(table, conditions);
+    }
+  }
+
+  private async currentSchema(): Promise<WarehouseSchema> {
+    this.schema ??= await this.store.describe();
+    return this.schema;
+  }
+
+  private async evolve(rows: WarehouseRow[]): Promise<WarehouseSchema> {
+    let schema = await this.currentSchema();
+    if (planSchemaChanges(rows, schema).length === 0) return schema;
+    // Another writer may have changed the schema since we cached it: plan against what is there now.
+    schema = await this.store.describe();
+    const changes = planSchemaChanges(rows, schema);
+    for (const change of changes) {
+      if (change.create) await this.store.createTable(change.table, change.columns, change.primaryKey);
+      else await this.store.addColumns(change.table, change.columns);
+    }
+    this.schema = changes.length ? await this.store.describe() : schema;
+    return this.schema;
+  }
+
+  private async insertTable(insert: TableInsert, record: (index: number, result: ItemResult) => void): Promise<void> {
+    const perStatement = Math.max(1, Math.min(
+      this.store.maxRowsPerInsert,
+      this.store.maxParameters ? Math.floor(this.store.maxParameters / Math.max(1, insert.columns.length)) : Infinity,
+    ));
+    for (let start = 0; start < insert.rows.length; start += perStatement) {
+      const rows = insert.rows.slice(start, start + perStatement);
+      const indexes = insert.itemIndexes.slice(start, start + perStatement);
+      try {
+        const rowResults = await this.store.insert(insert.table, insert.columns, rows);
+        rowResults?.forEach((result, i) => { if (result && result.status !== 'ok') record(indexes[i]!, result); });
+      } catch (error) {
+        this.schema = undefined;
+        const result = classifyError(error);
+        if (result.status !== 'permanent' || rows.length === 1) {
+          for (const index of indexes) record(index, result);
+          continue;
+        }
+        // One bad row fails a whole multi-row statement: retry one by one so only that event fails.
+        for (let i = 0; i < rows.length; i += 1) {
+          try {
+            const [rowResult] = (await this.store.insert(insert.table, insert.columns, [rows[i]!])) ?? [];
+            if (rowResult && rowResult.status !== 'ok') record(indexes[i]!, rowResult);
+          } catch (single) {
+            record(indexes[i]!, classifyError(single));
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The connector error that reproduces a failed item result, for `perform` (which reports by throwing). */
+export function errorForResult(result: ItemResult): ConnectorError {
+  const options = { code: result.code ?? 'WAREHOUSE_WRITE_FAILED', httpStatus: result.httpStatus, retryAfterMs: result.retryAfterMs };
+  const message = result.message ?? 'the warehouse write failed';
+  switch (result.status) {
+    case 'authentication': return new AuthenticationError(message, options);
+    case 'permanent': return new PermanentError(message, options);
+    case 'rate_limited': return new RateLimitedError(message, options);
+    default: return new RetryableError(message, options);
+  }
+}

@@ -1,0 +1,71 @@
+import { Type, defineConnector } from '../../src/index.js';
+import { buildTrack, checkConformance, planConformance, runConformanceSuite } from '../../src/testing/index.js';
+import acme from '../fixtures/good-connector.js';
+import broken from '../fixtures/broken-connector.js';
+
+const acmeSettings = { apiKey: 'acme-key-0123456789' };
+const partialFailure = {
+  respond: () => ({ status: 200, body: { errors: [{ index: 0, status: 400, message: 'bad event' }] } }),
+};
+
+// The suite as a connector author registers it: one line.
+runConformanceSuite(acme, { settings: acmeSettings, partialFailure });
+
+test('a well-behaved connector passes every check', async () => {
+  const report = await checkConformance(acme, { settings: acmeSettings, partialFailure });
+  expect(report.failures).toEqual([]);
+  expect(report.passed).toEqual(planConformance(acme, { settings: acmeSettings, partialFailure }).map((c) => c.name));
+  expect(report.passed).toEqual(expect.arrayContaining([
+    'manifest', 'settings-schema', 'secret-settings', 'delivers', 'rate-limit', 'server-error', 'timeout', 'client-error',
+    'authentication', 'batch-partial-failure', 'on-delete', 'egress', 'secrets-not-logged',
+  ]));
+});
+
+test('the broken connector fails, with a readable message naming each mistake', async () => {
+  const report = await checkConformance(broken, { settings: { apiKey: 'broken-key-123456' } });
+  const failed = (check: string) => report.failures.filter((f) => f.check === check).map((f) => f.message).join('\n');
+  expect(failed('secret-settings')).toContain('settings.apiKey looks like a secret (its name ends in "key") but is not marked');
+  expect(failed('egress')).toContain('the connector called telemetry.broken.example, which is not in its egress list (api.broken.example)');
+  expect(failed('rate-limit')).toMatch(/track "Signed Up" \(msg-track-\d+\): expected "rate_limited", got permanent GAVE_UP: rate limited, giving up/);
+  expect(failed('secrets-not-logged')).toContain('settings.apiKey appeared in the connector\'s log output');
+  expect(failed('secrets-not-logged')).toContain('<settings.apiKey>');
+  // The report never repeats the secret it found.
+  expect(JSON.stringify(report.failures)).not.toContain('broken-key-123456');
+  expect(report.passed).toEqual(expect.arrayContaining(['manifest', 'delivers', 'server-error', 'authentication']));
+});
+
+test('a batch that fails or passes as a whole fails the partial-failure check', async () => {
+  const report = await checkConformance(acme, { settings: acmeSettings, partialFailure: { respond: () => ({ status: 200, body: {} }) } });
+  expect(report.failures).toEqual([expect.objectContaining({
+    check: 'batch-partial-failure',
+    message: expect.stringContaining('expected some items "ok" and some failed, got ok, ok'),
+  })]);
+});
+
+test('settings the schema refuses are reported, not thrown', async () => {
+  const report = await checkConformance(acme, { settings: { apiKey: 'x' } });
+  expect(report.failures.find((f) => f.check === 'settings-schema')?.message)
+    .toBe('the fixture settings are invalid: settings.apiKey: must NOT have fewer than 8 characters');
+});
+
+const local = defineConnector({
+  name: 'local',
+  version: '1.0.0',
+  category: 'storage',
+  settings: Type.Object({ prefix: Type.String({ default: 'events' }) }),
+  egress: [],
+  actions: {
+    keep: { subscribe: { types: 'all' }, fields: Type.Object({}), defaultMapping: {}, perform() { /* stored in memory */ } },
+  },
+});
+
+test('connectors without egress hosts get no HTTP checks', async () => {
+  const names = planConformance(local, { settings: {} }).map((c) => c.name);
+  expect(names).toEqual(['manifest', 'settings-schema', 'secret-settings', 'delivers', 'egress', 'secrets-not-logged']);
+  expect((await checkConformance(local, { settings: {} })).failures).toEqual([]);
+});
+
+test('an HTTP connector no sample event reaches is told to pass sampleEvents', async () => {
+  const report = await checkConformance(acme, { settings: acmeSettings, sampleEvents: [buildTrack({ type: 'identify' })] });
+  expect(report.failures.find((f) => f.check === 'delivers')?.message).toContain('no action takes any of the sample events (identify)');
+});
