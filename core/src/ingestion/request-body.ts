@@ -14,7 +14,8 @@ export interface BodyLimits {
  */
 export function registerJsonBodyParser(app: FastifyInstance, limitsFor: (request: FastifyRequest) => BodyLimits): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, (request, body, done) => {
+  // RudderStack's node SDK posts gzipped JSON labelled as a form; a body that is not JSON still fails as JSON.
+  app.addContentTypeParser(['application/json', 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'], { parseAs: 'buffer' }, (request, body, done) => {
     try {
       done(null, parseBody(request, body as Buffer, limitsFor(request)));
     } catch (error) {
