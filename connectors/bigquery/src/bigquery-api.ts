@@ -1,9 +1,10 @@
 import type { PerformContext } from '@switchyard/sdk-kit';
-
-type Got = PerformContext<unknown, unknown>['http'];
 import { RetryableError } from '@switchyard/sdk-kit';
 import { toBigQueryError } from './bigquery-errors.js';
 import { accessToken, type ServiceAccountKey } from './service-account.js';
+
+/** The connection's egress-fenced HTTP client (got). */
+type Got = PerformContext<unknown, unknown>['http'];
 
 export const API = 'https://bigquery.googleapis.com/bigquery/v2';
 

@@ -1,11 +1,12 @@
 import type { PerformContext } from '@switchyard/sdk-kit';
-
-type Got = PerformContext<unknown, unknown>['http'];
 import { defineConnector, Type } from '@switchyard/sdk-kit';
 import { errorForResult, WarehouseWriter } from '@switchyard/sdk-kit/warehouse';
 import { BigQueryApi } from './bigquery-api.js';
 import { BigQueryStore } from './bigquery-store.js';
 import { parseServiceAccountKey } from './service-account.js';
+
+/** The connection's egress-fenced HTTP client (got). */
+type Got = PerformContext<unknown, unknown>['http'];
 
 export { signAssertion, parseServiceAccountKey, forgetTokens, TOKEN_URL } from './service-account.js';
 export { toBigQueryError, rowErrorResult } from './bigquery-errors.js';

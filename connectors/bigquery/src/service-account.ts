@@ -1,8 +1,9 @@
 import { createHash, createSign } from 'node:crypto';
 import type { PerformContext } from '@switchyard/sdk-kit';
-
-type Got = PerformContext<unknown, unknown>['http'];
 import { AuthenticationError } from '@switchyard/sdk-kit';
+
+/** The connection's egress-fenced HTTP client (got). */
+type Got = PerformContext<unknown, unknown>['http'];
 
 export const TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const BIGQUERY_SCOPE = 'https://www.googleapis.com/auth/bigquery';
