@@ -157,7 +157,8 @@ export class Router {
 async function routingOf(config: ResolvedConfig): Promise<IntakeRouting> {
   return {
     sources: new Map(config.sources.map((s) => [s.id, s])),
-    connections: config.connections,
+    // A quarantine connection receives only what data plans block, never the regular fan-out.
+    connections: config.connections.filter((c) => !config.dataPlans.some((p) => p.quarantine === c.id)),
     dataPlans: new Map(config.dataPlans.map((p) => [p.id, p])),
     location: { enabled: config.location.enabled, ipGeo: config.location.maxmindDatabase ? await IpGeo.open(config.location.maxmindDatabase) : undefined },
   };

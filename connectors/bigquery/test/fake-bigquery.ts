@@ -1,0 +1,79 @@
+import { createVerify, generateKeyPairSync } from 'node:crypto';
+import nock from 'nock';
+
+export const PROJECT = 'acme-analytics';
+export const DATASET = 'switchyard';
+const API = 'https://bigquery.googleapis.com';
+
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+export const PRIVATE_KEY_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+export const serviceAccountKey = JSON.stringify({
+  type: 'service_account', project_id: PROJECT, client_email: 'loader@acme-analytics.iam.gserviceaccount.com', private_key: PRIVATE_KEY_PEM,
+});
+
+export interface InsertAllCall { table: string; authorization: string; body: { skipInvalidRows: boolean; rows: Array<{ insertId: string; json: Record<string, unknown> }> } }
+
+/** Checks an RS256 JWT against the test key; returns its claims. */
+export function verifyAssertion(jwt: string): Record<string, unknown> {
+  const [header, claims, signature] = jwt.split('.');
+  const valid = createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(publicKey, Buffer.from(signature!, 'base64url'));
+  if (!valid) throw new Error('assertion signature does not verify');
+  return JSON.parse(Buffer.from(claims!, 'base64url').toString());
+}
+
+/**
+ * A stand-in for BigQuery's REST API as documented: OAuth token exchange, jobs.query for DDL,
+ * INFORMATION_SCHEMA and DML, and tabledata.insertAll with per-row insertErrors.
+ */
+export function fakeBigQuery(options: { rejectRow?: (json: Record<string, unknown>) => string | undefined } = {}) {
+  const tables = new Map<string, Map<string, string>>();
+  const state = {
+    tables,
+    assertions: [] as Array<Record<string, unknown>>,
+    queries: [] as Array<{ query: string; queryParameters?: unknown[] }>,
+    inserts: [] as InsertAllCall[],
+  };
+  nock('https://oauth2.googleapis.com').persist().post('/token').reply((_uri, body) => {
+    const form = new URLSearchParams(String(body));
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return [400, { error: 'unsupported_grant_type' }];
+    state.assertions.push(verifyAssertion(form.get('assertion')!));
+    return [200, { access_token: 'ya29.test-token', expires_in: 3599, token_type: 'Bearer' }];
+  });
+  nock(API).persist().post(`/bigquery/v2/projects/${PROJECT}/queries`).reply(function reply(_uri, body) {
+    if (this.req.headers.authorization !== 'Bearer ya29.test-token') return [401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } }];
+    const request = body as { query: string; queryParameters?: unknown[]; useLegacySql: boolean };
+    state.queries.push(request);
+    const done = { kind: 'bigquery#queryResponse', jobComplete: true, jobReference: { projectId: PROJECT, jobId: `job_${state.queries.length}`, location: 'US' } };
+    const sql = request.query;
+    if (sql.includes('INFORMATION_SCHEMA.COLUMNS')) {
+      const rows = [...tables].flatMap(([table, columns]) => [...columns].map(([column, type]) => ({ f: [{ v: table }, { v: column }, { v: type }] })));
+      return [200, { ...done, schema: { fields: [{ name: 'table_name', type: 'STRING' }, { name: 'column_name', type: 'STRING' }, { name: 'data_type', type: 'STRING' }] }, rows, totalRows: String(rows.length) }];
+    }
+    const create = /^CREATE TABLE IF NOT EXISTS `[^.]+\.[^.]+\.([a-z0-9_]+)` \((.*)\)$/.exec(sql);
+    if (create) {
+      if (!tables.has(create[1]!)) tables.set(create[1]!, new Map(create[2]!.split(', ').map((d) => /^`(\w+)` (\w+)$/.exec(d)!.slice(1, 3) as [string, string])));
+      return [200, done];
+    }
+    const alter = /^ALTER TABLE `[^.]+\.[^.]+\.([a-z0-9_]+)` (.*)$/.exec(sql);
+    if (alter) {
+      for (const clause of alter[2]!.split(', ')) {
+        const [, column, type] = /ADD COLUMN IF NOT EXISTS `(\w+)` (\w+)/.exec(clause)!;
+        if (!tables.get(alter[1]!)!.has(column!)) tables.get(alter[1]!)!.set(column!, type!);
+      }
+      return [200, done];
+    }
+    if (sql.startsWith('DELETE FROM')) return [200, { ...done, numDmlAffectedRows: '1' }];
+    return [400, { error: { code: 400, message: `Syntax error: unexpected statement ${sql.slice(0, 30)}`, errors: [{ reason: 'invalidQuery' }] } }];
+  });
+  nock(API).persist().post(new RegExp(`^/bigquery/v2/projects/${PROJECT}/datasets/${DATASET}/tables/(\\w+)/insertAll$`)).reply(function reply(uri, body) {
+    const table = /tables\/(\w+)\/insertAll/.exec(uri)![1]!;
+    const call = { table, authorization: String(this.req.headers.authorization), body: body as InsertAllCall['body'] };
+    state.inserts.push(call);
+    const insertErrors = call.body.rows.flatMap((row, index) => {
+      const problem = options.rejectRow?.(row.json);
+      return problem ? [{ index, errors: [{ reason: 'invalid', location: 'order_id', message: problem }] }] : [];
+    });
+    return [200, { kind: 'bigquery#tableDataInsertAllResponse', ...(insertErrors.length ? { insertErrors } : {}) }];
+  });
+  return state;
+}
