@@ -6,12 +6,11 @@ const LIFETIME_SECONDS = 3600;
 const RENEW_AFTER_MS = 50 * 60_000;
 
 /**
- * The account part of a key-pair JWT's issuer: the account identifier upper-cased, with any region
- * suffix of a legacy locator (`xy12345.us-east-1`) dropped and dots of an org-account name turned into dashes.
+ * The account part of a key-pair JWT's issuer: the account identifier upper-cased, without the region
+ * suffix of a legacy locator (`xy12345.us-east-1` → `XY12345`; `myorg-myaccount` stays `MYORG-MYACCOUNT`).
  */
 export function accountForJwt(account: string): string {
-  const upper = account.toUpperCase();
-  return upper.includes('-') ? upper.replace(/\./g, '-') : upper.split('.')[0]!;
+  return account.toUpperCase().split('.')[0]!;
 }
 
 /** `SHA256:` + base64 of the SHA-256 of the public key's DER (SPKI) bytes, as Snowflake's DESC USER shows it. */

@@ -1,0 +1,73 @@
+import { defineConnector, Type, type PerformContext } from '@switchyard/sdk-kit';
+import { errorForResult, WarehouseWriter } from '@switchyard/sdk-kit/warehouse';
+import { JwtCache, loadPrivateKey } from './keypair-jwt.js';
+import { StatementsApi } from './statements-api.js';
+import { SnowflakeStore } from './snowflake-store.js';
+
+export { accountForJwt, publicKeyFingerprint, signKeyPairJwt } from './keypair-jwt.js';
+export { toSnowflakeError } from './snowflake-errors.js';
+export { readSnowflakeType } from './snowflake-store.js';
+
+const identifier = (description: string) => Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_$]{0,254}$', description });
+
+const settings = Type.Object({
+  account: Type.String({
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+    description: 'Account identifier as in <account>.snowflakecomputing.com: myorg-myaccount, or a locator such as xy12345.us-east-1.',
+  }),
+  user: Type.String({ minLength: 1, description: 'The user whose RSA_PUBLIC_KEY matches privateKey.' }),
+  privateKey: Type.String({ secret: true, minLength: 64, description: 'PEM private key (PKCS#8) of the key pair registered on the user.' }),
+  privateKeyPassphrase: Type.Optional(Type.String({ secret: true, description: 'Passphrase of an encrypted private key.' })),
+  database: identifier('Database the schema lives in; it must exist.'),
+  schema: identifier('Schema the tables are created in (created if missing).'),
+  warehouse: Type.Optional(identifier('Virtual warehouse that runs the statements (default: the user\'s).')),
+  role: Type.Optional(identifier('Role to run as (default: the user\'s); needs CREATE TABLE on the schema.')),
+}, { additionalProperties: false });
+
+type Settings = typeof settings.static;
+type Http = PerformContext<unknown, unknown>['http'];
+
+// One writer (and its cached schema and JWT) per connection and worker thread.
+const writers = new Map<string, WarehouseWriter>();
+
+function writerFor(connectionId: string, http: Http, s: Settings): WarehouseWriter {
+  const key = `${connectionId}\0${JSON.stringify(s)}`;
+  let writer = writers.get(key);
+  if (!writer) {
+    const jwt = new JwtCache(s.account, s.user, loadPrivateKey(s.privateKey, s.privateKeyPassphrase));
+    writer = new WarehouseWriter(new SnowflakeStore(new StatementsApi(http, jwt, s)));
+    writers.set(key, writer);
+  }
+  return writer;
+}
+
+export default defineConnector({
+  name: 'snowflake',
+  version: '0.1.0',
+  category: 'warehouse',
+  description: 'Loads events into Snowflake tables (one per event type) through the SQL API, adding columns as they appear.',
+  settings,
+  egress: (s) => [`${s.account.toLowerCase()}.snowflakecomputing.com`],
+  // Each statement wakes the virtual warehouse: a few large batches cost less than many small ones.
+  defaults: { ratePerSecond: 5, maxConcurrency: 2, requestTimeoutMs: 120_000 },
+  actions: {
+    load: {
+      title: 'Load events into tables',
+      description: 'Every event becomes rows in the Segment-style warehouse tables; see docs/warehouses.md.',
+      subscribe: { types: 'all' },
+      fields: Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' }),
+      defaultMapping: {},
+      batch: { maxItems: 1000 },
+      async perform(ctx) {
+        const [result] = await writerFor(ctx.connectionId, ctx.http, ctx.settings).write([ctx.event]);
+        if (result && result.status !== 'ok') throw errorForResult(result);
+      },
+      async performBatch(ctx) {
+        return writerFor(ctx.connectionId, ctx.http, ctx.settings).write(ctx.items.map((i) => i.event));
+      },
+    },
+  },
+  async onDelete(ctx) {
+    await writerFor(ctx.connectionId, ctx.http, ctx.settings).deleteUser(ctx.user);
+  },
+});
