@@ -65,13 +65,11 @@ export async function checkConformance(testable: TestableConnector, options: Con
   const ordered = [...applicable].sort((a, b) => (a.runsLast ? 1 : 0) - (b.runsLast ? 1 : 0));
   for (const check of ordered) {
     let problems: string[];
-    const t0 = Date.now();
     try {
       problems = await check.run(context);
     } catch (error) {
       problems = [`the check could not run: ${(error as Error).message}`];
     }
-    if ((globalThis as any).__TIMING) console.log('TIMING', check.name, Date.now() - t0);
     if (problems.length === 0) report.passed.push(check.name);
     for (const message of problems) report.failures.push({ check: check.name, message });
   }

@@ -1,0 +1,55 @@
+// Load generator in its own process: POSTs Segment /v1/batch requests of 100 events with a few in flight,
+// and reports events/s and acknowledgement latencies. Args come over IPC: {url, writeKey, events, concurrency}.
+import { Agent, request } from 'node:http';
+
+function makeBatch(from, size, runId) {
+  const sentAt = new Date().toISOString();
+  const batch = [];
+  for (let i = from; i < from + size; i += 1) {
+    batch.push({
+      type: 'track', messageId: `${runId}-${i}`, userId: `user-${i % 1000}`, event: 'Product Viewed',
+      properties: { sku: `sku-${i % 50}`, price: 19.99, currency: 'USD', lane: 'ingest', acceptedAt: 0 },
+      context: { ip: '203.0.113.7', library: { name: 'bench', version: '1' } }, timestamp: sentAt,
+    });
+  }
+  return batch;
+}
+
+function post(agent, url, auth, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: auth, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+process.once('message', async ({ url, writeKey, events, concurrency, runId }) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+  const bodies = [];
+  for (let from = 0; from < events; from += 100) bodies.push(makeBatch(from, Math.min(100, events - from), runId));
+  const latencies = [];
+  let next = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (next < bodies.length) {
+      const batch = bodies[next++];
+      const acceptedAt = Date.now();
+      for (const event of batch) event.properties.acceptedAt = acceptedAt;
+      const t0 = performance.now();
+      await post(agent, url, auth, JSON.stringify({ batch }));
+      latencies.push(performance.now() - t0);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const seconds = (performance.now() - start) / 1000;
+    process.send({ ok: true, seconds, latencies });
+  } catch (error) {
+    process.send({ ok: false, error: error.message });
+  }
+  agent.destroy();
+});
