@@ -15,3 +15,4 @@ export { compileDataPlan, type DataPlan, type PlanViolation } from './data-plans
 export { EventIntake, type IntakeResult } from './ingestion/intake.js';
 export { parseSegmentMessage, SEGMENT_LIMITS } from './ingestion/segment/segment-message.js';
 export { parseMparticleBatch, MPARTICLE_LIMITS, MPARTICLE_EVENT_TYPES } from './ingestion/mparticle/mparticle-batch.js';
+export { ThreadedSqliteQueue } from './queue/threaded-sqlite-queue.js';

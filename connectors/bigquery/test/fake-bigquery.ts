@@ -21,11 +21,15 @@ export function verifyAssertion(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(claims!, 'base64url').toString());
 }
 
+/** A request as the fake sees it (the shape of the sdk-kit harness's CapturedRequest). */
+export interface FakeRequest { method: string; url: string; headers: Record<string, unknown>; body: unknown }
+export interface FakeResponse { status: number; body: unknown }
+
 /**
  * A stand-in for BigQuery's REST API as documented: OAuth token exchange, jobs.query for DDL,
  * INFORMATION_SCHEMA and DML, and tabledata.insertAll with per-row insertErrors.
  */
-export function fakeBigQuery(options: { rejectRow?: (json: Record<string, unknown>) => string | undefined } = {}) {
+export function createFakeBigQuery(options: { rejectRow?: (json: Record<string, unknown>) => string | undefined } = {}) {
   const tables = new Map<string, Map<string, string>>();
   const state = {
     tables,
@@ -33,26 +37,24 @@ export function fakeBigQuery(options: { rejectRow?: (json: Record<string, unknow
     queries: [] as Array<{ query: string; queryParameters?: unknown[] }>,
     inserts: [] as InsertAllCall[],
   };
-  nock('https://oauth2.googleapis.com').persist().post('/token').reply((_uri, body) => {
+  const token = (body: unknown): FakeResponse => {
     const form = new URLSearchParams(String(body));
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return [400, { error: 'unsupported_grant_type' }];
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return { status: 400, body: { error: 'unsupported_grant_type' } };
     state.assertions.push(verifyAssertion(form.get('assertion')!));
-    return [200, { access_token: 'ya29.test-token', expires_in: 3599, token_type: 'Bearer' }];
-  });
-  nock(API).persist().post(`/bigquery/v2/projects/${PROJECT}/queries`).reply(function reply(_uri, body) {
-    if (this.req.headers.authorization !== 'Bearer ya29.test-token') return [401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } }];
-    const request = body as { query: string; queryParameters?: unknown[]; useLegacySql: boolean };
+    return { status: 200, body: { access_token: 'ya29.test-token', expires_in: 3599, token_type: 'Bearer' } };
+  };
+  const query = (request: { query: string; queryParameters?: unknown[] }): FakeResponse => {
     state.queries.push(request);
     const done = { kind: 'bigquery#queryResponse', jobComplete: true, jobReference: { projectId: PROJECT, jobId: `job_${state.queries.length}`, location: 'US' } };
     const sql = request.query;
     if (sql.includes('INFORMATION_SCHEMA.COLUMNS')) {
       const rows = [...tables].flatMap(([table, columns]) => [...columns].map(([column, type]) => ({ f: [{ v: table }, { v: column }, { v: type }] })));
-      return [200, { ...done, schema: { fields: [{ name: 'table_name', type: 'STRING' }, { name: 'column_name', type: 'STRING' }, { name: 'data_type', type: 'STRING' }] }, rows, totalRows: String(rows.length) }];
+      return { status: 200, body: { ...done, schema: { fields: [{ name: 'table_name', type: 'STRING' }, { name: 'column_name', type: 'STRING' }, { name: 'data_type', type: 'STRING' }] }, rows, totalRows: String(rows.length) } };
     }
     const create = /^CREATE TABLE IF NOT EXISTS `[^.]+\.[^.]+\.([a-z0-9_]+)` \((.*)\)$/.exec(sql);
     if (create) {
       if (!tables.has(create[1]!)) tables.set(create[1]!, new Map(create[2]!.split(', ').map((d) => /^`(\w+)` (\w+)$/.exec(d)!.slice(1, 3) as [string, string])));
-      return [200, done];
+      return { status: 200, body: done };
     }
     const alter = /^ALTER TABLE `[^.]+\.[^.]+\.([a-z0-9_]+)` (.*)$/.exec(sql);
     if (alter) {
@@ -60,20 +62,43 @@ export function fakeBigQuery(options: { rejectRow?: (json: Record<string, unknow
         const [, column, type] = /ADD COLUMN IF NOT EXISTS `(\w+)` (\w+)/.exec(clause)!;
         if (!tables.get(alter[1]!)!.has(column!)) tables.get(alter[1]!)!.set(column!, type!);
       }
-      return [200, done];
+      return { status: 200, body: done };
     }
-    if (sql.startsWith('DELETE FROM')) return [200, { ...done, numDmlAffectedRows: '1' }];
-    return [400, { error: { code: 400, message: `Syntax error: unexpected statement ${sql.slice(0, 30)}`, errors: [{ reason: 'invalidQuery' }] } }];
-  });
-  nock(API).persist().post(new RegExp(`^/bigquery/v2/projects/${PROJECT}/datasets/${DATASET}/tables/(\\w+)/insertAll$`)).reply(function reply(uri, body) {
-    const table = /tables\/(\w+)\/insertAll/.exec(uri)![1]!;
-    const call = { table, authorization: String(this.req.headers.authorization), body: body as InsertAllCall['body'] };
+    if (sql.startsWith('DELETE FROM')) return { status: 200, body: { ...done, numDmlAffectedRows: '1' } };
+    return { status: 400, body: { error: { code: 400, message: `Syntax error: unexpected statement ${sql.slice(0, 30)}`, errors: [{ reason: 'invalidQuery' }] } } };
+  };
+  const insertAll = (table: string, authorization: string, body: unknown): FakeResponse => {
+    const call = { table, authorization, body: body as InsertAllCall['body'] };
     state.inserts.push(call);
     const insertErrors = call.body.rows.flatMap((row, index) => {
       const problem = options.rejectRow?.(row.json);
       return problem ? [{ index, errors: [{ reason: 'invalid', location: 'order_id', message: problem }] }] : [];
     });
-    return [200, { kind: 'bigquery#tableDataInsertAllResponse', ...(insertErrors.length ? { insertErrors } : {}) }];
-  });
+    return { status: 200, body: { kind: 'bigquery#tableDataInsertAllResponse', ...(insertErrors.length ? { insertErrors } : {}) } };
+  };
+  const unauthenticated = { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } } };
+
+  /** Answers one request the way BigQuery would. */
+  function respond(request: FakeRequest): FakeResponse {
+    const url = new URL(request.url);
+    if (url.host === 'oauth2.googleapis.com' && url.pathname === '/token') return token(request.body);
+    if (request.headers.authorization !== 'Bearer ya29.test-token') return unauthenticated;
+    if (url.pathname === `/bigquery/v2/projects/${PROJECT}/queries`) return query(request.body as { query: string });
+    const insert = new RegExp(`^/bigquery/v2/projects/${PROJECT}/datasets/${DATASET}/tables/(\\w+)/insertAll$`).exec(url.pathname);
+    if (insert) return insertAll(insert[1]!, String(request.headers.authorization), request.body);
+    return { status: 404, body: { error: { code: 404, message: `Not found: ${url.pathname}`, errors: [{ reason: 'notFound' }] } } };
+  }
+  return { state, respond };
+}
+
+/** Installs the fake behind nock for tests that call the connector in-thread. */
+export function fakeBigQuery(options: Parameters<typeof createFakeBigQuery>[0] = {}) {
+  const { state, respond } = createFakeBigQuery(options);
+  for (const origin of ['https://oauth2.googleapis.com', 'https://bigquery.googleapis.com']) {
+    nock(origin).persist().post(/.*/).reply(function reply(uri, body) {
+      const { status, body: answer } = respond({ method: 'POST', url: `${origin}${uri}`, headers: this.req.headers, body });
+      return [status, answer as nock.Body];
+    });
+  }
   return state;
 }

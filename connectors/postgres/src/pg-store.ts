@@ -25,6 +25,10 @@ export const POSTGRES_DIALECT: SqlDialect = {
 
 interface Warehouse { pool: pg.Pool; writer: WarehouseWriter }
 
+// PostgreSQL text cannot hold U+0000 (and jsonb not its \u0000 escape); other warehouses keep it, we drop it.
+const NUL = /\u0000|\\u0000/g;
+const withoutNul = (value: unknown) => (typeof value === 'string' ? value.replace(NUL, '') : value);
+
 // One pool per connection and worker thread, reused across batches.
 const warehouses = new Map<string, Warehouse>();
 
@@ -47,7 +51,7 @@ export function warehouseFor(connectionId: string, settings: PostgresSettings): 
     pool.on('error', () => {});
     const store = new SqlWarehouseStore(POSTGRES_DIALECT, settings.schema, async (sql, params) => {
       try {
-        return (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
+        return (await pool.query(sql, params?.map(withoutNul))).rows as Array<Record<string, unknown>>;
       } catch (error) {
         throw toConnectorError(error, `schema "${settings.schema}"`);
       }

@@ -124,6 +124,13 @@ test('erasure deletes the user\'s rows from every table, discards included, and 
   expect(await countFor('order_completed', ['user-keep'])).toBe(1);
 });
 
+test('NUL characters, which PostgreSQL text cannot hold, are dropped instead of failing the event', async () => {
+  const prepared = connect(connector, settings);
+  const results = await run(prepared, [purchase('m-nul', { orderId: 'o-\u0000-1', meta: ['a\u0000b'] })]);
+  expect(results).toEqual([{ status: 'ok' }]);
+  expect(await query(`SELECT order_id, meta FROM "${schema}".order_completed WHERE id = 'm-nul'`)).toEqual([{ order_id: 'o--1', meta: ['ab'] }]);
+});
+
 test('a refused connection is retryable', async () => {
   const closed = createServer();
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -37,39 +37,54 @@ const ok = (rowType: string[], data: Array<Array<string | null>>) => ({
   data,
 });
 
+/** A request as the fake sees it (the shape of the sdk-kit harness's CapturedRequest). */
+export interface FakeRequest { method: string; url: string; headers: Record<string, unknown>; body: unknown }
+
 /**
  * A stand-in for Snowflake's SQL API v2 as documented: POST /api/v2/statements runs one statement
- * (DDL, information_schema, MERGE, DELETE); `respond` can override the reply for matching statements.
+ * (DDL, information_schema, MERGE, DELETE); `override` can replace the reply for matching statements.
  */
-export function fakeSnowflake(respond?: (call: StatementCall) => [number, unknown] | undefined) {
+export function createFakeSnowflake(override?: (call: StatementCall) => [number, unknown] | undefined) {
   const tables = new Map<string, Map<string, string>>();
   const calls: StatementCall[] = [];
-  nock(HOST).persist().post('/api/v2/statements').reply(function reply(_uri, body) {
-    const call = { ...(body as Omit<StatementCall, 'headers'>), headers: this.req.headers };
+  function respond(request: FakeRequest): { status: number; body: unknown } {
+    const call = { ...(request.body as Omit<StatementCall, 'headers'>), headers: request.headers };
     calls.push(call);
-    const override = respond?.(call);
-    if (override) return override;
+    const replaced = override?.(call);
+    if (replaced) return { status: replaced[0], body: replaced[1] };
+    const jwt = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
+    try { verifyJwt(jwt); } catch { return { status: 401, body: { code: '390144', message: 'JWT token is invalid.' } }; }
     const sql = call.statement;
     if (sql.includes('information_schema.columns')) {
       const data = [...tables].flatMap(([table, columns]) => [...columns].map(([column, type]) => [table, column, ...READ_TYPE[type]!]));
-      return [200, ok(['TABLE_NAME', 'COLUMN_NAME', 'DATA_TYPE', 'NUMERIC_SCALE'], data)];
+      return { status: 200, body: ok(['TABLE_NAME', 'COLUMN_NAME', 'DATA_TYPE', 'NUMERIC_SCALE'], data) };
     }
     const create = /^CREATE TABLE IF NOT EXISTS "\w+"\."\w+"\."(\w+)" \((.*), PRIMARY KEY/.exec(sql);
     if (create) {
       if (!tables.has(create[1]!)) {
         tables.set(create[1]!, new Map([...create[2]!.matchAll(/"(\w+)" ([A-Z_]+(?:\(38,0\))?)/g)].map((m) => [m[1]!, m[2]!])));
       }
-      return [200, ok(['status'], [['Table created.']])];
+      return { status: 200, body: ok(['status'], [['Table created.']]) };
     }
     const alter = /^ALTER TABLE "\w+"\."\w+"\."(\w+)" ADD COLUMN IF NOT EXISTS "(\w+)" ([A-Z_]+(?:\(38,0\))?)$/.exec(sql);
     if (alter) {
       tables.get(alter[1]!)!.set(alter[2]!, alter[3]!);
-      return [200, ok(['status'], [['Statement executed successfully.']])];
+      return { status: 200, body: ok(['status'], [['Statement executed successfully.']]) };
     }
-    if (sql.startsWith('CREATE SCHEMA')) return [200, ok(['status'], [['Schema already exists.']])];
-    if (sql.startsWith('MERGE INTO')) return [200, ok(['number of rows inserted'], [[String(Object.keys(call.bindings ?? {}).length)]])];
-    if (sql.startsWith('DELETE FROM')) return [200, ok(['number of rows deleted'], [['1']])];
-    return [422, { code: '001003', message: `SQL compilation error: syntax error near ${sql.slice(0, 20)}`, sqlState: '42000', statementHandle: 'h-err' }];
+    if (sql.startsWith('CREATE SCHEMA')) return { status: 200, body: ok(['status'], [['Schema already exists.']]) };
+    if (sql.startsWith('MERGE INTO')) return { status: 200, body: ok(['number of rows inserted'], [[String(Object.keys(call.bindings ?? {}).length)]]) };
+    if (sql.startsWith('DELETE FROM')) return { status: 200, body: ok(['number of rows deleted'], [['1']]) };
+    return { status: 422, body: { code: '001003', message: `SQL compilation error: syntax error near ${sql.slice(0, 20)}`, sqlState: '42000', statementHandle: 'h-err' } };
+  }
+  return { tables, calls, respond };
+}
+
+/** Installs the fake behind nock for tests that call the connector in-thread. */
+export function fakeSnowflake(override?: (call: StatementCall) => [number, unknown] | undefined) {
+  const fake = createFakeSnowflake(override);
+  nock(HOST).persist().post('/api/v2/statements').reply(function reply(uri, body) {
+    const { status, body: answer } = fake.respond({ method: 'POST', url: `${HOST}${uri}`, headers: this.req.headers, body });
+    return [status, answer as nock.Body];
   });
-  return { tables, calls };
+  return fake;
 }

@@ -53,7 +53,10 @@ function banner(config: ResolvedConfig, url: string): string {
 }
 
 export function failWith(error: unknown): never {
-  const message = error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  const hint = code === 'EADDRINUSE' ? ' (another process uses this port: stop it, or set server.port / pass --port)'
+    : code === 'EACCES' ? ' (no permission for this port or path)' : '';
+  const message = error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}${hint}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }

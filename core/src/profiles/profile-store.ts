@@ -17,6 +17,9 @@ export interface Profile {
  */
 export class ProfileStore {
   private readonly statements;
+  /** Consent per identity key (null: none stored), so the ingestion hot path rarely reads SQLite. */
+  private readonly consentCache = new Map<string, UserConsent | null>();
+  private static readonly CONSENT_CACHE_SIZE = 100_000;
 
   constructor(private readonly db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS profiles (
@@ -27,6 +30,7 @@ export class ProfileStore {
     )`);
     this.statements = {
       get: db.prepare('SELECT * FROM profiles WHERE identity_key = ?'),
+      getConsent: db.prepare('SELECT consent FROM profiles WHERE identity_key = ?'),
       upsertConsent: db.prepare(`INSERT INTO profiles (identity_key, consent, updated_at) VALUES (?, ?, ?)
         ON CONFLICT(identity_key) DO UPDATE SET consent = excluded.consent, updated_at = excluded.updated_at`),
       upsertTraits: db.prepare(`INSERT INTO profiles (identity_key, traits, updated_at) VALUES (?, ?, ?)
@@ -49,9 +53,26 @@ export class ProfileStore {
   /** The user's stored consent, merged across all their identity keys. */
   consentOf(identityKeys: string[]): UserConsent {
     return identityKeys.reduce<UserConsent>((acc, key) => {
-      const profile = this.get(key);
-      return profile ? mergeConsent(acc, profile.consent) : acc;
+      const consent = this.storedConsent(key);
+      return consent ? mergeConsent(acc, consent) : acc;
     }, { purposes: {} });
+  }
+
+  private storedConsent(key: string): UserConsent | null {
+    const cached = this.consentCache.get(key);
+    if (cached !== undefined) return cached;
+    const row = this.statements.getConsent.get(key) as { consent: string } | undefined;
+    const consent = row ? (JSON.parse(row.consent) as UserConsent) : null;
+    this.cacheConsent(key, consent);
+    return consent;
+  }
+
+  private cacheConsent(key: string, consent: UserConsent | null): void {
+    if (this.consentCache.size >= ProfileStore.CONSENT_CACHE_SIZE) {
+      // Drop the oldest entry; Map iteration order is insertion order.
+      this.consentCache.delete(this.consentCache.keys().next().value!);
+    }
+    this.consentCache.set(key, consent);
   }
 
   /** Stores consent under every key (latest timestamp per purpose wins); returns the merged result. */
@@ -59,6 +80,7 @@ export class ProfileStore {
     const merged = mergeConsent(this.consentOf(identityKeys), consent);
     const json = JSON.stringify(merged);
     this.db.transaction(() => { for (const key of identityKeys) this.statements.upsertConsent.run(key, json, now); })();
+    for (const key of identityKeys) this.cacheConsent(key, merged);
     return merged;
   }
 
@@ -77,6 +99,7 @@ export class ProfileStore {
   delete(identityKeys: string[]): number {
     let removed = 0;
     this.db.transaction(() => { for (const key of identityKeys) removed += this.statements.delete.run(key).changes; })();
+    for (const key of identityKeys) this.consentCache.delete(key);
     return removed;
   }
 }

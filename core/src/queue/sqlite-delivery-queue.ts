@@ -55,7 +55,38 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     };
   }
 
-  async enqueue(events: AcceptedEvent[]): Promise<void> {
+  private pendingEnqueues: Array<{ events: AcceptedEvent[]; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private enqueueScheduled = false;
+
+  /**
+   * Group commit: enqueues requested in the same turn of the event loop share one transaction and one
+   * fsync. Each caller's promise still resolves only after its events are on disk.
+   */
+  enqueue(events: AcceptedEvent[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingEnqueues.push({ events, resolve, reject });
+      if (!this.enqueueScheduled) {
+        this.enqueueScheduled = true;
+        setImmediate(() => this.commitEnqueues());
+      }
+    });
+  }
+
+  private commitEnqueues(): void {
+    this.enqueueScheduled = false;
+    const group = this.pendingEnqueues.splice(0);
+    try {
+      this.insertEvents(group.flatMap((g) => g.events));
+      for (const g of group) g.resolve();
+    } catch {
+      // Isolate the failure: commit callers one by one so one bad write fails only its own request.
+      for (const g of group) {
+        try { this.insertEvents(g.events); g.resolve(); } catch (error) { g.reject(error); }
+      }
+    }
+  }
+
+  private insertEvents(events: AcceptedEvent[]): void {
     const now = Date.now();
     const s = this.statements;
     this.durable.transaction(() => {
@@ -179,6 +210,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   async close(): Promise<void> {
+    if (this.pendingEnqueues.length) this.commitEnqueues();
     if (this.bookkeeping.open) this.bookkeeping.close();
     if (this.durable.open) this.durable.close();
   }

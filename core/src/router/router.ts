@@ -9,7 +9,8 @@ import { IpGeo } from '../enrichment/ip-geo.js';
 import { EventIntake, type IntakeRouting } from '../ingestion/intake.js';
 import { createLogger, type Logger } from '../logging.js';
 import { PrivacyServices } from '../privacy/privacy-services.js';
-import { SqliteDeliveryQueue } from '../queue/sqlite-delivery-queue.js';
+import type { DeliveryQueue } from '../queue/delivery-queue.js';
+import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
 import { buildHttpServer } from './http-server.js';
 
 export interface RouterOptions {
@@ -38,7 +39,7 @@ export class Router {
   private constructor(
     private current: ResolvedConfig,
     readonly log: Logger,
-    readonly queue: SqliteDeliveryQueue,
+    readonly queue: DeliveryQueue,
     readonly runtime: DeliveryRuntime,
     readonly privacy: PrivacyServices,
     readonly enrichment: EnrichmentStage,
@@ -53,36 +54,49 @@ export class Router {
     let secrets = config.secrets;
     const log = options.log ?? createLogger({ level: config.logLevel, secrets: () => secrets });
     mkdirSync(config.storageDir, { recursive: true });
-    const queue = new SqliteDeliveryQueue(join(config.storageDir, 'queue.db'));
-    let privacy: PrivacyServices | undefined;
-    const runtime = new DeliveryRuntime({
-      queue, storageDir: config.storageDir, log, gate: (...args) => privacy!.gate.deliveryGate(...args),
-    });
-    privacy = await PrivacyServices.open({ storageDir: config.storageDir, privacy: config.privacy, dsr: config.dsr, runtime, queue, log });
-    const enrichment = new EnrichmentStage(config.storageDir, log);
-    await enrichment.apply(config.enrichments);
-    const intake = new EventIntake({ runtime, gate: privacy.gate, enrichment, log }, await routingOf(config), config.ingestion);
-    await runtime.applyConnections(config.connections);
+    // Whatever opened before a failure is closed again, so a refused start leaves no thread or file handle.
+    const opened: Array<() => Promise<void>> = [];
+    try {
+      const queue = await ThreadedSqliteQueue.open(join(config.storageDir, 'queue.db'));
+      opened.unshift(() => queue.close());
+      let privacy: PrivacyServices | undefined;
+      const runtime = new DeliveryRuntime({
+        queue, storageDir: config.storageDir, log, gate: (...args) => privacy!.gate.deliveryGate(...args),
+      });
+      opened.unshift(() => runtime.stop());
+      privacy = await PrivacyServices.open({ storageDir: config.storageDir, privacy: config.privacy, dsr: config.dsr, runtime, queue, log });
+      const openedPrivacy = privacy;
+      opened.unshift(() => openedPrivacy.close());
+      const enrichment = new EnrichmentStage(config.storageDir, log);
+      opened.unshift(() => enrichment.stop());
+      await enrichment.apply(config.enrichments);
+      const intake = new EventIntake({ runtime, gate: privacy.gate, enrichment, log }, await routingOf(config), config.ingestion);
+      await runtime.applyConnections(config.connections);
 
-    let router: Router | undefined;
-    const app = await buildHttpServer({
-      log,
-      trustProxy: config.server.trustProxy,
-      intake,
-      runtime,
-      privacy,
-      adminTokens: () => router?.config.adminTokens ?? config.adminTokens,
-      publicUrl: () => config.dsr.publicUrl ?? config.server.publicUrl,
-      expectedCompletionMs: () => config.dsr.expectedCompletionMs ?? 24 * 3600 * 1000,
-      sourcesByWriteKey: () => sourceIndex(router?.config ?? config).segment,
-      sourcesByApiKey: () => sourceIndex(router?.config ?? config).mparticle,
-      stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
-    });
-    const url = await app.listen({ host: config.server.host, port: options.port ?? config.server.port });
-    router = new Router(config, log, queue, runtime, privacy, enrichment, intake, app, url, options);
-    router.onConfigChange((next) => { secrets = next.secrets; });
-    if (options.watchConfig !== false) router.watchConfigFile();
-    return router;
+      let router: Router | undefined;
+      const app = await buildHttpServer({
+        log,
+        trustProxy: config.server.trustProxy,
+        intake,
+        runtime,
+        privacy,
+        adminTokens: () => router?.config.adminTokens ?? config.adminTokens,
+        publicUrl: () => config.dsr.publicUrl ?? config.server.publicUrl,
+        expectedCompletionMs: () => config.dsr.expectedCompletionMs ?? 24 * 3600 * 1000,
+        sourcesByWriteKey: () => sourceIndex(router?.config ?? config).segment,
+        sourcesByApiKey: () => sourceIndex(router?.config ?? config).mparticle,
+        stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
+      });
+      opened.unshift(() => app.close());
+      const url = await app.listen({ host: config.server.host, port: options.port ?? config.server.port });
+      router = new Router(config, log, queue, runtime, privacy, enrichment, intake, app, url, options);
+      router.onConfigChange((next) => { secrets = next.secrets; });
+      if (options.watchConfig !== false) router.watchConfigFile();
+      return router;
+    } catch (error) {
+      for (const close of opened) await close().catch(() => undefined);
+      throw error;
+    }
   }
 
   get config(): ResolvedConfig {
