@@ -104,6 +104,13 @@ export class BigQueryStore implements WarehouseStore {
     return results;
   }
 
+  async selectIds(table: string, columns: string[], where: { column: string; values: string[] }): Promise<Array<Record<string, unknown>>> {
+    return this.api.query(
+      `SELECT DISTINCT ${columns.map((c) => `\`${c}\``).join(', ')} FROM ${this.table(table)} WHERE \`${where.column}\` IN UNNEST(@v0)`,
+      [{ name: 'v0', value: where.values }],
+    );
+  }
+
   async deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void> {
     const where = conditions.map((c, i) => `\`${c.column}\` IN UNNEST(@v${i})`).join(' OR ');
     await this.api.query(`DELETE FROM ${this.table(table)} WHERE ${where}`, conditions.map((c, i) => ({ name: `v${i}`, value: c.values })));

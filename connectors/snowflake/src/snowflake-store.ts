@@ -92,6 +92,13 @@ export class SnowflakeStore implements WarehouseStore {
     );
   }
 
+  async selectIds(table: string, columns: string[], where: { column: string; values: string[] }): Promise<Array<Record<string, unknown>>> {
+    return this.api.execute(
+      `SELECT DISTINCT ${columns.map(quote).join(', ')} FROM ${this.table(table)} WHERE ${quote(where.column)} IN (${where.values.map(() => '?').join(', ')})`,
+      where.values.map((value) => ({ type: 'TEXT', value })),
+    );
+  }
+
   async deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void> {
     const bindings: Binding[] = [];
     const where = conditions.map(({ column, values }) => {

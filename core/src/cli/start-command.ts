@@ -10,11 +10,10 @@ export async function runStart(options: { config: string; port?: number }): Prom
     failWith(error);
   }
   process.stdout.write(`${banner(router.config, router.url)}\n`);
-  process.on('SIGHUP', () => {
-    void router.reload().then((result) => {
-      process.stdout.write(result.ok ? `config reloaded${result.changed.length ? ` (${result.changed.join(', ')})` : ''}\n` : `config reload refused, still running the previous config:\n${result.error}\n`);
-    });
+  router.onReload((result) => {
+    process.stdout.write(result.ok ? `config reloaded${result.changed.length ? ` (${result.changed.join(', ')})` : ''}\n` : `config reload refused, still running the previous config:\n${result.error}\n`);
   });
+  process.on('SIGHUP', () => { void router.reload(); });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

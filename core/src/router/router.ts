@@ -104,14 +104,23 @@ export class Router {
   }
 
   private listeners: Array<(config: ResolvedConfig) => void> = [];
+  private reloadListeners: Array<(result: ReloadResult) => void> = [];
 
   onConfigChange(listener: (config: ResolvedConfig) => void): void {
     this.listeners.push(listener);
   }
 
+  /** Told of every reload attempt (SIGHUP, file change or `reload()`), applied or refused. */
+  onReload(listener: (result: ReloadResult) => void): void {
+    this.reloadListeners.push(listener);
+  }
+
   /** Loads the config file again and applies it; reloads are serialised. */
   reload(): Promise<ReloadResult> {
-    this.reloading = this.reloading.then(() => this.applyReload());
+    this.reloading = this.reloading.then(() => this.applyReload()).then((result) => {
+      for (const listener of this.reloadListeners) listener(result);
+      return result;
+    });
     return this.reloading;
   }
 

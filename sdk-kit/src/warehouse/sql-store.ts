@@ -98,6 +98,14 @@ export class SqlWarehouseStore implements WarehouseStore {
     await this.run(`INSERT INTO ${this.qualified(table)} (${names}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
   }
 
+  async selectIds(table: string, columns: string[], where: { column: string; values: string[] }): Promise<Array<Record<string, unknown>>> {
+    const list = where.values.map((_, i) => this.dialect.placeholder(i + 1, 'text'));
+    return this.run(
+      `SELECT DISTINCT ${columns.map(quoteIdentifier).join(', ')} FROM ${this.qualified(table)} WHERE ${quoteIdentifier(where.column)} IN (${list.join(', ')})`,
+      where.values,
+    );
+  }
+
   async deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void> {
     const params: unknown[] = [];
     const where = conditions.map(({ column, values }) => {

@@ -24,6 +24,8 @@ export interface WarehouseStore {
    * destination accepts some rows of a request and rejects others.
    */
   insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void | Array<ItemResult | undefined>>;
+  /** The user and anonymous ids of rows whose `column` is one of `values` (for erasure by email); optional. */
+  selectIds?(table: string, columns: string[], where: { column: string; values: string[] }): Promise<Array<Record<string, unknown>>>;
   /** Deletes rows where any condition matches (`column IN values`). */
   deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void>;
   /** Most rows in one insert statement or request. */
@@ -75,15 +77,28 @@ export class WarehouseWriter {
     return results;
   }
 
-  /** Erases a data subject's rows from every table that has a matching id column. */
+  /**
+   * Erases a data subject's rows from every table that has a matching id column. An email also finds the
+   * user and anonymous ids recorded with it (in `identifies`, or any table with an `email` column), so the
+   * user's events are erased even when the request names only the email.
+   */
   async deleteUser(user: SubjectIdentity): Promise<void> {
     const schema = await this.store.describe();
+    const ids = new Map(Object.entries(ERASURE_COLUMNS).map(([column, names]) => [
+      column, new Set(names.map((n) => user.identities[n]).filter((v): v is string => Boolean(v))),
+    ]));
+    const emails = [...ids.get('email')!];
+    if (emails.length && this.store.selectIds) {
+      for (const [table, columns] of schema) {
+        const idColumns = ['user_id', 'anonymous_id'].filter((c) => columns.has(c));
+        if (!columns.has('email') || idColumns.length === 0) continue;
+        for (const found of await this.store.selectIds(table, idColumns, { column: 'email', values: emails })) {
+          for (const column of idColumns) if (typeof found[column] === 'string' && found[column]) ids.get(column)!.add(found[column]);
+        }
+      }
+    }
     for (const [table, columns] of schema) {
-      const conditions = Object.entries(ERASURE_COLUMNS).flatMap(([column, names]) => {
-        if (!columns.has(column)) return [];
-        const values = [...new Set(names.map((n) => user.identities[n]).filter((v): v is string => Boolean(v)))];
-        return values.length ? [{ column, values }] : [];
-      });
+      const conditions = [...ids].flatMap(([column, values]) => (columns.has(column) && values.size ? [{ column, values: [...values] }] : []));
       if (conditions.length) await this.store.deleteWhere(table, conditions);
     }
   }

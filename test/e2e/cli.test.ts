@@ -1,0 +1,92 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'core/bin/switchyard.js');
+const run = promisify(execFile);
+
+async function cli(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('the switchyard CLI', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('validates the example configs', async () => {
+    const result = await cli(['validate', '--config', 'examples/webhook.yaml']);
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining('examples/webhook.yaml is valid: 2 source(s), 1 connection(s)') });
+  });
+
+  it('is on the path as `npx switchyard` from the repository root', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'switchyard', 'validate', '--config', 'examples/switchyard.yaml'], { cwd: ROOT });
+    expect(stdout).toContain('is valid');
+  });
+
+  it('refuses an invalid config with the path of each problem and exit code 1', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'sources: [{ id: web, type: segment, writeKey: wk }]\nconnections:\n  - { id: hook, connector: webhook, settings: { url: 42 } }\n');
+    const result = await cli(['validate', '--config', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('connections[0].settings.url: must be string');
+  });
+
+  it('lists installed connectors with their settings', async () => {
+    const { stdout } = await cli(['connectors']);
+    expect(stdout).toMatch(/webhook \d+\.\d+\.\d+ {2}\[webhook\]/);
+    expect(stdout).toContain('settings.url: string (required)');
+    expect(stdout).toContain('settings.sharedSecret: string (optional, secret)');
+  });
+
+  it('starts, prints what is live, reloads on SIGHUP and stops cleanly on SIGTERM', async () => {
+    const config = join(dir, 'switchyard.yaml');
+    const base = 'storage: { dir: ./data }\nsources: [{ id: web, type: segment, writeKey: wk_web }]\n';
+    writeFileSync(config, `${base}connections:\n  - { id: files, connector: file, settings: {} }\n`);
+    const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0'], { cwd: dir });
+    let stdout = '';
+    const wakers = new Set<() => void>();
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); for (const wake of wakers) wake(); });
+    const waitFor = (pattern: RegExp) => new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = stdout.match(pattern);
+        if (match) { wakers.delete(check); resolve(match); }
+      };
+      wakers.add(check);
+      child.once('exit', (code) => reject(new Error(`exited with ${code} before ${pattern}: ${stdout}`)));
+      check();
+    });
+    try {
+      const [, url] = await waitFor(/Switchyard listening on (http:\/\/\S+)/);
+      expect(stdout).toMatch(/web\s+http:\/\/.*\/v1\/batch \(Segment/);
+      expect(stdout).toMatch(/files\s+file \(storage\)/);
+      const response = await fetch(`${url}/v1/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('wk_web:').toString('base64')}` },
+        body: JSON.stringify({ userId: 'u1', event: 'Signed Up' }),
+      });
+      expect(response.status).toBe(200);
+
+      writeFileSync(config, `${base}connections:\n  - { id: files, connector: file, settings: {} }\n  - { id: more, connector: file, settings: { prefix: more } }\n`);
+      child.kill('SIGHUP');
+      await waitFor(/config reloaded \(\+connection more\)/);
+
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('SIGTERM: finishing in-flight deliveries');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
