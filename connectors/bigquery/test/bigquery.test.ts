@@ -154,6 +154,23 @@ test('erasure runs a parameterised DML DELETE on every table with user columns',
   ]);
 });
 
+test('erasure by email alone finds the user and anonymous ids recorded with it and deletes their rows too', async () => {
+  const bq = fakeBigQuery({ idsByEmail: { 'jane@example.com': [{ user_id: 'user-9', anonymous_id: 'anon-9' }] } });
+  const prepared = connect();
+  await run(prepared, [makeEvent({ messageId: 'm-id', type: 'identify', userId: 'user-9', anonymousId: 'anon-9', traits: { email: 'jane@example.com' } }), makeEvent({ messageId: 'm-t', userId: 'user-9' })]);
+  await prepared.connector.onDelete!({
+    settings: prepared.settings as never, connectionId: prepared.connectionId, http: prepared.http, log: prepared.log,
+    signal: new AbortController().signal, dataDir: prepared.dataDir, user: { identities: { email: 'jane@example.com' } },
+  });
+  const lookup = bq.queries.find((q) => q.query.startsWith('SELECT DISTINCT'))!;
+  expect(lookup.query).toBe('SELECT DISTINCT `user_id`, `anonymous_id` FROM `acme-analytics.switchyard.identifies` WHERE `email` IN UNNEST(@v0)');
+  const tracksDelete = bq.queries.find((q) => q.query.startsWith('DELETE FROM `acme-analytics.switchyard.tracks`'))!;
+  expect(tracksDelete.query).toBe('DELETE FROM `acme-analytics.switchyard.tracks` WHERE `user_id` IN UNNEST(@v0) OR `anonymous_id` IN UNNEST(@v1)');
+  expect(JSON.stringify(tracksDelete.queryParameters)).toContain('user-9');
+  const identifiesDelete = bq.queries.find((q) => q.query.startsWith('DELETE FROM `acme-analytics.switchyard.identifies`'))!;
+  expect(identifiesDelete.query).toContain('`email` IN UNNEST(@v2)');
+});
+
 test('DML blocked by the streaming buffer is retried later, not given up', async () => {
   nock('https://oauth2.googleapis.com').post('/token').reply(200, { access_token: 'ya29.test-token', expires_in: 3599 });
   const q = nock('https://bigquery.googleapis.com').post(`/bigquery/v2/projects/${PROJECT}/queries`);

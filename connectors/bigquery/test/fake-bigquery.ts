@@ -29,7 +29,10 @@ export interface FakeResponse { status: number; body: unknown }
  * A stand-in for BigQuery's REST API as documented: OAuth token exchange, jobs.query for DDL,
  * INFORMATION_SCHEMA and DML, and tabledata.insertAll with per-row insertErrors.
  */
-export function createFakeBigQuery(options: { rejectRow?: (json: Record<string, unknown>) => string | undefined } = {}) {
+export function createFakeBigQuery(options: {
+  rejectRow?: (json: Record<string, unknown>) => string | undefined;
+  idsByEmail?: Record<string, Array<{ user_id: string; anonymous_id: string }>>;
+} = {}) {
   const tables = new Map<string, Map<string, string>>();
   const state = {
     tables,
@@ -65,6 +68,12 @@ export function createFakeBigQuery(options: { rejectRow?: (json: Record<string, 
       return { status: 200, body: done };
     }
     if (sql.startsWith('DELETE FROM')) return { status: 200, body: { ...done, numDmlAffectedRows: '1' } };
+    // Erasure by email looks up the ids recorded with it; the fake keeps no rows, `idsByEmail` stands in for them.
+    if (sql.startsWith('SELECT DISTINCT')) {
+      const emails = ((request.queryParameters?.[0] as { parameterValue?: { arrayValues?: Array<{ value: string }> } })?.parameterValue?.arrayValues ?? []).map((v) => v.value);
+      const found = emails.flatMap((e) => options.idsByEmail?.[e] ?? []);
+      return { status: 200, body: { ...done, schema: { fields: [{ name: 'user_id' }, { name: 'anonymous_id' }] }, rows: found.map((f) => ({ f: [{ v: f.user_id }, { v: f.anonymous_id }] })) } };
+    }
     return { status: 400, body: { error: { code: 400, message: `Syntax error: unexpected statement ${sql.slice(0, 30)}`, errors: [{ reason: 'invalidQuery' }] } } };
   };
   const insertAll = (table: string, authorization: string, body: unknown): FakeResponse => {

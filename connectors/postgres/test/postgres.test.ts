@@ -124,6 +124,20 @@ test('erasure deletes the user\'s rows from every table, discards included, and 
   expect(await countFor('order_completed', ['user-keep'])).toBe(1);
 });
 
+test('erasure by email alone also removes the events of the user ids recorded with that email', async () => {
+  const prepared = connect(connector, settings);
+  await run(prepared, [
+    makeEvent({ messageId: 'm-mail-1', type: 'identify', userId: 'user-mail', anonymousId: 'anon-mail', traits: { email: 'mail@example.com' } }),
+    purchase('m-mail-2', { orderId: 'mail-1' }, { userId: 'user-mail', anonymousId: 'anon-mail' }),
+    purchase('m-mail-3', { orderId: 'mail-2' }, { userId: undefined, anonymousId: 'anon-mail' }),
+  ]);
+  await runDelete(prepared, { email: 'mail@example.com' });
+  for (const table of ['identifies', 'tracks', 'order_completed']) {
+    const [{ n }] = await query(`SELECT count(*)::int AS n FROM "${schema}".${table} WHERE id LIKE 'm-mail-%'`);
+    expect([table, n]).toEqual([table, 0]);
+  }
+});
+
 test('NUL characters, which PostgreSQL text cannot hold, are dropped instead of failing the event', async () => {
   const prepared = connect(connector, settings);
   const results = await run(prepared, [purchase('m-nul', { orderId: 'o-\u0000-1', meta: ['a\u0000b'] })]);

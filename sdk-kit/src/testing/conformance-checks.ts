@@ -42,7 +42,9 @@ async function expectOutcome(
   if (context.deliverable.length === 0) {
     return ['no sample event was delivered over HTTP, so this could not be checked: pass sampleEvents (and respond) the connector sends'];
   }
+  const t0 = Date.now();
   const { results, requests } = await context.probe(context.deliverable, context.responder(failure));
+  ((globalThis as any).__T ??= []).push(`${expected} ${Date.now() - t0} ${results.map((r) => r.code).join(',')}`);
   if (requests.length === 0) return ['the connector made no request for the sample events this time'];
   return context.deliverable.flatMap((event, i) => {
     const result = results[i]!;

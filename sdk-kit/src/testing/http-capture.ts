@@ -72,7 +72,13 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
       requests.push(request);
       if (!isHostAllowed(url, egress)) throw new EgressDeniedError(url, connectorName);
       const match = hosts.find((h) => isHostAllowed(url, [h.pattern]));
-      const response = await (match?.respond ?? fallback)(request);
+      let response: MockResponse;
+      try {
+        response = await (match?.respond ?? fallback)(request);
+      } catch (error) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw error;
+      }
       return toNockReply(response);
     });
     return interceptor;
