@@ -8,6 +8,7 @@ import { enrichLocation } from '../enrichment/location-enrichment.js';
 import type { Logger } from '../logging.js';
 import { stripIp } from '../privacy/coppa.js';
 import { identityKeysOf } from '../privacy/identity-keys.js';
+import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate } from '../privacy/privacy-gate.js';
 import type { AcceptedEvent } from '../queue/delivery-queue.js';
 import { DedupeWindow } from './dedupe-window.js';
@@ -18,6 +19,7 @@ export interface IntakeDeps {
   runtime: Pick<DeliveryRuntime, 'accept'>;
   gate: PrivacyGate;
   enrichment: Pick<EnrichmentStage, 'enrich'>;
+  audit: Pick<PrivacyAudit, 'record'>;
   log: Logger;
 }
 
@@ -67,7 +69,7 @@ export class EventIntake {
     const admitted: Array<{ event: CanonicalEvent; consent: ReturnType<PrivacyGate['admit']> & { admitted: true } }> = [];
 
     for (const original of fresh) {
-      if (!source.ipCollection) stripIp(original);
+      if (!source.ipCollection && stripIp(original)) this.deps.audit.record('ip_stripped', { sourceId: source.id });
       const planned = this.applyDataPlan(source, original, routing, queued);
       if (!planned) { result.blockedByPlan += 1; continue; }
       const admission = this.deps.gate.admit(planned);

@@ -70,7 +70,7 @@ export class Router {
       const enrichment = new EnrichmentStage(config.storageDir, log);
       opened.unshift(() => enrichment.stop());
       await enrichment.apply(config.enrichments);
-      const intake = new EventIntake({ runtime, gate: privacy.gate, enrichment, log }, await routingOf(config), config.ingestion);
+      const intake = new EventIntake({ runtime, gate: privacy.gate, enrichment, audit: privacy.audit, log }, await routingOf(config), config.ingestion);
       await runtime.applyConnections(config.connections);
 
       let router: Router | undefined;

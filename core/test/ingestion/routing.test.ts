@@ -67,6 +67,9 @@ describe('fan-out from ingestion to connections', () => {
     const delivered = alpha.requests.find((r) => (r.body as { messageId: string }).messageId === 'coppa-1')!;
     expect(delivered.rawBody).not.toContain('203.0.113.9');
     expect(delivered.rawBody).not.toContain('127.0.0.1');
+    // Both events from the kids source so far had an IP (the request's own address at least).
+    fixture.router.privacy.audit.flush();
+    expect(fixture.router.privacy.audit.rows({ sourceId: 'kids' })).toContainEqual(expect.objectContaining({ decision: 'ip_stripped', count: 2 }));
   });
 
   it('fills context.ip from the request for other sources, as Segment does', async () => {

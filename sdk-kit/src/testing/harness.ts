@@ -1,6 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyError } from '../classify.js';
@@ -84,10 +82,8 @@ export function createTestHarness(testable: TestableConnector, options: HarnessO
     logLevel: options.logLevel ?? 'trace',
     logDestination: { write: (line: string) => { logs.push(line); } },
   });
-  // Observes the runtime client, so a refusal the connector swallows is still reported. Own agents without
-  // keep-alive: an intercepted socket reused by a later request can swallow that request's simulated error.
+  // Observes (never changes) the runtime client, so a refusal the connector swallows is still reported.
   const http = prepared.http.extend({
-    agent: { http: new HttpAgent({ keepAlive: false }), https: new HttpsAgent({ keepAlive: false }) },
     hooks: {
       beforeError: [(error) => {
         if (error.code === 'EGRESS_DENIED') denied.push(String(error.options?.url ?? ''));

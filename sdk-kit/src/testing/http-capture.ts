@@ -76,6 +76,8 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
       try {
         response = await (match?.respond ?? fallback)(request);
       } catch (error) {
+        // Failing the request in the same tick it was intercepted can lose the error when another copy of
+        // nock (an earlier test file's) also patches node:http; the client then waits for its own timeout.
         await new Promise((resolve) => setTimeout(resolve, 5));
         throw error;
       }
@@ -91,8 +93,7 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
 
 
 function toNockReply(response: MockResponse): [number, string, Record<string, string>] {
-  // No keep-alive: a mocked socket reused by a later request can swallow that request's simulated error.
-  const headers: Record<string, string> = { connection: 'close', ...(response.headers ?? {}) };
+  const headers: Record<string, string> = { ...(response.headers ?? {}) };
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   let body = '';
   if (typeof response.body === 'string') body = response.body;

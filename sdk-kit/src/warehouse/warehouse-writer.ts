@@ -52,9 +52,6 @@ export class WarehouseWriter {
 
   constructor(private readonly store: WarehouseStore) {}
 
-  /** Forgets the cached schema (after a failure that may mean it changed underneath us). */
-  invalidate(): void { this.schema = undefined; }
-
   /** Writes one batch; returns one result per event, in order. Throws when the schema could not be changed. */
   async write(events: readonly CanonicalEvent[]): Promise<ItemResult[]> {
     const loadedAt = new Date().toISOString();
