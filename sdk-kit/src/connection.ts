@@ -17,6 +17,8 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   logDestination?: DestinationStream;
   logLevel?: string;
+  /** Declared egress host → base URL (vendor sandboxes, contract tests); see createHttpClient. */
+  endpointOverrides?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -53,6 +55,7 @@ export function prepareConnection(connector: AnyConnector, options: ConnectionOp
       egress: egressFor(connector, settings),
       timeoutMs: options.requestTimeoutMs ?? connector.defaults?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       userAgent: `switchyard-connector-${connector.name}/${connector.version}`,
+      endpointOverrides: options.endpointOverrides,
     }),
     log: createConnectorLogger({
       connectionId: options.connectionId,

@@ -6,6 +6,11 @@ export interface HttpClientOptions {
   egress: readonly string[];
   timeoutMs: number;
   userAgent?: string;
+  /**
+   * Declared egress host → base URL to send its requests to instead (a vendor sandbox, or a loopback
+   * contract server in tests). The egress check still applies to the declared host.
+   */
+  endpointOverrides?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -28,6 +33,8 @@ export function createHttpClient(options: HttpClientOptions): Got {
         (opts) => {
           const url = opts.url instanceof URL ? opts.url : new URL(String(opts.url));
           if (!isHostAllowed(url, options.egress)) throw new EgressDeniedError(url, options.connectorName);
+          const override = options.endpointOverrides?.[url.host];
+          if (override) opts.url = new URL(`${url.pathname}${url.search}`, override);
         },
       ],
     },

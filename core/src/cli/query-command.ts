@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { loadConfig } from '../config/resolve-config.js';
 import { failWith } from './start-command.js';
 
@@ -18,7 +18,8 @@ export async function runQuery(sql: string, options: { config: string; connectio
   const connection = duckdb[0]!;
   const settings = connection.settings as { path?: string };
   const dataDir = join(config.storageDir, 'connections', connection.id);
-  const file = settings.path ? join(dataDir, settings.path) : join(dataDir, 'warehouse.duckdb');
+  // The same rule as the duckdb connector: relative paths live in the connection's data directory.
+  const file = settings.path ? (isAbsolute(settings.path) ? settings.path : join(dataDir, settings.path)) : join(dataDir, 'warehouse.duckdb');
   const queryModule = '@switchyard/connector-duckdb/query';
   const { queryWarehouse } = (await import(queryModule)) as { queryWarehouse: QueryWarehouse };
   const result = await queryWarehouse(file, sql);

@@ -147,6 +147,11 @@ export const CONFIG_SCHEMA = {
           mapping: { type: 'object', additionalProperties: { type: 'object' } },
           delivery: deliverySchema,
           consent: CONNECTION_CONSENT_SCHEMA,
+          endpointOverrides: {
+            type: 'object',
+            propertyNames: { pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?$' },
+            additionalProperties: { type: 'string', format: 'uri', pattern: '^https?://' },
+          },
           enrichment: {
             type: 'object', additionalProperties: false,
             properties: { timeoutMs: positiveInt, cacheTtlSeconds: positiveInt, cacheSize: positiveInt },

@@ -75,6 +75,11 @@ export interface ConnectionConfig {
   mapping?: Record<string, Record<string, Mapping>>;
   delivery?: DeliveryOverrides;
   consent?: ConnectionConsentRule;
+  /**
+   * Declared egress host → base URL its requests go to instead: a vendor's sandbox, or a loopback contract
+   * server in tests. The connector's egress list is still enforced on the declared host.
+   */
+  endpointOverrides?: Record<string, string>;
   /** Enrichment connections: how long ingestion waits for a lookup, and its cache. */
   enrichment?: { timeoutMs?: number; cacheTtlSeconds?: number; cacheSize?: number };
 }

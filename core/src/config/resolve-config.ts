@@ -112,7 +112,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string): Promis
     sources,
     connections: delivery.map(({ c, connector, moduleUrl }) => ({
       id: c.id, connector, moduleUrl, settings: c.settings, sources: c.sources, delivery: c.delivery,
-      mappingOverrides: c.mapping, enabledActions: c.actions, consent: c.consent,
+      mappingOverrides: c.mapping, enabledActions: c.actions, consent: c.consent, endpointOverrides: c.endpointOverrides,
     })),
     enrichments: enrichments.map(({ c, connector, moduleUrl }) => ({
       id: c.id, connector, moduleUrl, settings: c.settings, timeoutMs: c.enrichment?.timeoutMs,

@@ -21,6 +21,8 @@ export interface RuntimeConnection {
   enabledActions?: string[];
   /** Consent rule for this connection (privacy gate). */
   consent?: ConnectionConsentRule;
+  /** Declared egress host → base URL to use instead (vendor sandboxes, contract tests). */
+  endpointOverrides?: Record<string, string>;
 }
 
 export interface DeliveryRuntimeOptions {
@@ -73,6 +75,7 @@ export class DeliveryRuntime extends EventEmitter {
         mappingOverrides: connection.mappingOverrides,
         enabledActions: connection.enabledActions,
         requestTimeoutMs: options.requestTimeoutMs,
+        endpointOverrides: connection.endpointOverrides,
       },
       {
         maxThreads: options.workers.maxThreads,
@@ -147,7 +150,7 @@ export class DeliveryRuntime extends EventEmitter {
 
 function sameConnection(a: RuntimeConnection, b: RuntimeConnection): boolean {
   return a.moduleUrl === b.moduleUrl && isDeepStrictEqual(
-    { s: a.settings, d: a.delivery, m: a.mappingOverrides, e: a.enabledActions, c: a.consent },
-    { s: b.settings, d: b.delivery, m: b.mappingOverrides, e: b.enabledActions, c: b.consent },
+    { s: a.settings, d: a.delivery, m: a.mappingOverrides, e: a.enabledActions, c: a.consent, o: a.endpointOverrides },
+    { s: b.settings, d: b.delivery, m: b.mappingOverrides, e: b.enabledActions, c: b.consent, o: b.endpointOverrides },
   );
 }

@@ -17,6 +17,7 @@ const connection = prepareConnection(connector, {
   enabledActions: data.enabledActions,
   requestTimeoutMs: data.requestTimeoutMs,
   logLevel: data.logLevel,
+  endpointOverrides: data.endpointOverrides,
 });
 
 export default async function run(task: WorkerTask): Promise<ItemResult[] | EnrichmentResult[]> {

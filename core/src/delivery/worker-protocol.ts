@@ -10,6 +10,7 @@ export interface WorkerData {
   enabledActions?: string[];
   requestTimeoutMs?: number;
   logLevel?: string;
+  endpointOverrides?: Record<string, string>;
 }
 
 export interface DeliveryTask {
