@@ -93,7 +93,8 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
 
 
 function toNockReply(response: MockResponse): [number, string, Record<string, string>] {
-  const headers: Record<string, string> = { ...(response.headers ?? {}) };
+  // No keep-alive: an intercepted socket reused by the next request can swallow that request's simulated error.
+  const headers: Record<string, string> = { connection: 'close', ...(response.headers ?? {}) };
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   let body = '';
   if (typeof response.body === 'string') body = response.body;
