@@ -23,6 +23,14 @@ export type Responder = (request: CapturedRequest) => MockResponse | Promise<Moc
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'MERGE'];
 
+/** Never answers, so the client's own request timeout fires: a real timeout, as the runtime would see it. */
+export const neverAnswer: Responder = () => new Promise<MockResponse>(() => { /* hangs until the client gives up */ });
+
+function refusal(url: URL, connectorName: string): MockResponse {
+  const message = new EgressDeniedError(url, connectorName).message;
+  return { status: 403, headers: { 'x-switchyard-harness': 'EGRESS_DENIED' }, body: { code: 'EGRESS_DENIED', message } };
+}
+
 /** A socket-level failure as node reports it: `ETIMEDOUT` for a timeout, `ECONNRESET`, `ECONNREFUSED`, … */
 export function networkError(code = 'ETIMEDOUT'): Error {
   return Object.assign(new Error(`simulated network failure ${code}`), { code });
@@ -70,7 +78,9 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
       const url = new URL(path, `${protocol}://${headers.host ?? 'localhost'}`);
       const request: CapturedRequest = { method, url: url.href, host: url.host, headers, body: parseBody(body, headers) };
       requests.push(request);
-      if (!isHostAllowed(url, egress)) throw new EgressDeniedError(url, connectorName);
+      // A request that slipped past ctx.http to an undeclared host is answered, never sent; the egress
+      // check reports it from `requests`.
+      if (!isHostAllowed(url, egress)) return toNockReply(refusal(url, connectorName));
       const match = hosts.find((h) => isHostAllowed(url, [h.pattern]));
       let response: MockResponse;
       try {
