@@ -4,7 +4,7 @@ import { secretPaths } from '../secrets.js';
 import type { CanonicalEvent, ItemOutcome, ItemResult } from '../types.js';
 import type { ConnectorFacts } from './conformance.js';
 import type { TestHarness } from './harness.js';
-import { networkError, type CapturedRequest, type Responder } from './http-capture.js';
+import { neverAnswer, type CapturedRequest, type Responder } from './http-capture.js';
 import { describeSettings, valueAt } from './secret-names.js';
 
 export interface Probe { results: ItemResult[]; requests: CapturedRequest[]; logs: string[]; denied: string[] }
@@ -42,9 +42,7 @@ async function expectOutcome(
   if (context.deliverable.length === 0) {
     return ['no sample event was delivered over HTTP, so this could not be checked: pass sampleEvents (and respond) the connector sends'];
   }
-  const t0 = Date.now();
   const { results, requests } = await context.probe(context.deliverable, context.responder(failure));
-  ((globalThis as any).__T ??= []).push(`${expected} ${Date.now() - t0} ${results.map((r) => r.code).join(',')}`);
   if (requests.length === 0) return ['the connector made no request for the sample events this time'];
   return context.deliverable.flatMap((event, i) => {
     const result = results[i]!;
@@ -125,12 +123,9 @@ export const CHECKS: Check[] = [
   },
   {
     name: 'timeout',
-    title: 'timeouts and dropped connections are "retryable"',
+    title: 'requests that time out are "retryable"',
     applies: overHttp,
-    run: async (context) => [
-      ...await expectOutcome(context, () => { throw networkError('ETIMEDOUT'); }, 'retryable'),
-      ...await expectOutcome(context, () => { throw networkError('ECONNRESET'); }, 'retryable'),
-    ],
+    run: (context) => expectOutcome(context, neverAnswer, 'retryable'),
   },
   {
     name: 'client-error',

@@ -39,6 +39,8 @@ export interface ConformanceOptions {
   deleteIdentities?: Record<string, string>;
   mappingOverrides?: Record<string, Record<string, Mapping>>;
   enabledActions?: readonly string[];
+  /** ctx.http's request timeout during the checks (default 500 ms): the timeout check waits this long. */
+  requestTimeoutMs?: number;
 }
 
 export interface ConformanceFailure { check: string; message: string }
@@ -125,6 +127,7 @@ function createContext(connector: AnyConnector, options: ConformanceOptions, fac
     harness(respond, settings = options.settings) {
       return createTestHarness(connector, {
         settings, respond, dataDir, mappingOverrides: options.mappingOverrides, enabledActions: options.enabledActions,
+        requestTimeoutMs: options.requestTimeoutMs ?? 500,
       });
     },
     async probe(events, respond): Promise<Probe> {

@@ -63,8 +63,8 @@ function parseBody(body: unknown, headers: Record<string, string>): unknown {
 /**
  * Intercepts every HTTP request made in this thread (node:http, got, fetch) while a harness run is in
  * progress, records it, and answers it with the first matching responder. A request to a host outside
- * `egress` that slipped past `ctx.http` (a connector using its own client) is recorded and fails with
- * the same EGRESS_DENIED error the runtime's client raises, so nothing reaches the network.
+ * `egress` that slipped past `ctx.http` (a connector using its own client) is recorded and answered 403
+ * EGRESS_DENIED, so nothing reaches the network.
  */
 export function captureHttp(connectorName: string, egress: readonly string[], hosts: readonly HostResponder[], fallback: Responder): CaptureSession {
   const requests: CapturedRequest[] = [];

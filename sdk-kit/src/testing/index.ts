@@ -6,7 +6,7 @@ export {
   createTestHarness, type HarnessOptions, type HarnessRun, type HarnessDeleteRun, type HarnessEnrichmentRun, type TestHarness,
   type TestableConnector,
 } from './harness.js';
-export { networkError, type CapturedRequest, type MockResponse, type Responder } from './http-capture.js';
+export { networkError, neverAnswer, type CapturedRequest, type MockResponse, type Responder } from './http-capture.js';
 export {
   buildTrack, buildIdentify, buildPage, buildScreen, buildGroup, buildCommerce, sampleEvents, type EventOverrides,
 } from './events.js';

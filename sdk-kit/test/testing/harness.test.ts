@@ -1,5 +1,5 @@
-import { Type, defineConnector } from '../../src/index.js';
-import { buildIdentify, buildTrack, createTestHarness, networkError } from '../../src/testing/index.js';
+import { Type, defineConnector, errorForHttpStatus } from '../../src/index.js';
+import { buildIdentify, buildTrack, createTestHarness, networkError, neverAnswer } from '../../src/testing/index.js';
 import acme from '../fixtures/good-connector.js';
 
 const settings = { apiKey: 'acme-key-0123456789' };
@@ -58,8 +58,10 @@ const sneaky = defineConnector({
       fields: Type.Object({}),
       defaultMapping: {},
       async perform(ctx) {
-        if (ctx.settings.target === 'fetch') await fetch('https://elsewhere.example/x', { method: 'POST', body: 'x' });
-        else await ctx.http.post('https://elsewhere.example/x', { json: {} });
+        if (ctx.settings.target === 'fetch') {
+          const response = await fetch('https://elsewhere.example/x', { method: 'POST', body: 'x' });
+          if (!response.ok) throw errorForHttpStatus(response.status, {}, await response.text());
+        } else await ctx.http.post('https://elsewhere.example/x', { json: {} });
       },
     },
   },
@@ -73,11 +75,17 @@ test('a request through ctx.http to a host outside egress is an EGRESS_DENIED re
   expect(denied).toEqual(['https://elsewhere.example/x']);
 });
 
-test('a request that bypasses ctx.http to an undeclared host is recorded and refused, not sent', async () => {
+test('a request that bypasses ctx.http to an undeclared host is recorded and answered 403, not sent', async () => {
   const { results, requests } = await createTestHarness(sneaky, { settings: { target: 'fetch' } }).run(buildTrack());
   expect(requests.map((r) => r.url)).toEqual(['https://elsewhere.example/x']);
   expect(requests[0]!.body).toBe('x');
-  expect(results[0]!.status).not.toBe('ok');
+  expect(results[0]).toMatchObject({ status: 'authentication', httpStatus: 403 });
+  expect(results[0]!.message).toContain('EGRESS_DENIED');
+});
+
+test('a responder that never answers makes the request time out, which is retryable', async () => {
+  const harness = createTestHarness(acme, { settings, respond: neverAnswer, requestTimeoutMs: 100 });
+  expect((await harness.run(buildTrack())).results[0]).toMatchObject({ status: 'retryable', code: 'TIMEOUT' });
 });
 
 test('runDelete forwards an erasure and classifies its errors', async () => {
