@@ -9,6 +9,9 @@ export class RecordingSink {
   private server!: Server;
   private waiters = new Set<() => void>();
 
+  /** How the sink answers; the default is `200 {"ok":true}`. */
+  constructor(private readonly respond: (request: RecordedRequest) => { status: number; body: unknown } = () => ({ status: 200, body: { ok: true } })) {}
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -17,8 +20,10 @@ export class RecordingSink {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
         try { body = JSON.parse(text); } catch { /* keep the text */ }
-        this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+        this.requests.push(recorded);
+        const answer = this.respond(recorded);
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
         for (const wake of this.waiters) wake();
       });
     });

@@ -1,0 +1,14 @@
+import { runConformanceSuite } from '@switchyard/sdk-kit/testing';
+import connector from '../src/index.js';
+
+const settings = { url: 'https://hooks.example.com/switchyard', sharedSecret: 'whsec-0123456789', timeoutMs: 500 };
+
+runConformanceSuite(connector, {
+  settings,
+  partialFailure: {
+    settings: { ...settings, batching: true },
+    // The receiver reports per-item errors: {"errors":[{"index":1,"status":400}]}.
+    respond: () => ({ status: 200, body: { errors: [{ index: 1, status: 400, message: 'missing field' }] } }),
+    expect: ['ok', 'permanent', 'ok'],
+  },
+});
