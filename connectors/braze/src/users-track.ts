@@ -1,4 +1,4 @@
-import { errorForHttpStatus, PermanentError, RateLimitedError, classifyError, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import { errorForHttpStatus, parseRetryAfter, PermanentError, RateLimitedError, classifyError, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
 
 export interface BrazeSettings { apiKey: string; restEndpoint: string }
 export type Context = Pick<PerformContext<BrazeSettings, unknown>, 'http' | 'settings' | 'signal' | 'log'>;
@@ -30,7 +30,9 @@ export function brazeError(thrown: unknown, where: string): unknown {
   const detail = `Braze ${where}${message ? `: ${message}` : ''}`;
   if (response.statusCode === 429) {
     return new RateLimitedError(`destination answered HTTP 429: ${detail}`, {
-      code: 'HTTP_429', httpStatus: 429, retryAfterMs: retryAfterFromReset(response.headers['x-ratelimit-reset']),
+      // A 429 from a proxy in front of Braze carries Retry-After instead.
+      code: 'HTTP_429', httpStatus: 429,
+      retryAfterMs: retryAfterFromReset(response.headers['x-ratelimit-reset']) ?? parseRetryAfter(response.headers['retry-after']),
     });
   }
   return errorForHttpStatus(response.statusCode, response.headers, detail) ?? thrown;

@@ -1,4 +1,4 @@
-import { errorForHttpStatus, RateLimitedError, type ConnectorError } from '@switchyard/sdk-kit';
+import { errorForHttpStatus, parseRetryAfter, RateLimitedError, type ConnectorError } from '@switchyard/sdk-kit';
 
 /** SendGrid's error body: `{"errors":[{"field":"contacts[2].email","message":"…"}]}`. */
 export interface SendGridErrorBody { errors?: Array<{ field?: string | null; message?: string; error_id?: string }> }
@@ -27,7 +27,8 @@ export function sendGridError(thrown: unknown, where: string): unknown {
   const detail = readErrors(response.body).map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
   const message = `SendGrid ${where}${detail ? `: ${detail}` : ''}`;
   if (response.statusCode === 429) {
-    const retryAfterMs = retryAfterFromReset(response.headers['x-ratelimit-reset']);
+    // A 429 from a proxy in front of SendGrid carries Retry-After instead.
+    const retryAfterMs = retryAfterFromReset(response.headers['x-ratelimit-reset']) ?? parseRetryAfter(response.headers['retry-after']);
     return new RateLimitedError(`destination answered HTTP 429: ${message}`, { code: 'HTTP_429', httpStatus: 429, retryAfterMs });
   }
   return (errorForHttpStatus(response.statusCode, response.headers, message) as ConnectorError | undefined) ?? thrown;

@@ -9,14 +9,14 @@ export class DedupeWindow {
   constructor(private readonly windowMs: number, private readonly capacity: number) {}
 
   has(sourceId: string, messageId: string, now = Date.now()): boolean {
-    const at = this.seen.get(`${sourceId}\u0000${messageId}`);
+    const at = this.seen.get(`${sourceId} ${messageId}`);
     return at !== undefined && now - at < this.windowMs;
   }
 
   remember(sourceId: string, messageIds: Iterable<string>, now = Date.now()): void {
     if (this.windowMs <= 0) return;
     for (const id of messageIds) {
-      const key = `${sourceId}\u0000${id}`;
+      const key = `${sourceId} ${id}`;
       this.seen.delete(key);
       this.seen.set(key, now);
     }

@@ -29,9 +29,15 @@ export function registerJsonBodyParser(app: FastifyInstance, limitsFor: (request
   });
 }
 
+declare module 'fastify' {
+  interface FastifyRequest { bodyBytes?: number }
+}
+
 function parseBody(request: FastifyRequest, raw: Buffer, limits: BodyLimits): unknown {
   const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-  const text = decompress(raw, encoding, limits.maxBytes).toString('utf8');
+  const decompressed = decompress(raw, encoding, limits.maxBytes);
+  request.bodyBytes = decompressed.length;
+  const text = decompressed.toString('utf8');
   if (text.length === 0) throw new IngestionError(400, 'EMPTY_BODY', [{ path: '$', message: 'the request body is empty; send a JSON object' }]);
   try {
     return JSON.parse(text);

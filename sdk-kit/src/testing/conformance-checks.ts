@@ -74,7 +74,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: 'secret-settings',
-    title: 'settings named like secrets (key, token, secret, password) are marked secret',
+    title: 'settings named like secrets (apiKey, token, secret, password) are marked secret',
     applies: always,
     run: async ({ connector }) => describeSettings(connector.settings)
       .filter((s) => s.looksSecret && s.secret === undefined)

@@ -69,3 +69,11 @@ test('an HTTP connector no sample event reaches is told to pass sampleEvents', a
   const report = await checkConformance(acme, { settings: acmeSettings, sampleEvents: [buildTrack({ type: 'identify' })] });
   expect(report.failures.find((f) => f.check === 'delivers')?.message).toContain('no action takes any of the sample events (identify)');
 });
+
+test('names that look like secrets are told apart from identifiers that end in "key"', async () => {
+  const { secretLookingWord } = await import('../../src/testing/secret-names.js');
+  expect(['apiKey', 'api_key', 'accessToken', 'clientSecret', 'dbPassword', 'privateKey', 'serviceAccountKey', 'key'].map(secretLookingWord))
+    .toEqual(['key', 'key', 'token', 'secret', 'password', 'key', 'key', 'key']);
+  expect(['audienceKey', 'partitionKey', 'idempotencyKey', 'tokenUrl', 'region'].map(secretLookingWord))
+    .toEqual([undefined, undefined, undefined, undefined, undefined]);
+});

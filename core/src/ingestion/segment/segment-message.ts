@@ -13,6 +13,8 @@ export interface SegmentRequestContext {
   receivedAt: string;
   /** The client's address, used as `context.ip` when the message has none (as Segment does). */
   requestIp?: string;
+  /** Size of the (decompressed) request body, when known. */
+  requestBytes?: number;
   /** Batch-level `sentAt`, `context` and `integrations`, which apply to every message of the batch. */
   batch?: { sentAt?: string; context?: Record<string, unknown>; integrations?: Record<string, unknown> };
 }
@@ -24,10 +26,14 @@ export interface SegmentRequestContext {
 export function parseSegmentMessage(message: unknown, routeType: SegmentType | undefined, path: string, request: SegmentRequestContext): { event?: CanonicalEvent; problems: Problem[] } {
   const problems: Problem[] = [];
   if (!isPlainObject(message)) return { problems: [{ path, message: 'must be a JSON object (a Segment message)' }] };
-  const at = (...keys: Array<string | number>) => jsonPath(path, ...keys);
+  // Paths are built on every field check, so the common case (an identifier key) stays a concatenation.
+  const at = (key: string, ...more: Array<string | number>) => (more.length ? jsonPath(path, key, ...more) : `${path}.${key}`);
 
-  const size = Buffer.byteLength(JSON.stringify(message));
-  if (size > SEGMENT_LIMITS.maxEventBytes) problems.push({ path, message: `the message is ${Math.ceil(size / 1024)} KB; the limit is 32 KB per message` });
+  // A message cannot be larger than the request that carried it: measure only when that could matter.
+  if ((request.requestBytes ?? Number.POSITIVE_INFINITY) > SEGMENT_LIMITS.maxEventBytes) {
+    const size = Buffer.byteLength(JSON.stringify(message));
+    if (size > SEGMENT_LIMITS.maxEventBytes) problems.push({ path, message: `the message is ${Math.ceil(size / 1024)} KB; the limit is 32 KB per message` });
+  }
 
   const type = routeType ?? (message.type as SegmentType);
   if (!routeType && !SEGMENT_TYPES.includes(type)) {

@@ -27,7 +27,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
     if (!isPlainObject(body)) throw badRequest('INVALID_BODY', [{ path: '$', message: `must be a JSON object, got ${describeType(body)}` }]);
     const source = authenticate(request, body, options);
     const receivedAt = new Date().toISOString();
-    const context = { sourceId: source.id, receivedAt, requestIp: request.ip };
+    const context = { sourceId: source.id, receivedAt, requestIp: request.ip, requestBytes: request.bodyBytes };
     const problems: Problem[] = [];
     const events: CanonicalEvent[] = [];
     if (routeType) {
