@@ -136,3 +136,13 @@ connections:
     ]));
   });
 });
+
+describe('the published config schema', () => {
+  it('docs/config.schema.json is the schema the loader validates with', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CONFIG_SCHEMA } = await import('../../src/index.js');
+    const published = JSON.parse(readFileSync(new URL('../../../docs/config.schema.json', import.meta.url), 'utf8'));
+    // Regenerate with: npx switchyard config-schema > docs/config.schema.json
+    expect(published).toEqual(JSON.parse(JSON.stringify(CONFIG_SCHEMA)));
+  });
+});
