@@ -1,6 +1,6 @@
 import type { PerformContext } from '@switchyard/sdk-kit';
 import { defineConnector, Type } from '@switchyard/sdk-kit';
-import { errorForResult, WarehouseWriter } from '@switchyard/sdk-kit/warehouse';
+import { WarehouseWriter, warehouseConnectorParts } from '@switchyard/sdk-kit/warehouse';
 import { BigQueryApi } from './bigquery-api.js';
 import { BigQueryStore } from './bigquery-store.js';
 import { parseServiceAccountKey } from './service-account.js';
@@ -56,24 +56,5 @@ export default defineConnector({
   regions: (s) => [regionOf(s.location)],
   // Streaming quota is per table and generous; DDL (new tables, columns) is what is slow and rate-limited.
   defaults: { ratePerSecond: 50, maxConcurrency: 4, requestTimeoutMs: 60_000 },
-  actions: {
-    load: {
-      title: 'Load events into tables',
-      description: 'Every event becomes rows in the Segment-style warehouse tables; see docs/warehouses.md.',
-      subscribe: { types: 'all' },
-      fields: Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' }),
-      defaultMapping: {},
-      batch: { maxItems: 500 },
-      async perform(ctx) {
-        const [result] = await writerFor(ctx.connectionId, ctx.http, ctx.settings).write([ctx.event]);
-        if (result && result.status !== 'ok') throw errorForResult(result);
-      },
-      async performBatch(ctx) {
-        return writerFor(ctx.connectionId, ctx.http, ctx.settings).write(ctx.items.map((i) => i.event));
-      },
-    },
-  },
-  async onDelete(ctx) {
-    await writerFor(ctx.connectionId, ctx.http, ctx.settings).deleteUser(ctx.user);
-  },
+  ...warehouseConnectorParts<Settings>((ctx) => writerFor(ctx.connectionId, ctx.http, ctx.settings), { maxItems: 500 }),
 });

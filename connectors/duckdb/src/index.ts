@@ -1,6 +1,6 @@
 import { defineConnector, Type } from '@switchyard/sdk-kit';
-import { errorForResult } from '@switchyard/sdk-kit/warehouse';
-import { warehouseFor } from './duckdb-store.js';
+import { warehouseConnectorParts } from '@switchyard/sdk-kit/warehouse';
+import { warehouseFor, type DuckDbSettings } from './duckdb-store.js';
 
 export { closeWarehouses, warehousePath, DUCKDB_DIALECT, DEFAULT_FILE_NAME } from './duckdb-store.js';
 export { queryWarehouse, WarehouseQueryError, type QueryResult } from './query.js';
@@ -16,8 +16,6 @@ const settings = Type.Object({
   }),
 }, { additionalProperties: false });
 
-const fields = Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' });
-
 export default defineConnector({
   name: 'duckdb',
   version: '0.1.0',
@@ -30,24 +28,5 @@ export default defineConnector({
   // DuckDB lets one process write a file, and the router's workers are threads of one process: one worker
   // keeps one connection per file.
   defaults: { maxWorkers: 1, maxConcurrency: 1, requestTimeoutMs: 60_000 },
-  actions: {
-    load: {
-      title: 'Load events into tables',
-      description: 'Every event becomes rows in the Segment-style warehouse tables; see docs/warehouses.md.',
-      subscribe: { types: 'all' },
-      fields,
-      defaultMapping: {},
-      batch: { maxItems: 1000 },
-      async perform(ctx) {
-        const [result] = await (await warehouseFor(ctx.dataDir, ctx.settings)).write([ctx.event]);
-        if (result && result.status !== 'ok') throw errorForResult(result);
-      },
-      async performBatch(ctx) {
-        return (await warehouseFor(ctx.dataDir, ctx.settings)).write(ctx.items.map((i) => i.event));
-      },
-    },
-  },
-  async onDelete(ctx) {
-    await (await warehouseFor(ctx.dataDir, ctx.settings)).deleteUser(ctx.user);
-  },
+  ...warehouseConnectorParts<DuckDbSettings>((ctx) => warehouseFor(ctx.dataDir, ctx.settings), { maxItems: 1000 }),
 });

@@ -1,5 +1,5 @@
 import { defineConnector, Type } from '@switchyard/sdk-kit';
-import { errorForResult } from '@switchyard/sdk-kit/warehouse';
+import { warehouseConnectorParts } from '@switchyard/sdk-kit/warehouse';
 import { warehouseFor, type PostgresSettings } from './pg-store.js';
 
 export { closeWarehouses, POSTGRES_DIALECT } from './pg-store.js';
@@ -24,8 +24,6 @@ const settings = Type.Object({
   anyOf: [{ required: ['connectionString'] }, { required: ['host'] }],
 });
 
-const fields = Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' });
-
 export default defineConnector({
   name: 'postgres',
   version: '0.1.0',
@@ -35,24 +33,5 @@ export default defineConnector({
   // Not HTTP: the database connection does not go through the egress-fenced client.
   egress: [],
   defaults: { maxConcurrency: 4, requestTimeoutMs: 60_000 },
-  actions: {
-    load: {
-      title: 'Load events into tables',
-      description: 'Every event becomes rows in the Segment-style warehouse tables; see docs/warehouses.md.',
-      subscribe: { types: 'all' },
-      fields,
-      defaultMapping: {},
-      batch: { maxItems: 1000 },
-      async perform(ctx) {
-        const [result] = await warehouseFor(ctx.connectionId, ctx.settings as PostgresSettings).write([ctx.event]);
-        if (result && result.status !== 'ok') throw errorForResult(result);
-      },
-      async performBatch(ctx) {
-        return warehouseFor(ctx.connectionId, ctx.settings as PostgresSettings).write(ctx.items.map((i) => i.event));
-      },
-    },
-  },
-  async onDelete(ctx) {
-    await warehouseFor(ctx.connectionId, ctx.settings as PostgresSettings).deleteUser(ctx.user);
-  },
+  ...warehouseConnectorParts((ctx) => warehouseFor(ctx.connectionId, ctx.settings as PostgresSettings), { maxItems: 1000 }),
 });

@@ -1,5 +1,5 @@
 import { defineConnector, Type, type PerformContext } from '@switchyard/sdk-kit';
-import { errorForResult, WarehouseWriter } from '@switchyard/sdk-kit/warehouse';
+import { WarehouseWriter, warehouseConnectorParts } from '@switchyard/sdk-kit/warehouse';
 import { JwtCache, loadPrivateKey } from './keypair-jwt.js';
 import { StatementsApi } from './statements-api.js';
 import { SnowflakeStore } from './snowflake-store.js';
@@ -50,24 +50,5 @@ export default defineConnector({
   egress: (s) => [`${s.account.toLowerCase()}.snowflakecomputing.com`],
   // Each statement wakes the virtual warehouse: a few large batches cost less than many small ones.
   defaults: { ratePerSecond: 5, maxConcurrency: 2, requestTimeoutMs: 120_000 },
-  actions: {
-    load: {
-      title: 'Load events into tables',
-      description: 'Every event becomes rows in the Segment-style warehouse tables; see docs/warehouses.md.',
-      subscribe: { types: 'all' },
-      fields: Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' }),
-      defaultMapping: {},
-      batch: { maxItems: 1000 },
-      async perform(ctx) {
-        const [result] = await writerFor(ctx.connectionId, ctx.http, ctx.settings).write([ctx.event]);
-        if (result && result.status !== 'ok') throw errorForResult(result);
-      },
-      async performBatch(ctx) {
-        return writerFor(ctx.connectionId, ctx.http, ctx.settings).write(ctx.items.map((i) => i.event));
-      },
-    },
-  },
-  async onDelete(ctx) {
-    await writerFor(ctx.connectionId, ctx.http, ctx.settings).deleteUser(ctx.user);
-  },
+  ...warehouseConnectorParts<Settings>((ctx) => writerFor(ctx.connectionId, ctx.http, ctx.settings), { maxItems: 1000 }),
 });

@@ -1,7 +1,7 @@
 import { buildTrack, runConformanceSuite } from '@switchyard/sdk-kit/testing';
 import connector from '../src/index.js';
 
-const settings = { url: 'https://hooks.example.com/switchyard', sharedSecret: 'whsec-0123456789', timeoutMs: 500 };
+const settings = { url: 'https://hooks.example.com/switchyard', sharedSecret: 'whsec-0123456789', timeoutMs: 1000 };
 
 runConformanceSuite(connector, {
   settings,

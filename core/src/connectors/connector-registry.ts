@@ -1,7 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { checkManifest, type AnyConnector } from '@switchyard/sdk-kit';
+import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checkManifest, checkSdkKitCompatibility, type AnyConnector, type ConnectorPackageJson } from '@switchyard/sdk-kit';
 
 /** Connectors that ship with Switchyard, by their short name in the config. */
 export const BUILT_IN_CONNECTORS: Record<string, string> = {
@@ -46,11 +47,32 @@ export function resolveConnectorModule(spec: string, baseDir: string): string {
 
 const cache = new Map<string, AnyConnector>();
 
+/** The sdk-kit this router runs, as installed next to core. */
+export function runningSdkKitVersion(): string {
+  return (requireFromCore('@switchyard/sdk-kit/package.json') as { version: string }).version;
+}
+
+/** The nearest package.json above a connector's module file: the connector's own package. */
+export function findConnectorPackageJson(moduleUrl: string): { path: string; manifest: ConnectorPackageJson } | undefined {
+  let dir = dirname(fileURLToPath(moduleUrl));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) return { path: candidate, manifest: JSON.parse(readFileSync(candidate, 'utf8')) as ConnectorPackageJson };
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
 /** Imports a connector and checks its manifest; refuses it with every problem listed. */
 export async function loadConnector(spec: string, baseDir: string): Promise<LoadedConnector> {
   const moduleUrl = resolveConnectorModule(spec, baseDir);
   let connector = cache.get(moduleUrl);
   if (!connector) {
+    // Checked before importing: a connector built for another sdk-kit may not even load.
+    const pkg = findConnectorPackageJson(moduleUrl);
+    const incompatible = pkg && checkSdkKitCompatibility(pkg.manifest, runningSdkKitVersion());
+    if (incompatible) throw new ConnectorLoadError(`connector "${spec}" is not usable: ${incompatible} (${pkg.path})`);
     const loaded = (await import(moduleUrl)) as { default?: unknown };
     const problems = checkManifest(loaded.default);
     if (problems.length) throw new ConnectorLoadError(`connector "${spec}" is not usable:\n  - ${problems.join('\n  - ')}`);

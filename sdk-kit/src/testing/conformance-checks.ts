@@ -2,7 +2,7 @@ import { isHostAllowed } from '../egress.js';
 import { checkManifest, checkSettings } from '../manifest.js';
 import { secretPaths } from '../secrets.js';
 import type { CanonicalEvent, ItemOutcome, ItemResult } from '../types.js';
-import type { ConnectorFacts } from './conformance.js';
+import type { ConnectorFacts } from './conformance-types.js';
 import type { TestHarness } from './harness.js';
 import { neverAnswer, type CapturedRequest, type Responder } from './http-capture.js';
 import { describeSettings, valueAt } from './secret-names.js';

@@ -4,44 +4,14 @@ import { join } from 'node:path';
 import { egressFor } from '../connection.js';
 import type { AnyConnector } from '../define-connector.js';
 import { checkSettings } from '../manifest.js';
-import type { Mapping } from '../mapping/index.js';
-import type { CanonicalEvent, ItemOutcome, ItemResult } from '../types.js';
+import type { CanonicalEvent, ItemResult } from '../types.js';
 import { CHECKS, type CheckContext, type Probe } from './conformance-checks.js';
+import type { ConformanceOptions, ConnectorFacts } from './conformance-types.js';
 import { sampleEvents } from './events.js';
 import { createTestHarness, type TestableConnector } from './harness.js';
 import type { CapturedRequest, Responder } from './http-capture.js';
 
-/** A vendor answer that fails some items of a batch and accepts the others. */
-export interface PartialFailureFixture {
-  /** Answers the batch request(s) with the vendor's partial-failure body. */
-  respond: Responder;
-  /** The batch to send (at least two events); default: the sample events the action takes. */
-  events?: CanonicalEvent[];
-  /** The batch action; default: the first action with performBatch. */
-  action?: string;
-  /** Settings for this check (e.g. turning batching on); default: the suite's settings. */
-  settings?: unknown;
-  /** Expected status per event; default: at least one `ok` and at least one failure. */
-  expect?: ItemOutcome[];
-}
-
-export interface ConformanceOptions {
-  /** Valid settings for a connection, with a value for every secret setting. */
-  settings: unknown;
-  /** Events to deliver; default: one of each builder (track, identify, page, screen, group, commerce). */
-  sampleEvents?: CanonicalEvent[];
-  /** The destination's success answers; default: 200 with `{}`. */
-  respond?: Responder;
-  /** Which requests simulated failures apply to (default: all); others get `respond`, e.g. an OAuth token endpoint. */
-  failWhere?: (request: CapturedRequest) => boolean;
-  partialFailure?: PartialFailureFixture;
-  /** The data subject handed to onDelete; default: user_id, anonymous_id, email and phone. */
-  deleteIdentities?: Record<string, string>;
-  mappingOverrides?: Record<string, Record<string, Mapping>>;
-  enabledActions?: readonly string[];
-  /** ctx.http's request timeout during the checks (default 500 ms): the timeout check waits this long. */
-  requestTimeoutMs?: number;
-}
+export type { ConformanceOptions, PartialFailureFixture } from './conformance-types.js';
 
 export interface ConformanceFailure { check: string; message: string }
 export interface ConformanceReport { passed: string[]; failures: ConformanceFailure[] }
@@ -81,13 +51,6 @@ export async function checkConformance(testable: TestableConnector, options: Con
   return report;
 }
 
-export interface ConnectorFacts {
-  connector: AnyConnector;
-  options: ConformanceOptions;
-  egress: readonly string[];
-  usesHttp: boolean;
-  hasBatchAction: boolean;
-}
 
 function connectorFacts(connector: AnyConnector, options: ConformanceOptions): ConnectorFacts {
   let egress: readonly string[] = [];
@@ -127,7 +90,7 @@ function createContext(connector: AnyConnector, options: ConformanceOptions, fac
     harness(respond, settings = options.settings) {
       return createTestHarness(connector, {
         settings, respond, dataDir, mappingOverrides: options.mappingOverrides, enabledActions: options.enabledActions,
-        requestTimeoutMs: options.requestTimeoutMs ?? 500,
+        requestTimeoutMs: options.requestTimeoutMs ?? 1000,
       });
     },
     async probe(events, respond): Promise<Probe> {

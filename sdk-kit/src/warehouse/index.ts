@@ -4,3 +4,4 @@ export * from './event-rows.js';
 export * from './schema-plan.js';
 export { WarehouseWriter, errorForResult, type WarehouseStore } from './warehouse-writer.js';
 export { SqlWarehouseStore, quoteIdentifier, readCommonSqlType, type SqlDialect, type RunSql } from './sql-store.js';
+export { warehouseConnectorParts, type WarehouseContext, type EventWriter } from './load-action.js';

@@ -1,0 +1,1 @@
+export { scaffoldConnector, sdkKitVersion, type ScaffoldOptions } from './scaffold-connector.js';

@@ -1,0 +1,55 @@
+import { Type, type TObject } from '@sinclair/typebox';
+import type { Got } from 'got';
+import type { ActionDefinition, DeleteContext } from '../define-connector.js';
+import type { ItemResult, SubjectIdentity, CanonicalEvent } from '../types.js';
+import { errorForResult } from './warehouse-writer.js';
+
+/** What a warehouse connector needs from its context to find its writer. */
+export interface WarehouseContext<Settings> {
+  settings: Settings;
+  connectionId: string;
+  http: Got;
+  dataDir: string;
+}
+
+export interface EventWriter {
+  write(events: readonly CanonicalEvent[]): Promise<ItemResult[]>;
+  deleteUser(user: SubjectIdentity): Promise<void>;
+}
+
+type WriterFor<Settings> = (ctx: WarehouseContext<Settings>) => EventWriter | Promise<EventWriter>;
+
+const fields = Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' });
+
+/**
+ * The `load` action and `onDelete` every warehouse connector shares: each event becomes rows in the
+ * Segment-style tables (docs/warehouses.md), per-row failures become per-item results, and an erasure
+ * deletes the user's rows. A connector only says how to reach its writer.
+ */
+export function warehouseConnectorParts<Settings>(writerFor: WriterFor<Settings>, batch: { maxItems: number }): {
+  actions: { load: ActionDefinition<Settings, TObject<{}>> };
+  onDelete: (ctx: DeleteContext<Settings>) => Promise<void>;
+} {
+  return {
+    actions: {
+      load: {
+        title: 'Load events into tables',
+        description: 'Every event becomes rows in the Segment-style warehouse tables; see docs/warehouses.md.',
+        subscribe: { types: 'all' },
+        fields,
+        defaultMapping: {},
+        batch,
+        async perform(ctx) {
+          const [result] = await (await writerFor(ctx)).write([ctx.event]);
+          if (result && result.status !== 'ok') throw errorForResult(result);
+        },
+        async performBatch(ctx) {
+          return (await writerFor(ctx)).write(ctx.items.map((i) => i.event));
+        },
+      },
+    },
+    async onDelete(ctx) {
+      await (await writerFor(ctx)).deleteUser(ctx.user);
+    },
+  };
+}
