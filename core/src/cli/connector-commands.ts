@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as sdkKit from '@switchyard/sdk-kit';
-import type { AnyConnector } from '@switchyard/sdk-kit';
+import { renderConnectorDocs, scaffoldConnector, type AnyConnector } from '@switchyard/sdk-kit';
 import { loadConnector } from '../connectors/connector-registry.js';
 import { installedConnectorPackages } from './installed-connectors.js';
 
@@ -39,27 +38,21 @@ export async function runConnectorsList(options: { json?: boolean }): Promise<vo
   }
 }
 
-type DocsRenderer = (connector: AnyConnector) => string;
-
-export async function runConnectorsDocs(options: { out: string }): Promise<void> {
-  const render = (sdkKit as unknown as { renderConnectorDocs?: DocsRenderer }).renderConnectorDocs;
-  if (!render) throw new Error('this @switchyard/sdk-kit has no renderConnectorDocs; update it');
+export async function runConnectorsDocs(names: string[], options: { out: string }): Promise<void> {
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
-  for (const { spec, connector, error } of await loadInstalled()) {
+  const wanted = (loaded: Loaded) => names.length === 0 || names.includes(loaded.connector?.name ?? '') || names.includes(loaded.spec);
+  for (const loaded of (await loadInstalled()).filter(wanted)) {
+    const { spec, connector, error } = loaded;
     if (!connector) { process.stderr.write(`skipped ${spec}: ${error}\n`); continue; }
     const file = join(out, `${connector.name}.md`);
-    writeFileSync(file, render(connector));
+    writeFileSync(file, renderConnectorDocs(connector));
     process.stdout.write(`wrote ${file}\n`);
   }
 }
 
-type Scaffolder = (options: { name: string; directory: string }) => Promise<unknown> | unknown;
-
 export async function runConnectorInit(name: string, options: { dir?: string }): Promise<void> {
-  const scaffold = (sdkKit as unknown as { scaffoldConnector?: Scaffolder }).scaffoldConnector;
-  if (!scaffold) throw new Error('this @switchyard/sdk-kit has no scaffoldConnector; update it');
   const directory = resolve(options.dir ?? name);
-  await scaffold({ name, directory });
-  process.stdout.write(`created connector "${name}" in ${directory}\nnext: cd ${directory} && npm install && npm test\n`);
+  scaffoldConnector({ name, directory });
+  process.stdout.write(`created connector "${name}" in ${directory}\nnext: cd ${directory} && npm install && npm run build && npm test\n`);
 }

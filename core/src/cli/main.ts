@@ -29,8 +29,8 @@ const connectors = program.command('connectors')
   .description('list installed connectors with their settings')
   .option('--json', 'print JSON')
   .action(runConnectorsList);
-connectors.command('docs')
-  .description('write a Markdown page per installed connector')
+connectors.command('docs [names...]')
+  .description('write a Markdown page per installed connector (or only the named ones)')
   .option('-o, --out <dir>', 'output folder', 'docs/connectors')
   .action(runConnectorsDocs);
 
