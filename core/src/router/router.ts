@@ -1,5 +1,5 @@
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { MparticleSourceConfig, SegmentSourceConfig } from '../config/config-types.js';
 import { loadConfig, type ResolvedConfig, type ResolvedSource } from '../config/resolve-config.js';
@@ -152,7 +152,10 @@ export class Router {
   private watchConfigFile(): void {
     let timer: NodeJS.Timeout | undefined;
     try {
-      this.watcher = watch(this.options.configFile, () => {
+      // The folder, not the file: editors that save by writing a new file and renaming it replace the inode.
+      const file = basename(this.options.configFile);
+      this.watcher = watch(dirname(resolvePath(this.options.configFile)), (_event, changed) => {
+        if (changed !== null && changed !== file) return;
         clearTimeout(timer);
         // Editors write files in several steps; wait for the burst to end.
         timer = setTimeout(() => { void this.reload(); }, 200);

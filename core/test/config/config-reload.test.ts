@@ -66,7 +66,13 @@ describe('reloading the config without a restart', () => {
     watched.router = await Router.start({ configFile: watched.configFile, log: silentLogger, port: 0 });
     try {
       const reloaded = new Promise<string[]>((resolve) => watched.router.onConfigChange((config) => resolve(config.connections.map((c) => c.id))));
+      // Saved the way many editors save: a new file renamed over the old one.
+      const { renameSync } = await import('node:fs');
+      const original = watched.configFile;
+      Object.assign(watched, { configFile: `${original}.tmp` });
       watched.writeConfig({ sources: SOURCES, connections: [hook('first', first), hook('second', second)] });
+      renameSync(`${original}.tmp`, original);
+      Object.assign(watched, { configFile: original });
       expect(await reloaded).toEqual(['first', 'second']);
     } finally {
       await watched.close();
