@@ -1,27 +1,38 @@
-import nock from 'nock';
-import { tmpdir } from 'node:os';
-import {
-  checkManifest, executeEvents, prepareConnection, type AnyConnector, type CanonicalEvent, type PreparedConnection,
-} from '@switchyard/sdk-kit';
+import { checkManifest, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { buildIdentify, buildTrack, createTestHarness, type EventOverrides, type MockResponse } from '@switchyard/sdk-kit/testing';
 import connector, { forgetTokens } from '../src/index.js';
-import { DATASET, fakeBigQuery, PRIVATE_KEY_PEM, PROJECT, serviceAccountKey } from './fake-bigquery.js';
+import { createFakeBigQuery, DATASET, PRIVATE_KEY_PEM, PROJECT, serviceAccountKey } from './fake-bigquery.js';
 
 const settings = { projectId: PROJECT, datasetId: DATASET, serviceAccountKey };
+const TOKEN_OK: MockResponse = { body: { access_token: 'ya29.test-token', expires_in: 3599 } };
+const QUERIES = `https://bigquery.googleapis.com/bigquery/v2/projects/${PROJECT}/queries`;
 let connections = 0;
-/** A fresh connection (and so a fresh schema cache) for each test, prepared as the runtime's workers do. */
-const connect = (overrides: Record<string, unknown> = {}): PreparedConnection => prepareConnection(connector as unknown as AnyConnector, {
-  connectionId: `conn-bq-${(connections += 1)}`, settings: { ...settings, ...overrides }, dataDir: tmpdir(), logLevel: 'silent',
-});
-const run = (prepared: PreparedConnection, events: CanonicalEvent[]) => executeEvents(prepared, events);
 
-const makeEvent = (overrides: Partial<CanonicalEvent> = {}): CanonicalEvent => ({
-  messageId: 'msg-1', type: 'track', event: 'Order Completed', userId: 'user-1', identities: {}, traits: {}, properties: {},
-  context: {}, timestamp: '2026-11-20T10:00:00.000Z', receivedAt: '2026-11-20T10:00:01.000Z', sourceId: 'src-1', ...overrides,
-});
+/** A fresh connection (and so a fresh schema cache) for each test, run in this thread by the harness. */
+const connect = (overrides: Record<string, unknown> = {}) =>
+  createTestHarness(connector, { settings: { ...settings, ...overrides }, connectionId: `conn-bq-${(connections += 1)}` });
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => { nock.cleanAll(); forgetTokens(); });
-afterAll(() => nock.enableNetConnect());
+/** A fresh connection to the fake BigQuery; `bq` is what the fake was asked (tables, token assertions, queries, inserts). */
+function fakeBigQuery(options: Parameters<typeof createFakeBigQuery>[0] = {}) {
+  const { state, respond } = createFakeBigQuery(options);
+  return { bq: state, harness: connect().respond(respond) };
+}
+
+/** A connection whose token exchange succeeds and whose jobs.query calls get `answers`, in order. */
+function answeringQueries(...answers: MockResponse[]) {
+  return connect()
+    .intercept('oauth2.googleapis.com', () => TOKEN_OK)
+    .intercept('bigquery.googleapis.com', (request) => {
+      if (request.url !== QUERIES) throw new Error(`unexpected request to ${request.url}`);
+      return answers.shift() ?? { status: 500, body: { error: { code: 500, message: 'no answer left in the test' } } };
+    });
+}
+
+const event = (overrides: EventOverrides = {}): CanonicalEvent => buildTrack({ event: 'Order Completed', ...overrides });
+const order = (messageId: string, properties: Record<string, unknown>): CanonicalEvent =>
+  ({ ...event({ messageId }), properties });
+
+afterEach(() => forgetTokens());
 
 test('the manifest passes the router\'s checks and declares Google\'s hosts', () => {
   expect(checkManifest(connector)).toEqual([]);
@@ -29,11 +40,10 @@ test('the manifest passes the router\'s checks and declares Google\'s hosts', ()
 });
 
 test('creates tables with DDL, then streams rows with the messageId as insertId, authenticated by a signed JWT', async () => {
-  const bq = fakeBigQuery();
-  const prepared = connect();
-  const results = await run(prepared, [
-    makeEvent({ messageId: 'm-1', properties: { orderId: 'o-1', revenue: 59.9, itemCount: 2, paidAt: '2026-11-20T09:59:00Z' } }),
-    makeEvent({ messageId: 'm-2', properties: { orderId: 'o-2', revenue: 10 } }),
+  const { bq, harness } = fakeBigQuery();
+  const { results } = await harness.run([
+    order('m-1', { orderId: 'o-1', revenue: 59.9, itemCount: 2, paidAt: '2026-11-20T09:59:00Z' }),
+    order('m-2', { orderId: 'o-2', revenue: 10 }),
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
 
@@ -56,16 +66,15 @@ test('creates tables with DDL, then streams rows with the messageId as insertId,
 
   // The next batch reuses the cached token and schema: no new exchange, no DDL.
   const queriesBefore = bq.queries.length;
-  await run(prepared, [makeEvent({ messageId: 'm-3', properties: { orderId: 'o-3' } })]);
+  expect((await harness.run(order('m-3', { orderId: 'o-3' }))).results).toEqual([{ status: 'ok' }]);
   expect(bq.assertions).toHaveLength(1);
   expect(bq.queries.length).toBe(queriesBefore);
 });
 
 test('a new property adds a column; a value that does not fit goes to the discards table', async () => {
-  const bq = fakeBigQuery();
-  const prepared = connect();
-  await run(prepared, [makeEvent({ messageId: 'm-1', properties: { itemCount: 2 } })]);
-  const results = await run(prepared, [makeEvent({ messageId: 'm-2', properties: { itemCount: 'many', coupon: 'WINTER' } })]);
+  const { bq, harness } = fakeBigQuery();
+  expect((await harness.run(order('m-1', { itemCount: 2 }))).results).toEqual([{ status: 'ok' }]);
+  const { results } = await harness.run(order('m-2', { itemCount: 'many', coupon: 'WINTER' }));
   expect(results).toEqual([{ status: 'ok' }]);
   expect(bq.queries.map((q) => q.query)).toContainEqual(expect.stringMatching(/^ALTER TABLE `acme-analytics\.switchyard\.order_completed` ADD COLUMN IF NOT EXISTS `coupon` STRING$/));
   expect(bq.tables.get('order_completed')!.get('item_count')).toBe('INT64');
@@ -77,72 +86,66 @@ test('a new property adds a column; a value that does not fit goes to the discar
 });
 
 test('rows BigQuery rejects fail alone; the other rows of the request succeed', async () => {
-  fakeBigQuery({ rejectRow: (json) => (json.order_id === 'bad' ? 'Invalid value for order_id' : undefined) });
-  const results = await run(connect(), [
-    makeEvent({ messageId: 'ok-1', properties: { orderId: 'good' } }),
-    makeEvent({ messageId: 'bad-1', properties: { orderId: 'bad' } }),
-  ]);
+  const { harness } = fakeBigQuery({ rejectRow: (json) => (json.order_id === 'bad' ? 'Invalid value for order_id' : undefined) });
+  const { results } = await harness.run([order('ok-1', { orderId: 'good' }), order('bad-1', { orderId: 'bad' })]);
   expect(results[0]).toEqual({ status: 'ok' });
   expect(results[1]).toMatchObject({ status: 'permanent', code: 'BIGQUERY_ROW_invalid', message: expect.stringContaining('Invalid value for order_id') });
 });
 
 test('sends at most 500 rows per insertAll request', async () => {
-  const bq = fakeBigQuery();
-  const events = Array.from({ length: 600 }, (_, i) => makeEvent({ messageId: `id-${i}`, type: 'identify', traits: { plan: 'pro' } }));
-  const prepared = connect();
+  const { bq, harness } = fakeBigQuery();
+  const events = Array.from({ length: 600 }, (_, i) => buildIdentify({ messageId: `id-${i}`, traits: { plan: 'pro' } }));
   // The runtime hands the connector at most batch.maxItems (500) events per call.
-  const results = await run(prepared, events);
+  const { results } = await harness.run(events);
   expect(results.every((r) => r.status === 'ok')).toBe(true);
   expect(bq.inserts.filter((i) => i.table === 'identifies').map((i) => i.body.rows.length)).toEqual([500, 100]);
 });
 
 describe('errors', () => {
-  const tokenOk = () => nock('https://oauth2.googleapis.com').post('/token').reply(200, { access_token: 'ya29.test-token', expires_in: 3599 });
-  const queries = () => nock('https://bigquery.googleapis.com').post(`/bigquery/v2/projects/${PROJECT}/queries`);
-
   test('401 is an authentication failure', async () => {
-    tokenOk();
-    queries().reply(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
-    const [result] = await run(connect(), [makeEvent()]);
+    const { results: [result] } = await answeringQueries(
+      { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } } },
+    ).run(event());
     expect(result).toMatchObject({ status: 'authentication', httpStatus: 401, message: expect.stringContaining('settings.serviceAccountKey') });
   });
 
   test('403 rateLimitExceeded is rate limited, other 403s are authentication', async () => {
-    tokenOk();
-    queries().reply(403, { error: { code: 403, message: 'Exceeded rate limits', errors: [{ reason: 'rateLimitExceeded' }] } });
-    expect((await run(connect(), [makeEvent()]))[0]).toMatchObject({ status: 'rate_limited', code: 'BIGQUERY_rateLimitExceeded' });
-    queries().reply(403, { error: { code: 403, message: 'Access Denied: Dataset acme-analytics:switchyard', errors: [{ reason: 'accessDenied' }] } });
-    expect((await run(connect(), [makeEvent()]))[0]).toMatchObject({ status: 'authentication', message: expect.stringContaining('Data Editor') });
+    const limited = answeringQueries({ status: 403, body: { error: { code: 403, message: 'Exceeded rate limits', errors: [{ reason: 'rateLimitExceeded' }] } } });
+    expect((await limited.run(event())).results[0]).toMatchObject({ status: 'rate_limited', code: 'BIGQUERY_rateLimitExceeded' });
+    const denied = answeringQueries({
+      status: 403, body: { error: { code: 403, message: 'Access Denied: Dataset acme-analytics:switchyard', errors: [{ reason: 'accessDenied' }] } },
+    });
+    expect((await denied.run(event())).results[0]).toMatchObject({ status: 'authentication', message: expect.stringContaining('Data Editor') });
   });
 
   test('a missing dataset is permanent and says what to create', async () => {
-    tokenOk();
-    queries().reply(404, { error: { code: 404, message: 'Not found: Dataset acme-analytics:switchyard', errors: [{ reason: 'notFound' }] } });
-    const [result] = await run(connect(), [makeEvent()]);
+    const { results: [result] } = await answeringQueries(
+      { status: 404, body: { error: { code: 404, message: 'Not found: Dataset acme-analytics:switchyard', errors: [{ reason: 'notFound' }] } } },
+    ).run(event());
     expect(result).toMatchObject({ status: 'permanent', message: expect.stringContaining('create the dataset') });
   });
 
   test('a refused service account is an authentication failure that does not leak the key', async () => {
-    nock('https://oauth2.googleapis.com').post('/token').reply(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
-    const [result] = await run(connect(), [makeEvent()]);
+    const { requests, results: [result], logs } = await connect()
+      .intercept('oauth2.googleapis.com', () => ({ status: 400, body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } }))
+      .run(event());
+    expect(requests.map((r) => r.url)).toEqual(['https://oauth2.googleapis.com/token']);
     expect(result).toMatchObject({ status: 'authentication', code: 'BIGQUERY_TOKEN_REFUSED', message: expect.stringContaining('Invalid JWT Signature') });
     expect(JSON.stringify(result)).not.toContain(PRIVATE_KEY_PEM.split('\n')[1]);
+    expect(logs.join('\n')).not.toContain(PRIVATE_KEY_PEM.split('\n')[1]);
   });
 
   test('a key that is not a service-account key is an authentication failure naming the setting', async () => {
-    const [result] = await run(connect({ serviceAccountKey: '{"type":"authorized_user"}' }), [makeEvent()]);
+    const { requests, results: [result] } = await connect({ serviceAccountKey: '{"type":"authorized_user"}' }).run(event());
+    expect(requests).toEqual([]);
     expect(result).toMatchObject({ status: 'authentication', message: expect.stringContaining('settings.serviceAccountKey') });
   });
 });
 
 test('erasure runs a parameterised DML DELETE on every table with user columns', async () => {
-  const bq = fakeBigQuery();
-  const prepared = connect();
-  await run(prepared, [makeEvent({ messageId: 'm-1', anonymousId: 'anon-1' })]);
-  await prepared.connector.onDelete!({
-    settings: prepared.settings as never, connectionId: prepared.connectionId, http: prepared.http, log: prepared.log,
-    signal: new AbortController().signal, dataDir: prepared.dataDir, user: { identities: { user_id: 'user-1', anonymous_id: 'anon-1' } },
-  });
+  const { bq, harness } = fakeBigQuery();
+  expect((await harness.run(event({ messageId: 'm-1', anonymousId: 'anon-1' }))).results).toEqual([{ status: 'ok' }]);
+  expect((await harness.runDelete({ user_id: 'user-1', anonymous_id: 'anon-1' })).result).toEqual({ status: 'ok' });
   const deletes = bq.queries.filter((q) => q.query.startsWith('DELETE'));
   expect(deletes.map((d) => d.query).sort()).toEqual([
     'DELETE FROM `acme-analytics.switchyard.order_completed` WHERE `user_id` IN UNNEST(@v0) OR `anonymous_id` IN UNNEST(@v1)',
@@ -155,13 +158,13 @@ test('erasure runs a parameterised DML DELETE on every table with user columns',
 });
 
 test('erasure by email alone finds the user and anonymous ids recorded with it and deletes their rows too', async () => {
-  const bq = fakeBigQuery({ idsByEmail: { 'jane@example.com': [{ user_id: 'user-9', anonymous_id: 'anon-9' }] } });
-  const prepared = connect();
-  await run(prepared, [makeEvent({ messageId: 'm-id', type: 'identify', userId: 'user-9', anonymousId: 'anon-9', traits: { email: 'jane@example.com' } }), makeEvent({ messageId: 'm-t', userId: 'user-9' })]);
-  await prepared.connector.onDelete!({
-    settings: prepared.settings as never, connectionId: prepared.connectionId, http: prepared.http, log: prepared.log,
-    signal: new AbortController().signal, dataDir: prepared.dataDir, user: { identities: { email: 'jane@example.com' } },
-  });
+  const { bq, harness } = fakeBigQuery({ idsByEmail: { 'jane@example.com': [{ user_id: 'user-9', anonymous_id: 'anon-9' }] } });
+  const loaded = await harness.run([
+    buildIdentify({ messageId: 'm-id', userId: 'user-9', anonymousId: 'anon-9', traits: { email: 'jane@example.com' } }),
+    event({ messageId: 'm-t', userId: 'user-9' }),
+  ]);
+  expect(loaded.results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
+  expect((await harness.runDelete({ email: 'jane@example.com' })).result).toEqual({ status: 'ok' });
   const lookup = bq.queries.find((q) => q.query.startsWith('SELECT DISTINCT'))!;
   expect(lookup.query).toBe('SELECT DISTINCT `user_id`, `anonymous_id` FROM `acme-analytics.switchyard.identifies` WHERE `email` IN UNNEST(@v0)');
   const tracksDelete = bq.queries.find((q) => q.query.startsWith('DELETE FROM `acme-analytics.switchyard.tracks`'))!;
@@ -172,15 +175,13 @@ test('erasure by email alone finds the user and anonymous ids recorded with it a
 });
 
 test('DML blocked by the streaming buffer is retried later, not given up', async () => {
-  nock('https://oauth2.googleapis.com').post('/token').reply(200, { access_token: 'ya29.test-token', expires_in: 3599 });
-  const q = nock('https://bigquery.googleapis.com').post(`/bigquery/v2/projects/${PROJECT}/queries`);
-  q.reply(200, { jobComplete: true, schema: { fields: [{ name: 'table_name' }, { name: 'column_name' }, { name: 'data_type' }] }, rows: [{ f: [{ v: 'tracks' }, { v: 'user_id' }, { v: 'STRING' }] }] });
-  nock('https://bigquery.googleapis.com').post(`/bigquery/v2/projects/${PROJECT}/queries`).reply(400, {
-    error: { code: 400, message: 'UPDATE or DELETE statement over table acme-analytics.switchyard.tracks would affect rows in the streaming buffer, which is not supported', errors: [{ reason: 'invalidQuery' }] },
-  });
-  const prepared = connect();
-  await expect(prepared.connector.onDelete!({
-    settings: prepared.settings as never, connectionId: prepared.connectionId, http: prepared.http, log: prepared.log,
-    signal: new AbortController().signal, dataDir: prepared.dataDir, user: { identities: { user_id: 'user-1' } },
-  })).rejects.toMatchObject({ outcome: 'retryable', code: 'BIGQUERY_STREAMING_BUFFER', retryAfterMs: 1_800_000 });
+  const { requests, result } = await answeringQueries(
+    { body: { jobComplete: true, schema: { fields: [{ name: 'table_name' }, { name: 'column_name' }, { name: 'data_type' }] }, rows: [{ f: [{ v: 'tracks' }, { v: 'user_id' }, { v: 'STRING' }] }] } },
+    {
+      status: 400,
+      body: { error: { code: 400, message: 'UPDATE or DELETE statement over table acme-analytics.switchyard.tracks would affect rows in the streaming buffer, which is not supported', errors: [{ reason: 'invalidQuery' }] } },
+    },
+  ).runDelete({ user_id: 'user-1' });
+  expect(requests.filter((r) => r.url === QUERIES)).toHaveLength(2);
+  expect(result).toMatchObject({ status: 'retryable', code: 'BIGQUERY_STREAMING_BUFFER', retryAfterMs: 1_800_000 });
 });

@@ -1,4 +1,4 @@
-import { runConformanceSuite } from '@switchyard/sdk-kit/testing';
+import { buildTrack, runConformanceSuite } from '@switchyard/sdk-kit/testing';
 import connector, { forgetTokens } from '../src/index.js';
 import { createFakeBigQuery, DATASET, PROJECT, serviceAccountKey } from './fake-bigquery.js';
 
@@ -14,10 +14,7 @@ runConformanceSuite(connector, {
   failWhere: (request) => request.host === 'bigquery.googleapis.com',
   partialFailure: {
     respond: (request) => rejecting.respond(request),
-    events: [
-      { messageId: 'pf-1', type: 'track', event: 'Accepted', userId: 'u-1', identities: {}, traits: {}, properties: {}, context: {}, timestamp: '2026-11-20T10:00:00.000Z', receivedAt: '2026-11-20T10:00:00.000Z', sourceId: 's' },
-      { messageId: 'pf-2', type: 'track', event: 'Rejected', userId: 'u-1', identities: {}, traits: {}, properties: {}, context: {}, timestamp: '2026-11-20T10:00:00.000Z', receivedAt: '2026-11-20T10:00:00.000Z', sourceId: 's' },
-    ],
+    events: [buildTrack({ messageId: 'pf-1', event: 'Accepted' }), buildTrack({ messageId: 'pf-2', event: 'Rejected' })],
     expect: ['ok', 'permanent'],
   },
 });

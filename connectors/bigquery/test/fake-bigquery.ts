@@ -1,5 +1,4 @@
 import { createVerify, generateKeyPairSync } from 'node:crypto';
-import nock from 'nock';
 
 export const PROJECT = 'acme-analytics';
 export const DATASET = 'switchyard';
@@ -98,16 +97,4 @@ export function createFakeBigQuery(options: {
     return { status: 404, body: { error: { code: 404, message: `Not found: ${url.pathname}`, errors: [{ reason: 'notFound' }] } } };
   }
   return { state, respond };
-}
-
-/** Installs the fake behind nock for tests that call the connector in-thread. */
-export function fakeBigQuery(options: Parameters<typeof createFakeBigQuery>[0] = {}) {
-  const { state, respond } = createFakeBigQuery(options);
-  for (const origin of ['https://oauth2.googleapis.com', 'https://bigquery.googleapis.com']) {
-    nock(origin).persist().post(/.*/).reply(function reply(uri, body) {
-      const { status, body: answer } = respond({ method: 'POST', url: `${origin}${uri}`, headers: this.req.headers, body });
-      return [status, answer as nock.Body];
-    });
-  }
-  return state;
 }

@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkManifest } from '@switchyard/sdk-kit';
+import { buildIdentify, buildPage, buildTrack, createTestHarness, type EventOverrides } from '@switchyard/sdk-kit/testing';
 import connector, { closeWarehouses } from '../src/index.js';
 import { queryWarehouse } from '../src/query.js';
-import { connect, makeEvent, run, runDelete } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sy-duckdb-'));
 const file = join(dataDir, 'warehouse.duckdb');
-const prepared = connect(connector, {}, dataDir);
+const warehouse = createTestHarness(connector, { settings: {}, dataDir, connectionId: 'conn-duck' });
+const load = async (events: Parameters<typeof warehouse.run>[0]) => (await warehouse.run(events)).results;
 const sql = async (text: string) => queryWarehouse(file, text);
 const rowsOf = async (text: string) => (await sql(text)).rows;
 
@@ -18,7 +19,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const purchase = (messageId: string, properties: Record<string, unknown>, extra = {}) => makeEvent({ messageId, properties, ...extra });
+const purchase = (messageId: string, properties: Record<string, unknown>, extra: EventOverrides = {}) =>
+  buildTrack({ messageId, event: 'Order Completed', properties, ...extra });
 
 test('the manifest passes the router\'s checks and asks for a single worker', () => {
   expect(checkManifest(connector)).toEqual([]);
@@ -26,10 +28,10 @@ test('the manifest passes the router\'s checks and asks for a single worker', ()
 });
 
 test('creates the file in the connection\'s data directory and loads a batch with inferred types', async () => {
-  const results = await run(prepared, [
+  const results = await load([
     purchase('m-1', { orderId: 'o-1', revenue: 59.9, itemCount: 2, giftWrap: true, paidAt: '2026-11-20T09:59:00Z', items: [{ sku: 'a' }] }),
     purchase('m-2', { orderId: 'o-2', revenue: 10, itemCount: 1 }),
-    makeEvent({ messageId: 'm-3', type: 'identify', traits: { email: 'jane@example.com', address: { city: 'Paris' } } }),
+    buildIdentify({ messageId: 'm-3', traits: { email: 'jane@example.com', address: { city: 'Paris' } } }),
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
   expect(existsSync(file)).toBe(true);
@@ -49,14 +51,14 @@ test('creates the file in the connection\'s data directory and loads a batch wit
 
 test('re-delivering the same messages adds no rows', async () => {
   const batch = [purchase('m-dup-1', { orderId: 'x' }), purchase('m-dup-2', { orderId: 'y' })];
-  await run(prepared, batch);
-  expect(await run(prepared, [...batch, batch[1]!])).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
+  expect(await load(batch)).toEqual([{ status: 'ok' }, { status: 'ok' }]);
+  expect(await load([...batch, batch[1]!])).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
   expect(await rowsOf("SELECT count(*) FROM order_completed WHERE id LIKE 'm-dup-%'")).toEqual([['2']]);
   expect(await rowsOf("SELECT count(*) FROM tracks WHERE id LIKE 'm-dup-%'")).toEqual([['2']]);
 });
 
 test('a new property adds a column; a value that does not fit goes to discards and the event succeeds', async () => {
-  expect(await run(prepared, [purchase('m-evolve', { couponCode: 'WINTER', itemCount: 'a few' })])).toEqual([{ status: 'ok' }]);
+  expect(await load([purchase('m-evolve', { couponCode: 'WINTER', itemCount: 'a few' })])).toEqual([{ status: 'ok' }]);
   expect(await rowsOf("SELECT coupon_code, item_count FROM order_completed WHERE id = 'm-evolve'")).toEqual([['WINTER', null]]);
   expect(await rowsOf("SELECT data_type FROM information_schema.columns WHERE table_name = 'order_completed' AND column_name = 'item_count'"))
     .toEqual([['BIGINT']]);
@@ -66,12 +68,13 @@ test('a new property adds a column; a value that does not fit goes to discards a
 });
 
 test('erasure deletes a user\'s rows from every table and keeps other users\'', async () => {
-  await run(prepared, [
+  const loaded = await load([
     purchase('m-erase-1', { itemCount: 'lots' }, { userId: 'user-erase', anonymousId: 'anon-erase' }),
-    makeEvent({ messageId: 'm-erase-2', type: 'page', event: 'Home', userId: undefined, anonymousId: 'anon-erase' }),
+    buildPage({ messageId: 'm-erase-2', event: 'Home', userId: undefined, anonymousId: 'anon-erase' }),
     purchase('m-keep', {}, { userId: 'user-keep', anonymousId: 'anon-keep' }),
   ]);
-  await runDelete(prepared, { user_id: 'user-erase', anonymous_id: 'anon-erase' });
+  expect(loaded).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
+  expect((await warehouse.runDelete({ user_id: 'user-erase', anonymous_id: 'anon-erase' })).result).toEqual({ status: 'ok' });
   for (const table of ['tracks', 'order_completed', 'pages', 'discards']) {
     expect([table, await rowsOf(`SELECT count(*) FROM ${table} WHERE user_id = 'user-erase' OR anonymous_id = 'anon-erase'`)]).toEqual([table, [['0']]]);
   }
@@ -120,8 +123,8 @@ describe('while another process writes the file', () => {
   });
 
   test('delivery is retried, not dead-lettered, while the file is locked', async () => {
-    const other = connect(connector, { path: lockedFile }, dataDir);
-    const [result] = await run(other, [purchase('m-locked', {})]);
+    const other = createTestHarness(connector, { settings: { path: lockedFile }, dataDir, connectionId: 'conn-duck-locked' });
+    const { results: [result] } = await other.run(purchase('m-locked', {}));
     expect(result).toMatchObject({ status: 'retryable', code: 'DUCKDB_LOCKED' });
   });
 });

@@ -1,19 +1,16 @@
-import nock from 'nock';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { executeEnrichment, prepareConnection, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { type CanonicalEvent } from '@switchyard/sdk-kit';
+import { buildTrack, createTestHarness, type MockResponse } from '@switchyard/sdk-kit/testing';
 import places, { NEAREST_PLACE_QUERY } from '../src/index.js';
 
 const settings = { apiKey: 'sg_test_key_123456' };
-const connection = () => prepareConnection(places, { connectionId: 'places', settings, dataDir: mkdtempSync(join(tmpdir(), 'places-')) });
+const GRAPHQL = 'https://api.safegraph.com/v2/graphql';
+/** A connection whose SafeGraph answers every lookup with `reply`. */
+const safegraph = (reply: MockResponse) => createTestHarness(places, { settings, connectionId: 'places' }).intercept('api.safegraph.com', () => reply);
 
+/** A check-in at the given coordinates, with no other context the lookup could use. */
 function eventAt(latitude: number, longitude: number): CanonicalEvent {
   const now = new Date().toISOString();
-  return {
-    messageId: 'm1', type: 'track', event: 'Checked In', identities: {}, traits: {}, properties: {},
-    context: { location: { latitude, longitude } }, timestamp: now, receivedAt: now, sourceId: 'app',
-  };
+  return { ...buildTrack({ messageId: 'm1', event: 'Checked In', timestamp: now, receivedAt: now }), context: { location: { latitude, longitude } } };
 }
 
 const answer = {
@@ -24,31 +21,30 @@ const answer = {
 };
 
 describe('places enrichment connector', () => {
-  beforeAll(() => { nock.disableNetConnect(); });
-  afterEach(() => nock.cleanAll());
-  afterAll(() => nock.enableNetConnect());
-
   it('asks the GraphQL endpoint for the nearest place with the api key and reads name, brand, category, placekey', async () => {
-    const scope = nock('https://api.safegraph.com', { reqheaders: { apikey: settings.apiKey, 'content-type': /application\/json/ } })
-      .post('/v2/graphql', (body) => body.query === NEAREST_PLACE_QUERY && body.variables.lat === 37.7763 && body.variables.lon === -122.4233 && body.variables.radius === 50)
-      .reply(200, answer);
-    const [result] = await executeEnrichment(connection(), [eventAt(37.7763, -122.4233)]);
+    const { requests, results: [result] } = await safegraph({ status: 200, body: answer }).runEnrichment(eventAt(37.7763, -122.4233));
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({
+      method: 'POST', url: GRAPHQL, headers: { apikey: settings.apiKey },
+      body: { query: NEAREST_PLACE_QUERY, variables: { lat: 37.7763, lon: -122.4233, radius: 50 } },
+    });
+    expect(requests[0]!.headers['content-type']).toMatch(/application\/json/);
     expect(result).toEqual({ data: {
       placekey: '222-223@5vg-7gq-tvz', name: 'Blue Bottle Coffee', brand: 'Blue Bottle',
       category: 'Restaurants and Other Eating Places', subCategory: 'Snack and Nonalcoholic Beverage Bars', naicsCode: 722515,
     } });
-    expect(scope.isDone()).toBe(true);
   });
 
   it('returns nothing when no place is near, and maps errors to the retry contract', async () => {
-    nock('https://api.safegraph.com').post('/v2/graphql').reply(200, { data: { search: { places: { results: { edges: [] } } } } });
-    expect(await executeEnrichment(connection(), [eventAt(0, 0)])).toEqual([{}]);
+    const nothingNear = await safegraph({ status: 200, body: { data: { search: { places: { results: { edges: [] } } } } } }).runEnrichment(eventAt(0, 0));
+    expect(nothingNear.requests).toHaveLength(1);
+    expect(nothingNear.results).toEqual([{}]);
 
-    nock('https://api.safegraph.com').post('/v2/graphql').reply(200, { errors: [{ message: 'bad key', extensions: { code: 'UNAUTHENTICATED' } }] });
-    expect((await executeEnrichment(connection(), [eventAt(1, 1)]))[0]!.error).toMatchObject({ status: 'authentication', code: 'PLACES_UNAUTHENTICATED' });
+    const badKey = await safegraph({ status: 200, body: { errors: [{ message: 'bad key', extensions: { code: 'UNAUTHENTICATED' } }] } }).runEnrichment(eventAt(1, 1));
+    expect(badKey.results[0]!.error).toMatchObject({ status: 'authentication', code: 'PLACES_UNAUTHENTICATED' });
 
-    nock('https://api.safegraph.com').post('/v2/graphql').reply(429, {}, { 'retry-after': '3' });
-    expect((await executeEnrichment(connection(), [eventAt(1, 1)]))[0]!.error).toMatchObject({ status: 'rate_limited', retryAfterMs: 3000 });
+    const limited = await safegraph({ status: 429, headers: { 'retry-after': '3' }, body: {} }).runEnrichment(eventAt(1, 1));
+    expect(limited.results[0]!.error).toMatchObject({ status: 'rate_limited', retryAfterMs: 3000 });
   });
 
   it('shares one cache key between events a few metres apart', () => {

@@ -1,14 +1,8 @@
 import pg from 'pg';
 import { runConformanceSuite } from '@switchyard/sdk-kit/testing';
 import connector, { closeWarehouses } from '../src/index.js';
-import { randomSchema } from './helpers.js';
+import { randomSchema, server } from './helpers.js';
 
-const server = {
-  host: process.env.PGHOST ?? '127.0.0.1',
-  port: Number(process.env.PGPORT ?? 5432),
-  user: process.env.PGUSER ?? 'postgres',
-  database: process.env.PGDATABASE ?? 'test',
-};
 const schema = randomSchema();
 
 afterAll(async () => {

@@ -1,33 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import {
-  executeEvents, prepareConnection, type AnyConnector, type CanonicalEvent, type PreparedConnection,
-} from '@switchyard/sdk-kit';
 
-export function makeEvent(overrides: Partial<CanonicalEvent> = {}): CanonicalEvent {
-  return {
-    messageId: 'msg-1', type: 'track', event: 'Order Completed', userId: 'user-1', anonymousId: 'anon-1', identities: {},
-    traits: {}, properties: {}, context: {}, timestamp: '2026-11-20T10:00:00.000Z', receivedAt: '2026-11-20T10:00:01.000Z',
-    sourceId: 'src-1', ...overrides,
-  };
-}
+/** The PostgreSQL the tests load into: the PG* environment variables, or the local test server. */
+export const server = {
+  host: process.env.PGHOST ?? '127.0.0.1',
+  port: Number(process.env.PGPORT ?? 5432),
+  user: process.env.PGUSER ?? 'postgres',
+  database: process.env.PGDATABASE ?? 'test',
+};
 
 /** A schema name no other test run uses, so runs never see each other's tables. */
 export const randomSchema = () => `sy_test_${randomBytes(6).toString('hex')}`;
-
-/** Prepares a connection exactly as the runtime's workers do, in this thread. */
-export function connect(connector: unknown, settings: Record<string, unknown>, connectionId = 'conn-test'): PreparedConnection {
-  return prepareConnection(connector as AnyConnector, { connectionId, settings, dataDir: tmpdir(), logLevel: 'silent' });
-}
-
-export const run = (prepared: PreparedConnection, events: CanonicalEvent[]) => executeEvents(prepared, events);
-
-/** Calls the connector's onDelete as the runtime does for a data-subject erasure. */
-export async function runDelete(prepared: PreparedConnection, identities: Record<string, string>): Promise<void> {
-  const onDelete = prepared.connector.onDelete;
-  if (!onDelete) throw new Error(`${prepared.connector.name} has no onDelete`);
-  await onDelete({
-    settings: prepared.settings as never, connectionId: prepared.connectionId, http: prepared.http, log: prepared.log,
-    signal: new AbortController().signal, dataDir: prepared.dataDir, user: { identities },
-  });
-}

@@ -1,15 +1,10 @@
 import { createServer } from 'node:net';
 import pg from 'pg';
-import { checkManifest } from '@switchyard/sdk-kit';
+import { checkManifest, type CanonicalEvent } from '@switchyard/sdk-kit';
 import connector, { closeWarehouses } from '../src/index.js';
-import { connect, makeEvent, randomSchema, run, runDelete } from './helpers.js';
+import { buildIdentify, buildPage, buildTrack, createTestHarness, type EventOverrides } from '@switchyard/sdk-kit/testing';
+import { randomSchema, server } from './helpers.js';
 
-const server = {
-  host: process.env.PGHOST ?? '127.0.0.1',
-  port: Number(process.env.PGPORT ?? 5432),
-  user: process.env.PGUSER ?? 'postgres',
-  database: process.env.PGDATABASE ?? 'test',
-};
 const schema = randomSchema();
 const settings = { ...server, schema };
 const admin = new pg.Pool({ ...server, max: 2 });
@@ -25,24 +20,29 @@ afterAll(async () => {
   await admin.end();
 });
 
-const purchase = (messageId: string, properties: Record<string, unknown>, extra = {}) =>
-  makeEvent({ messageId, properties, ...extra });
+/** A connection to the test schema, run in this thread by the harness; `connectionId` keeps a connection's pool apart. */
+const warehouse = (extra: Record<string, unknown> = {}, connectionId?: string) =>
+  createTestHarness(connector, { settings: { ...settings, ...extra }, connectionId });
+const load = async (events: CanonicalEvent[], extra?: Record<string, unknown>, connectionId?: string) =>
+  (await warehouse(extra, connectionId).run(events)).results;
+
+const purchase = (messageId: string, properties: Record<string, unknown>, extra: EventOverrides = {}) =>
+  buildTrack({ messageId, event: 'Order Completed', properties, ...extra });
 
 test('the manifest passes the router\'s checks', () => {
   expect(checkManifest(connector)).toEqual([]);
 });
 
 test('settings without a connection string or a host are refused with a clear message', () => {
-  expect(() => connect(connector, { database: 'test' })).toThrow(/connectionString|host/);
+  expect(() => createTestHarness(connector, { settings: { database: 'test' } })).toThrow(/connectionString|host/);
 });
 
 test('loads a batch into tracks, a table per event name and identifies, with inferred column types', async () => {
-  const prepared = connect(connector, settings);
-  const results = await run(prepared, [
+  const results = await load([
     purchase('m-1', { orderId: 'o-1', revenue: 59.9, itemCount: 2, giftWrap: false, paidAt: '2026-11-20T09:59:00Z', items: [{ sku: 'a' }] },
       { context: { page: { url: 'https://shop.example/checkout' } } }),
     purchase('m-2', { orderId: 'o-2', revenue: 10, itemCount: 1 }),
-    makeEvent({ messageId: 'm-3', type: 'identify', event: undefined, traits: { email: 'jane@example.com', plan: 'pro', address: { city: 'Paris' } } }),
+    buildIdentify({ messageId: 'm-3', traits: { email: 'jane@example.com', plan: 'pro', address: { city: 'Paris' } } }),
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
 
@@ -66,10 +66,10 @@ test('loads a batch into tracks, a table per event name and identifies, with inf
 });
 
 test('re-delivering the same messages adds no rows', async () => {
-  const prepared = connect(connector, settings);
+  const harness = warehouse();
   const batch = [purchase('m-dup-1', { orderId: 'x' }), purchase('m-dup-2', { orderId: 'y' })];
-  expect(await run(prepared, batch)).toEqual([{ status: 'ok' }, { status: 'ok' }]);
-  expect(await run(prepared, [...batch, batch[0]!])).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
+  expect((await harness.run(batch)).results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
+  expect((await harness.run([...batch, batch[0]!])).results).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
   const [{ count }] = await query(`SELECT count(*)::int AS count FROM "${schema}".order_completed WHERE id LIKE 'm-dup-%'`);
   expect(count).toBe(2);
   const [{ tracks }] = await query(`SELECT count(*)::int AS tracks FROM "${schema}".tracks WHERE id LIKE 'm-dup-%'`);
@@ -77,9 +77,8 @@ test('re-delivering the same messages adds no rows', async () => {
 });
 
 test('a new property adds a column and leaves earlier rows null there', async () => {
-  const prepared = connect(connector, settings);
   expect((await columnsOf('order_completed')).coupon_code).toBeUndefined();
-  expect(await run(prepared, [purchase('m-new-col', { couponCode: 'WINTER' })])).toEqual([{ status: 'ok' }]);
+  expect(await load([purchase('m-new-col', { couponCode: 'WINTER' })])).toEqual([{ status: 'ok' }]);
   expect((await columnsOf('order_completed')).coupon_code).toBe('text');
   expect(await query(`SELECT id, coupon_code FROM "${schema}".order_completed WHERE id IN ('m-1', 'm-new-col') ORDER BY id`)).toEqual([
     { id: 'm-1', coupon_code: null }, { id: 'm-new-col', coupon_code: 'WINTER' },
@@ -87,8 +86,7 @@ test('a new property adds a column and leaves earlier rows null there', async ()
 });
 
 test('a value that does not fit its column goes to discards, the column keeps its type and the event succeeds', async () => {
-  const prepared = connect(connector, settings);
-  const results = await run(prepared, [purchase('m-mismatch', { orderId: 'o-9', itemCount: 'several' })]);
+  const results = await load([purchase('m-mismatch', { orderId: 'o-9', itemCount: 'several' })]);
   expect(results).toEqual([{ status: 'ok' }]);
   expect((await columnsOf('order_completed')).item_count).toBe('bigint');
   expect(await query(`SELECT order_id, item_count FROM "${schema}".order_completed WHERE id = 'm-mismatch'`)).toEqual([
@@ -100,23 +98,24 @@ test('a value that does not fit its column goes to discards, the column keeps it
     reason: 'type mismatch: the column is bigint, the value is text',
   }]);
   // Re-delivery does not duplicate the discard either.
-  await run(prepared, [purchase('m-mismatch', { orderId: 'o-9', itemCount: 'several' })]);
+  expect(await load([purchase('m-mismatch', { orderId: 'o-9', itemCount: 'several' })])).toEqual([{ status: 'ok' }]);
   expect(await query(`SELECT count(*)::int AS n FROM "${schema}".discards`)).toEqual([{ n: 1 }]);
 });
 
 test('erasure deletes the user\'s rows from every table, discards included, and keeps other users\'', async () => {
-  const prepared = connect(connector, settings);
-  await run(prepared, [
+  const harness = warehouse();
+  const loaded = await harness.run([
     purchase('m-erase-1', { orderId: 'e-1', itemCount: 'many' }, { userId: 'user-erase', anonymousId: 'anon-erase' }),
-    makeEvent({ messageId: 'm-erase-2', type: 'page', event: 'Home', userId: undefined, anonymousId: 'anon-erase' }),
-    makeEvent({ messageId: 'm-erase-3', type: 'identify', userId: 'user-erase', traits: { email: 'erase@example.com' } }),
+    buildPage({ messageId: 'm-erase-2', event: 'Home', userId: undefined, anonymousId: 'anon-erase' }),
+    buildIdentify({ messageId: 'm-erase-3', userId: 'user-erase', traits: { email: 'erase@example.com' } }),
     purchase('m-keep', { orderId: 'k-1' }, { userId: 'user-keep', anonymousId: 'anon-keep' }),
   ]);
+  expect(loaded.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
   const countFor = async (table: string, ids: string[]) =>
     (await query(`SELECT count(*)::int AS n FROM "${schema}".${table} WHERE user_id = ANY($1) OR anonymous_id = ANY($2)`, [ids, ids]))[0].n;
   expect(await countFor('discards', ['user-erase'])).toBe(1);
 
-  await runDelete(prepared, { user_id: 'user-erase', anonymous_id: 'anon-erase' });
+  expect((await harness.runDelete({ user_id: 'user-erase', anonymous_id: 'anon-erase' })).result).toEqual({ status: 'ok' });
 
   for (const table of ['tracks', 'order_completed', 'pages', 'identifies', 'discards']) {
     expect([table, await countFor(table, ['user-erase', 'anon-erase'])]).toEqual([table, 0]);
@@ -125,13 +124,14 @@ test('erasure deletes the user\'s rows from every table, discards included, and 
 });
 
 test('erasure by email alone also removes the events of the user ids recorded with that email', async () => {
-  const prepared = connect(connector, settings);
-  await run(prepared, [
-    makeEvent({ messageId: 'm-mail-1', type: 'identify', userId: 'user-mail', anonymousId: 'anon-mail', traits: { email: 'mail@example.com' } }),
+  const harness = warehouse();
+  const loaded = await harness.run([
+    buildIdentify({ messageId: 'm-mail-1', userId: 'user-mail', anonymousId: 'anon-mail', traits: { email: 'mail@example.com' } }),
     purchase('m-mail-2', { orderId: 'mail-1' }, { userId: 'user-mail', anonymousId: 'anon-mail' }),
     purchase('m-mail-3', { orderId: 'mail-2' }, { userId: undefined, anonymousId: 'anon-mail' }),
   ]);
-  await runDelete(prepared, { email: 'mail@example.com' });
+  expect(loaded.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+  expect((await harness.runDelete({ email: 'mail@example.com' })).result).toEqual({ status: 'ok' });
   for (const table of ['identifies', 'tracks', 'order_completed']) {
     const [{ n }] = await query(`SELECT count(*)::int AS n FROM "${schema}".${table} WHERE id LIKE 'm-mail-%'`);
     expect([table, n]).toEqual([table, 0]);
@@ -139,8 +139,7 @@ test('erasure by email alone also removes the events of the user ids recorded wi
 });
 
 test('NUL characters, which PostgreSQL text cannot hold, are dropped instead of failing the event', async () => {
-  const prepared = connect(connector, settings);
-  const results = await run(prepared, [purchase('m-nul', { orderId: 'o-\u0000-1', meta: ['a\u0000b'] })]);
+  const results = await load([purchase('m-nul', { orderId: 'o-\u0000-1', meta: ['a\u0000b'] })]);
   expect(results).toEqual([{ status: 'ok' }]);
   expect(await query(`SELECT order_id, meta FROM "${schema}".order_completed WHERE id = 'm-nul'`)).toEqual([{ order_id: 'o--1', meta: ['ab'] }]);
 });
@@ -150,25 +149,27 @@ test('a refused connection is retryable', async () => {
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   const { port } = closed.address() as { port: number };
   await new Promise((resolve) => closed.close(resolve));
-  const [result] = await run(connect(connector, { ...settings, port }, 'conn-refused'), [purchase('m-refused', {})]);
+  const [result] = await load([purchase('m-refused', {})], { port }, 'conn-refused');
   expect(result).toMatchObject({ status: 'retryable', code: 'NETWORK_ECONNREFUSED' });
 });
 
 test('an unknown role or database is an authentication failure naming the setting to fix', async () => {
-  const [badUser] = await run(connect(connector, { ...settings, user: 'no_such_role_sy' }, 'conn-bad-user'), [purchase('m-u', {})]);
+  const [badUser] = await load([purchase('m-u', {})], { user: 'no_such_role_sy' }, 'conn-bad-user');
   expect(badUser).toMatchObject({ status: 'authentication', code: 'PG_28000' });
   expect(badUser!.message).toMatch(/settings\.user/);
-  const [badDb] = await run(connect(connector, { ...settings, database: 'no_such_db_sy' }, 'conn-bad-db'), [purchase('m-d', {})]);
+  const [badDb] = await load([purchase('m-d', {})], { database: 'no_such_db_sy' }, 'conn-bad-db');
   expect(badDb).toMatchObject({ status: 'authentication', code: 'PG_3D000' });
   expect(badDb!.message).toMatch(/settings\.database/);
 });
 
 test('the password never appears in an error message', async () => {
   const secret = 'S3cr3t-pass-word';
-  const [result] = await run(
-    connect(connector, { connectionString: `postgres://no_such_role_sy:${secret}@${server.host}:${server.port}/${server.database}`, schema }, 'conn-secret'),
-    [purchase('m-s', {})],
-  );
+  const harness = createTestHarness(connector, {
+    settings: { connectionString: `postgres://no_such_role_sy:${secret}@${server.host}:${server.port}/${server.database}`, schema },
+    connectionId: 'conn-secret',
+  });
+  const { results: [result], logs } = await harness.run([purchase('m-s', {})]);
   expect(result!.status).toBe('authentication');
   expect(JSON.stringify(result)).not.toContain(secret);
+  expect(logs.join('\n')).not.toContain(secret);
 });

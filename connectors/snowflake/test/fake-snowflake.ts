@@ -1,5 +1,4 @@
 import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
-import nock from 'nock';
 
 export const ACCOUNT = 'myorg-myaccount';
 export const HOST = `https://${ACCOUNT}.snowflakecomputing.com`;
@@ -78,14 +77,4 @@ export function createFakeSnowflake(override?: (call: StatementCall) => [number,
     return { status: 422, body: { code: '001003', message: `SQL compilation error: syntax error near ${sql.slice(0, 20)}`, sqlState: '42000', statementHandle: 'h-err' } };
   }
   return { tables, calls, respond };
-}
-
-/** Installs the fake behind nock for tests that call the connector in-thread. */
-export function fakeSnowflake(override?: (call: StatementCall) => [number, unknown] | undefined) {
-  const fake = createFakeSnowflake(override);
-  nock(HOST).persist().post('/api/v2/statements').reply(function reply(uri, body) {
-    const { status, body: answer } = fake.respond({ method: 'POST', url: `${HOST}${uri}`, headers: this.req.headers, body });
-    return [status, answer as nock.Body];
-  });
-  return fake;
 }

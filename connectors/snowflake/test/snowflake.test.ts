@@ -1,30 +1,26 @@
-import nock from 'nock';
-import { tmpdir } from 'node:os';
-import {
-  checkManifest, egressFor, executeEvents, prepareConnection, type AnyConnector, type CanonicalEvent, type PreparedConnection,
-} from '@switchyard/sdk-kit';
+import { checkManifest, egressFor, type AnyConnector, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { buildTrack, createTestHarness, type EventOverrides, type MockResponse } from '@switchyard/sdk-kit/testing';
 import connector from '../src/index.js';
-import { ACCOUNT, FINGERPRINT, HOST, PRIVATE_KEY_PEM, fakeSnowflake, verifyJwt } from './fake-snowflake.js';
+import { ACCOUNT, FINGERPRINT, HOST, PRIVATE_KEY_PEM, createFakeSnowflake, verifyJwt } from './fake-snowflake.js';
 
 const settings = { account: ACCOUNT, user: 'loader', privateKey: PRIVATE_KEY_PEM, database: 'ANALYTICS', schema: 'SWITCHYARD', warehouse: 'LOADING' };
+const STATEMENTS = `${HOST}/api/v2/statements`;
 let connections = 0;
-/** A fresh connection (and so a fresh schema cache) per test, prepared as the runtime's workers do. */
-const connect = (overrides: Record<string, unknown> = {}): PreparedConnection => prepareConnection(connector as unknown as AnyConnector, {
-  connectionId: `conn-sf-${(connections += 1)}`, settings: { ...settings, ...overrides }, dataDir: tmpdir(), logLevel: 'silent',
-});
-const run = (prepared: PreparedConnection, events: CanonicalEvent[]) => executeEvents(prepared, events);
-const makeEvent = (overrides: Partial<CanonicalEvent> = {}): CanonicalEvent => ({
-  messageId: 'msg-1', type: 'track', event: 'Order Completed', userId: 'user-1', identities: {}, traits: {}, properties: {},
-  context: {}, timestamp: '2026-11-20T10:00:00.000Z', receivedAt: '2026-11-20T10:00:01.000Z', sourceId: 'src-1', ...overrides,
-});
-const deleteUser = (prepared: PreparedConnection, identities: Record<string, string>) => prepared.connector.onDelete!({
-  settings: prepared.settings as never, connectionId: prepared.connectionId, http: prepared.http, log: prepared.log,
-  signal: new AbortController().signal, dataDir: prepared.dataDir, user: { identities },
-});
+/** A fresh connection (and so a fresh schema cache) per test, run in this thread by the harness. */
+const connect = (overrides: Record<string, unknown> = {}) =>
+  createTestHarness(connector, { settings: { ...settings, ...overrides }, connectionId: `conn-sf-${(connections += 1)}` });
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+/** A fresh connection to the fake Snowflake; `sf` records every statement it was sent. */
+function fakeSnowflake(override?: Parameters<typeof createFakeSnowflake>[0]) {
+  const sf = createFakeSnowflake(override);
+  return { sf, harness: connect().respond(sf.respond) };
+}
+
+/** A connection whose every statement is answered with `answer`. */
+const answering = (answer: MockResponse) => connect().respond(() => answer);
+
+const event = (overrides: EventOverrides = {}): CanonicalEvent => buildTrack({ event: 'Order Completed', ...overrides });
+const order = (messageId: string, properties: Record<string, unknown>): CanonicalEvent => ({ ...event({ messageId }), properties });
 
 test('the manifest passes the router\'s checks and egress is the account\'s host only', () => {
   expect(checkManifest(connector)).toEqual([]);
@@ -32,8 +28,8 @@ test('the manifest passes the router\'s checks and egress is the account\'s host
 });
 
 test('authenticates every statement with a key-pair JWT naming the account, user and key fingerprint', async () => {
-  const sf = fakeSnowflake();
-  await run(connect(), [makeEvent()]);
+  const { sf, harness } = fakeSnowflake();
+  expect((await harness.run(event())).results).toEqual([{ status: 'ok' }]);
   const { headers } = sf.calls[0]!;
   expect(headers['x-snowflake-authorization-token-type']).toBe('KEYPAIR_JWT');
   const claims = verifyJwt(String(headers.authorization).replace(/^Bearer /, ''));
@@ -43,10 +39,10 @@ test('authenticates every statement with a key-pair JWT naming the account, user
 });
 
 test('creates tables, then writes each table with one MERGE that inserts only messages not already there', async () => {
-  const sf = fakeSnowflake();
-  const results = await run(connect(), [
-    makeEvent({ messageId: 'm-1', properties: { orderId: 'o-1', revenue: 59.9, itemCount: 2, meta: { tags: ['a'] } } }),
-    makeEvent({ messageId: 'm-2', properties: { orderId: 'o-2', itemCount: 1 } }),
+  const { sf, harness } = fakeSnowflake();
+  const { results } = await harness.run([
+    order('m-1', { orderId: 'o-1', revenue: 59.9, itemCount: 2, meta: { tags: ['a'] } }),
+    order('m-2', { orderId: 'o-2', itemCount: 1 }),
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
   expect(Object.fromEntries(sf.tables.get('ORDER_COMPLETED')!)).toMatchObject({
@@ -61,61 +57,63 @@ test('creates tables, then writes each table with one MERGE that inserts only me
 });
 
 test('waits for a statement Snowflake answers with 202 by polling its handle', async () => {
-  fakeSnowflake((call) => (call.statement.startsWith('MERGE INTO') && call.statement.includes('"TRACKS"')
+  const sf = createFakeSnowflake((call) => (call.statement.startsWith('MERGE INTO') && call.statement.includes('"TRACKS"')
     ? [202, { code: '333334', message: 'Asynchronous execution in progress.', statementHandle: 'async-1', statementStatusUrl: '/api/v2/statements/async-1' }]
     : undefined));
-  const poll = nock(HOST).get('/api/v2/statements/async-1').reply(200, {
+  const polled = {
     code: '090001', statementHandle: 'async-1', resultSetMetaData: { rowType: [{ name: 'number of rows inserted' }], partitionInfo: [{}] }, data: [['1']],
-  });
-  const results = await run(connect(), [makeEvent()]);
+  };
+  const { requests, results } = await connect()
+    .respond((request) => (request.method === 'GET' ? { status: 200, body: polled } : sf.respond(request)))
+    .run(event());
   expect(results).toEqual([{ status: 'ok' }]);
-  poll.done();
+  expect(requests.filter((r) => r.method === 'GET').map((r) => r.url)).toEqual([`${STATEMENTS}/async-1`]);
 });
 
 test('a value that does not fit its column is kept in DISCARDS and the event succeeds', async () => {
-  const sf = fakeSnowflake();
-  const prepared = connect();
-  await run(prepared, [makeEvent({ messageId: 'm-1', properties: { itemCount: 2 } })]);
-  expect(await run(prepared, [makeEvent({ messageId: 'm-2', properties: { itemCount: 'many' } })])).toEqual([{ status: 'ok' }]);
+  const { sf, harness } = fakeSnowflake();
+  expect((await harness.run(order('m-1', { itemCount: 2 }))).results).toEqual([{ status: 'ok' }]);
+  expect((await harness.run(order('m-2', { itemCount: 'many' }))).results).toEqual([{ status: 'ok' }]);
   const discard = sf.calls.find((c) => c.statement.startsWith('MERGE INTO "ANALYTICS"."SWITCHYARD"."DISCARDS"'))!;
   expect(discard.statement).toContain('ON t."MESSAGE_ID" = s."MESSAGE_ID" AND t."TABLE_NAME" = s."TABLE_NAME" AND t."COLUMN_NAME" = s."COLUMN_NAME"');
   expect(Object.values(discard.bindings!).map((b) => b.value)).toEqual(expect.arrayContaining(['m-2', 'order_completed', 'item_count', 'many']));
 });
 
 describe('errors', () => {
-  const statements = () => nock(HOST).post('/api/v2/statements');
-
   test('429 is rate limited', async () => {
-    statements().reply(429, { message: 'Too many requests' }, { 'retry-after': '3' });
-    expect((await run(connect(), [makeEvent()]))[0]).toMatchObject({ status: 'rate_limited', retryAfterMs: 3000 });
+    const limited = answering({ status: 429, headers: { 'retry-after': '3' }, body: { message: 'Too many requests' } });
+    expect((await limited.run(event())).results[0]).toMatchObject({ status: 'rate_limited', retryAfterMs: 3000 });
   });
 
   test('401 and 403 are authentication failures that say what to check', async () => {
-    statements().reply(401, { code: '390144', message: 'JWT token is invalid.' });
-    expect((await run(connect(), [makeEvent()]))[0]).toMatchObject({ status: 'authentication', code: 'SNOWFLAKE_390144', message: expect.stringContaining('RSA_PUBLIC_KEY') });
-    statements().reply(403, { code: '390102', message: 'User is not authorized' });
-    expect((await run(connect(), [makeEvent()]))[0]).toMatchObject({ status: 'authentication' });
+    const invalidJwt = answering({ status: 401, body: { code: '390144', message: 'JWT token is invalid.' } });
+    expect((await invalidJwt.run(event())).results[0])
+      .toMatchObject({ status: 'authentication', code: 'SNOWFLAKE_390144', message: expect.stringContaining('RSA_PUBLIC_KEY') });
+    const forbidden = answering({ status: 403, body: { code: '390102', message: 'User is not authorized' } });
+    expect((await forbidden.run(event())).results[0]).toMatchObject({ status: 'authentication' });
   });
 
   test('422 (the SQL did not compile or failed) is permanent and carries the SQL state', async () => {
-    statements().reply(422, { code: '002003', message: "SQL compilation error: Database 'ANALYTICS' does not exist or not authorized.", sqlState: '02000' });
-    const [result] = await run(connect(), [makeEvent()]);
+    const { results: [result] } = await answering({
+      status: 422, body: { code: '002003', message: "SQL compilation error: Database 'ANALYTICS' does not exist or not authorized.", sqlState: '02000' },
+    }).run(event());
     expect(result).toMatchObject({ status: 'permanent', code: 'SNOWFLAKE_002003', message: expect.stringMatching(/does not exist.*SQLSTATE 02000/) });
   });
 
   test('an unreadable private key is an authentication failure naming the setting and never echoing the key', async () => {
     const broken = `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(80)}\n-----END PRIVATE KEY-----`;
-    const [result] = await run(connect({ privateKey: broken }), [makeEvent()]);
+    const { requests, results: [result], logs } = await connect({ privateKey: broken }).run(event());
     expect(result).toMatchObject({ status: 'authentication', code: 'SNOWFLAKE_KEY_INVALID', message: expect.stringContaining('settings.privateKey') });
     expect(result!.message).not.toContain('AAAA');
+    expect(logs.join('\n')).not.toContain('AAAA');
+    expect(requests).toEqual([]);
   });
 });
 
 test('erasure deletes the user\'s rows with a bound DELETE on every table with user columns', async () => {
-  const sf = fakeSnowflake();
-  const prepared = connect();
-  await run(prepared, [makeEvent({ anonymousId: 'anon-1' })]);
-  await deleteUser(prepared, { user_id: 'user-1', anonymous_id: 'anon-1' });
+  const { sf, harness } = fakeSnowflake();
+  expect((await harness.run(event({ anonymousId: 'anon-1' }))).results).toEqual([{ status: 'ok' }]);
+  expect((await harness.runDelete({ user_id: 'user-1', anonymous_id: 'anon-1' })).result).toEqual({ status: 'ok' });
   const deletes = sf.calls.filter((c) => c.statement.startsWith('DELETE'));
   expect(deletes.map((d) => d.statement).sort()).toEqual([
     'DELETE FROM "ANALYTICS"."SWITCHYARD"."ORDER_COMPLETED" WHERE "USER_ID" IN (?) OR "ANONYMOUS_ID" IN (?)',
