@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from '../auth/constant-time-equal.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -12,11 +12,8 @@ export function bearerAuth(tokens: () => readonly string[], errorBody: (status: 
     if (!match) {
       return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(401, 'missing admin token: send "Authorization: Bearer <token>" with a token from admin.tokens in the config'));
     }
-    const given = Buffer.from(match[1]!.trim());
-    const valid = tokens().some((token) => {
-      const expected = Buffer.from(token);
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    });
+    const given = match[1]!.trim();
+    const valid = tokens().some((token) => constantTimeEqual(token, given));
     if (!valid) return reply.code(403).send(errorBody(403, 'the admin token is not valid'));
     return undefined;
   };

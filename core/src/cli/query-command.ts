@@ -1,9 +1,7 @@
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
+import type { QueryResult } from '@switchyard/connector-duckdb';
 import { loadConfig } from '../config/resolve-config.js';
 import { failWith } from './start-command.js';
-
-interface QueryResult { columns: string[]; rows: unknown[][] }
-type QueryWarehouse = (path: string, sql: string) => Promise<QueryResult>;
 
 /** `switchyard query "<sql>"`: reads the embedded DuckDB warehouse of a config's duckdb connection. */
 export async function runQuery(sql: string, options: { config: string; connection?: string; json?: boolean }): Promise<void> {
@@ -16,12 +14,9 @@ export async function runQuery(sql: string, options: { config: string; connectio
       : `${options.config} has several duckdb connections (${duckdb.map((c) => c.id).join(', ')}); pick one with --connection`));
   }
   const connection = duckdb[0]!;
-  const settings = connection.settings as { path?: string };
-  const dataDir = join(config.storageDir, 'connections', connection.id);
-  // The same rule as the duckdb connector: relative paths live in the connection's data directory.
-  const file = settings.path ? (isAbsolute(settings.path) ? settings.path : join(dataDir, settings.path)) : join(dataDir, 'warehouse.duckdb');
-  const queryModule = '@switchyard/connector-duckdb/query';
-  const { queryWarehouse } = (await import(queryModule)) as { queryWarehouse: QueryWarehouse };
+  // Loaded on demand: DuckDB's native binding is only needed by this command.
+  const { queryWarehouse, warehousePath } = await import('@switchyard/connector-duckdb');
+  const file = warehousePath(join(config.storageDir, 'connections', connection.id), connection.settings as Parameters<typeof warehousePath>[1]);
   const result = await queryWarehouse(file, sql);
   if (options.json) {
     const rows = result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]])));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { checkSettings, secretValues, validateMapping, type AnyConnector } from '@switchyard/sdk-kit';
 import { loadConnector } from '../connectors/connector-registry.js';
@@ -80,7 +80,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string): Promis
   });
   if (raw.enrichment?.location?.maxmindDatabase) {
     const path = resolveFrom(baseDir, raw.enrichment.location.maxmindDatabase);
-    try { readFileSync(path).subarray(0, 1); } catch { problems.push(`enrichment.location.maxmindDatabase: cannot read ${path}`); }
+    try { accessSync(path, constants.R_OK); } catch { problems.push(`enrichment.location.maxmindDatabase: cannot read ${path}`); }
   }
   if (problems.length) throw new ConfigError(file, problems);
 

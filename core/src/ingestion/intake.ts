@@ -7,9 +7,10 @@ import type { IpGeo } from '../enrichment/ip-geo.js';
 import { enrichLocation } from '../enrichment/location-enrichment.js';
 import type { Logger } from '../logging.js';
 import { stripIp } from '../privacy/coppa.js';
-import { identityKeysOf } from '../privacy/identity-keys.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
+import type { UserConsent } from '../privacy/consent.js';
 import type { PrivacyGate } from '../privacy/privacy-gate.js';
+import { acceptedEvent } from '../queue/accepted-event.js';
 import type { AcceptedEvent } from '../queue/delivery-queue.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { connectionsFor } from './fan-out.js';
@@ -65,8 +66,7 @@ export class EventIntake {
     const routing = this.routing;
     const fresh = this.dropDuplicates(source.id, events, result);
     const queued: AcceptedEvent[] = [];
-    const toEnrich: CanonicalEvent[] = [];
-    const admitted: Array<{ event: CanonicalEvent; consent: ReturnType<PrivacyGate['admit']> & { admitted: true } }> = [];
+    const admitted: Array<{ event: CanonicalEvent; consent: UserConsent }> = [];
 
     for (const original of fresh) {
       if (!source.ipCollection && stripIp(original)) this.deps.audit.record('ip_stripped', { sourceId: source.id });
@@ -74,9 +74,9 @@ export class EventIntake {
       if (!planned) { result.blockedByPlan += 1; continue; }
       const admission = this.deps.gate.admit(planned);
       if (!admission.admitted) { result.suppressed += 1; continue; }
-      admitted.push({ event: planned, consent: admission });
-      toEnrich.push(planned);
+      admitted.push({ event: planned, consent: admission.consent });
     }
+    const toEnrich = admitted.map(({ event }) => event);
 
     if (routing.location.enabled) {
       for (const event of toEnrich) {
@@ -87,9 +87,9 @@ export class EventIntake {
 
     for (const { event, consent } of admitted) {
       const wanted = connectionsFor(event, routing.connections);
-      const allowed = wanted.length ? this.deps.gate.allowedConnections(event, consent.consent, wanted) : [];
+      const allowed = wanted.length ? this.deps.gate.allowedConnections(event, consent, wanted) : [];
       if (allowed.length === 0) { result.unrouted += 1; continue; }
-      queued.push(toAccepted(event, allowed));
+      queued.push(acceptedEvent(event, allowed));
       result.accepted += 1;
     }
     await this.deps.runtime.accept(queued);
@@ -122,19 +122,9 @@ export class EventIntake {
     if (blockedSomething && plan.quarantine) {
       const quarantined = structuredClone(event);
       quarantined.context.quarantine = { planId: plan.id, blockedEvent: verdict.blocked.event, blockedAttributes: verdict.blocked.attributes, violations: verdict.violations };
-      queued.push(toAccepted(quarantined, [plan.quarantine]));
+      queued.push(acceptedEvent(quarantined, [plan.quarantine]));
     }
     if (verdict.violations.length) this.deps.log.debug({ source: source.id, plan: plan.id, violations: verdict.violations }, 'data plan violations');
     return verdict.event;
   }
-}
-
-function toAccepted(event: CanonicalEvent, connectionIds: string[]): AcceptedEvent {
-  return {
-    messageId: event.messageId,
-    sourceId: event.sourceId,
-    body: JSON.stringify(event),
-    identityKeys: identityKeysOf(event.identities),
-    connectionIds,
-  };
 }

@@ -107,6 +107,7 @@ export class PrivacyServices {
     clearInterval(this.flushTimer);
     await this.dsr.stop();
     this.audit.flush();
+    this.profiles.flushConsent();
     if (this.db.open) this.db.close();
   }
 }

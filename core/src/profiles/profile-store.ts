@@ -20,6 +20,12 @@ export class ProfileStore {
   /** Consent per identity key (null: none stored), so the ingestion hot path rarely reads SQLite. */
   private readonly consentCache = new Map<string, UserConsent | null>();
   private static readonly CONSENT_CACHE_SIZE = 100_000;
+  /**
+   * Consent rows recorded but not yet written. Ingestion records consent event by event; the rows of one
+   * request are written in one transaction (one fsync) at the end of the synchronous run that recorded them.
+   */
+  private readonly pendingConsent = new Map<string, { json: string; at: number }>();
+  private flushScheduled = false;
 
   constructor(private readonly db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS profiles (
@@ -40,6 +46,7 @@ export class ProfileStore {
   }
 
   get(identityKey: string): Profile | undefined {
+    this.flushConsent();
     const row = this.statements.get.get(identityKey) as Record<string, unknown> | undefined;
     if (!row) return undefined;
     return {
@@ -61,6 +68,8 @@ export class ProfileStore {
   private storedConsent(key: string): UserConsent | null {
     const cached = this.consentCache.get(key);
     if (cached !== undefined) return cached;
+    const pending = this.pendingConsent.get(key);
+    if (pending) return JSON.parse(pending.json) as UserConsent;
     const row = this.statements.getConsent.get(key) as { consent: string } | undefined;
     const consent = row ? (JSON.parse(row.consent) as UserConsent) : null;
     this.cacheConsent(key, consent);
@@ -79,13 +88,32 @@ export class ProfileStore {
   recordConsent(identityKeys: string[], consent: UserConsent, now = Date.now()): UserConsent {
     const merged = mergeConsent(this.consentOf(identityKeys), consent);
     const json = JSON.stringify(merged);
-    this.db.transaction(() => { for (const key of identityKeys) this.statements.upsertConsent.run(key, json, now); })();
-    for (const key of identityKeys) this.cacheConsent(key, merged);
+    for (const key of identityKeys) {
+      const stored = this.storedConsent(key);
+      // An event repeating what is stored (same values, same timestamps) costs no write.
+      if (stored && JSON.stringify(stored) === json) continue;
+      this.pendingConsent.set(key, { json, at: now });
+      this.cacheConsent(key, merged);
+    }
+    if (this.pendingConsent.size > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flushConsent());
+    }
     return merged;
+  }
+
+  /** Writes recorded consent now (also done automatically right after the run that recorded it). */
+  flushConsent(): void {
+    this.flushScheduled = false;
+    if (this.pendingConsent.size === 0) return;
+    const rows = [...this.pendingConsent];
+    this.pendingConsent.clear();
+    this.db.transaction(() => { for (const [key, row] of rows) this.statements.upsertConsent.run(key, row.json, row.at); })();
   }
 
   /** Applies attribute corrections (`null` removes one) under every key; returns the resulting traits. */
   rectify(identityKeys: string[], changes: Record<string, unknown>, now = Date.now()): Record<string, unknown> {
+    this.flushConsent();
     let traits: Record<string, unknown> = {};
     this.db.transaction(() => {
       for (const key of identityKeys) {
@@ -97,6 +125,7 @@ export class ProfileStore {
   }
 
   delete(identityKeys: string[]): number {
+    this.flushConsent();
     let removed = 0;
     this.db.transaction(() => { for (const key of identityKeys) removed += this.statements.delete.run(key).changes; })();
     for (const key of identityKeys) this.consentCache.delete(key);

@@ -9,7 +9,7 @@ import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '.
 import { SEGMENT_PATHS, segmentRoutes, type SegmentRoutesOptions } from '../ingestion/segment/segment-routes.js';
 import type { Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
-import { identityKeysOf } from '../privacy/identity-keys.js';
+import { acceptedEvent } from '../queue/accepted-event.js';
 
 export interface HttpServerDeps {
   log: Logger;
@@ -52,7 +52,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     stats: deps.stats,
     publish: async (event: CanonicalEvent) => {
       const ids = connectionsTakingEvent(event, deps.runtime.connections());
-      await deps.runtime.accept([{ messageId: event.messageId, sourceId: event.sourceId, body: JSON.stringify(event), identityKeys: identityKeysOf(event.identities), connectionIds: ids }]);
+      await deps.runtime.accept([acceptedEvent(event, ids)]);
       return ids;
     },
   });

@@ -1,14 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { MparticleSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolve-config.js';
+import { constantTimeEqual } from '../../auth/constant-time-equal.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { describeType } from '../field-checks.js';
-import { IngestionError, badRequest, type Problem } from '../ingestion-error.js';
+import { IngestionError, badRequest, fromFastifyError, type Problem } from '../ingestion-error.js';
 import type { EventIntake } from '../intake.js';
 import { registerJsonBodyParser } from '../request-body.js';
-import { fromFastifyError } from '../segment/segment-routes.js';
 import { MPARTICLE_LIMITS, parseMparticleBatch } from './mparticle-batch.js';
 
 export interface MparticleRoutesOptions {
@@ -64,16 +63,10 @@ function authenticate(request: FastifyRequest, options: MparticleRoutesOptions):
   const credentials = parseBasicAuth(request.headers.authorization);
   if (!credentials?.user) throw new IngestionError(401, 'UNAUTHORIZED', [{ path: 'authorization', message: 'send HTTP Basic auth with the source\'s API key and secret' }]);
   const source = options.sourcesByApiKey().get(credentials.user);
-  if (!source || !timingSafeEqualStrings(source.apiSecret, credentials.password)) {
+  if (!source || !constantTimeEqual(source.apiSecret, credentials.password)) {
     throw new IngestionError(403, 'FORBIDDEN', [{ path: 'authorization', message: 'the API key and secret do not match an mParticle source in this router\'s config' }]);
   }
   return source;
-}
-
-function timingSafeEqualStrings(expected: string, given: string): boolean {
-  const left = Buffer.from(expected);
-  const right = Buffer.from(given);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function sendError(reply: FastifyReply, request: FastifyRequest, error: FastifyError | IngestionError) {

@@ -4,7 +4,7 @@ import type { SegmentSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolve-config.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { isPlainObject, describeType } from '../field-checks.js';
-import { IngestionError, badRequest, type Problem } from '../ingestion-error.js';
+import { IngestionError, badRequest, fromFastifyError, type Problem } from '../ingestion-error.js';
 import type { EventIntake } from '../intake.js';
 import { registerJsonBodyParser } from '../request-body.js';
 import { parseSegmentMessage, SEGMENT_LIMITS, SEGMENT_TYPES, type SegmentType } from './segment-message.js';
@@ -84,11 +84,4 @@ function sendError(reply: FastifyReply, request: FastifyRequest, error: FastifyE
     message: known.message,
     errors: known.problems,
   });
-}
-
-/** Fastify's own 4xx errors (body too large, bad content type…) in our error shape. */
-export function fromFastifyError(error: FastifyError): IngestionError | undefined {
-  if (!error.statusCode || error.statusCode >= 500) return undefined;
-  const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'BODY_TOO_LARGE' : (error.code ?? 'BAD_REQUEST').replace(/^FST_ERR_(CTP_)?/, '');
-  return new IngestionError(error.statusCode, code, [{ path: '$', message: error.message }]);
 }

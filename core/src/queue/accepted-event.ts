@@ -1,0 +1,14 @@
+import type { CanonicalEvent } from '@switchyard/sdk-kit';
+import { identityKeysOf } from '../privacy/identity-keys.js';
+import type { AcceptedEvent } from './delivery-queue.js';
+
+/** The queue record of a canonical event for these connections: serialised once, indexed by identity. */
+export function acceptedEvent(event: CanonicalEvent, connectionIds: string[]): AcceptedEvent {
+  return {
+    messageId: event.messageId,
+    sourceId: event.sourceId,
+    body: JSON.stringify(event),
+    identityKeys: identityKeysOf(event.identities),
+    connectionIds,
+  };
+}
