@@ -81,7 +81,7 @@ describe('the switchyard CLI', () => {
       child.kill('SIGHUP');
       await waitFor(/config reloaded \(\+connection more\)/);
 
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => { if (code !== 0) process.stderr.write(`EXIT code=${code} signal=${signal} stdout=${stdout}\n`); resolve(code); }));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stdout).toContain('SIGTERM: finishing in-flight deliveries');

@@ -3,7 +3,20 @@ import { loadConfig, type ResolvedConfig } from '../config/resolve-config.js';
 import { Router } from '../router/router.js';
 
 export async function runStart(options: { config: string; port?: number }): Promise<void> {
-  let router: Router;
+  // Signals are handled from the first moment: a SIGHUP's default action would kill the process, and one can
+  // arrive while the router is still starting. They act once the router is up.
+  let router: Router | undefined;
+  let reloadRequested = false;
+  let stopSignal: string | undefined;
+  const stop = (signal: string) => {
+    if (stopSignal) return;
+    stopSignal = signal;
+    if (router) shutDown(router, signal);
+  };
+  process.on('SIGHUP', () => { if (router) void router.reload(); else reloadRequested = true; });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   try {
     router = await Router.start({ configFile: options.config, port: options.port });
   } catch (error) {
@@ -13,19 +26,16 @@ export async function runStart(options: { config: string; port?: number }): Prom
   router.onReload((result) => {
     process.stdout.write(result.ok ? `config reloaded${result.changed.length ? ` (${result.changed.join(', ')})` : ''}\n` : `config reload refused, still running the previous config:\n${result.error}\n`);
   });
-  process.on('SIGHUP', () => { void router.reload(); });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`${signal}: finishing in-flight deliveries, then stopping…\n`);
-    router.close().then(() => process.exit(0), (error: Error) => {
-      process.stderr.write(`shutdown failed: ${error.message}\n`);
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (stopSignal) shutDown(router, stopSignal);
+  else if (reloadRequested) void router.reload();
+}
+
+function shutDown(router: Router, signal: string): void {
+  process.stdout.write(`${signal}: finishing in-flight deliveries, then stopping…\n`);
+  router.close().then(() => process.exit(0), (error: Error) => {
+    process.stderr.write(`shutdown failed: ${error.message}\n`);
+    process.exit(1);
+  });
 }
 
 export async function runValidate(options: { config: string }): Promise<void> {

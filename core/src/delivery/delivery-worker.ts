@@ -21,6 +21,7 @@ const connection = prepareConnection(connector, {
 });
 
 export default async function run(task: WorkerTask): Promise<ItemResult[] | EnrichmentResult[]> {
+  if (task.kind === 'ping') return [];
   // Cooperative deadline a little before the hard one, so well-behaved connectors abort their requests.
   const signal = AbortSignal.timeout(Math.max(1, task.softDeadlineMs));
   if (task.kind === 'delete') return [await forwardDeletion(task, signal)];

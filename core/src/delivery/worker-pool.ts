@@ -1,7 +1,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EnrichmentResult, ItemResult } from '@switchyard/sdk-kit';
-import type { DeletionTask, DeliveryTask, EnrichmentTask, WorkerData, WorkerTask } from './worker-protocol.js';
+import type { DeletionTask, DeliveryTask, EnrichmentTask, PingTask, WorkerData, WorkerTask } from './worker-protocol.js';
 
 // Resolved against the compiled output so the same path works from src (tests) and dist (production).
 const WORKER_FILE = fileURLToPath(new URL('../../dist/delivery/delivery-worker.js', import.meta.url));
@@ -29,6 +29,8 @@ export class TaskFailedError extends Error {
 export class ConnectionWorkerPool {
   private readonly piscina: Piscina;
   private closed = false;
+  /** Whether a worker has answered a task, i.e. has finished loading the connector. */
+  private booted = false;
 
   constructor(data: WorkerData, private readonly options: WorkerPoolOptions) {
     const env = Object.fromEntries(WORKER_ENV_ALLOWLIST.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
@@ -68,7 +70,9 @@ export class ConnectionWorkerPool {
   private async submit(task: WorkerTask, timeoutMs = this.options.taskTimeoutMs): Promise<ItemResult[]> {
     if (this.closed) throw new TaskFailedError('POOL_CLOSED', 'the connection is shutting down');
     try {
-      return (await this.piscina.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as ItemResult[];
+      const results = (await this.piscina.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as ItemResult[];
+      this.booted = true;
+      return results;
     } catch (error) {
       throw describeTaskFailure(error, timeoutMs);
     }
@@ -80,6 +84,12 @@ export class ConnectionWorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Node 20 aborts the whole process when a worker is terminated while it is still importing modules
+    // (v8 "IsGraphAsync" fatal error), so a pool closed right after it started waits for its worker to boot.
+    if (!this.booted) {
+      const ping: PingTask = { kind: 'ping', softDeadlineMs: 1 };
+      await this.piscina.run(ping, { signal: AbortSignal.timeout(this.options.taskTimeoutMs) }).catch(() => undefined);
+    }
     await this.piscina.destroy();
   }
 }

@@ -34,4 +34,10 @@ export interface EnrichmentTask {
   softDeadlineMs: number;
 }
 
-export type WorkerTask = DeliveryTask | DeletionTask | EnrichmentTask;
+/** Answered once the worker has loaded the connector: a pool waits for it before terminating a fresh worker. */
+export interface PingTask {
+  kind: 'ping';
+  softDeadlineMs: number;
+}
+
+export type WorkerTask = DeliveryTask | DeletionTask | EnrichmentTask | PingTask;
