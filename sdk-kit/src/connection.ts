@@ -6,6 +6,7 @@ import { createConnectorLogger } from './logger.js';
 import type { Mapping } from './mapping/index.js';
 import { checkSettings } from './manifest.js';
 import { secretValues } from './secrets.js';
+import type { RequestGuard } from './send-guard.js';
 
 export interface ConnectionOptions {
   connectionId: string;
@@ -19,6 +20,8 @@ export interface ConnectionOptions {
   logLevel?: string;
   /** Declared egress host → base URL (vendor sandboxes, contract tests); see createHttpClient. */
   endpointOverrides?: Readonly<Record<string, string>>;
+  /** The runtime's last privacy check before each outbound request (absent in the test harness). */
+  requestGuard?: RequestGuard;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -56,6 +59,7 @@ export function prepareConnection(connector: AnyConnector, options: ConnectionOp
       timeoutMs: options.requestTimeoutMs ?? connector.defaults?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       userAgent: `switchyard-connector-${connector.name}/${connector.version}`,
       endpointOverrides: options.endpointOverrides,
+      requestGuard: options.requestGuard,
     }),
     log: createConnectorLogger({
       connectionId: options.connectionId,

@@ -5,6 +5,7 @@ import type { AnyAction, AnyConnector, BatchItem } from './define-connector.js';
 import { evaluateMapping, mergeMappings, type Mapping } from './mapping/index.js';
 import { createSchemaValidator, describeSchemaErrors, type Validator } from './schema.js';
 import { scrubSecrets } from './secrets.js';
+import { recheckResult, REVOKED, type SendGuard } from './send-guard.js';
 import type { CanonicalEvent, ItemOutcome, ItemResult } from './types.js';
 
 /** What the runtime (or the test harness) prepares once per connection before running tasks. */
@@ -57,6 +58,7 @@ export async function executeEvents(
   connection: PreparedConnection,
   events: CanonicalEvent[],
   signal: AbortSignal = new AbortController().signal,
+  guard?: SendGuard,
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = events.map(() => ({ status: 'ok', code: 'NOT_SUBSCRIBED' }));
   const record = (index: number, result: ItemResult) => {
@@ -80,24 +82,26 @@ export async function executeEvents(
       }
       prepared.push({ index, item: { payload, event, messageId: event.messageId } });
     });
-    if (prepared.length === 0) continue;
+    // Items revoked since the runtime checked them go back before anything is built for the destination.
+    const sendable = guard ? prepared.filter((p) => !guard.isRevoked(p.item.event) || (record(p.index, recheckResult()), false)) : prepared;
+    if (sendable.length === 0) continue;
     const base = {
       settings: connection.settings, connectionId: connection.connectionId, http: connection.http,
       log: connection.log, signal, dataDir: connection.dataDir,
     };
-    if (action.performBatch && prepared.length > 0 && useBatch(action, connection.settings)) {
-      await runBatches(action, prepared, base, record);
+    const run = guarded(guard, record);
+    if (action.performBatch && useBatch(action, connection.settings)) {
+      await runBatches(action, sendable, base, record, run);
     } else {
-      for (const { index, item } of prepared) {
+      for (const p of sendable) {
         if (signal.aborted) {
-          record(index, { status: 'retryable', code: 'ABORTED', message: 'task aborted before this item ran' });
+          record(p.index, { status: 'retryable', code: 'ABORTED', message: 'task aborted before this item ran' });
           continue;
         }
         try {
-          await action.perform({ ...base, ...item });
-          record(index, { status: 'ok' });
+          if (await run([p], () => action.perform({ ...base, ...p.item }))) record(p.index, { status: 'ok' });
         } catch (error) {
-          record(index, classifyError(error));
+          record(p.index, classifyError(error));
         }
       }
     }
@@ -109,17 +113,38 @@ function useBatch(action: AnyAction, settings: unknown): boolean {
   return action.batchWhen ? action.batchWhen(settings) : true;
 }
 
+type GuardedRun = <T>(items: Prepared[], call: () => T | Promise<T>) => Promise<{ value: T } | undefined>;
+
+/**
+ * Runs an action call under the runtime's send guard: items revoked since the runtime checked them are handed
+ * back (PRIVACY_RECHECK) instead of sent. Returns undefined when the call did not run.
+ */
+function guarded(guard: SendGuard | undefined, record: (index: number, result: ItemResult) => void): GuardedRun {
+  return async (items, call) => {
+    if (!guard) return { value: await call() };
+    const value = await guard.during(items.map((p) => p.item.event), call);
+    if (value === REVOKED) {
+      for (const p of items) record(p.index, recheckResult());
+      return undefined;
+    }
+    return { value };
+  };
+}
+
 async function runBatches(
   action: AnyAction,
   prepared: Prepared[],
   base: Omit<Parameters<NonNullable<AnyAction['performBatch']>>[0], 'items'>,
   record: (index: number, result: ItemResult) => void,
+  run: GuardedRun,
 ): Promise<void> {
   const size = action.batch?.maxItems ?? prepared.length;
   for (let start = 0; start < prepared.length; start += size) {
     const chunk = prepared.slice(start, start + size);
     try {
-      const itemResults = await action.performBatch!({ ...base, items: chunk.map((p) => p.item) });
+      const ran = await run(chunk, () => action.performBatch!({ ...base, items: chunk.map((p) => p.item) }));
+      if (!ran) continue;
+      const itemResults = ran.value;
       chunk.forEach((p, i) => record(p.index, (itemResults ?? [])[i] ?? { status: 'ok' }));
     } catch (error) {
       const result = classifyError(error);

@@ -1,5 +1,8 @@
+import http, { type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import https from 'node:https';
 import { got, type Got } from 'got';
 import { EgressDeniedError, isHostAllowed } from './egress.js';
+import type { RequestGuard } from './send-guard.js';
 
 export interface HttpClientOptions {
   connectorName: string;
@@ -11,6 +14,8 @@ export interface HttpClientOptions {
    * contract server in tests). The egress check still applies to the declared host.
    */
   endpointOverrides?: Readonly<Record<string, string>>;
+  /** The runtime's last privacy check, asked right before each request's bytes leave. */
+  requestGuard?: RequestGuard;
 }
 
 /**
@@ -22,6 +27,7 @@ export function createHttpClient(options: HttpClientOptions): Got {
     retry: { limit: 0 },
     timeout: { request: options.timeoutMs },
     headers: { 'user-agent': options.userAgent ?? 'switchyard' },
+    ...(options.requestGuard ? { request: guardedRequest(options.requestGuard) } : {}),
     hooks: {
       init: [
         (_raw, opts) => {
@@ -39,4 +45,23 @@ export function createHttpClient(options: HttpClientOptions): Got {
       ],
     },
   });
+}
+
+/**
+ * Node's request function behind the guard: the guard runs after every hook, when nothing else stands between
+ * the request and the socket, and its hold is released once the body has been written out (or the request died).
+ */
+function guardedRequest(guard: RequestGuard) {
+  return (url: URL, options: RequestOptions, callback?: (response: IncomingMessage) => void): ClientRequest => {
+    const release = guard();
+    try {
+      const request = (url.protocol === 'https:' ? https : http).request(url, options, callback);
+      request.once('finish', release);
+      request.once('close', release);
+      return request;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  };
 }

@@ -1,5 +1,6 @@
 export * from './types.js';
 export * from './errors.js';
+export { PRIVACY_RECHECK, REVOKED, SendRevokedError, type SendGuard, type RequestGuard } from './send-guard.js';
 export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
 export { classifyError } from './classify.js';
 export { isHostAllowed, EgressDeniedError } from './egress.js';

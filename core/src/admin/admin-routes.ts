@@ -1,13 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
+import type { DeadLetterFilter } from '../queue/delivery-queue.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
+import { identityKey, IDENTITY_TYPE_NAMES } from '../identity/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
-import { identityKey } from '../privacy/identity-keys.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate } from '../privacy/privacy-gate.js';
 import type { SuppressionStore } from '../privacy/suppression-store.js';
 import { adminError, bearerAuth } from './bearer-auth.js';
-import { IDENTITY_TYPES } from './identity-types.js';
 import { rectificationEvent } from './rectification.js';
 
 export interface AdminRoutesOptions {
@@ -16,15 +16,17 @@ export interface AdminRoutesOptions {
   audit: PrivacyAudit;
   gate: PrivacyGate;
   profiles: ProfileStore;
-  runtime: Pick<DeliveryRuntime, 'listDeadLetters' | 'replayDeadLetters' | 'purgeDeadLetters' | 'stats'>;
+  runtime: Pick<DeliveryRuntime, 'listDeadLetters' | 'purgeDeadLetters' | 'stats'>;
   /** Ingestion, enrichment and data plan counters for `GET /admin/v1/stats`. */
   stats?: () => Record<string, unknown>;
-  /** Sends a system event (rectification) to the connections that take it; returns their ids. */
+  /** Sends a system event (rectification) through the routing decision; returns the connections it went to. */
   publish: (event: CanonicalEvent) => Promise<string[]>;
+  /** Replays dead letters through the routing decision. */
+  replay: (filter: DeadLetterFilter) => Promise<{ replayed: number; dropped: number; skipped: number }>;
 }
 
 const identityBody = {
-  identity_type: { type: 'string', enum: IDENTITY_TYPES },
+  identity_type: { type: 'string', enum: IDENTITY_TYPE_NAMES },
   identity_value: { type: 'string', minLength: 1, maxLength: 1024 },
 };
 
@@ -49,7 +51,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     },
   }, async (request, reply) => {
     const { suppression, created } = options.suppressions.add(request.body.identity_type, request.body.identity_value, request.body.reason);
-    options.gate.noteRevocation();
+    // Answered only once no delivery decided before the suppression can still be leaving a worker.
+    await options.gate.revoke([identityKey(suppression.identity_type, suppression.identity_value)]);
     return reply.code(created ? 201 : 200).send({ suppression });
   });
 
@@ -91,9 +94,9 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     type: 'object', additionalProperties: false,
     properties: { connection: { type: 'string' }, ids: { type: 'array', items: { type: 'integer' }, maxItems: 10000 } },
   };
-  app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/replay', { schema: { body: deadLetterFilter } }, async (request) => ({
-    replayed: await options.runtime.replayDeadLetters({ connectionId: request.body.connection, ids: request.body.ids }),
-  }));
+  app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/replay', { schema: { body: deadLetterFilter } }, async (request) => (
+    options.replay({ connectionId: request.body.connection, ids: request.body.ids })
+  ));
   app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/purge', { schema: { body: deadLetterFilter } }, async (request) => ({
     purged: await options.runtime.purgeDeadLetters({ connectionId: request.body.connection, ids: request.body.ids }),
   }));

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { actionTakes, selectActions, type CanonicalEvent } from '@switchyard/sdk-kit';
-import type { RuntimeConnection } from '../delivery/delivery-runtime.js';
+import type { CanonicalEvent } from '@switchyard/sdk-kit';
+import { canonicalIdentityType } from '../identity/identity-types.js';
 
 export const RECTIFICATION_SOURCE_ID = 'switchyard:rectification';
 
 /** An identify event carrying corrected attributes (`null` = remove the attribute downstream). */
-export function rectificationEvent(identityType: string, identityValue: string, attributes: Record<string, unknown>): CanonicalEvent {
+export function rectificationEvent(typeName: string, identityValue: string, attributes: Record<string, unknown>): CanonicalEvent {
   const now = new Date().toISOString();
+  const identityType = canonicalIdentityType(typeName) ?? typeName;
   return {
     messageId: randomUUID(),
     type: 'identify',
@@ -20,11 +21,4 @@ export function rectificationEvent(identityType: string, identityValue: string, 
     receivedAt: now,
     sourceId: RECTIFICATION_SOURCE_ID,
   };
-}
-
-/** Connections with an enabled action that takes identify events, whatever their sources. */
-export function connectionsTakingEvent(event: CanonicalEvent, connections: RuntimeConnection[]): string[] {
-  return connections
-    .filter((c) => selectActions({ connector: c.connector, enabledActions: c.enabledActions }).some(([, action]) => actionTakes(action, event)))
-    .map((c) => c.id);
 }

@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import type { ItemResult } from '@switchyard/sdk-kit';
+import { PRIVACY_RECHECK, type ItemResult } from '@switchyard/sdk-kit';
 import type { BreakerOptions } from './delivery-options.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -11,15 +11,20 @@ export class FailedTask extends Error {
   }
 }
 
-/** A task fails the breaker when nothing in it succeeded and something failed transiently. */
+/**
+ * A task fails the breaker when nothing in it succeeded and something failed transiently. Items handed back for
+ * a privacy check say nothing about the destination.
+ */
 export function isFailedTask(results: ItemResult[]): boolean {
-  return results.some((r) => r.status === 'retryable') && !results.some((r) => r.status === 'ok' && r.code !== 'NOT_SUBSCRIBED');
+  return results.some((r) => r.status === 'retryable' && r.code !== PRIVACY_RECHECK) && !results.some((r) => r.status === 'ok' && r.code !== 'NOT_SUBSCRIBED');
 }
 
-export function createBreaker(run: (events: string) => Promise<ItemResult[]>, options: BreakerOptions): CircuitBreaker<[string], ItemResult[]> {
+type Run = (events: string, privacyCheckpoint: number | undefined) => Promise<ItemResult[]>;
+
+export function createBreaker(run: Run, options: BreakerOptions): CircuitBreaker<[string, number | undefined], ItemResult[]> {
   return new CircuitBreaker(
-    async (events: string) => {
-      const results = await run(events);
+    async (events: string, privacyCheckpoint: number | undefined) => {
+      const results = await run(events, privacyCheckpoint);
       if (isFailedTask(results)) throw new FailedTask(results);
       return results;
     },

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type CircuitBreaker from 'opossum';
-import type { ItemResult } from '@switchyard/sdk-kit';
+import { PRIVACY_RECHECK, type ItemResult } from '@switchyard/sdk-kit';
 import type { DeliveryQueue, QueuedDelivery, Reschedule, DeliveryError } from '../queue/delivery-queue.js';
 import type { Logger } from '../logging.js';
 import { breakerState, createBreaker, FailedTask, type BreakerState } from './circuit-breaker.js';
@@ -11,12 +11,22 @@ import { TaskFailedError, type ConnectionWorkerPool } from './worker-pool.js';
 
 export type ConnectionHealth = 'healthy' | 'unhealthy';
 
+/** The gate's answer for a task: a verdict per item, and the revocation count the check was made at. */
+export interface GateDecision {
+  verdicts: Array<{ deliver: boolean; reason?: string }>;
+  /**
+   * Handed to the worker with the task: before each action call and each request, the worker hands back any
+   * item whose identities were revoked after this checkpoint, to be checked here again.
+   */
+  checkpoint?: number;
+}
+
 /**
  * Late-binding check run right before a connector gets a delivery (privacy gate hooks in here).
  * `finished` resolves once the task carrying the items it lets through is over (settled, handed back or
  * abandoned), so an erasure can wait for deliveries a worker already holds before it forwards the deletion.
  */
-export type DeliveryGate = (connectionId: string, items: QueuedDelivery[], finished: Promise<void>) => Promise<Array<{ deliver: boolean; reason?: string }>>;
+export type DeliveryGate = (connectionId: string, items: QueuedDelivery[], finished: Promise<void>) => Promise<GateDecision>;
 
 export interface ConnectionStats {
   delivered: number;
@@ -49,7 +59,7 @@ const IDLE_POLL_MS = 1000;
  */
 export class ConnectionDispatcher extends EventEmitter {
   private readonly tasks: PQueue;
-  private readonly breaker: CircuitBreaker<[string], ItemResult[]>;
+  private readonly breaker: CircuitBreaker<[string, number | undefined], ItemResult[]>;
   private readonly leased = new Map<number, QueuedDelivery>();
   private readonly counters = { delivered: 0, retried: 0, rateLimited: 0, deadLettered: 0, dropped: 0, tasks: 0, failedTasks: 0 };
   private health: ConnectionHealth = 'healthy';
@@ -76,7 +86,7 @@ export class ConnectionDispatcher extends EventEmitter {
       concurrency: options.maxConcurrency,
       ...(options.ratePerSecond ? { intervalCap: Math.max(1, Math.round(options.ratePerSecond)), interval: 1000 } : {}),
     });
-    this.breaker = createBreaker((events) => pool.run(events), options.breaker);
+    this.breaker = createBreaker((events, checkpoint) => pool.run(events, checkpoint), options.breaker);
     this.breaker.on('open', () => { this.probing = false; this.log.warn({ connection: connectionId }, 'circuit breaker opened'); this.emit('breaker', 'open'); });
     this.breaker.on('halfOpen', () => { this.emit('breaker', 'half-open'); this.wake(); });
     this.breaker.on('close', () => { this.probing = false; this.log.info({ connection: connectionId }, 'circuit breaker closed'); this.emit('breaker', 'closed'); this.wake(); });
@@ -175,33 +185,52 @@ export class ConnectionDispatcher extends EventEmitter {
     }
   }
 
+  /**
+   * Gates the items, sends what may go, settles the results. Items a worker hands back because a revocation
+   * landed after the gate's check go through the gate again (they carry version 0, so they are re-read).
+   */
   private async gateAndSend(items: QueuedDelivery[], finished: Promise<void>): Promise<void> {
-    let sendable = items;
-    const dropped: QueuedDelivery[] = [];
-    if (this.gate) {
-      const decisions = await this.gate(this.connectionId, items, finished);
-      sendable = items.filter((_, i) => decisions[i]?.deliver !== false);
-      dropped.push(...items.filter((_, i) => decisions[i]?.deliver === false));
-    }
-    if (dropped.length) await this.drop(dropped);
-    if (sendable.length === 0) return;
-
-    this.counters.tasks += 1;
-    const body = `[${sendable.map((item) => item.body).join(',')}]`;
-    let results: ItemResult[];
-    try {
-      results = await this.breaker.fire(body);
-    } catch (error) {
-      if (this.stopping) return; // shutdown hands leased items back untouched
-      if ((error as { code?: string }).code === 'EOPENBREAKER') {
-        await this.queue.release(sendable.map((i) => i.id), Date.now());
-        sendable.forEach((i) => this.leased.delete(i.id));
+    let pending = items;
+    while (pending.length > 0 && !this.stopping) {
+      const { sendable, checkpoint } = await this.applyGate(pending, finished);
+      if (sendable.length === 0) {
+        // A breaker probe the gate dropped proved nothing: let the next delivery probe instead.
+        if (this.breaker.halfOpen) this.probing = false;
         return;
       }
-      this.counters.failedTasks += 1;
-      results = error instanceof FailedTask ? error.results : sendable.map(() => resultForTaskError(error));
+      const results = await this.send(sendable, checkpoint);
+      if (!results) return;
+      const handedBack = sendable.filter((_, i) => results[i]?.code === PRIVACY_RECHECK);
+      const settled = sendable.filter((_, i) => results[i]?.code !== PRIVACY_RECHECK);
+      if (settled.length) await this.settle(settled, results.filter((r) => r?.code !== PRIVACY_RECHECK));
+      pending = handedBack.map((item) => ({ ...item, privacyVersion: 0 }));
     }
-    await this.settle(sendable, results);
+  }
+
+  private async applyGate(items: QueuedDelivery[], finished: Promise<void>): Promise<{ sendable: QueuedDelivery[]; checkpoint?: number }> {
+    if (!this.gate) return { sendable: items };
+    const { verdicts, checkpoint } = await this.gate(this.connectionId, items, finished);
+    const dropped = items.filter((_, i) => verdicts[i]?.deliver === false);
+    if (dropped.length) await this.drop(dropped);
+    return { sendable: items.filter((_, i) => verdicts[i]?.deliver !== false), checkpoint };
+  }
+
+  /** Results per item, or undefined when the items were handed back to the queue untouched. */
+  private async send(items: QueuedDelivery[], checkpoint: number | undefined): Promise<ItemResult[] | undefined> {
+    this.counters.tasks += 1;
+    const body = `[${items.map((item) => item.body).join(',')}]`;
+    try {
+      return await this.breaker.fire(body, checkpoint);
+    } catch (error) {
+      if (this.stopping) return undefined; // shutdown hands leased items back untouched
+      if ((error as { code?: string }).code === 'EOPENBREAKER') {
+        await this.queue.release(items.map((i) => i.id), Date.now());
+        items.forEach((i) => this.leased.delete(i.id));
+        return undefined;
+      }
+      this.counters.failedTasks += 1;
+      return error instanceof FailedTask ? error.results : items.map(() => resultForTaskError(error));
+    }
   }
 
   private async settle(items: QueuedDelivery[], results: ItemResult[]): Promise<void> {

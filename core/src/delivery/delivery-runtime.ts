@@ -9,6 +9,7 @@ import { resolveDeliveryOptions, type DeliveryOverrides } from './delivery-optio
 import { ConnectionWorkerPool } from './worker-pool.js';
 import { EventEmitter } from 'node:events';
 import type { ConnectionConsentRule } from '../privacy/privacy-config.js';
+import type { RevocationBoard } from '../revocation/revocation-board.js';
 
 /** A configured connector instance, as the runtime needs it. */
 export interface RuntimeConnection {
@@ -30,6 +31,8 @@ export interface DeliveryRuntimeOptions {
   storageDir: string;
   log: Logger;
   gate?: DeliveryGate;
+  /** Shared with every connection's workers, for the privacy check right before bytes leave. */
+  revocations?: RevocationBoard;
 }
 
 /**
@@ -83,6 +86,7 @@ export class DeliveryRuntime extends EventEmitter {
         taskTimeoutMs: options.workers.taskTimeoutMs,
         maxOldGenerationSizeMb: options.workers.maxOldGenerationSizeMb,
       },
+      this.options.revocations,
     );
     const dispatcher = new ConnectionDispatcher(connection.id, this.options.queue, pool, options, this.options.log, this.options.gate);
     dispatcher.on('settled', (batch: SettledBatch) => this.emit('settled', batch));

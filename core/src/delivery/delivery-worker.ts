@@ -2,11 +2,13 @@
  * Piscina worker: runs one connection's connector. Each task is a micro-batch of events serialised
  * once in the main thread; the answer is one plain result per event.
  */
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { classifyError, executeEnrichment, executeEvents, type EnrichmentResult, prepareConnection, type AnyConnector, type CanonicalEvent, type ItemResult } from '@switchyard/sdk-kit';
 import type { DeletionTask, WorkerData, WorkerTask } from './worker-protocol.js';
+import { WorkerSendGuards } from './worker-send-guard.js';
 
 const data = workerData as WorkerData;
+const guards = data.revocations ? new WorkerSendGuards(data.revocations, threadId) : undefined;
 const loaded = (await import(data.connectorModule)) as { default?: AnyConnector };
 const connector = loaded.default!;
 const connection = prepareConnection(connector, {
@@ -18,6 +20,7 @@ const connection = prepareConnection(connector, {
   requestTimeoutMs: data.requestTimeoutMs,
   logLevel: data.logLevel,
   endpointOverrides: data.endpointOverrides,
+  requestGuard: guards?.requestGuard,
 });
 
 export default async function run(task: WorkerTask): Promise<ItemResult[] | EnrichmentResult[]> {
@@ -27,7 +30,8 @@ export default async function run(task: WorkerTask): Promise<ItemResult[] | Enri
   if (task.kind === 'delete') return [await forwardDeletion(task, signal)];
   if (task.kind === 'enrich') return executeEnrichment(connection, JSON.parse(task.events) as CanonicalEvent[], signal);
   const events = JSON.parse(task.events) as CanonicalEvent[];
-  return executeEvents(connection, events, signal);
+  const guard = guards && task.privacyCheckpoint !== undefined ? guards.forTask(task.privacyCheckpoint) : undefined;
+  return executeEvents(connection, events, signal, guard);
 }
 
 async function forwardDeletion(task: DeletionTask, signal: AbortSignal): Promise<ItemResult> {

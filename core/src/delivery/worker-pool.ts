@@ -1,6 +1,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EnrichmentResult, ItemResult } from '@switchyard/sdk-kit';
+import type { RevocationBoard } from '../revocation/revocation-board.js';
 import type { DeletionTask, DeliveryTask, EnrichmentTask, PingTask, WorkerData, WorkerTask } from './worker-protocol.js';
 
 // Resolved against the compiled output so the same path works from src (tests) and dist (production).
@@ -32,11 +33,11 @@ export class ConnectionWorkerPool {
   /** Whether a worker has answered a task, i.e. has finished loading the connector. */
   private booted = false;
 
-  constructor(data: WorkerData, private readonly options: WorkerPoolOptions) {
+  constructor(data: Omit<WorkerData, 'revocations'>, private readonly options: WorkerPoolOptions, revocations?: RevocationBoard) {
     const env = Object.fromEntries(WORKER_ENV_ALLOWLIST.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
     this.piscina = new Piscina({
       filename: pathToFileURL(WORKER_FILE).href,
-      workerData: data,
+      workerData: { ...data, ...(revocations ? { revocations: revocations.buffer } : {}) } satisfies WorkerData,
       minThreads: 1,
       maxThreads: options.maxThreads,
       concurrentTasksPerWorker: options.concurrentTasksPerWorker,
@@ -47,10 +48,15 @@ export class ConnectionWorkerPool {
     });
     // A worker that dies is replaced by piscina; its tasks are rejected and retried by the dispatcher.
     this.piscina.on('error', () => undefined);
+    // A worker terminated mid-request (task timeout, crash) can never release its holds on the board.
+    if (revocations) this.piscina.on('workerDestroy', (worker: { id: number }) => revocations.forgetWorker(worker.id));
   }
 
-  async run(events: string): Promise<ItemResult[]> {
-    const task: DeliveryTask = { kind: 'deliver', events, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250) };
+  async run(events: string, privacyCheckpoint?: number): Promise<ItemResult[]> {
+    const task: DeliveryTask = {
+      kind: 'deliver', events, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250),
+      ...(privacyCheckpoint !== undefined ? { privacyCheckpoint } : {}),
+    };
     return this.submit(task);
   }
 

@@ -11,6 +11,8 @@ export interface WorkerData {
   requestTimeoutMs?: number;
   logLevel?: string;
   endpointOverrides?: Record<string, string>;
+  /** The revocation board (revocation-board.ts), shared with the main thread. */
+  revocations?: SharedArrayBuffer;
 }
 
 export interface DeliveryTask {
@@ -18,6 +20,8 @@ export interface DeliveryTask {
   /** A JSON array of canonical events, built from stored bodies without re-serialising. */
   events: string;
   softDeadlineMs: number;
+  /** The revocation count the privacy gate checked these events at; absent when no gate runs. */
+  privacyCheckpoint?: number;
 }
 
 /** Forwards a data-subject erasure to the connector's `onDelete`. */

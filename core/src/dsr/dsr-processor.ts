@@ -119,7 +119,7 @@ export class DsrProcessor {
         this.deps.suppressions.add(type, value, `erasure ${record.id}`);
       }
     }
-    this.deps.gate.noteErasure(keys);
+    await this.deps.gate.noteErasure(keys);
     const purged = await this.deps.queue.purgeIdentity(keys);
     this.deps.profiles.delete(keys);
     this.deps.audit.record('erased', {}, purged.events + purged.deadLetters);

@@ -6,7 +6,7 @@ import type { DsrStore } from './dsr-store.js';
 import { OPENDSR_API_VERSION, type DsrRecord } from './dsr-types.js';
 import { openDsrError, validateOpenDsrRequest } from './opendsr-validation.js';
 import type { DsrSigner } from './signing.js';
-import { IDENTITY_TYPE_ALIASES, SUPPORTED_FORMATS } from './subject-identities.js';
+import { OPENDSR_IDENTITY_TYPES, SUPPORTED_FORMATS } from './subject-identities.js';
 
 export interface OpenDsrRoutesOptions {
   tokens: () => readonly string[];
@@ -30,7 +30,7 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
 
   app.get('/discovery', async (request, reply) => sendSigned(reply, 200, {
     api_version: OPENDSR_API_VERSION,
-    supported_identities: Object.keys(IDENTITY_TYPE_ALIASES).flatMap((type) => SUPPORTED_FORMATS.map((format) => ({ identity_type: type, identity_format: format }))),
+    supported_identities: OPENDSR_IDENTITY_TYPES.flatMap((type) => SUPPORTED_FORMATS.map((format) => ({ identity_type: type, identity_format: format }))),
     supported_subject_request_types: ['erasure', 'access', 'portability'],
     processor_certificate: `${baseUrl(request)}/opendsr/v1/certificate.pem`,
   }));

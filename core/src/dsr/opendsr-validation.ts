@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describeSchemaErrors } from '@switchyard/sdk-kit';
-import { IDENTITY_TYPE_ALIASES, SUPPORTED_FORMATS } from './subject-identities.js';
+import { OPENDSR_IDENTITY_TYPES, SUPPORTED_FORMATS } from './subject-identities.js';
 import type { OpenDsrRequestBody } from './dsr-types.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -19,7 +19,7 @@ const REQUEST_SCHEMA = {
       items: {
         type: 'object', required: ['identity_type', 'identity_value', 'identity_format'],
         properties: {
-          identity_type: { enum: Object.keys(IDENTITY_TYPE_ALIASES) },
+          identity_type: { enum: OPENDSR_IDENTITY_TYPES },
           identity_value: { type: 'string', minLength: 1, maxLength: 1024 },
           identity_format: { enum: SUPPORTED_FORMATS },
         },

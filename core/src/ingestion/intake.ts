@@ -1,24 +1,21 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { ResolvedConfig, ResolvedConnection, ResolvedSource } from '../config/resolve-config.js';
 import type { DataPlan } from '../data-plans/data-plan.js';
-import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import type { IpGeo } from '../enrichment/ip-geo.js';
 import { enrichLocation } from '../enrichment/location-enrichment.js';
 import type { Logger } from '../logging.js';
 import { stripIp } from '../privacy/coppa.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
-import type { UserConsent } from '../privacy/consent.js';
-import type { PrivacyGate } from '../privacy/privacy-gate.js';
-import { acceptedEvent } from '../queue/accepted-event.js';
+import type { PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
 import type { AcceptedEvent } from '../queue/delivery-queue.js';
+import type { EventRouting } from '../routing/event-routing.js';
 import { DedupeWindow } from './dedupe-window.js';
-import { connectionsFor } from './fan-out.js';
 import { IntakeStats } from './intake-stats.js';
 
 export interface IntakeDeps {
-  runtime: Pick<DeliveryRuntime, 'accept'>;
-  gate: PrivacyGate;
+  routing: Pick<EventRouting, 'decide' | 'queue'>;
+  gate: Pick<PrivacyGate, 'admit'>;
   enrichment: Pick<EnrichmentStage, 'enrich'>;
   audit: Pick<PrivacyAudit, 'record'>;
   log: Logger;
@@ -27,7 +24,10 @@ export interface IntakeDeps {
 /** What the intake currently routes by; replaced as a whole on a config reload. */
 export interface IntakeRouting {
   sources: Map<string, ResolvedSource>;
+  /** Connections of the regular fan-out (quarantine connections excluded). */
   connections: ResolvedConnection[];
+  /** Every connection by id, for quarantine copies. */
+  connectionsById: Map<string, ResolvedConnection>;
   dataPlans: Map<string, DataPlan>;
   location: { enabled: boolean; ipGeo?: IpGeo };
 }
@@ -41,9 +41,10 @@ export interface IntakeResult {
 }
 
 /**
- * The data path from parsed events to the durable queue: COPPA IP removal → de-duplication → data plan
- * → privacy gate (suppression, consent) → enrichment → fan-out → queue. It resolves only once the
- * events are durably queued, so an acknowledgement always means "stored".
+ * The data path from parsed events to the durable queue: COPPA IP removal → de-duplication → privacy gate
+ * (suppression, consent) → data plan → enrichment → routing decision → queue. It resolves only once the
+ * events are durably queued (and any consent withdrawal they carried is in force), so an acknowledgement
+ * always means "stored".
  */
 export class EventIntake {
   readonly stats = new IntakeStats();
@@ -66,15 +67,19 @@ export class EventIntake {
     const routing = this.routing;
     const fresh = this.dropDuplicates(source.id, events, result);
     const queued: AcceptedEvent[] = [];
-    const admitted: Array<{ event: CanonicalEvent; consent: UserConsent }> = [];
+    const admitted: Array<{ event: CanonicalEvent; standing: PrivacyStanding }> = [];
+    const revocations: Promise<void>[] = [];
 
     for (const original of fresh) {
       if (!source.ipCollection && stripIp(original)) this.deps.audit.record('ip_stripped', { sourceId: source.id });
-      const planned = this.applyDataPlan(source, original, routing, queued);
-      if (!planned) { result.blockedByPlan += 1; continue; }
-      const admission = this.deps.gate.admit(planned);
+      // Admission before the data plan: a suppressed user's events reach no connection, quarantine included,
+      // and consent an unplanned event carries is still the user's.
+      const admission = this.deps.gate.admit(original);
       if (!admission.admitted) { result.suppressed += 1; continue; }
-      admitted.push({ event: planned, consent: admission.consent });
+      if (admission.revocation) revocations.push(admission.revocation);
+      const planned = this.applyDataPlan(source, original, routing, admission, queued);
+      if (!planned) { result.blockedByPlan += 1; continue; }
+      admitted.push({ event: planned, standing: admission });
     }
     const toEnrich = admitted.map(({ event }) => event);
 
@@ -85,14 +90,14 @@ export class EventIntake {
     }
     await this.deps.enrichment.enrich(toEnrich);
 
-    for (const { event, consent } of admitted) {
-      const wanted = connectionsFor(event, routing.connections);
-      const allowed = wanted.length ? this.deps.gate.allowedConnections(event, consent, wanted) : [];
-      if (allowed.length === 0) { result.unrouted += 1; continue; }
-      queued.push(acceptedEvent(event, allowed));
+    for (const { event, standing } of admitted) {
+      const decided = this.deps.routing.decide(event, routing.connections, standing);
+      if (!decided) { result.unrouted += 1; continue; }
+      queued.push(decided);
       result.accepted += 1;
     }
-    await this.deps.runtime.accept(queued);
+    await this.deps.routing.queue(queued);
+    await Promise.all(revocations);
     this.dedupe.remember(source.id, fresh.map((e) => e.messageId));
     for (const [what, count] of Object.entries(result)) this.stats.add(source.id, what, count);
     this.stats.add(source.id, 'received', events.length);
@@ -112,7 +117,7 @@ export class EventIntake {
   }
 
   /** Returns the event to route (possibly with blocked attributes removed), or undefined if the plan blocks it. */
-  private applyDataPlan(source: ResolvedSource, event: CanonicalEvent, routing: IntakeRouting, queued: AcceptedEvent[]): CanonicalEvent | undefined {
+  private applyDataPlan(source: ResolvedSource, event: CanonicalEvent, routing: IntakeRouting, standing: PrivacyStanding, queued: AcceptedEvent[]): CanonicalEvent | undefined {
     const planId = event.context.dataPlan?.planId && routing.dataPlans.has(event.context.dataPlan.planId) ? event.context.dataPlan.planId : source.dataPlan;
     const plan = planId ? routing.dataPlans.get(planId) : undefined;
     if (!plan) return event;
@@ -122,7 +127,9 @@ export class EventIntake {
     if (blockedSomething && plan.quarantine) {
       const quarantined = structuredClone(event);
       quarantined.context.quarantine = { planId: plan.id, blockedEvent: verdict.blocked.event, blockedAttributes: verdict.blocked.attributes, violations: verdict.violations };
-      queued.push(acceptedEvent(quarantined, [plan.quarantine]));
+      const quarantine = routing.connectionsById.get(plan.quarantine);
+      const decided = quarantine && this.deps.routing.decide(quarantined, [quarantine], standing, { anySource: true, ignoreIntegrations: true });
+      if (decided) queued.push(decided);
     }
     if (verdict.violations.length) this.deps.log.debug({ source: source.id, plan: plan.id, violations: verdict.violations }, 'data plan violations');
     return verdict.event;

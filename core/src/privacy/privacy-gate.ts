@@ -1,9 +1,10 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import type { DeliveryGate } from '../delivery/connection-dispatcher.js';
-import type { QueuedDelivery } from '../queue/delivery-queue.js';
+import type { DeliveryGate, GateDecision } from '../delivery/connection-dispatcher.js';
+import { identityKeysOf } from '../identity/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
-import { consentFromEvent, evaluateConsent, isRevocation, type UserConsent } from './consent.js';
-import { identityKeysOf } from './identity-keys.js';
+import type { QueuedDelivery } from '../queue/delivery-queue.js';
+import type { RevocationBoard } from '../revocation/revocation-board.js';
+import { consentFromEvent, evaluateConsent, isRevocation, type ConsentVerdict, type UserConsent } from './consent.js';
 import type { PrivacyAudit } from './privacy-audit.js';
 import type { ConnectionConsentRule, PrivacyConfig } from './privacy-config.js';
 import type { SuppressionStore } from './suppression-store.js';
@@ -11,7 +12,7 @@ import type { SuppressionStore } from './suppression-store.js';
 /** What the gate needs to know of a connection. */
 export interface PrivacyConnection {
   id: string;
-  category: string;
+  connector: { category: string };
   consent?: ConnectionConsentRule;
 }
 
@@ -22,29 +23,46 @@ export interface PrivacyGateDeps {
   suppressions: SuppressionStore;
   audit: PrivacyAudit;
   connections: () => PrivacyConnection[];
+  board: RevocationBoard;
+  /** This run's first privacy version: every version handed out by an earlier run is below it. */
+  runBase: number;
 }
+
+/** A user's right to be routed, as decided at one privacy version. */
+export interface PrivacyStanding {
+  consent: UserConsent;
+  /** Every revocation up to this version was applied to the decision. */
+  privacyVersion: number;
+}
+
+export type Admission =
+  | ({ admitted: true; revocation?: Promise<void> } & PrivacyStanding)
+  | { admitted: false; reason: 'suppressed' };
 
 const ERASURE_MARK_TTL_MS = 24 * 3600 * 1000;
 
-export type Admission = { admitted: true; consent: UserConsent } | { admitted: false; reason: 'suppressed' };
-
 /**
- * Decides what may leave. Checked at ingestion (suppression), at fan-out (consent per connection) and
- * again right before a connector runs (`deliveryGate`), so a revocation, suppression or erasure that
- * lands while events wait in the queue or between retries still stops them.
+ * Decides what may leave. Ingestion admits (suppression) and records consent; the routing decision asks which
+ * connections a user's consent allows; and right before a connector runs, `deliveryGate` checks again every
+ * delivery decided before the latest revocation. Revocations are numbered (the privacy version), so "decided
+ * before" never depends on clocks or on when the queue stamped a row.
  */
 export class PrivacyGate {
-  /** Events accepted after this instant were checked against every revocation; older ones are re-checked. */
-  private revokedAt = Date.now();
-  /** Identity key → when it was erased: stops events leased before the purge even when not suppressed. */
-  private readonly erasedAt = new Map<string, number>();
+  /** Identity key → privacy version of its erasure: stops deliveries decided before it even when not suppressed. */
+  private readonly erasedAt = new Map<string, { version: number; at: number }>();
   /** Tasks this gate let through that a worker has not finished yet. */
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: PrivacyGateDeps) {}
 
+  /** The current privacy version; it grows with every revocation and across restarts. */
+  get version(): number {
+    return this.deps.runBase + this.deps.board.count;
+  }
+
   /** Ingestion: drops suppressed users and records the consent the event carries. */
   admit(event: CanonicalEvent): Admission {
+    const privacyVersion = this.version;
     const keys = identityKeysOf(event.identities);
     if (this.deps.suppressions.isSuppressed(keys)) {
       this.deps.audit.record('suppressed', { sourceId: event.sourceId });
@@ -52,36 +70,48 @@ export class PrivacyGate {
     }
     const reported = consentFromEvent(event.context.consent, Date.parse(event.timestamp) || Date.now(), this.deps.config());
     const stored = this.deps.profiles.consentOf(keys);
-    if (Object.keys(reported.purposes).length === 0 && !reported.saleOptOut) return { admitted: true, consent: stored };
+    if (Object.keys(reported.purposes).length === 0 && !reported.saleOptOut) return { admitted: true, consent: stored, privacyVersion };
     const consent = keys.length ? this.deps.profiles.recordConsent(keys, reported) : reported;
-    if (isRevocation(stored, consent)) this.noteRevocation();
-    return { admitted: true, consent };
+    const revocation = isRevocation(stored, consent) ? this.revoke(keys) : undefined;
+    return { admitted: true, consent, privacyVersion, ...(revocation ? { revocation } : {}) };
   }
 
-  /** Fan-out: the connections among `connectionIds` this user's consent allows. */
-  allowedConnections(event: CanonicalEvent, consent: UserConsent, connectionIds: string[]): string[] {
-    const byId = new Map(this.deps.connections().map((c) => [c.id, c]));
-    return connectionIds.filter((id) => {
-      const connection = byId.get(id);
-      if (!connection) return false;
+  /** The standing of a user whose event did not come through ingestion (rectification, replay). */
+  standingOf(event: CanonicalEvent): PrivacyStanding | undefined {
+    const privacyVersion = this.version;
+    const keys = identityKeysOf(event.identities);
+    if (this.deps.suppressions.isSuppressed(keys)) {
+      this.deps.audit.record('suppressed', { sourceId: event.sourceId });
+      return undefined;
+    }
+    return { consent: this.deps.profiles.consentOf(keys), privacyVersion };
+  }
+
+  /** The connections among `connections` this user's consent allows; the others are counted as blocked. */
+  allowedConnections<C extends PrivacyConnection>(event: CanonicalEvent, consent: UserConsent, connections: readonly C[]): C[] {
+    return connections.filter((connection) => {
       const verdict = this.verdict(connection, consent);
-      if (!verdict.allowed) this.deps.audit.record(`blocked:${verdict.reason}`, { sourceId: event.sourceId, connectionId: id });
+      if (!verdict.allowed) this.deps.audit.record(`blocked:${verdict.reason}`, { sourceId: event.sourceId, connectionId: connection.id });
       return verdict.allowed;
     });
   }
 
-  /** Called when suppression, erasure or a consent withdrawal lands: queued events get re-checked. */
-  noteRevocation(): void {
-    this.revokedAt = Date.now();
+  /**
+   * Records a revocation (suppression, consent withdrawal) of these identity keys, or of everyone (a privacy
+   * config change). Resolves once no request decided before it can still be leaving a worker.
+   */
+  revoke(identityKeys?: readonly string[]): Promise<void> {
+    return this.deps.board.revoke(identityKeys);
   }
 
-  /** Called when a subject is erased: events of theirs accepted until now are never delivered. */
-  noteErasure(identityKeys: string[]): void {
+  /** Called when a subject is erased: deliveries of theirs decided until now are never sent. */
+  noteErasure(identityKeys: string[]): Promise<void> {
     const now = Date.now();
-    // A leased event waits in memory for at most a few task timeouts, so a day-old mark can go.
-    for (const [key, at] of this.erasedAt) if (at < now - ERASURE_MARK_TTL_MS) this.erasedAt.delete(key);
-    for (const key of identityKeys) this.erasedAt.set(key, now);
-    this.noteRevocation();
+    // A leased delivery waits in memory for at most a few task timeouts, so a day-old mark can go.
+    for (const [key, mark] of this.erasedAt) if (mark.at < now - ERASURE_MARK_TTL_MS) this.erasedAt.delete(key);
+    const revoked = this.revoke(identityKeys);
+    for (const key of identityKeys) this.erasedAt.set(key, { version: this.version, at: now });
+    return revoked;
   }
 
   /**
@@ -93,26 +123,29 @@ export class PrivacyGate {
   }
 
   readonly deliveryGate: DeliveryGate = async (connectionId, items, finished) => {
-    const decisions = this.decide(connectionId, items);
-    if (decisions.some((d) => d.deliver)) {
+    const decision = this.decide(connectionId, items);
+    if (decision.verdicts.some((v) => v.deliver)) {
       this.inFlight.add(finished);
       void finished.finally(() => this.inFlight.delete(finished));
     }
-    return decisions;
+    return decision;
   };
 
-  private decide(connectionId: string, items: QueuedDelivery[]): Array<{ deliver: boolean; reason?: string }> {
+  private decide(connectionId: string, items: QueuedDelivery[]): GateDecision {
+    // Read before any check: a revocation that lands after this point is caught again in the worker.
+    const checkpoint = this.deps.board.count;
+    const version = this.deps.runBase + checkpoint;
     const connection = this.deps.connections().find((c) => c.id === connectionId);
-    return items.map((item) => {
-      if (item.enqueuedAt > this.revokedAt) return { deliver: true };
+    const verdicts = items.map((item) => {
+      if (item.privacyVersion >= version) return { deliver: true };
       const event = JSON.parse(item.body) as CanonicalEvent;
       const keys = identityKeysOf(event.identities);
-      if (keys.some((key) => item.enqueuedAt <= (this.erasedAt.get(key) ?? -Infinity))) return { deliver: false, reason: 'erased' };
+      if (keys.some((key) => item.privacyVersion < (this.erasedAt.get(key)?.version ?? -Infinity))) return { deliver: false, reason: 'erased' };
       if (this.deps.suppressions.isSuppressed(keys)) {
         this.deps.audit.record('suppressed', { sourceId: event.sourceId, connectionId });
         return { deliver: false, reason: 'suppressed' };
       }
-      if (!connection) return { deliver: true };
+      if (!connection) return { deliver: false, reason: 'connection_removed' };
       const verdict = this.verdict(connection, this.deps.profiles.consentOf(keys));
       if (!verdict.allowed) {
         this.deps.audit.record(`blocked:${verdict.reason}`, { sourceId: event.sourceId, connectionId });
@@ -120,10 +153,11 @@ export class PrivacyGate {
       }
       return { deliver: true };
     });
+    return { verdicts, checkpoint };
   }
 
-  private verdict(connection: PrivacyConnection, consent: UserConsent) {
-    const saleOrShare = connection.consent?.saleOrShare ?? connection.category === 'advertising';
+  private verdict(connection: PrivacyConnection, consent: UserConsent): ConsentVerdict {
+    const saleOrShare = connection.consent?.saleOrShare ?? connection.connector.category === 'advertising';
     return evaluateConsent(consent, connection.consent, saleOrShare, this.deps.config());
   }
 }

@@ -10,6 +10,7 @@ import { DsrStore } from '../dsr/dsr-store.js';
 import { DsrSigner } from '../dsr/signing.js';
 import { PrivacyAudit } from './privacy-audit.js';
 import { resolvePrivacyConfig, type PrivacyConfig } from './privacy-config.js';
+import type { RevocationBoard } from '../revocation/revocation-board.js';
 import { PrivacyGate } from './privacy-gate.js';
 import { SuppressionStore } from './suppression-store.js';
 
@@ -33,6 +34,8 @@ export interface PrivacyServicesOptions {
   runtime: DeliveryRuntime;
   queue: DeliveryQueue;
   log: Logger;
+  /** Shared with the delivery workers: every revocation is recorded on it. */
+  revocations: RevocationBoard;
 }
 
 /**
@@ -49,7 +52,7 @@ export class PrivacyServices {
   readonly dsrStore: DsrStore;
   readonly dsr: DsrProcessor;
 
-  private constructor(private readonly db: Database.Database, readonly signer: DsrSigner, readonly options: PrivacyServicesOptions) {
+  private constructor(private readonly db: Database.Database, readonly signer: DsrSigner, readonly options: PrivacyServicesOptions, runBase: number) {
     this.config = resolvePrivacyConfig(options.privacy);
     this.profiles = new ProfileStore(db);
     this.suppressions = new SuppressionStore(db);
@@ -59,7 +62,9 @@ export class PrivacyServices {
       profiles: this.profiles,
       suppressions: this.suppressions,
       audit: this.audit,
-      connections: () => options.runtime.connections().map((c) => ({ id: c.id, category: c.connector.category, consent: c.consent })),
+      connections: () => options.runtime.connections(),
+      board: options.revocations,
+      runBase,
     });
     this.dsrStore = new DsrStore(db);
     this.dsr = new DsrProcessor(
@@ -89,7 +94,7 @@ export class PrivacyServices {
       certificateFile: options.dsr?.certificateFile,
       privateKeyFile: options.dsr?.privateKeyFile,
     });
-    const services = new PrivacyServices(db, signer, options);
+    const services = new PrivacyServices(db, signer, options, nextRunBase(db));
     services.dsr.resume();
     return services;
   }
@@ -110,4 +115,19 @@ export class PrivacyServices {
     this.profiles.flushConsent();
     if (this.db.open) this.db.close();
   }
+}
+
+/**
+ * Privacy versions are `run × 2^32 + revocations in this run`; the run number is persisted, so every version
+ * stamped on a queued delivery by an earlier run is below this run's and gets checked again once.
+ */
+function nextRunBase(db: Database.Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS privacy_runs (id INTEGER PRIMARY KEY CHECK (id = 1), run INTEGER NOT NULL)');
+  const run = db.transaction(() => {
+    const row = db.prepare('SELECT run FROM privacy_runs WHERE id = 1').get() as { run: number } | undefined;
+    const next = (row?.run ?? 0) + 1;
+    db.prepare('INSERT INTO privacy_runs (id, run) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET run = excluded.run').run(next);
+    return next;
+  })();
+  return run * 2 ** 32;
 }

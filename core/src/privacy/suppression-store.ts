@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { identityKey } from './identity-keys.js';
+import { canonicalIdentityType, identityKey } from '../identity/identity-types.js';
 
 export interface Suppression {
   id: string;
@@ -34,15 +34,19 @@ export class SuppressionStore {
       list: db.prepare('SELECT * FROM suppressions ORDER BY created_at, id LIMIT ? OFFSET ?'),
       delete: db.prepare('DELETE FROM suppressions WHERE id = ?'),
     };
-    for (const row of db.prepare('SELECT id, identity_key FROM suppressions').all() as Array<{ id: string; identity_key: string }>) {
-      this.keys.set(row.identity_key, row.id);
+    // Keys are derived again at load, so a change of the identity vocabulary (a new alias, a shared key
+    // class) applies to suppressions stored before it.
+    for (const row of db.prepare('SELECT id, identity_type, identity_value FROM suppressions').all() as Array<{ id: string; identity_type: string; identity_value: string }>) {
+      this.keys.set(identityKey(row.identity_type, row.identity_value), row.id);
     }
   }
 
   /** Adds a suppression; adding one that exists returns the existing one (`created: false`). */
-  add(identityType: string, identityValue: string, reason?: string): { suppression: Suppression; created: boolean } {
+  add(typeName: string, identityValue: string, reason?: string): { suppression: Suppression; created: boolean } {
+    const identityType = canonicalIdentityType(typeName) ?? typeName;
     const key = identityKey(identityType, identityValue);
-    const existing = this.statements.byKey.get(key) as (Suppression & { identity_key: string }) | undefined;
+    const existingId = this.keys.get(key);
+    const existing = (existingId ? this.statements.byId.get(existingId) : this.statements.byKey.get(key)) as (Suppression & { identity_key: string }) | undefined;
     if (existing) return { suppression: present(existing), created: false };
     const suppression: Suppression = {
       id: randomUUID(), identity_type: identityType, identity_value: identityValue,
@@ -54,11 +58,17 @@ export class SuppressionStore {
   }
 
   remove(id: string): boolean {
-    const row = this.statements.byId.get(id) as { identity_key: string } | undefined;
+    const row = this.statements.byId.get(id) as { identity_type: string; identity_value: string } | undefined;
     if (!row) return false;
     this.statements.delete.run(id);
-    this.keys.delete(row.identity_key);
+    this.keys.delete(identityKey(row.identity_type, row.identity_value));
     return true;
+  }
+
+  /** The suppressions that cover any of these identity keys (data-subject access). */
+  matching(identityKeys: readonly string[]): Suppression[] {
+    const ids = new Set(identityKeys.map((key) => this.keys.get(key)).filter((id): id is string => id !== undefined));
+    return [...ids].map((id) => present(this.statements.byId.get(id) as Suppression));
   }
 
   list(limit = 100, offset = 0): Suppression[] {

@@ -1,14 +1,15 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import { identityKeysOf } from '../privacy/identity-keys.js';
+import { identityKeysOf } from '../identity/identity-types.js';
 import type { AcceptedEvent } from './delivery-queue.js';
 
 /** The queue record of a canonical event for these connections: serialised once, indexed by identity. */
-export function acceptedEvent(event: CanonicalEvent, connectionIds: string[]): AcceptedEvent {
+export function acceptedEvent(event: CanonicalEvent, connectionIds: string[], privacyVersion: number): AcceptedEvent {
   return {
     messageId: event.messageId,
     sourceId: event.sourceId,
     body: JSON.stringify(event),
     identityKeys: identityKeysOf(event.identities),
     connectionIds,
+    privacyVersion,
   };
 }

@@ -11,6 +11,11 @@ export interface AcceptedEvent {
   /** Every identity of the user (`user_id:…`, `email:…`), for suppression and erasure look-ups. */
   identityKeys: string[];
   connectionIds: string[];
+  /**
+   * The privacy version the routing decision was made at: every revocation numbered up to it was applied.
+   * Deliveries older than the current version are checked again before they leave.
+   */
+  privacyVersion: number;
 }
 
 export interface QueuedDelivery {
@@ -20,6 +25,8 @@ export interface QueuedDelivery {
   body: string;
   attempts: number;
   enqueuedAt: number;
+  /** See AcceptedEvent.privacyVersion; 0 for replayed dead letters, which are always checked again. */
+  privacyVersion: number;
 }
 
 export interface DeliveryError {

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type {
   AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, DeliveryQueue, QueuedDelivery, Reschedule,
 } from './delivery-queue.js';
-import { SCHEMA } from './sqlite-schema.js';
+import { ADDED_COLUMNS, SCHEMA } from './sqlite-schema.js';
 
 type Row = Record<string, unknown>;
 
@@ -22,6 +22,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     mkdirSync(dirname(file), { recursive: true });
     this.durable = open(file, 'FULL');
     this.durable.exec(SCHEMA);
+    addMissingColumns(this.durable);
     this.bookkeeping = open(file, 'NORMAL');
     // Leases live in the database only to survive bookkeeping; after a crash nobody holds them.
     this.bookkeeping.prepare('UPDATE deliveries SET leased = 0 WHERE leased = 1').run();
@@ -34,8 +35,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return {
       insertEvent: d.prepare('INSERT INTO events (message_id, source_id, body, accepted_at) VALUES (?, ?, ?, ?)'),
       insertIdentity: d.prepare('INSERT OR IGNORE INTO event_identities (identity_key, event_seq) VALUES (?, ?)'),
-      insertDelivery: d.prepare('INSERT INTO deliveries (event_seq, connection_id, next_attempt_at, enqueued_at) VALUES (?, ?, ?, ?)'),
-      selectDue: b.prepare(`SELECT d.id, d.connection_id, e.message_id, e.body, d.attempts, d.enqueued_at
+      insertDelivery: d.prepare('INSERT INTO deliveries (event_seq, connection_id, next_attempt_at, enqueued_at, privacy_version) VALUES (?, ?, ?, ?, ?)'),
+      selectDue: b.prepare(`SELECT d.id, d.connection_id, e.message_id, e.body, d.attempts, d.enqueued_at, d.privacy_version
         FROM deliveries d JOIN events e ON e.seq = d.event_seq
         WHERE d.connection_id = ? AND d.leased = 0 AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`),
       markLeased: b.prepare('UPDATE deliveries SET leased = 1 WHERE id = ?'),
@@ -94,7 +95,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
         if (event.connectionIds.length === 0) continue;
         const seq = s.insertEvent.run(event.messageId, event.sourceId, event.body, now).lastInsertRowid;
         for (const key of event.identityKeys) s.insertIdentity.run(key, seq);
-        for (const connectionId of event.connectionIds) s.insertDelivery.run(seq, connectionId, now, now);
+        for (const connectionId of event.connectionIds) s.insertDelivery.run(seq, connectionId, now, now, event.privacyVersion ?? 0);
       }
     })();
   }
@@ -165,7 +166,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       for (const row of rows) {
         const seq = s.insertEvent.run(row.message_id, row.source_id, row.body, now).lastInsertRowid;
         for (const key of JSON.parse(String(row.identity_keys)) as string[]) s.insertIdentity.run(key, seq);
-        s.insertDelivery.run(seq, row.connection_id, now, now);
+        // Version 0: a replayed delivery is checked against every revocation again before it leaves.
+        s.insertDelivery.run(seq, row.connection_id, now, now, 0);
         remove.run(row.id);
       }
       return rows.length;
@@ -224,7 +226,15 @@ function toDelivery(row: Row): QueuedDelivery {
     body: String(row.body),
     attempts: Number(row.attempts),
     enqueuedAt: Number(row.enqueued_at),
+    privacyVersion: Number(row.privacy_version ?? 0),
   };
+}
+
+function addMissingColumns(db: Database.Database): void {
+  for (const { table, column, definition } of ADDED_COLUMNS) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
 }
 
 function open(file: string, synchronous: 'FULL' | 'NORMAL'): Database.Database {

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   enqueued_at INTEGER NOT NULL,
+  privacy_version INTEGER NOT NULL DEFAULT 0,
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(connection_id, leased, next_attempt_at, id);
@@ -42,3 +43,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_connection ON dead_letters(connection_id, id);
 `;
+
+/** Columns added after the first release, for queues created before them. */
+export const ADDED_COLUMNS = [
+  { table: 'deliveries', column: 'privacy_version', definition: 'INTEGER NOT NULL DEFAULT 0' },
+];

@@ -1,7 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import { adminRoutes } from '../admin/admin-routes.js';
-import { connectionsTakingEvent } from '../admin/rectification.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
 import type { EventIntake } from '../ingestion/intake.js';
@@ -9,7 +7,7 @@ import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '.
 import { SEGMENT_PATHS, segmentRoutes, type SegmentRoutesOptions } from '../ingestion/segment/segment-routes.js';
 import type { Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
-import { acceptedEvent } from '../queue/accepted-event.js';
+import type { EventRouting } from '../routing/event-routing.js';
 
 export interface HttpServerDeps {
   log: Logger;
@@ -17,6 +15,7 @@ export interface HttpServerDeps {
   intake: EventIntake;
   runtime: DeliveryRuntime;
   privacy: PrivacyServices;
+  routing: EventRouting;
   adminTokens: () => readonly string[];
   publicUrl: () => string | undefined;
   expectedCompletionMs: () => number;
@@ -50,11 +49,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     profiles: deps.privacy.profiles,
     runtime: deps.runtime,
     stats: deps.stats,
-    publish: async (event: CanonicalEvent) => {
-      const ids = connectionsTakingEvent(event, deps.runtime.connections());
-      await deps.runtime.accept([acceptedEvent(event, ids)]);
-      return ids;
-    },
+    publish: (event) => deps.routing.publish(event),
+    replay: (filter) => deps.routing.replayDeadLetters(filter),
   });
   await app.register(async (dsr) => {
     await dsr.register(openDsrRoutes, {

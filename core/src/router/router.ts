@@ -2,7 +2,7 @@ import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { MparticleSourceConfig, SegmentSourceConfig } from '../config/config-types.js';
-import { loadConfig, type ResolvedConfig, type ResolvedSource } from '../config/resolve-config.js';
+import { loadConfig, type ResolvedConfig, type ResolvedConnection, type ResolvedSource } from '../config/resolve-config.js';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import { IpGeo } from '../enrichment/ip-geo.js';
@@ -11,6 +11,8 @@ import { createLogger, type Logger } from '../logging.js';
 import { PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
+import { RevocationBoard } from '../revocation/revocation-board.js';
+import { EventRouting } from '../routing/event-routing.js';
 import { buildHttpServer } from './http-server.js';
 
 export interface RouterOptions {
@@ -42,6 +44,7 @@ export class Router {
     readonly queue: DeliveryQueue,
     readonly runtime: DeliveryRuntime,
     readonly privacy: PrivacyServices,
+    readonly routing: EventRouting,
     readonly enrichment: EnrichmentStage,
     readonly intake: EventIntake,
     readonly app: FastifyInstance,
@@ -59,27 +62,33 @@ export class Router {
     try {
       const queue = await ThreadedSqliteQueue.open(join(config.storageDir, 'queue.db'));
       opened.unshift(() => queue.close());
+      const revocations = RevocationBoard.create();
       let privacy: PrivacyServices | undefined;
       const runtime = new DeliveryRuntime({
-        queue, storageDir: config.storageDir, log, gate: (...args) => privacy!.gate.deliveryGate(...args),
+        queue, storageDir: config.storageDir, log, revocations, gate: (...args) => privacy!.gate.deliveryGate(...args),
       });
       opened.unshift(() => runtime.stop());
-      privacy = await PrivacyServices.open({ storageDir: config.storageDir, privacy: config.privacy, dsr: config.dsr, runtime, queue, log });
+      privacy = await PrivacyServices.open({ storageDir: config.storageDir, privacy: config.privacy, dsr: config.dsr, runtime, queue, log, revocations });
       const openedPrivacy = privacy;
       opened.unshift(() => openedPrivacy.close());
+      let router: Router | undefined;
+      const routing = new EventRouting({
+        gate: privacy.gate, audit: privacy.audit, deliveries: runtime,
+        connections: () => regularConnections(router?.config ?? config),
+      });
       const enrichment = new EnrichmentStage(config.storageDir, log);
       opened.unshift(() => enrichment.stop());
       await enrichment.apply(config.enrichments);
-      const intake = new EventIntake({ runtime, gate: privacy.gate, enrichment, audit: privacy.audit, log }, await routingOf(config), config.ingestion);
+      const intake = new EventIntake({ routing, gate: privacy.gate, enrichment, audit: privacy.audit, log }, await routingOf(config), config.ingestion);
       await runtime.applyConnections(config.connections);
 
-      let router: Router | undefined;
       const app = await buildHttpServer({
         log,
         trustProxy: config.server.trustProxy,
         intake,
         runtime,
         privacy,
+        routing,
         adminTokens: () => router?.config.adminTokens ?? config.adminTokens,
         publicUrl: () => config.dsr.publicUrl ?? config.server.publicUrl,
         expectedCompletionMs: () => config.dsr.expectedCompletionMs ?? 24 * 3600 * 1000,
@@ -89,7 +98,7 @@ export class Router {
       });
       opened.unshift(() => app.close());
       const url = await app.listen({ host: config.server.host, port: options.port ?? config.server.port });
-      router = new Router(config, log, queue, runtime, privacy, enrichment, intake, app, url, options);
+      router = new Router(config, log, queue, runtime, privacy, routing, enrichment, intake, app, url, options);
       router.onConfigChange((next) => { secrets = next.secrets; });
       if (options.watchConfig !== false) router.watchConfigFile();
       return router;
@@ -143,6 +152,8 @@ export class Router {
     this.privacy.updateConfig(applied.privacy);
     this.intake.updateRouting(await routingOf(applied));
     this.current = applied;
+    // Deliveries decided under the old purposes or consent rules are decided again before they leave.
+    if (privacyRulesOf(previous) !== privacyRulesOf(applied)) await this.privacy.gate.revoke();
     for (const listener of this.listeners) listener(applied);
     const changed = describeChanges(previous, applied);
     this.log.info({ changed }, 'config reloaded');
@@ -180,11 +191,20 @@ export class Router {
   }
 }
 
+/** A quarantine connection receives only what data plans block, never the regular fan-out. */
+function regularConnections(config: ResolvedConfig): ResolvedConnection[] {
+  return config.connections.filter((c) => !config.dataPlans.some((p) => p.quarantine === c.id));
+}
+
+function privacyRulesOf(config: ResolvedConfig): string {
+  return JSON.stringify({ privacy: config.privacy, rules: config.connections.map((c) => [c.id, c.consent, c.sources, c.enabledActions]) });
+}
+
 async function routingOf(config: ResolvedConfig): Promise<IntakeRouting> {
   return {
     sources: new Map(config.sources.map((s) => [s.id, s])),
-    // A quarantine connection receives only what data plans block, never the regular fan-out.
-    connections: config.connections.filter((c) => !config.dataPlans.some((p) => p.quarantine === c.id)),
+    connections: regularConnections(config),
+    connectionsById: new Map(config.connections.map((c) => [c.id, c])),
     dataPlans: new Map(config.dataPlans.map((p) => [p.id, p])),
     location: { enabled: config.location.enabled, ipGeo: config.location.maxmindDatabase ? await IpGeo.open(config.location.maxmindDatabase) : undefined },
   };

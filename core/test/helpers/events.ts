@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { AcceptedEvent } from '../../src/index.js';
+import { identityKeysOf } from '../../src/identity/identity-types.js';
 
 export function trackEvent(overrides: Partial<CanonicalEvent> = {}): CanonicalEvent {
   const now = new Date().toISOString();
@@ -25,7 +26,9 @@ export function accepted(event: CanonicalEvent, connectionIds: string[]): Accept
     messageId: event.messageId,
     sourceId: event.sourceId,
     body: JSON.stringify(event),
-    identityKeys: Object.entries(event.identities).map(([k, v]) => `${k}:${v}`),
+    identityKeys: identityKeysOf(event.identities),
     connectionIds,
+    // Queued without a routing decision: the privacy gate checks it again before delivery.
+    privacyVersion: 0,
   };
 }

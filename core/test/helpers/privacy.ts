@@ -1,11 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes } from '../../src/admin/admin-routes.js';
-import { connectionsTakingEvent } from '../../src/admin/rectification.js';
 import { openDsrRoutes } from '../../src/dsr/opendsr-routes.js';
 import { PrivacyServices, type DsrConfig } from '../../src/privacy/privacy-services.js';
 import type { PrivacyConfig } from '../../src/privacy/privacy-config.js';
 import { silentLogger } from '../../src/index.js';
-import { accepted } from './events.js';
+import { RevocationBoard } from '../../src/revocation/revocation-board.js';
+import { EventRouting } from '../../src/routing/event-routing.js';
 import { RuntimeFixture } from './runtime.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0001';
@@ -13,28 +13,30 @@ export const ADMIN_TOKEN = 'admin-token-for-tests-0001';
 /** Runtime + privacy services + the admin and OpenDSR APIs on a real loopback port. */
 export class PrivacyFixture {
   readonly runtime: RuntimeFixture;
+  readonly revocations = RevocationBoard.create();
   services!: PrivacyServices;
+  routing!: EventRouting;
   app!: FastifyInstance;
   baseUrl = '';
 
   constructor() {
-    this.runtime = new RuntimeFixture({ gate: (id, items, finished) => this.services.gate.deliveryGate(id, items, finished) });
+    this.runtime = new RuntimeFixture({ gate: (id, items, finished) => this.services.gate.deliveryGate(id, items, finished), revocations: this.revocations });
   }
 
   async start(privacy: Partial<PrivacyConfig> = {}, dsr: DsrConfig = {}): Promise<this> {
     this.services = await PrivacyServices.open({
-      storageDir: this.runtime.dir, privacy, dsr, runtime: this.runtime.runtime, queue: this.runtime.queue, log: silentLogger,
+      storageDir: this.runtime.dir, privacy, dsr, runtime: this.runtime.runtime, queue: this.runtime.queue, log: silentLogger, revocations: this.revocations,
+    });
+    this.routing = new EventRouting({
+      gate: this.services.gate, audit: this.services.audit, deliveries: this.runtime.runtime, connections: () => this.runtime.runtime.connections(),
     });
     this.app = Fastify();
     const tokens = () => [ADMIN_TOKEN];
     await this.app.register(adminRoutes, {
       prefix: '/admin/v1', tokens, suppressions: this.services.suppressions, audit: this.services.audit,
       gate: this.services.gate, profiles: this.services.profiles, runtime: this.runtime.runtime,
-      publish: async (event) => {
-        const ids = connectionsTakingEvent(event, this.runtime.runtime.connections());
-        await this.runtime.runtime.accept([accepted(event, ids)]);
-        return ids;
-      },
+      publish: (event) => this.routing.publish(event),
+      replay: (filter) => this.routing.replayDeadLetters(filter),
     });
     await this.app.register(openDsrRoutes, {
       prefix: '/opendsr/v1', tokens, store: this.services.dsrStore, processor: this.services.dsr, signer: this.services.signer,

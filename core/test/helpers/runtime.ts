@@ -9,6 +9,7 @@ import {
 import type { DeliveryOverrides } from '../../src/delivery/delivery-options.js';
 import type { DeliveryGate } from '../../src/delivery/connection-dispatcher.js';
 import type { ConnectionConsentRule } from '../../src/privacy/privacy-config.js';
+import type { RevocationBoard } from '../../src/revocation/revocation-board.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/connectors/', import.meta.url));
 
@@ -28,8 +29,8 @@ export class RuntimeFixture {
   readonly settled: SettledBatch[] = [];
   readonly breakerStates: Array<{ connectionId: string; state: string }> = [];
 
-  constructor(options: { gate?: DeliveryGate } = {}) {
-    this.runtime = new DeliveryRuntime({ queue: this.queue, storageDir: this.dir, log: silentLogger, gate: options.gate });
+  constructor(options: { gate?: DeliveryGate; revocations?: RevocationBoard } = {}) {
+    this.runtime = new DeliveryRuntime({ queue: this.queue, storageDir: this.dir, log: silentLogger, gate: options.gate, revocations: options.revocations });
     this.runtime.on('settled', (batch: SettledBatch) => this.settled.push(batch));
     this.runtime.on('breaker', (connectionId: string, state: string) => this.breakerStates.push({ connectionId, state }));
   }

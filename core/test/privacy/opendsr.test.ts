@@ -138,16 +138,16 @@ describe('OpenDSR processor', () => {
 
   it('stops the subject\'s events leased before an erasure that asks not to suppress, and lets later ones through', async () => {
     fixture = await new PrivacyFixture().start({}, { gracePeriodMs: 0 });
-    const leased = (event: ReturnType<typeof trackEvent>, enqueuedAt: number) => ({ id: 1, connectionId: 'hook', messageId: event.messageId, body: JSON.stringify(event), attempts: 0, enqueuedAt });
-    const before = leased(trackEvent({ identities: { email: 'erase.me@example.com' } }), Date.now());
+    const leased = (event: ReturnType<typeof trackEvent>, privacyVersion: number) => ({ id: 1, connectionId: 'hook', messageId: event.messageId, body: JSON.stringify(event), attempts: 0, enqueuedAt: Date.now(), privacyVersion });
+    const before = leased(trackEvent({ identities: { email: 'erase.me@example.com' } }), fixture.services.gate.version);
     const request = erasureRequest({ status_callback_urls: [controller.url], extensions: { 'switchyard.localhost': { suppress: false } } });
     await fixture.request('POST', '/opendsr/v1/requests', request);
     await controller.waitFor(() => controller.requests.some((r) => (r.body as any).request_status === 'completed'), 10_000, 'completion');
 
     const laterEvent = trackEvent({ identities: { email: 'erase.me@example.com' } });
     expect(fixture.services.gate.admit(laterEvent)).toMatchObject({ admitted: true });
-    const decisions = await fixture.services.gate.deliveryGate('hook', [before, leased(laterEvent, Date.now() + 1)], Promise.resolve());
-    expect(decisions).toEqual([{ deliver: false, reason: 'erased' }, { deliver: true }]);
+    const decision = await fixture.services.gate.deliveryGate('hook', [before, leased(laterEvent, fixture.services.gate.version)], Promise.resolve());
+    expect(decision.verdicts).toEqual([{ deliver: false, reason: 'erased' }, { deliver: true }]);
   });
 
   it('cancels a pending request and refuses to cancel it twice', async () => {

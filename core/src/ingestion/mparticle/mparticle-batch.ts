@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent, ConsentState, EventType } from '@switchyard/sdk-kit';
 import { jsonPath, type Problem } from '../ingestion-error.js';
+import { canonicalIdentityType } from '../../identity/identity-types.js';
 import { isPlainObject, optionalId, optionalObject, optionalString, optionalUnixMillis, describeType } from '../field-checks.js';
 
 export const MPARTICLE_LIMITS = { maxBatchBytes: 256 * 1024, maxBulkBatches: 100, maxBulkBytes: 4 * 1024 * 1024, maxEventsPerBatch: 2500 };
@@ -29,9 +30,8 @@ export const MPARTICLE_EVENT_TYPES: Record<string, EventType> = {
   validation_result: 'other',
 };
 
-/** Canonical identity names for `user_identities` keys; both spellings of customer id arrive from real SDKs. */
-const USER_IDENTITY_NAMES: Record<string, string> = { customerid: 'customer_id', customer_id: 'customer_id' };
-
+// Identity names are mapped to the one vocabulary (identity-types.ts): `customerid` → customer_id,
+// `mobile_number` → phone, `ios_advertising_id` → ios_idfa, `android_advertising_id` → android_aaid, `das` → …
 const DEVICE_IDENTITY_KEYS = [
   'ios_advertising_id', 'ios_idfv', 'android_advertising_id', 'android_uuid', 'push_token', 'roku_advertising_id',
   'roku_publisher_id', 'fire_advertising_id', 'microsoft_advertising_id', 'microsoft_publisher_id', 'device_application_stamp',
@@ -152,12 +152,12 @@ function batchIdentities(batch: Record<string, unknown>, at: (...k: Array<string
   const userIdentities = optionalObject(batch.user_identities, at('user_identities'), problems) ?? {};
   for (const [key, value] of Object.entries(userIdentities)) {
     const id = optionalId(value, at('user_identities', key), problems);
-    if (id !== undefined) identities[USER_IDENTITY_NAMES[key] ?? key] = id;
+    if (id !== undefined) identities[canonicalIdentityType(key) ?? key] = id;
   }
   const deviceInfo = isPlainObject(batch.device_info) ? batch.device_info : {};
   for (const key of DEVICE_IDENTITY_KEYS) {
     const id = optionalId(deviceInfo[key], at('device_info', key), problems);
-    if (id !== undefined) identities[key] = id;
+    if (id !== undefined) identities[canonicalIdentityType(key) ?? key] = id;
   }
   const mpid = batch.mpid;
   if (mpid !== undefined && mpid !== null) {

@@ -66,6 +66,7 @@ export function parseSegmentMessage(message: unknown, routeType: SegmentType | u
   const contextTraits = isPlainObject(mergedContext.traits) ? mergedContext.traits : {};
   const userTraits = type === 'identify' || type === 'group' ? (traits ?? {}) : { ...contextTraits, ...traits };
   const email = [traits?.email, contextTraits.email].find((v): v is string => typeof v === 'string' && v.includes('@'));
+  const phone = [traits?.phone, contextTraits.phone].find((v): v is string => typeof v === 'string' && /\d/.test(v));
   const device = isPlainObject(mergedContext.device) ? mergedContext.device : {};
 
   const event: CanonicalEvent = {
@@ -79,7 +80,8 @@ export function parseSegmentMessage(message: unknown, routeType: SegmentType | u
       user_id: userId,
       anonymous_id: anonymousId,
       email,
-      advertising_id: typeof device.advertisingId === 'string' ? device.advertisingId : undefined,
+      phone,
+      [advertisingIdType(device.type)]: typeof device.advertisingId === 'string' ? device.advertisingId : undefined,
       device_id: typeof device.id === 'string' ? device.id : undefined,
     }),
     traits: userTraits,
@@ -120,4 +122,12 @@ function correctedTimestamp(originalTimestamp: string | undefined, sentAt: strin
 
 function compact(record: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+/** Segment's `context.device.advertisingId` is the IDFA on iOS and the AAID on Android. */
+function advertisingIdType(deviceType: unknown): 'ios_idfa' | 'android_aaid' | 'advertising_id' {
+  const platform = typeof deviceType === 'string' ? deviceType.toLowerCase() : '';
+  if (platform === 'ios' || platform === 'ipados' || platform === 'tvos') return 'ios_idfa';
+  if (platform === 'android') return 'android_aaid';
+  return 'advertising_id';
 }

@@ -1,0 +1,88 @@
+/**
+ * The one identity vocabulary of Switchyard: every identity type an event, a suppression, a rectification or a
+ * data-subject request can name, with the spellings each SDK and API uses for it. Device identity names follow
+ * mParticle IDSync (`ios_idfa`, `android_aaid`, …).
+ *
+ * An identity *key* (`<class>:<value>`) is what suppression, consent, erasure and the queue index match on. Types
+ * that name the same thing share a key class: every advertising id (IDFA, AAID, Fire, Roku, Microsoft, or Segment's
+ * `context.device.advertisingId` on an unknown platform) is `advertising_id:<lower-cased value>`, every phone is
+ * `phone:<digits>`, so a suppression by one spelling covers events that carry another.
+ */
+interface IdentityTypeSpec {
+  /** Other names of this type in SDK payloads, the admin API and OpenDSR. */
+  aliases?: readonly string[];
+  /** Key class shared with types that identify the same thing (default: the type itself). */
+  keyClass?: string;
+  normalize?: (value: string) => string;
+}
+
+const lowerCase = (value: string) => value.trim().toLowerCase();
+const digitsOnly = (value: string) => value.replace(/\D+/g, '');
+const advertisingId = { keyClass: 'advertising_id', normalize: lowerCase } as const;
+
+const IDENTITY_TYPE_SPECS = {
+  user_id: { aliases: ['userid'] },
+  customer_id: { aliases: ['customerid'] },
+  anonymous_id: { aliases: ['anonymousid'] },
+  mpid: {},
+  email: { aliases: ['email_address'], normalize: lowerCase },
+  phone: { aliases: ['mobile_number', 'phone_number', 'phone_number_2', 'phone_number_3'], normalize: digitsOnly },
+  advertising_id: advertisingId,
+  ios_idfa: { ...advertisingId, aliases: ['ios_advertising_id', 'idfa'] },
+  android_aaid: { ...advertisingId, aliases: ['android_advertising_id', 'google_advertising_id', 'gaid', 'aaid'] },
+  fire_advertising_id: { ...advertisingId, aliases: ['fire_aid'] },
+  roku_advertising_id: { ...advertisingId, aliases: ['roku_aid'] },
+  microsoft_advertising_id: { ...advertisingId, aliases: ['microsoft_aid'] },
+  ios_idfv: { aliases: ['ios_vendor_id', 'idfv'], normalize: lowerCase },
+  android_uuid: { aliases: ['android_id'] },
+  device_id: {},
+  device_application_stamp: { aliases: ['das'] },
+  push_token: {},
+  roku_publisher_id: {},
+  microsoft_publisher_id: {},
+  amp_id: {},
+} satisfies Record<string, IdentityTypeSpec>;
+
+export type IdentityType = keyof typeof IDENTITY_TYPE_SPECS;
+
+/** Canonical identity type names, in the order documented. */
+export const IDENTITY_TYPES = Object.keys(IDENTITY_TYPE_SPECS) as IdentityType[];
+
+const SPEC_BY_NAME = new Map<string, { type: IdentityType; spec: IdentityTypeSpec }>();
+for (const type of IDENTITY_TYPES) {
+  const spec: IdentityTypeSpec = IDENTITY_TYPE_SPECS[type];
+  SPEC_BY_NAME.set(type, { type, spec });
+  for (const alias of spec.aliases ?? []) SPEC_BY_NAME.set(alias, { type, spec });
+}
+
+/** Every name accepted for an identity type: canonical names first, then aliases. */
+export const IDENTITY_TYPE_NAMES: readonly string[] = [...SPEC_BY_NAME.keys()];
+
+/** The canonical type for a name or alias (case-insensitive), or undefined for a name outside the vocabulary. */
+export function canonicalIdentityType(name: string): IdentityType | undefined {
+  return SPEC_BY_NAME.get(name.trim().toLowerCase())?.type;
+}
+
+/**
+ * The key `<class>:<value>` for an identity. Types outside the vocabulary (an mParticle `other_id_3`, say) keep
+ * their own lower-cased name as class, so they still match themselves exactly.
+ */
+export function identityKey(type: string, value: string): string {
+  const name = type.trim().toLowerCase();
+  const known = SPEC_BY_NAME.get(name);
+  const keyClass = known ? (known.spec.keyClass ?? known.type) : name;
+  const normalized = known?.spec.normalize ? known.spec.normalize(value) : value.trim();
+  return `${keyClass}:${normalized}`;
+}
+
+/** Keys for every identity of a canonical event's user. */
+export function identityKeysOf(identities: Record<string, string | undefined>): string[] {
+  const keys = new Set<string>();
+  for (const type of Object.keys(identities)) {
+    const value = identities[type];
+    if (value === undefined || value === null || String(value).trim() === '') continue;
+    const key = identityKey(type, String(value));
+    if (!key.endsWith(':')) keys.add(key);
+  }
+  return [...keys];
+}

@@ -1,0 +1,96 @@
+import type { CanonicalEvent } from '@switchyard/sdk-kit';
+import type { PrivacyConnection, PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
+import type { PrivacyAudit } from '../privacy/privacy-audit.js';
+import { acceptedEvent } from '../queue/accepted-event.js';
+import type { AcceptedEvent, DeadLetter, DeadLetterFilter } from '../queue/delivery-queue.js';
+import { connectionsFor, type FanOutConnection, type FanOutOptions } from './fan-out.js';
+
+export type RoutableConnection = FanOutConnection & PrivacyConnection;
+
+export interface EventRoutingDeps {
+  gate: PrivacyGate;
+  audit: Pick<PrivacyAudit, 'record'>;
+  /** The delivery runtime: stores deliveries durably and wakes their connections. */
+  deliveries: {
+    accept(events: AcceptedEvent[]): Promise<void>;
+    listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]>;
+    replayDeadLetters(filter: DeadLetterFilter): Promise<number>;
+    purgeDeadLetters(filter: DeadLetterFilter): Promise<number>;
+  };
+  /** The connections regular events and system events (rectification) may go to. */
+  connections: () => readonly RoutableConnection[];
+}
+
+export interface ReplayResult {
+  replayed: number;
+  /** Dead letters whose subject may no longer be sent to their connection: removed, not replayed. */
+  dropped: number;
+  /** Dead letters of connections that are not running: left as they are. */
+  skipped: number;
+}
+
+const REPLAY_PAGE = 500;
+
+/**
+ * The one routing decision. Every path that queues a delivery (ingestion, quarantine copies, rectification,
+ * dead-letter replay) asks `decide` which connections an event goes to: fan-out (source, `integrations`,
+ * action subscriptions), then the privacy gate (suppression, consent, CCPA). The decision is stamped with the
+ * privacy version it was made at, so the late check before delivery re-decides whatever a later revocation
+ * may have changed. Nothing else in the router writes to the queue.
+ */
+export class EventRouting {
+  constructor(private readonly deps: EventRoutingDeps) {}
+
+  /**
+   * The queue record of `event` for the candidates it may go to, or undefined when none. `standing` comes from
+   * admission at ingestion; other paths leave it out and the user's stored standing is read (undefined: suppressed).
+   */
+  decide(event: CanonicalEvent, candidates: readonly RoutableConnection[], standing?: PrivacyStanding, options: FanOutOptions = {}): AcceptedEvent | undefined {
+    const decidedAt = standing ?? this.deps.gate.standingOf(event);
+    if (!decidedAt) return undefined;
+    const wanted = connectionsFor(event, candidates, options);
+    const allowed = wanted.length ? this.deps.gate.allowedConnections(event, decidedAt.consent, wanted) : [];
+    return allowed.length ? acceptedEvent(event, allowed.map((c) => c.id), decidedAt.privacyVersion) : undefined;
+  }
+
+  /** Durably queues decided events; resolves once they are stored. */
+  async queue(events: readonly AcceptedEvent[]): Promise<void> {
+    if (events.length) await this.deps.deliveries.accept([...events]);
+  }
+
+  /** A system event (rectification) for every connection that takes it; returns their ids. */
+  async publish(event: CanonicalEvent): Promise<string[]> {
+    const decided = this.decide(event, this.deps.connections(), undefined, { anySource: true });
+    if (!decided) return [];
+    await this.queue([decided]);
+    return decided.connectionIds;
+  }
+
+  /**
+   * Puts dead letters back in the queue, each decided again for its connection: a subject suppressed, erased or
+   * no longer consenting since the failure is dropped instead.
+   */
+  async replayDeadLetters(filter: DeadLetterFilter): Promise<ReplayResult> {
+    const result: ReplayResult = { replayed: 0, dropped: 0, skipped: 0 };
+    const byId = new Map(this.deps.connections().map((c) => [c.id, c]));
+    let afterId = filter.afterId;
+    for (;;) {
+      const page = await this.deps.deliveries.listDeadLetters({ ...filter, afterId, limit: Math.min(REPLAY_PAGE, filter.limit ?? REPLAY_PAGE) });
+      if (page.length === 0) break;
+      const replay: number[] = [];
+      const drop: number[] = [];
+      for (const letter of page) {
+        const connection = byId.get(letter.connectionId);
+        if (!connection) { result.skipped += 1; continue; }
+        const event = JSON.parse(letter.body) as CanonicalEvent;
+        const decided = this.decide(event, [connection], undefined, { anySource: true, ignoreIntegrations: true });
+        (decided ? replay : drop).push(letter.id);
+      }
+      if (replay.length) result.replayed += await this.deps.deliveries.replayDeadLetters({ ids: replay });
+      if (drop.length) result.dropped += await this.deps.deliveries.purgeDeadLetters({ ids: drop });
+      afterId = page[page.length - 1]!.id;
+      if (filter.limit !== undefined || page.length < REPLAY_PAGE) break;
+    }
+    return result;
+  }
+}

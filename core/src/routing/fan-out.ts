@@ -1,0 +1,40 @@
+import { actionTakes, selectActions, type AnyConnector, type CanonicalEvent } from '@switchyard/sdk-kit';
+
+/** What fan-out needs of a connection. */
+export interface FanOutConnection {
+  id: string;
+  connector: AnyConnector;
+  enabledActions?: string[];
+  sources?: string[];
+}
+
+export interface FanOutOptions {
+  /** System events (rectification) and quarantine copies are not from a source a connection listens to. */
+  anySource?: boolean;
+  /** Quarantine copies go to the operator's quarantine connection whatever the event's `integrations` say. */
+  ignoreIntegrations?: boolean;
+}
+
+/**
+ * The connections an event is for: those listening to its source, with an enabled action that takes
+ * it, and not excluded by the event's `integrations` object (`{"All": false, "Webhook": true}`), whose
+ * keys are matched case-insensitively against the connection id and the connector name.
+ */
+export function connectionsFor<C extends FanOutConnection>(event: CanonicalEvent, connections: readonly C[], options: FanOutOptions = {}): C[] {
+  return connections
+    .filter((c) => options.anySource || !c.sources || c.sources.includes(event.sourceId))
+    .filter((c) => options.ignoreIntegrations || integrationEnabled(event.integrations, c))
+    .filter((c) => selectActions({ connector: c.connector, enabledActions: c.enabledActions }).some(([, action]) => actionTakes(action, event)));
+}
+
+function integrationEnabled(integrations: Record<string, unknown> | undefined, connection: FanOutConnection): boolean {
+  if (!integrations) return true;
+  const names = new Set([connection.id.toLowerCase(), connection.connector.name.toLowerCase()]);
+  let all = true;
+  let explicit: boolean | undefined;
+  for (const [key, value] of Object.entries(integrations)) {
+    if (key.toLowerCase() === 'all') all = value !== false;
+    else if (names.has(key.toLowerCase())) explicit = value !== false;
+  }
+  return explicit ?? all;
+}
