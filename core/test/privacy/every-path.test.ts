@@ -41,6 +41,7 @@ describe('privacy closes every path', () => {
     expect(response.status).toBe(201);
     return Date.now();
   };
+  const connections = async () => (await admin('GET', '/admin/v1/connections')).json.connections;
   const bodies = (path: string) => sink.requests.filter((r) => r.path.startsWith(path)).flatMap(eventsOf);
 
   it('sends a rectification only where the user\'s consent allows, and nowhere for a suppressed user', async () => {
@@ -178,7 +179,7 @@ describe('privacy closes every path', () => {
       const gone = batch.slice(0, 20).map((e) => e.messageId);
       const kept = batch.slice(20).map((e) => e.messageId);
       // Every task was gated and handed to the pool; its worker is still loading.
-      await waitForStats(() => admin('GET', '/admin/v1/connections'), (c) => c.cold.tasks >= 5);
+      await until(async () => (await connections()).cold.tasks >= 5, 'the tasks to reach the pool');
       await suppress('user_id', 'u-gone');
       ready = true;
       await fixture.drained();
@@ -214,15 +215,71 @@ describe('privacy closes every path', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('applies a consent withdrawal to an event a worker is about to send, once the withdrawing event is acknowledged', async () => {
+    const held: Array<() => void> = [];
+    sink.responder = (r) => (r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 });
+    fixture = await new RouterFixture({
+      admin: { tokens: [ADMIN] },
+      privacy: { purposes: PURPOSES },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+      connections: [{ id: 'two', connector: join(FIXTURES, 'two-step'), consent: { purposes: ['marketing'] }, settings: { url: `${sink.url}/two` }, delivery: { batch: { maxItems: 1 } } }],
+    }).start();
+    for (let round = 0; round < 4; round += 1) {
+      const user = `u-changes-mind-${round}`;
+      const first = await track(user, consent({ Marketing: true }));
+      await sink.waitFor(() => held.length === 1, 10_000, 'the lookup');
+      await track(user, consent({ Marketing: false }));
+      const acknowledgedAt = Date.now();
+      held.splice(0).forEach((release) => release());
+      await fixture.drained();
+      const sent = sink.requests.filter((r) => r.path === '/two/events' && r.receivedAt > acknowledgedAt).flatMap(eventsOf);
+      expect(sent.map((e) => e.messageId)).not.toContain(first);
+    }
+  });
+
+  it('decides queued deliveries again when a reload changes a connection\'s consent rule', async () => {
+    let up = false;
+    sink.responder = () => (up ? { status: 200 } : { status: 503 });
+    const config = (rule?: { purposes: string[] }) => ({
+      admin: { tokens: [ADMIN] },
+      privacy: { purposes: PURPOSES },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+      connections: [{
+        id: 'newsletter', connector: 'webhook', settings: { url: `${sink.url}/newsletter` }, ...(rule ? { consent: rule } : {}),
+        delivery: { retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 1000 }, breaker: { volumeThreshold: 1000 } },
+      }],
+    });
+    fixture = await new RouterFixture(config()).start();
+    const unconsented = await track('u-never-asked');
+    const consented = await track('u-agreed', consent({ Marketing: true }));
+    await sink.waitFor(() => sink.messageIds().includes(unconsented), 10_000, 'a first failing attempt');
+    fixture.writeConfig(config({ purposes: ['marketing'] }));
+    expect((await fixture.router.reload()).ok).toBe(true);
+    const firstAfter = sink.requests.length;
+    up = true;
+    await sink.waitFor(() => sink.requests.slice(firstAfter).flatMap(eventsOf).some((e) => e.messageId === consented), 10_000, 'the consented user\'s event');
+    await fixture.drained();
+    expect(sink.requests.slice(firstAfter).flatMap(eventsOf).map((e) => e.messageId)).not.toContain(unconsented);
+  });
+
   it('suppresses device advertising ids and phones under every spelling, on both sources and in OpenDSR', async () => {
     fixture = await new RouterFixture({
       admin: { tokens: [ADMIN] },
+      dsr: { gracePeriodMs: 0 },
       sources: [
         { id: 'web', type: 'segment', writeKey: 'wk_web' },
         { id: 'app', type: 'mparticle', apiKey: 'mp_key', apiSecret: 'mp_secret' },
       ],
       connections: [{ id: 'hook', connector: 'webhook', settings: { url: `${sink.url}/hook` } }],
     }).start();
+    // OpenDSR names the Fire advertising id its own way too; an erasure suppresses it under every spelling.
+    const fireAdId = 'B5E2C6F0-1D4A-4C4E-9F00-0C0FFEE00001';
+    const erasure = {
+      regulation: 'gdpr', subject_request_id: randomUUID(), subject_request_type: 'erasure', submitted_time: new Date().toISOString(),
+      subject_identities: [{ identity_type: 'fire_advertising_id', identity_value: fireAdId, identity_format: 'raw' }], api_version: '1.0',
+    };
+    expect((await admin('POST', '/opendsr/v1/requests', erasure)).status).toBe(201);
+    await until(async () => (await admin('GET', `/opendsr/v1/requests/${erasure.subject_request_id}`)).json.request_status === 'completed', 'the erasure');
     const idfa = 'AEBE52E7-03EE-455A-B3C4-E57283966239';
     const aaid = '38400000-8cf0-11bd-b23e-10b96e40000d';
     const segmentAdId = '6d92078a-8246-4ba4-ae5b-76104861e7dc';
@@ -243,15 +300,16 @@ describe('privacy closes every path', () => {
       await track('u-ios', { context: { device: { type: 'ios', advertisingId: segmentAdId } } }),
       await track('u-android', { context: { device: { type: 'android', advertisingId: aaid.toUpperCase() } } }),
       await track('u-phone', { context: { traits: { phone: '650-555-1234 ' } }, traits: { phone: '+16505551234' } }),
+      await track('u-fire', { context: { device: { type: 'fireos', advertisingId: fireAdId.toLowerCase() } } }),
     ];
     const allowed = await mparticle({ customerid: 'c-3' }, { ios_advertising_id: '11111111-2222-3333-4444-555555555555' });
     await sink.waitFor(() => sink.messageIds().includes(allowed), 10_000, 'the allowed event');
     await fixture.drained();
     expect(sink.messageIds()).toEqual([allowed]);
     expect(bodies('/hook')[0]!.identities).toMatchObject({ customer_id: 'c-3', ios_idfa: '11111111-2222-3333-4444-555555555555' });
-    expect(blocked).toHaveLength(6);
+    expect(blocked).toHaveLength(7);
     const listed = (await admin('GET', '/admin/v1/suppressions')).json.suppressions.map((s: { identity_type: string }) => s.identity_type);
-    expect(listed.sort()).toEqual(['advertising_id', 'android_aaid', 'ios_idfa', 'phone']);
+    expect(listed.sort()).toEqual(['advertising_id', 'android_aaid', 'fire_advertising_id', 'ios_idfa', 'phone']);
   });
 
   it('gets a half-open breaker going again when the gate drops its probe', async () => {
@@ -266,7 +324,7 @@ describe('privacy closes every path', () => {
       }],
     }).start();
     await track('u-probe');
-    await waitForStats(() => admin('GET', '/admin/v1/connections'), (c) => c.flaky.breaker === 'open');
+    await until(async () => (await connections()).flaky.breaker === 'open', 'the breaker to open');
     await suppress('user_id', 'u-probe');
     const later = await Promise.all(Array.from({ length: 5 }, () => track('u-fine')));
     up = true;
@@ -286,12 +344,11 @@ function eventsOf(request: CapturedRequest): SentEvent[] {
   return body?.messageId ? [body] : [];
 }
 
-async function waitForStats(read: () => Promise<{ json: any }>, predicate: (connections: any) => boolean, timeoutMs = 15_000): Promise<void> {
+/** Resolves once `check` holds, asked again every few milliseconds; rejects after 15 s. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await read();
-    if (predicate(json.connections)) return;
-    if (Date.now() > deadline) throw new Error(`connection stats never matched: ${JSON.stringify(json.connections)}`);
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
