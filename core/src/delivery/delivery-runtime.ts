@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { AnyConnector, Mapping } from '@switchyard/sdk-kit';
+import type { AnyConnector, ItemResult, Mapping, SubjectRecord } from '@switchyard/sdk-kit';
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryQueue } from '../queue/delivery-queue.js';
 import type { Logger } from '../logging.js';
 import { ConnectionDispatcher, type ConnectionStats, type DeliveryGate, type SettledBatch } from './connection-dispatcher.js';
@@ -109,7 +109,20 @@ export class DeliveryRuntime extends EventEmitter {
     if (!running.connection.connector.onDelete) return { status: 'skipped' };
     const result = await running.dispatcher.forwardDeletion(identities);
     if (result.status === 'ok') return { status: 'sent' };
-    return { status: 'failed', error: `${result.code ?? result.status}: ${result.message ?? ''}`.trim() };
+    return { status: 'failed', error: describeFailure(result) };
+  }
+
+  /**
+   * Reads a data subject's records back from a connection whose connector implements onExport.
+   * `skipped` when it has none (or the connection is not running).
+   */
+  async forwardExport(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; records?: SubjectRecord[] }> {
+    const running = this.dispatchers.get(connectionId);
+    if (!running) return { status: 'skipped', error: 'the connection is not running' };
+    if (!running.connection.connector.onExport) return { status: 'skipped' };
+    const { result, records } = await running.dispatcher.forwardExport(identities);
+    if (result.status === 'ok') return { status: 'sent', records };
+    return { status: 'failed', error: describeFailure(result) };
   }
 
   /** The running connections with their connector (for fan-out, privacy and deletion decisions). */
@@ -146,6 +159,10 @@ export class DeliveryRuntime extends EventEmitter {
     this.dispatchers.clear();
     await Promise.all(running.map(({ dispatcher }) => dispatcher.stop()));
   }
+}
+
+function describeFailure(result: ItemResult): string {
+  return `${result.code ?? result.status}: ${result.message ?? ''}`.trim();
 }
 
 function sameConnection(a: RuntimeConnection, b: RuntimeConnection): boolean {
