@@ -59,7 +59,7 @@ export default defineConnector({
   },
   async onDelete(ctx) {
     const removed = await eraseSubject(writerFor(ctx.dataDir, ctx.settings), ctx.user.identities);
-    ctx.log.info({ removed }, 'erased the subject\'s lines');
+    ctx.log.debug({ removed }, 'erased the subject\'s lines');
   },
   onExport(ctx) {
     return exportSubject(writerFor(ctx.dataDir, ctx.settings), ctx.user.identities);
