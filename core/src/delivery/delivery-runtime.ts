@@ -103,26 +103,26 @@ export class DeliveryRuntime extends EventEmitter {
    * Forwards a data-subject erasure to a connection whose connector implements onDelete.
    * `skipped` when it has none (or the connection is not running).
    */
-  async forwardDeletion(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string }> {
+  async forwardDeletion(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number }> {
     const running = this.dispatchers.get(connectionId);
     if (!running) return { status: 'skipped', error: 'the connection is not running' };
     if (!running.connection.connector.onDelete) return { status: 'skipped' };
     const result = await running.dispatcher.forwardDeletion(identities);
     if (result.status === 'ok') return { status: 'sent' };
-    return { status: 'failed', error: describeFailure(result) };
+    return failed(result);
   }
 
   /**
    * Reads a data subject's records back from a connection whose connector implements onExport.
    * `skipped` when it has none (or the connection is not running).
    */
-  async forwardExport(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; records?: SubjectRecord[] }> {
+  async forwardExport(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number; records?: SubjectRecord[] }> {
     const running = this.dispatchers.get(connectionId);
     if (!running) return { status: 'skipped', error: 'the connection is not running' };
     if (!running.connection.connector.onExport) return { status: 'skipped' };
     const { result, records } = await running.dispatcher.forwardExport(identities);
     if (result.status === 'ok') return { status: 'sent', records };
-    return { status: 'failed', error: describeFailure(result) };
+    return failed(result);
   }
 
   /** The running connections with their connector (for fan-out, privacy and deletion decisions). */
@@ -161,8 +161,9 @@ export class DeliveryRuntime extends EventEmitter {
   }
 }
 
-function describeFailure(result: ItemResult): string {
-  return `${result.code ?? result.status}: ${result.message ?? ''}`.trim();
+/** A failed data-subject call as the DSR processor records it; `retryAfterMs` when the connector asked for a wait. */
+function failed(result: ItemResult): { status: 'failed'; error: string; retryAfterMs?: number } {
+  return { status: 'failed', error: `${result.code ?? result.status}: ${result.message ?? ''}`.trim(), ...(result.retryAfterMs ? { retryAfterMs: result.retryAfterMs } : {}) };
 }
 
 function sameConnection(a: RuntimeConnection, b: RuntimeConnection): boolean {

@@ -1,8 +1,8 @@
 import type { SubjectRecord } from '@switchyard/sdk-kit';
 import type { ConnectionOutcome, ForwardingStatus } from './dsr-types.js';
 
-/** What one call to a connection answered. */
-export interface ForwardResult { status: Exclude<ForwardingStatus, 'pending'>; error?: string; records?: SubjectRecord[] }
+/** What one call to a connection answered; `retryAfterMs` when the destination said how long to wait. */
+export interface ForwardResult { status: Exclude<ForwardingStatus, 'pending'>; error?: string; retryAfterMs?: number; records?: SubjectRecord[] }
 
 /** What data-subject requests need of the delivery runtime: the running connections and their hooks. */
 export interface SubjectRequestForwarder {
@@ -33,7 +33,10 @@ export async function forwardToEach(
   await Promise.all(connectionIds.map(async (connectionId) => {
     let result = await send(connectionId);
     for (let attempt = 2; result.status === 'failed' && attempt <= options.attempts && !options.isStopped(); attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, options.baseDelayMs * 2 ** (attempt - 2)));
+      const delayMs = options.baseDelayMs * 2 ** (attempt - 2);
+      // A destination that asks for a long wait (BigQuery's streaming buffer: 30 minutes) gets it in a later round.
+      if ((result.retryAfterMs ?? 0) > delayMs) break;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
       result = await send(connectionId);
     }
     settled(connectionId, result);

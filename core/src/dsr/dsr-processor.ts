@@ -21,6 +21,9 @@ export type { SubjectRequestForwarder } from './connection-forwarding.js';
 /** Rounds after the first: a request a connection failed is tried again this long after, doubling up to the max. */
 export const DEFAULT_ROUND_RETRY = { baseDelayMs: 30_000, maxDelayMs: 3_600_000 };
 
+/** What one round learnt: the longest wait a failed connection asked for. */
+interface Round { retryAfterMs: number }
+
 export interface DsrProcessorOptions {
   /** How long a request stays pending (and cancellable) before processing starts. */
   gracePeriodMs: number;
@@ -119,18 +122,25 @@ export class DsrProcessor {
     const record = this.deps.store.get(id);
     if (!record || record.status === 'cancelled' || record.status === 'completed' || this.stopped) return;
     if (record.status !== 'in_progress') this.transition(record, 'in_progress');
-    const done = record.request.subject_request_type === 'erasure' ? await this.erase(record) : await this.export(record);
+    const round = { retryAfterMs: 0 };
+    let done = false;
+    try {
+      done = record.request.subject_request_type === 'erasure' ? await this.erase(record, round) : await this.export(record, round);
+    } catch (error) {
+      // Switchyard's own storage failed (a full disk writing the export): the next round tries again.
+      this.deps.log.error({ err: error, request: record.id }, 'a round of a data-subject request failed');
+    }
     if (this.stopped) return;
-    if (!done) return this.retryLater(record);
+    if (!done) return this.retryLater(record, round.retryAfterMs);
     delete record.retry;
     this.transition(record, 'completed');
   }
 
-  /** Another round later, because a connection failed this one. */
-  private retryLater(record: DsrRecord): void {
+  /** Another round later, because a connection failed this one; no sooner than a connection asked to wait. */
+  private retryLater(record: DsrRecord, retryAfterMs: number): void {
     const { baseDelayMs, maxDelayMs } = this.options.roundRetry ?? DEFAULT_ROUND_RETRY;
     const rounds = (record.retry?.rounds ?? 0) + 1;
-    const delayMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (rounds - 1));
+    const delayMs = Math.max(retryAfterMs, Math.min(maxDelayMs, baseDelayMs * 2 ** (rounds - 1)));
     record.retry = { rounds, nextAttemptAt: new Date(Date.now() + delayMs).toISOString() };
     record.updatedAt = new Date().toISOString();
     this.deps.store.save(record);
@@ -140,7 +150,7 @@ export class DsrProcessor {
   }
 
   /** Erases what Switchyard holds, then forwards the deletion; true once every connection has settled. */
-  private async erase(record: DsrRecord): Promise<boolean> {
+  private async erase(record: DsrRecord, round: Round): Promise<boolean> {
     const keys = identityKeysForSubject(record.request.subject_identities);
     const suppress = (record.request.extensions?.[this.deps.signer.processorDomain]?.suppress as boolean | undefined) !== false;
     if (suppress) {
@@ -168,6 +178,7 @@ export class DsrProcessor {
     }
     this.deps.store.save(record);
     await forwardToEach(outstanding.filter((id) => running.has(id)), (id) => this.deps.forwarder.forwardDeletion(id, identities), (id, result) => {
+      round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
       record.connections[id] = outcomeOf(result);
       this.deps.store.save(record);
     }, this.forwarding());
@@ -175,7 +186,7 @@ export class DsrProcessor {
   }
 
   /** Reads back every connection, then writes the export; true once it is written. */
-  private async export(record: DsrRecord): Promise<boolean> {
+  private async export(record: DsrRecord, round: Round): Promise<boolean> {
     const keys = identityKeysForSubject(record.request.subject_identities);
     const identities = canonicalIdentities(record.request.subject_identities);
     // Every round reads every connection again, so the export is one consistent picture of now.
@@ -185,6 +196,7 @@ export class DsrProcessor {
     const fromConnections = new Map<string, SubjectRecord[]>();
     await forwardToEach(connectionIds, (id) => this.deps.forwarder.forwardExport(id, identities), (id, result) => {
       if (result.records?.length) fromConnections.set(id, result.records);
+      round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
       record.connections[id] = outcomeOf(result);
       this.deps.store.save(record);
     }, this.forwarding());
