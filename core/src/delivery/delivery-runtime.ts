@@ -100,12 +100,12 @@ export class DeliveryRuntime extends EventEmitter {
   }
 
   /**
-   * Forwards a data-subject erasure to a connection whose connector implements onDelete.
-   * `skipped` when it has none (or the connection is not running).
+   * Forwards a data-subject erasure to a connection whose connector implements onDelete. `skipped` when it
+   * has none; `failed` when the connection is not running (its destination may still hold the subject's data).
    */
   async forwardDeletion(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number }> {
     const running = this.dispatchers.get(connectionId);
-    if (!running) return { status: 'skipped', error: 'the connection is not running' };
+    if (!running) return NOT_RUNNING;
     if (!running.connection.connector.onDelete) return { status: 'skipped' };
     const result = await running.dispatcher.forwardDeletion(identities);
     if (result.status === 'ok') return { status: 'sent' };
@@ -113,12 +113,12 @@ export class DeliveryRuntime extends EventEmitter {
   }
 
   /**
-   * Reads a data subject's records back from a connection whose connector implements onExport.
-   * `skipped` when it has none (or the connection is not running).
+   * Reads a data subject's records back from a connection whose connector implements onExport. `skipped`
+   * when it has none; `failed` when the connection is not running.
    */
   async forwardExport(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number; records?: SubjectRecord[] }> {
     const running = this.dispatchers.get(connectionId);
-    if (!running) return { status: 'skipped', error: 'the connection is not running' };
+    if (!running) return NOT_RUNNING;
     if (!running.connection.connector.onExport) return { status: 'skipped' };
     const { result, records } = await running.dispatcher.forwardExport(identities);
     if (result.status === 'ok') return { status: 'sent', records };
@@ -160,6 +160,8 @@ export class DeliveryRuntime extends EventEmitter {
     await Promise.all(running.map(({ dispatcher }) => dispatcher.stop()));
   }
 }
+
+const NOT_RUNNING = { status: 'failed', error: 'NOT_RUNNING: the connection is not running (stopped, restarting or removed from the config)' } as const;
 
 /** A failed data-subject call as the DSR processor records it; `retryAfterMs` when the connector asked for a wait. */
 function failed(result: ItemResult): { status: 'failed'; error: string; retryAfterMs?: number } {

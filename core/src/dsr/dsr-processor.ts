@@ -170,14 +170,13 @@ export class DsrProcessor {
     // destination after them. On shutdown the request stays in_progress and resumes at the next start.
     await Promise.race([this.deps.gate.deliveriesInFlight(), this.stopRequested]);
     if (this.stopped) return false;
+    // A connection that was to get the deletion stays outstanding even if it no longer runs: its destination
+    // may still hold the subject's data, so it fails (NOT_RUNNING) until it runs again.
     const outstanding = [...new Set([...running, ...Object.keys(record.connections)])]
       .filter((id) => record.connections[id]?.status !== 'sent' && record.connections[id]?.status !== 'skipped');
-    for (const connectionId of outstanding) {
-      // Not forwarded, never skipped: the destination may hold the subject's data until the connection runs again.
-      record.connections[connectionId] = running.has(connectionId) ? { status: 'pending' } : { status: 'failed', error: 'NOT_RUNNING: the connection is not running; the deletion is sent when it runs again' };
-    }
+    for (const connectionId of outstanding) record.connections[connectionId] = { status: 'pending' };
     this.deps.store.save(record);
-    await forwardToEach(outstanding.filter((id) => running.has(id)), (id) => this.deps.forwarder.forwardDeletion(id, identities), (id, result) => {
+    await forwardToEach(outstanding, (id) => this.deps.forwarder.forwardDeletion(id, identities), (id, result) => {
       round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
       record.connections[id] = outcomeOf(result);
       this.deps.store.save(record);

@@ -98,7 +98,7 @@ describe('data-subject requests reach what connections hold', () => {
     expect(readdirSync(filesDir).filter((f) => !f.endsWith('.jsonl'))).toEqual([]);
   });
 
-  it('an erasure whose connection keeps failing onDelete stays in_progress with that connection failed, and completes after a restart once it succeeds', async () => {
+  it('an erasure whose connection keeps failing onDelete, or is removed, stays in_progress with that connection failed, and completes after a restart once it succeeds', async () => {
     const vendor = (deletionsFail: boolean) => ({ id: 'vendor', connector: join(FIXTURES, 'failing-erasure'), settings: { deletionsFail } });
     await start([vendor(true)]);
     await ingest(adaAndBob.slice(0, 2));
@@ -111,12 +111,20 @@ describe('data-subject requests reach what connections hold', () => {
     expect(Date.parse(stuck.extensions[DOMAIN].next_attempt_at)).toBeGreaterThan(Date.now());
     expect((await statusOf(id)).request_status).toBe('in_progress');
 
+    // Removed from the config, the connection still holds Ada's data: the request must not complete.
+    await fixture.router.close();
+    fixture.writeConfig(configWith([{ id: 'files', connector: 'file' }]));
+    await fixture.start();
+    const removed = await until(() => statusOf(id), (s) => /^NOT_RUNNING/.test(s.extensions[DOMAIN].connections.vendor?.error ?? '') && s.extensions[DOMAIN].connections.files, 'the removed connection to fail');
+    expect(removed.request_status).toBe('in_progress');
+    expect(removed.extensions[DOMAIN].connections).toMatchObject({ vendor: { status: 'failed' }, files: { status: 'sent' } });
+
     // The vendor's API is back; the restarted router resumes the request at once.
     await fixture.router.close();
     fixture.writeConfig(configWith([vendor(false)]));
     await fixture.start();
     const done = await until(() => statusOf(id), (s) => s.request_status === 'completed', 'the erasure to complete after the restart');
-    expect(done.extensions[DOMAIN].connections).toEqual({ vendor: { status: 'sent' } });
+    expect(done.extensions[DOMAIN].connections).toEqual({ vendor: { status: 'sent' }, files: { status: 'sent' } });
     expect(done.extensions[DOMAIN].next_attempt_at).toBeUndefined();
     expect(JSON.parse(readFileSync(join(connectionDir('vendor'), 'deleted.json'), 'utf8'))).toEqual({ email: 'ada@example.com' });
   });
