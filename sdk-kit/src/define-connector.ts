@@ -2,7 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import type { Mapping } from './mapping/index.js';
-import type { CanonicalEvent, EventType, ItemResult, SubjectIdentity } from './types.js';
+import type { CanonicalEvent, EventType, ItemResult, SubjectIdentity, SubjectRecord } from './types.js';
 
 export type ConnectorCategory =
   | 'warehouse' | 'email' | 'advertising' | 'enrichment' | 'analytics' | 'webhook' | 'storage' | 'crm';
@@ -42,6 +42,10 @@ export interface PerformBatchContext<Settings, Payload> extends BaseContext<Sett
 }
 
 export interface DeleteContext<Settings> extends BaseContext<Settings> {
+  user: SubjectIdentity;
+}
+
+export interface ExportContext<Settings> extends BaseContext<Settings> {
   user: SubjectIdentity;
 }
 
@@ -111,6 +115,8 @@ export interface ConnectorDefinition<
   enrichment?: EnrichmentDefinition<Static<SettingsSchema>>;
   /** Forwards a data-subject erasure to the destination. */
   onDelete?(ctx: DeleteContext<Static<SettingsSchema>>): Promise<void> | void;
+  /** Reads back what the destination holds about a data subject, for access and portability requests. */
+  onExport?(ctx: ExportContext<Static<SettingsSchema>>): Promise<SubjectRecord[]> | SubjectRecord[];
   /** Defaults for the connection's delivery limits, set from the vendor's documented rate limits. */
   defaults?: { ratePerSecond?: number; maxConcurrency?: number; requestTimeoutMs?: number; maxWorkers?: number };
   /** The sdk-kit contract this connector is built against. Filled in by defineConnector. */

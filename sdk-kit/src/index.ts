@@ -10,6 +10,8 @@ export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js'
 export * from './define-connector.js';
 export { executeEvents, actionTakes, selectActions, type PreparedConnection } from './executor.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
+export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';
+export { SubjectMatcher, normalizeIdentity } from './subject-matcher.js';
 export { prepareConnection, egressFor, regionsFor, DEFAULT_REQUEST_TIMEOUT_MS, type ConnectionOptions } from './connection.js';
 export { checkManifest, checkSettings } from './manifest.js';
 export { createSchemaValidator, describeSchemaErrors } from './schema.js';

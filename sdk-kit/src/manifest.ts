@@ -26,6 +26,9 @@ export function checkManifest(candidate: unknown): string[] {
   if (c.enrichment && (typeof c.enrichment.lookup !== 'function' || typeof c.enrichment.cacheKey !== 'function' || typeof c.enrichment.target !== 'string')) {
     problems.push('enrichment: needs target (a dot path), cacheKey(event, settings) and lookup(ctx)');
   }
+  for (const hook of ['onDelete', 'onExport'] as const) {
+    if (c[hook] !== undefined && typeof c[hook] !== 'function') problems.push(`${hook}: must be a function`);
+  }
   for (const [name, action] of Object.entries(c.actions ?? {})) {
     if (typeof action.perform !== 'function') problems.push(`actions.${name}.perform: must be a function`);
     if (!action.subscribe || (action.subscribe.types !== 'all' && !Array.isArray(action.subscribe.types))) {

@@ -59,9 +59,17 @@ export interface CanonicalEvent {
   integrations?: Record<string, unknown>;
 }
 
-/** A user identified for data-subject requests (erasure) by any of their identities. */
+/** A user identified for data-subject requests (erasure, access) by any of their identities. */
 export interface SubjectIdentity {
   identities: Record<string, string>;
+}
+
+/** One record a destination holds about a data subject, as its connector reads it back (`onExport`). */
+export interface SubjectRecord {
+  /** Where the destination keeps it: a table, a file, an object type. */
+  source: string;
+  /** The record as read back; the runtime makes it JSON-safe (bigints, dates) before it leaves the worker. */
+  data: Record<string, unknown>;
 }
 
 /** Plain result objects: they cross the worker-thread boundary where error classes do not. */

@@ -1,5 +1,5 @@
 import type { ItemResult } from '@switchyard/sdk-kit';
-import type { ColumnDefinition, WarehouseSchema, WarehouseStore, WarehouseType } from '@switchyard/sdk-kit/warehouse';
+import { identityPredicate, type ColumnDefinition, type IdentityCondition, type WarehouseSchema, type WarehouseStore, type WarehouseType } from '@switchyard/sdk-kit/warehouse';
 import type { BigQueryApi } from './bigquery-api.js';
 import { isAlreadyExists, rowErrorResult } from './bigquery-errors.js';
 
@@ -104,15 +104,21 @@ export class BigQueryStore implements WarehouseStore {
     return results;
   }
 
-  async selectIds(table: string, columns: string[], where: { column: string; values: string[] }): Promise<Array<Record<string, unknown>>> {
+  async selectIds(table: string, columns: string[], where: IdentityCondition): Promise<Array<Record<string, unknown>>> {
     return this.api.query(
-      `SELECT DISTINCT ${columns.map((c) => `\`${c}\``).join(', ')} FROM ${this.table(table)} WHERE \`${where.column}\` IN UNNEST(@v0)`,
-      [{ name: 'v0', value: where.values }],
+      `SELECT DISTINCT ${columns.map((c) => `\`${c}\``).join(', ')} FROM ${this.table(table)} WHERE ${predicates([where])}`,
+      parameters([where]),
     );
   }
 
-  async deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void> {
-    const where = conditions.map((c, i) => `\`${c.column}\` IN UNNEST(@v${i})`).join(' OR ');
-    await this.api.query(`DELETE FROM ${this.table(table)} WHERE ${where}`, conditions.map((c, i) => ({ name: `v${i}`, value: c.values })));
+  async selectWhere(table: string, conditions: IdentityCondition[]): Promise<Array<Record<string, unknown>>> {
+    return this.api.query(`SELECT * FROM ${this.table(table)} WHERE ${predicates(conditions)}`, parameters(conditions));
+  }
+
+  async deleteWhere(table: string, conditions: IdentityCondition[]): Promise<void> {
+    await this.api.query(`DELETE FROM ${this.table(table)} WHERE ${predicates(conditions)}`, parameters(conditions));
   }
 }
+
+const predicates = (conditions: IdentityCondition[]) => conditions.map((c, i) => identityPredicate(`\`${c.column}\``, c, `UNNEST(@v${i})`)).join(' OR ');
+const parameters = (conditions: IdentityCondition[]) => conditions.map((c, i) => ({ name: `v${i}`, value: c.values }));

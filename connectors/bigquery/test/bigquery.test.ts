@@ -157,21 +157,22 @@ test('erasure runs a parameterised DML DELETE on every table with user columns',
   ]);
 });
 
-test('erasure by email alone finds the user and anonymous ids recorded with it and deletes their rows too', async () => {
+test('erasure by email alone, in any case, finds the user and anonymous ids recorded with it and deletes their rows too', async () => {
   const { bq, harness } = fakeBigQuery({ idsByEmail: { 'jane@example.com': [{ user_id: 'user-9', anonymous_id: 'anon-9' }] } });
   const loaded = await harness.run([
     buildIdentify({ messageId: 'm-id', userId: 'user-9', anonymousId: 'anon-9', traits: { email: 'jane@example.com' } }),
     event({ messageId: 'm-t', userId: 'user-9' }),
   ]);
   expect(loaded.results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
-  expect((await harness.runDelete({ email: 'jane@example.com' })).result).toEqual({ status: 'ok' });
+  expect((await harness.runDelete({ email: ' Jane@Example.COM ' })).result).toEqual({ status: 'ok' });
   const lookup = bq.queries.find((q) => q.query.startsWith('SELECT DISTINCT'))!;
-  expect(lookup.query).toBe('SELECT DISTINCT `user_id`, `anonymous_id` FROM `acme-analytics.switchyard.identifies` WHERE `email` IN UNNEST(@v0)');
+  expect(lookup.query).toBe('SELECT DISTINCT `user_id`, `anonymous_id` FROM `acme-analytics.switchyard.identifies` WHERE lower(trim(`email`)) IN UNNEST(@v0)');
+  expect(JSON.stringify(lookup.queryParameters)).toContain('"jane@example.com"');
   const tracksDelete = bq.queries.find((q) => q.query.startsWith('DELETE FROM `acme-analytics.switchyard.tracks`'))!;
   expect(tracksDelete.query).toBe('DELETE FROM `acme-analytics.switchyard.tracks` WHERE `user_id` IN UNNEST(@v0) OR `anonymous_id` IN UNNEST(@v1)');
   expect(JSON.stringify(tracksDelete.queryParameters)).toContain('user-9');
   const identifiesDelete = bq.queries.find((q) => q.query.startsWith('DELETE FROM `acme-analytics.switchyard.identifies`'))!;
-  expect(identifiesDelete.query).toContain('`email` IN UNNEST(@v2)');
+  expect(identifiesDelete.query).toContain('lower(trim(`email`)) IN UNNEST(@v2)');
 });
 
 test('DML blocked by the streaming buffer is retried later, not given up', async () => {

@@ -73,6 +73,8 @@ export function createFakeBigQuery(options: {
       const found = emails.flatMap((e) => options.idsByEmail?.[e] ?? []);
       return { status: 200, body: { ...done, schema: { fields: [{ name: 'user_id' }, { name: 'anonymous_id' }] }, rows: found.map((f) => ({ f: [{ v: f.user_id }, { v: f.anonymous_id }] })) } };
     }
+    // Exports read rows back; the fake keeps none.
+    if (sql.startsWith('SELECT * FROM')) return { status: 200, body: { ...done, schema: { fields: [{ name: 'id' }] }, rows: [] } };
     return { status: 400, body: { error: { code: 400, message: `Syntax error: unexpected statement ${sql.slice(0, 30)}`, errors: [{ reason: 'invalidQuery' }] } } };
   };
   const insertAll = (table: string, authorization: string, body: unknown): FakeResponse => {

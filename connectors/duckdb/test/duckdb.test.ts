@@ -81,6 +81,23 @@ test('erasure deletes a user\'s rows from every table and keeps other users\'', 
   expect(await rowsOf("SELECT count(*) FROM order_completed WHERE user_id = 'user-keep'")).toEqual([['1']]);
 });
 
+test('erasure by email, in any case, deletes the rows of the ids recorded with it; export first reads the same rows back', async () => {
+  const loaded = await load([
+    buildIdentify({ messageId: 'm-ada-1', userId: 'user-ada', anonymousId: 'anon-ada', traits: { email: 'Ada@Example.com' } }),
+    purchase('m-ada-2', { orderId: 'ada-1' }, { userId: 'user-ada', anonymousId: undefined }),
+    purchase('m-ada-3', { orderId: 'keep-1' }, { userId: 'user-keep', anonymousId: 'anon-keep' }),
+  ]);
+  expect(loaded).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
+  const exported = await warehouse.runExport({ email: 'ada@example.com' });
+  expect(exported.result).toEqual({ status: 'ok' });
+  expect(exported.records.map((r) => [r.source, r.data.id]).sort()).toEqual([['identifies', 'm-ada-1'], ['order_completed', 'm-ada-2'], ['tracks', 'm-ada-2']]);
+  expect(JSON.parse(JSON.stringify(exported.records))).toEqual(exported.records);
+
+  expect((await warehouse.runDelete({ email: ' ADA@example.com' })).result).toEqual({ status: 'ok' });
+  expect(await rowsOf("SELECT id FROM tracks WHERE id LIKE 'm-ada-%' UNION ALL SELECT id FROM identifies WHERE id LIKE 'm-ada-%'")).toEqual([['m-ada-3']]);
+  expect((await warehouse.runExport({ email: 'ada@example.com' })).records).toEqual([]);
+});
+
 test('queryWarehouse says clearly when the file does not exist or the query is wrong', async () => {
   await expect(queryWarehouse(join(dataDir, 'missing.duckdb'), 'SELECT 1')).rejects.toMatchObject({
     code: 'WAREHOUSE_NOT_FOUND', message: expect.stringContaining('missing.duckdb'),

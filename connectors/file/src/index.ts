@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { defineConnector, Type } from '@switchyard/sdk-kit';
 import { RotatingFile } from './rotating-file.js';
+import { eraseSubject, exportSubject } from './subject-files.js';
 
 export { RotatingFile } from './rotating-file.js';
 
@@ -15,7 +16,8 @@ const settings = Type.Object({
   includeRaw: Type.Boolean({ default: false, description: 'Keep the message as the source sent it (`raw`).' }),
 }, { additionalProperties: false });
 
-// One writer per directory and thread; the connector runs in a single worker (defaults.maxWorkers).
+// One writer per directory and thread; the connector runs in a single worker (defaults.maxWorkers), so
+// erasure, which rewrites files, runs in the same thread as every append to them.
 const writers = new Map<string, RotatingFile>();
 
 function writerFor(dataDir: string, s: typeof settings.static): RotatingFile {
@@ -54,6 +56,13 @@ export default defineConnector({
         writerFor(ctx.dataDir, ctx.settings).append(chunk);
       },
     },
+  },
+  async onDelete(ctx) {
+    const removed = await eraseSubject(writerFor(ctx.dataDir, ctx.settings), ctx.user.identities);
+    ctx.log.debug({ removed }, 'erased the subject\'s lines');
+  },
+  onExport(ctx) {
+    return exportSubject(writerFor(ctx.dataDir, ctx.settings), ctx.user.identities);
   },
 });
 

@@ -25,6 +25,16 @@ export class RotatingFile {
     return this.current.path;
   }
 
+  /** Every file of this writer, oldest first. */
+  files(): string[] {
+    return readdirSync(this.dir).filter((f) => f.startsWith(`${this.prefix}-`) && f.endsWith('.jsonl')).sort().map((f) => join(this.dir, f));
+  }
+
+  /** Stops appending to `path`: the next chunk starts a new file, so `path` can be rewritten without losing lines. */
+  release(path: string): void {
+    if (this.current?.path === path) this.current = undefined;
+  }
+
   private mustRotate(file: OpenFile, incoming: number, now: number): boolean {
     const tooBig = file.size > 0 && file.size + incoming > this.policy.maxBytes;
     return tooBig || now - file.openedAt >= this.policy.maxAgeMs;
@@ -39,9 +49,8 @@ export class RotatingFile {
 
   /** After a restart, keep appending to the newest file while it is within the policy. */
   private resumeNewest(): OpenFile | undefined {
-    const newest = readdirSync(this.dir).filter((f) => f.startsWith(`${this.prefix}-`) && f.endsWith('.jsonl')).sort().pop();
-    if (!newest) return undefined;
-    const path = join(this.dir, newest);
+    const path = this.files().pop();
+    if (!path) return undefined;
     const stats = statSync(path);
     return { path, openedAt: stats.birthtimeMs || stats.mtimeMs, size: stats.size };
   }

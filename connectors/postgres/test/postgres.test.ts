@@ -138,6 +138,37 @@ test('erasure by email alone also removes the events of the user ids recorded wi
   }
 });
 
+test('erasure by email ignores case and surrounding spaces, in the lookup of ids and in the email column', async () => {
+  const harness = warehouse();
+  const loaded = await harness.run([
+    buildIdentify({ messageId: 'm-case-1', userId: 'user-case', anonymousId: 'anon-case', traits: { email: ' Ada@Example.com' } }),
+    purchase('m-case-2', { orderId: 'case-1' }, { userId: 'user-case', anonymousId: undefined }),
+    purchase('m-case-3', { orderId: 'case-2' }, { userId: 'user-other', anonymousId: 'anon-other' }),
+  ]);
+  expect(loaded.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+  expect((await harness.runDelete({ email: 'ada@EXAMPLE.com ' })).result).toEqual({ status: 'ok' });
+  const left = await query(`SELECT id FROM "${schema}".tracks WHERE id LIKE 'm-case-%' UNION ALL SELECT id FROM "${schema}".identifies WHERE id LIKE 'm-case-%'`);
+  expect(left).toEqual([{ id: 'm-case-3' }]);
+});
+
+test('export reads back every row erasure would delete, from every table, as JSON-safe records', async () => {
+  const harness = warehouse();
+  const loaded = await harness.run([
+    buildIdentify({ messageId: 'm-exp-1', userId: 'user-exp', anonymousId: 'anon-exp', traits: { email: 'Exp@Example.com', visits: 3 } }),
+    purchase('m-exp-2', { orderId: 'exp-1', revenue: 12.5 }, { userId: 'user-exp', anonymousId: undefined }),
+    purchase('m-exp-3', { orderId: 'exp-2' }, { userId: 'user-not-me', anonymousId: 'anon-not-me' }),
+  ]);
+  expect(loaded.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+  const { result, records } = await harness.runExport({ email: 'exp@example.com' });
+  expect(result).toEqual({ status: 'ok' });
+  const found = records.filter((r) => String(r.data.id).startsWith('m-exp-')).map((r) => [r.source, r.data.id]).sort();
+  expect(found).toEqual([['identifies', 'm-exp-1'], ['order_completed', 'm-exp-2'], ['tracks', 'm-exp-2']]);
+  const identify = records.find((r) => r.source === 'identifies' && r.data.id === 'm-exp-1')!;
+  // pg reads bigint as text so no digit is lost.
+  expect(identify.data).toMatchObject({ user_id: 'user-exp', email: 'Exp@Example.com', visits: '3', timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
+  expect(JSON.parse(JSON.stringify(records))).toEqual(records);
+});
+
 test('NUL characters, which PostgreSQL text cannot hold, are dropped instead of failing the event', async () => {
   const results = await load([purchase('m-nul', { orderId: 'o-\u0000-1', meta: ['a\u0000b'] })]);
   expect(results).toEqual([{ status: 'ok' }]);

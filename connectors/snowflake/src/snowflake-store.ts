@@ -1,4 +1,4 @@
-import type { ColumnDefinition, WarehouseSchema, WarehouseStore, WarehouseType } from '@switchyard/sdk-kit/warehouse';
+import { identityPredicate, type ColumnDefinition, type IdentityCondition, type WarehouseSchema, type WarehouseStore, type WarehouseType } from '@switchyard/sdk-kit/warehouse';
 import type { Binding, StatementsApi } from './statements-api.js';
 
 const TYPES: Record<WarehouseType, string> = {
@@ -92,19 +92,26 @@ export class SnowflakeStore implements WarehouseStore {
     );
   }
 
-  async selectIds(table: string, columns: string[], where: { column: string; values: string[] }): Promise<Array<Record<string, unknown>>> {
-    return this.api.execute(
-      `SELECT DISTINCT ${columns.map(quote).join(', ')} FROM ${this.table(table)} WHERE ${quote(where.column)} IN (${where.values.map(() => '?').join(', ')})`,
-      where.values.map((value) => ({ type: 'TEXT', value })),
-    );
+  async selectIds(table: string, columns: string[], where: IdentityCondition): Promise<Array<Record<string, unknown>>> {
+    const bindings: Binding[] = [];
+    return this.api.execute(`SELECT DISTINCT ${columns.map(quote).join(', ')} FROM ${this.table(table)} WHERE ${predicates([where], bindings)}`, bindings);
   }
 
-  async deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void> {
+  async selectWhere(table: string, conditions: IdentityCondition[]): Promise<Array<Record<string, unknown>>> {
     const bindings: Binding[] = [];
-    const where = conditions.map(({ column, values }) => {
-      for (const value of values) bindings.push({ type: 'TEXT', value });
-      return `${quote(column)} IN (${values.map(() => '?').join(', ')})`;
-    }).join(' OR ');
-    await this.api.execute(`DELETE FROM ${this.table(table)} WHERE ${where}`, bindings);
+    return this.api.execute(`SELECT * FROM ${this.table(table)} WHERE ${predicates(conditions, bindings)}`, bindings);
   }
+
+  async deleteWhere(table: string, conditions: IdentityCondition[]): Promise<void> {
+    const bindings: Binding[] = [];
+    await this.api.execute(`DELETE FROM ${this.table(table)} WHERE ${predicates(conditions, bindings)}`, bindings);
+  }
+}
+
+/** `"A" IN (?, ?) OR lower(trim("B")) IN (?)`, pushing the bound values onto `bindings`. */
+function predicates(conditions: IdentityCondition[], bindings: Binding[]): string {
+  return conditions.map((condition) => {
+    for (const value of condition.values) bindings.push({ type: 'TEXT', value });
+    return identityPredicate(quote(condition.column), condition, `(${condition.values.map(() => '?').join(', ')})`);
+  }).join(' OR ');
 }

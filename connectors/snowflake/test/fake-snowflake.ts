@@ -74,6 +74,8 @@ export function createFakeSnowflake(override?: (call: StatementCall) => [number,
     if (sql.startsWith('MERGE INTO')) return { status: 200, body: ok(['number of rows inserted'], [[String(Object.keys(call.bindings ?? {}).length)]]) };
     if (sql.startsWith('DELETE FROM')) return { status: 200, body: ok(['number of rows deleted'], [['1']]) };
     if (sql.startsWith('SELECT DISTINCT')) return { status: 200, body: ok(['USER_ID', 'ANONYMOUS_ID'], []) };
+    // Exports read rows back; the fake keeps none.
+    if (sql.startsWith('SELECT * FROM')) return { status: 200, body: ok(['ID'], []) };
     return { status: 422, body: { code: '001003', message: `SQL compilation error: syntax error near ${sql.slice(0, 20)}`, sqlState: '42000', statementHandle: 'h-err' } };
   }
   return { tables, calls, respond };

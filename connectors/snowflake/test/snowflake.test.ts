@@ -1,5 +1,5 @@
 import { checkManifest, egressFor, type AnyConnector, type CanonicalEvent } from '@switchyard/sdk-kit';
-import { buildTrack, createTestHarness, type EventOverrides, type MockResponse } from '@switchyard/sdk-kit/testing';
+import { buildIdentify, buildTrack, createTestHarness, type EventOverrides, type MockResponse } from '@switchyard/sdk-kit/testing';
 import connector from '../src/index.js';
 import { ACCOUNT, FINGERPRINT, HOST, PRIVATE_KEY_PEM, createFakeSnowflake, verifyJwt } from './fake-snowflake.js';
 
@@ -120,4 +120,15 @@ test('erasure deletes the user\'s rows with a bound DELETE on every table with u
     'DELETE FROM "ANALYTICS"."SWITCHYARD"."TRACKS" WHERE "USER_ID" IN (?) OR "ANONYMOUS_ID" IN (?)',
   ]);
   expect(deletes[0]!.bindings).toEqual({ 1: { type: 'TEXT', value: 'user-1' }, 2: { type: 'TEXT', value: 'anon-1' } });
+});
+
+test('erasure by email compares the column trimmed and lower-cased with the normalised email', async () => {
+  const { sf, harness } = fakeSnowflake();
+  expect((await harness.run(buildIdentify({ userId: 'user-7', traits: { email: 'Ada@Example.com' } }))).results).toEqual([{ status: 'ok' }]);
+  expect((await harness.runDelete({ email: ' ADA@example.com' })).result).toEqual({ status: 'ok' });
+  const lookup = sf.calls.find((c) => c.statement.startsWith('SELECT DISTINCT'))!;
+  expect(lookup.statement).toBe('SELECT DISTINCT "USER_ID", "ANONYMOUS_ID" FROM "ANALYTICS"."SWITCHYARD"."IDENTIFIES" WHERE lower(trim("EMAIL")) IN (?)');
+  expect(lookup.bindings).toEqual({ 1: { type: 'TEXT', value: 'ada@example.com' } });
+  const identifiesDelete = sf.calls.find((c) => c.statement.startsWith('DELETE FROM "ANALYTICS"."SWITCHYARD"."IDENTIFIES"'))!;
+  expect(identifiesDelete.statement).toBe('DELETE FROM "ANALYTICS"."SWITCHYARD"."IDENTIFIES" WHERE lower(trim("EMAIL")) IN (?)');
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type CircuitBreaker from 'opossum';
-import { PRIVACY_RECHECK, type ItemResult } from '@switchyard/sdk-kit';
+import { PRIVACY_RECHECK, type ExportOutcome, type ItemResult } from '@switchyard/sdk-kit';
 import type { DeliveryQueue, QueuedDelivery, Reschedule, DeliveryError } from '../queue/delivery-queue.js';
 import type { Logger } from '../logging.js';
 import { breakerState, createBreaker, FailedTask, type BreakerState } from './circuit-breaker.js';
@@ -120,6 +120,15 @@ export class ConnectionDispatcher extends EventEmitter {
       return await this.pool.forwardDeletion(identities);
     } catch (error) {
       return resultForTaskError(error);
+    }
+  }
+
+  /** Runs the connector's onExport for a data subject in this connection's workers. */
+  async forwardExport(identities: Record<string, string>): Promise<ExportOutcome> {
+    try {
+      return await this.pool.forwardExport(identities);
+    } catch (error) {
+      return { result: resultForTaskError(error), records: [] };
     }
   }
 

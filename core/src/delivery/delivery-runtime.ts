@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { AnyConnector, Mapping } from '@switchyard/sdk-kit';
+import type { AnyConnector, ItemResult, Mapping, SubjectRecord } from '@switchyard/sdk-kit';
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryQueue } from '../queue/delivery-queue.js';
 import type { Logger } from '../logging.js';
 import { ConnectionDispatcher, type ConnectionStats, type DeliveryGate, type SettledBatch } from './connection-dispatcher.js';
@@ -104,16 +104,29 @@ export class DeliveryRuntime extends EventEmitter {
   }
 
   /**
-   * Forwards a data-subject erasure to a connection whose connector implements onDelete.
-   * `skipped` when it has none (or the connection is not running).
+   * Forwards a data-subject erasure to a connection whose connector implements onDelete. `skipped` when it
+   * has none; `failed` when the connection is not running (its destination may still hold the subject's data).
    */
-  async forwardDeletion(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string }> {
+  async forwardDeletion(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number }> {
     const running = this.dispatchers.get(connectionId);
-    if (!running) return { status: 'skipped', error: 'the connection is not running' };
+    if (!running) return NOT_RUNNING;
     if (!running.connection.connector.onDelete) return { status: 'skipped' };
     const result = await running.dispatcher.forwardDeletion(identities);
     if (result.status === 'ok') return { status: 'sent' };
-    return { status: 'failed', error: `${result.code ?? result.status}: ${result.message ?? ''}`.trim() };
+    return failed(result);
+  }
+
+  /**
+   * Reads a data subject's records back from a connection whose connector implements onExport. `skipped`
+   * when it has none; `failed` when the connection is not running.
+   */
+  async forwardExport(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number; records?: SubjectRecord[] }> {
+    const running = this.dispatchers.get(connectionId);
+    if (!running) return NOT_RUNNING;
+    if (!running.connection.connector.onExport) return { status: 'skipped' };
+    const { result, records } = await running.dispatcher.forwardExport(identities);
+    if (result.status === 'ok') return { status: 'sent', records };
+    return failed(result);
   }
 
   /** The running connections with their connector (for fan-out, privacy and deletion decisions). */
@@ -150,6 +163,13 @@ export class DeliveryRuntime extends EventEmitter {
     this.dispatchers.clear();
     await Promise.all(running.map(({ dispatcher }) => dispatcher.stop()));
   }
+}
+
+const NOT_RUNNING = { status: 'failed', error: 'NOT_RUNNING: the connection is not running (stopped, restarting or removed from the config)' } as const;
+
+/** A failed data-subject call as the DSR processor records it; `retryAfterMs` when the connector asked for a wait. */
+function failed(result: ItemResult): { status: 'failed'; error: string; retryAfterMs?: number } {
+  return { status: 'failed', error: `${result.code ?? result.status}: ${result.message ?? ''}`.trim(), ...(result.retryAfterMs ? { retryAfterMs: result.retryAfterMs } : {}) };
 }
 
 function sameConnection(a: RuntimeConnection, b: RuntimeConnection): boolean {

@@ -3,8 +3,8 @@
  * once in the main thread; the answer is one plain result per event.
  */
 import { threadId, workerData } from 'node:worker_threads';
-import { classifyError, executeEnrichment, executeEvents, type EnrichmentResult, prepareConnection, type AnyConnector, type CanonicalEvent, type ItemResult } from '@switchyard/sdk-kit';
-import type { DeletionTask, WorkerData, WorkerTask } from './worker-protocol.js';
+import { executeDeletion, executeEnrichment, executeEvents, executeExport, type EnrichmentResult, type ExportOutcome, prepareConnection, type AnyConnector, type CanonicalEvent, type ItemResult } from '@switchyard/sdk-kit';
+import type { WorkerData, WorkerTask } from './worker-protocol.js';
 import { WorkerSendGuards } from './worker-send-guard.js';
 
 const data = workerData as WorkerData;
@@ -23,26 +23,14 @@ const connection = prepareConnection(connector, {
   requestGuard: guards?.requestGuard,
 });
 
-export default async function run(task: WorkerTask): Promise<ItemResult[] | EnrichmentResult[]> {
+export default async function run(task: WorkerTask): Promise<ItemResult[] | EnrichmentResult[] | ExportOutcome[]> {
   if (task.kind === 'ping') return [];
   // Cooperative deadline a little before the hard one, so well-behaved connectors abort their requests.
   const signal = AbortSignal.timeout(Math.max(1, task.softDeadlineMs));
-  if (task.kind === 'delete') return [await forwardDeletion(task, signal)];
+  if (task.kind === 'delete') return [await executeDeletion(connection, task.identities, signal)];
+  if (task.kind === 'export') return [await executeExport(connection, task.identities, signal)];
   if (task.kind === 'enrich') return executeEnrichment(connection, JSON.parse(task.events) as CanonicalEvent[], signal);
   const events = JSON.parse(task.events) as CanonicalEvent[];
   const guard = guards && task.privacyCheckpoint !== undefined ? guards.forTask(task.privacyCheckpoint) : undefined;
   return executeEvents(connection, events, signal, guard);
-}
-
-async function forwardDeletion(task: DeletionTask, signal: AbortSignal): Promise<ItemResult> {
-  if (!connector.onDelete) return { status: 'ok', code: 'NO_DELETE_SUPPORT' };
-  try {
-    await connector.onDelete({
-      settings: connection.settings as never, connectionId: connection.connectionId, http: connection.http,
-      log: connection.log, signal, dataDir: connection.dataDir, user: { identities: task.identities },
-    });
-    return { status: 'ok' };
-  } catch (error) {
-    return classifyError(error);
-  }
 }

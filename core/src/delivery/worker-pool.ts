@@ -1,8 +1,8 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import type { EnrichmentResult, ItemResult } from '@switchyard/sdk-kit';
+import type { EnrichmentResult, ExportOutcome, ItemResult } from '@switchyard/sdk-kit';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
-import type { DeletionTask, DeliveryTask, EnrichmentTask, PingTask, WorkerData, WorkerTask } from './worker-protocol.js';
+import type { DeletionTask, DeliveryTask, EnrichmentTask, ExportTask, PingTask, WorkerData, WorkerTask } from './worker-protocol.js';
 
 // Resolved against the compiled output so the same path works from src (tests) and dist (production).
 const WORKER_FILE = fileURLToPath(new URL('../../dist/delivery/delivery-worker.js', import.meta.url));
@@ -65,6 +65,13 @@ export class ConnectionWorkerPool {
     const task: DeletionTask = { kind: 'delete', identities, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250) };
     const [result] = await this.submit(task);
     return result ?? { status: 'retryable', code: 'MISSING_RESULT' };
+  }
+
+  /** Runs the connector's onExport for one data subject. */
+  async forwardExport(identities: Record<string, string>): Promise<ExportOutcome> {
+    const task: ExportTask = { kind: 'export', identities, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250) };
+    const [outcome] = (await this.submit(task)) as unknown as ExportOutcome[];
+    return outcome ?? { result: { status: 'retryable', code: 'MISSING_RESULT' }, records: [] };
   }
 
   /** Enrichment lookups, bounded by `timeoutMs` (shorter than delivery: they sit on the ingestion path). */

@@ -31,6 +31,13 @@ export interface DeletionTask {
   softDeadlineMs: number;
 }
 
+/** Reads a data subject's records back with the connector's `onExport` (access and portability). */
+export interface ExportTask {
+  kind: 'export';
+  identities: Record<string, string>;
+  softDeadlineMs: number;
+}
+
 /** Looks events up with an enrichment connector. */
 export interface EnrichmentTask {
   kind: 'enrich';
@@ -44,4 +51,4 @@ export interface PingTask {
   softDeadlineMs: number;
 }
 
-export type WorkerTask = DeliveryTask | DeletionTask | EnrichmentTask | PingTask;
+export type WorkerTask = DeliveryTask | DeletionTask | ExportTask | EnrichmentTask | PingTask;

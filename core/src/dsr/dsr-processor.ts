@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SubjectRecord } from '@switchyard/sdk-kit';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { Logger } from '../logging.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
@@ -8,24 +9,30 @@ import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate } from '../privacy/privacy-gate.js';
 import type { SuppressionStore } from '../privacy/suppression-store.js';
 import type { DsrStore } from './dsr-store.js';
+import { allSettled, forwardToEach, outcomeOf, type SubjectRequestForwarder } from './connection-forwarding.js';
 import type { DsrRecord, RequestStatus } from './dsr-types.js';
 import type { DsrSigner } from './signing.js';
 import { sendStatusCallbacks, type CallbackOptions } from './status-callbacks.js';
+import { writeSubjectExport } from './subject-export.js';
 import { canonicalIdentities, identityKeysForSubject } from './subject-identities.js';
 
-/** What erasure needs of the delivery runtime. */
-export interface DeletionForwarder {
-  connectionIds(): string[];
-  forwardDeletion(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string }>;
-}
+export type { SubjectRequestForwarder } from './connection-forwarding.js';
+
+/** Rounds after the first: a request a connection failed is tried again this long after, doubling up to the max. */
+export const DEFAULT_ROUND_RETRY = { baseDelayMs: 30_000, maxDelayMs: 3_600_000 };
+
+/** What one round learnt: the longest wait a failed connection asked for. */
+interface Round { retryAfterMs: number }
 
 export interface DsrProcessorOptions {
   /** How long a request stays pending (and cancellable) before processing starts. */
   gracePeriodMs: number;
   /** How long an access/portability export stays downloadable. */
   resultsTtlMs: number;
-  /** Attempts to forward a deletion to one connection before it is marked failed. */
+  /** Calls to one connection in a round before it is marked failed. */
   forwardAttempts: number;
+  /** When to start another round after one left a connection failed (default DEFAULT_ROUND_RETRY). */
+  roundRetry?: { baseDelayMs: number; maxDelayMs: number };
   exportDir: string;
   callbacks?: CallbackOptions;
 }
@@ -38,13 +45,16 @@ export interface DsrProcessorDeps {
   suppressions: SuppressionStore;
   gate: PrivacyGate;
   audit: PrivacyAudit;
-  forwarder: DeletionForwarder;
+  forwarder: SubjectRequestForwarder;
   log: Logger;
 }
 
 /**
  * Carries data-subject requests from pending to completed: erasure purges what Switchyard holds and
- * forwards the deletion to connectors; access and portability produce a JSON Lines export.
+ * forwards the deletion to connectors; access and portability produce a JSON Lines export of what
+ * Switchyard holds and what connectors read back. A request is completed only once every connection has
+ * answered; while one keeps failing it stays in_progress and is tried again in later rounds (with backoff,
+ * and at once after a restart).
  */
 export class DsrProcessor {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -57,7 +67,7 @@ export class DsrProcessor {
 
   constructor(private readonly deps: DsrProcessorDeps, private readonly options: DsrProcessorOptions) {}
 
-  /** Picks up requests a previous run left unfinished. */
+  /** Picks up requests a previous run left unfinished, failed connections included. */
   resume(): void {
     for (const record of this.deps.store.unfinished()) this.schedule(record, 0);
   }
@@ -87,7 +97,13 @@ export class DsrProcessor {
       api_version: record.request.api_version ?? '1.0',
       ...(callbackUrl ? { status_callback_url: callbackUrl } : {}),
       ...(record.resultsToken ? { results_url: `${record.resultsBaseUrl}/opendsr/v1/results/${record.resultsToken}`, results_count: record.resultsCount } : {}),
-      extensions: { [this.deps.signer.processorDomain]: { connections: record.connections, ...(record.resultsExpireAt ? { results_expire_at: record.resultsExpireAt } : {}) } },
+      extensions: {
+        [this.deps.signer.processorDomain]: {
+          connections: record.connections,
+          ...(record.resultsExpireAt ? { results_expire_at: record.resultsExpireAt } : {}),
+          ...(record.retry ? { next_attempt_at: record.retry.nextAttemptAt } : {}),
+        },
+      },
     };
   }
 
@@ -105,13 +121,36 @@ export class DsrProcessor {
   private async process(id: string): Promise<void> {
     const record = this.deps.store.get(id);
     if (!record || record.status === 'cancelled' || record.status === 'completed' || this.stopped) return;
-    this.transition(record, 'in_progress');
-    if (record.request.subject_request_type === 'erasure') await this.erase(record);
-    else await this.export(record);
-    if (!this.stopped) this.transition(record, 'completed');
+    if (record.status !== 'in_progress') this.transition(record, 'in_progress');
+    const round = { retryAfterMs: 0 };
+    let done = false;
+    try {
+      done = record.request.subject_request_type === 'erasure' ? await this.erase(record, round) : await this.export(record, round);
+    } catch (error) {
+      // Switchyard's own storage failed (a full disk writing the export): the next round tries again.
+      this.deps.log.error({ err: error, request: record.id }, 'a round of a data-subject request failed');
+    }
+    if (this.stopped) return;
+    if (!done) return this.retryLater(record, round.retryAfterMs);
+    delete record.retry;
+    this.transition(record, 'completed');
   }
 
-  private async erase(record: DsrRecord): Promise<void> {
+  /** Another round later, because a connection failed this one; no sooner than a connection asked to wait. */
+  private retryLater(record: DsrRecord, retryAfterMs: number): void {
+    const { baseDelayMs, maxDelayMs } = this.options.roundRetry ?? DEFAULT_ROUND_RETRY;
+    const rounds = (record.retry?.rounds ?? 0) + 1;
+    const delayMs = Math.max(retryAfterMs, Math.min(maxDelayMs, baseDelayMs * 2 ** (rounds - 1)));
+    record.retry = { rounds, nextAttemptAt: new Date(Date.now() + delayMs).toISOString() };
+    record.updatedAt = new Date().toISOString();
+    this.deps.store.save(record);
+    const failed = Object.entries(record.connections).filter(([, c]) => c.status === 'failed').map(([id, c]) => ({ connection: id, error: c.error }));
+    this.deps.log.warn({ request: record.id, failed, nextAttemptAt: record.retry.nextAttemptAt }, 'a data-subject request stays in progress: a connection failed');
+    this.schedule(record, delayMs);
+  }
+
+  /** Erases what Switchyard holds, then forwards the deletion; true once every connection has settled. */
+  private async erase(record: DsrRecord, round: Round): Promise<boolean> {
     const keys = identityKeysForSubject(record.request.subject_identities);
     const suppress = (record.request.extensions?.[this.deps.signer.processorDomain]?.suppress as boolean | undefined) !== false;
     if (suppress) {
@@ -119,50 +158,60 @@ export class DsrProcessor {
         this.deps.suppressions.add(type, value, `erasure ${record.id}`);
       }
     }
+    // Idempotent, so a later round does it again: it catches what arrived meanwhile when suppress is false.
     await this.deps.gate.noteErasure(keys);
     const purged = await this.deps.queue.purgeIdentity(keys);
     this.deps.profiles.delete(keys);
     this.deps.audit.record('erased', {}, purged.events + purged.deadLetters);
 
     const identities = canonicalIdentities(record.request.subject_identities);
-    const connectionIds = this.deps.forwarder.connectionIds();
+    const running = new Set(this.deps.forwarder.connectionIds());
     // A task a worker already holds may still send the subject's events; the deletion must reach the
     // destination after them. On shutdown the request stays in_progress and resumes at the next start.
     await Promise.race([this.deps.gate.deliveriesInFlight(), this.stopRequested]);
-    if (this.stopped) return;
-    for (const connectionId of connectionIds) record.connections[connectionId] = { status: 'pending' };
+    if (this.stopped) return false;
+    // A connection that was to get the deletion stays outstanding even if it no longer runs: its destination
+    // may still hold the subject's data, so it fails (NOT_RUNNING) until it runs again.
+    const outstanding = [...new Set([...running, ...Object.keys(record.connections)])]
+      .filter((id) => record.connections[id]?.status !== 'sent' && record.connections[id]?.status !== 'skipped');
+    for (const connectionId of outstanding) record.connections[connectionId] = { status: 'pending' };
     this.deps.store.save(record);
-    await Promise.all(Object.keys(record.connections).map(async (connectionId) => {
-      let outcome = await this.deps.forwarder.forwardDeletion(connectionId, identities);
-      for (let attempt = 2; outcome.status === 'failed' && attempt <= this.options.forwardAttempts && !this.stopped; attempt += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 2)));
-        outcome = await this.deps.forwarder.forwardDeletion(connectionId, identities);
-      }
-      record.connections[connectionId] = outcome.error ? { status: outcome.status, error: outcome.error } : { status: outcome.status };
+    await forwardToEach(outstanding, (id) => this.deps.forwarder.forwardDeletion(id, identities), (id, result) => {
+      round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
+      record.connections[id] = outcomeOf(result);
       this.deps.store.save(record);
-    }));
+    }, this.forwarding());
+    return allSettled(record.connections);
   }
 
-  private async export(record: DsrRecord): Promise<void> {
+  /** Reads back every connection, then writes the export; true once it is written. */
+  private async export(record: DsrRecord, round: Round): Promise<boolean> {
     const keys = identityKeysForSubject(record.request.subject_identities);
+    const identities = canonicalIdentities(record.request.subject_identities);
+    // Every round reads every connection again, so the export is one consistent picture of now.
+    const connectionIds = this.deps.forwarder.connectionIds();
+    record.connections = Object.fromEntries(connectionIds.map((id) => [id, { status: 'pending' as const }]));
+    this.deps.store.save(record);
+    const fromConnections = new Map<string, SubjectRecord[]>();
+    await forwardToEach(connectionIds, (id) => this.deps.forwarder.forwardExport(id, identities), (id, result) => {
+      if (result.records?.length) fromConnections.set(id, result.records);
+      round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
+      record.connections[id] = outcomeOf(result);
+      this.deps.store.save(record);
+    }, this.forwarding());
+    if (this.stopped || !allSettled(record.connections)) return false;
+
     mkdirSync(this.options.exportDir, { recursive: true });
     const token = randomBytes(24).toString('base64url');
-    const file = join(this.options.exportDir, `${token}.jsonl`);
-    const out = createWriteStream(file, { mode: 0o600 });
-    let count = 0;
-    const write = (line: unknown) => { out.write(`${JSON.stringify(line)}\n`); count += 1; };
-    for (const key of keys) {
-      const profile = this.deps.profiles.get(key);
-      if (profile) write({ kind: 'profile', identity: key, consent: profile.consent, traits: profile.traits, updated_at: new Date(profile.updatedAt).toISOString() });
-    }
-    if (this.deps.suppressions.isSuppressed(keys)) write({ kind: 'suppression', identities: keys });
-    for (const held of await this.deps.queue.findByIdentity(keys)) {
-      write({ kind: 'event', held_in: held.where, connections: held.connectionIds, event: JSON.parse(held.body) as unknown });
-    }
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    const held = { profiles: this.deps.profiles, suppressions: this.deps.suppressions, queue: this.deps.queue };
+    record.resultsCount = await writeSubjectExport(this.exportFile(token), keys, held, fromConnections);
     record.resultsToken = token;
-    record.resultsCount = count;
     record.resultsExpireAt = new Date(Date.now() + this.options.resultsTtlMs).toISOString();
+    return true;
+  }
+
+  private forwarding() {
+    return { attempts: this.options.forwardAttempts, baseDelayMs: 200, isStopped: () => this.stopped };
   }
 
   exportFile(token: string): string {

@@ -16,6 +16,14 @@ export interface OpenDsrRequestBody {
   extensions?: Record<string, Record<string, unknown>>;
 }
 
+/** What one connection did for a request: its deletion (erasure) or its read-back (access, portability). */
+export interface ConnectionOutcome {
+  status: ForwardingStatus;
+  error?: string;
+  /** Access and portability: how many records the connection read back. */
+  records?: number;
+}
+
 export interface DsrRecord {
   id: string;
   request: OpenDsrRequestBody;
@@ -23,8 +31,10 @@ export interface DsrRecord {
   receivedAt: string;
   expectedCompletionAt: string;
   updatedAt: string;
-  /** Erasure: per-connection forwarding of the deletion to connectors with onDelete. */
-  connections: Record<string, { status: ForwardingStatus; error?: string }>;
+  /** Per connection: the deletion forwarded to `onDelete` (erasure) or the records read with `onExport` (access). */
+  connections: Record<string, ConnectionOutcome>;
+  /** Set while a connection's failure keeps the request in_progress: rounds run so far and when the next starts. */
+  retry?: { rounds: number; nextAttemptAt: string };
   resultsToken?: string;
   resultsExpireAt?: string;
   resultsCount?: number;

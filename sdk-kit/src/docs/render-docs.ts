@@ -48,7 +48,7 @@ const listOrComputed = (value: readonly string[] | ((s: never) => readonly strin
   return value.length ? value.map((v) => `- \`${v}\``) : ['None.'];
 };
 
-/** Markdown reference for a connector: settings, actions and default mappings, egress, regions, limits, erasure. */
+/** Markdown reference for a connector: settings, actions and default mappings, egress, regions, limits, erasure, access. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function renderConnectorDocs(definition: ConnectorDefinition<any, any>): string {
   const connector = definition as AnyConnector;
@@ -85,5 +85,8 @@ export function renderConnectorDocs(definition: ConnectorDefinition<any, any>): 
   lines.push('## Data-subject erasure', '', connector.onDelete
     ? 'Supported: an erasure request (DSR) is forwarded to the destination through `onDelete`.'
     : 'Not supported: erasure requests are not forwarded to this destination; delete the user there yourself.', '');
+  lines.push('## Data-subject access', '', connector.onExport
+    ? 'Supported: an access or portability request (DSR) includes what `onExport` reads back from the destination.'
+    : 'Not supported: access and portability exports do not include what this destination holds; ask the vendor for it.', '');
   return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { isHostAllowed } from '../egress.js';
 import { checkManifest, checkSettings } from '../manifest.js';
 import { secretPaths } from '../secrets.js';
@@ -152,6 +153,12 @@ export const CHECKS: Check[] = [
     run: (context) => checkPartialFailure(context),
   },
   {
+    name: 'on-export',
+    title: 'onExport reads the subject\'s records back as { source, data } and classifies errors',
+    applies: (facts) => typeof facts.connector.onExport === 'function',
+    run: (context) => checkOnExport(context),
+  },
+  {
     name: 'on-delete',
     title: 'onDelete forwards an erasure to an egress host and classifies errors',
     applies: (facts) => typeof facts.connector.onDelete === 'function',
@@ -228,7 +235,40 @@ async function checkPartialFailure(context: CheckContext): Promise<string[]> {
   return [`action "${name}": expected some items "ok" and some failed, got ${statuses.join(', ')}: performBatch must return one result per item instead of failing (or passing) the whole batch`];
 }
 
+// The identities the default sample events carry, so a connector that stored them can find them.
 const DEFAULT_SUBJECT = { user_id: 'user-1', anonymous_id: 'anon-1', email: 'jane.doe@example.com', phone: '+16505551212' };
+
+/** A connector that keeps what it was sent in its own files or database, not behind an HTTP API. */
+const keepsLocalData = (context: CheckContext) => !context.usesHttp && context.deliverable.length > 0
+  && !context.options.sampleEvents && !context.options.deleteIdentities;
+
+async function checkOnExport(context: CheckContext): Promise<string[]> {
+  const identities = context.options.deleteIdentities ?? DEFAULT_SUBJECT;
+  const problems: string[] = [];
+  const attempt = async (failure: Responder | undefined, expected: ItemOutcome, label: string) => {
+    const run = await context.harness(context.responder(failure)).runExport(identities);
+    context.captured.requests.push(...run.requests);
+    context.captured.logs.push(...run.logs);
+    context.captured.denied.push(...run.denied);
+    context.captured.results.push(run.result);
+    if (run.result.status !== expected) problems.push(`onExport ${label}: expected "${expected}", got ${describeResult(run.result)}`);
+    return run;
+  };
+  const { requests, records } = await attempt(undefined, 'ok', 'when the destination answers');
+  const unsafe = records.findIndex((r) => !isDeepStrictEqual(JSON.parse(JSON.stringify(r)), r));
+  if (unsafe !== -1) problems.push(`onExport record [${unsafe}] does not survive JSON (undefined, NaN or a class instance): return plain JSON values`);
+  if (keepsLocalData(context) && records.length === 0) {
+    problems.push(`onExport returned no record of the subject ${JSON.stringify(identities)} although the sample events that carry it were delivered`);
+  }
+  if (!context.usesHttp) return problems;
+  if (requests.length === 0) {
+    problems.push(`onExport made no request for the subject ${JSON.stringify(Object.keys(identities))}: pass deleteIdentities it can use`);
+    return problems;
+  }
+  await attempt(() => ({ status: 503, body: SIMULATED }), 'retryable', 'answered 503');
+  await attempt(() => ({ status: 401, body: SIMULATED }), 'authentication', 'answered 401');
+  return problems;
+}
 
 async function checkOnDelete(context: CheckContext): Promise<string[]> {
   const identities = context.options.deleteIdentities ?? DEFAULT_SUBJECT;
@@ -243,7 +283,13 @@ async function checkOnDelete(context: CheckContext): Promise<string[]> {
     return requests;
   };
   const requests = await attempt(undefined, 'ok', 'when the destination accepts it');
-  if (!context.usesHttp) return problems;
+  if (!context.usesHttp) {
+    if (context.connector.onExport && keepsLocalData(context)) {
+      const left = (await context.harness(context.responder()).runExport(identities)).records;
+      if (left.length) problems.push(`after onDelete, onExport still reads back ${left.length} record(s) of the subject (first from ${left[0]!.source}): erasure must remove what export finds`);
+    }
+    return problems;
+  }
   if (requests.length === 0) {
     problems.push(`onDelete made no request for the subject ${JSON.stringify(Object.keys(identities))}: pass deleteIdentities it can use`);
     return problems;

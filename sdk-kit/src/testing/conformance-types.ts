@@ -27,7 +27,7 @@ export interface ConformanceOptions {
   /** Which requests simulated failures apply to (default: all); others get `respond`, e.g. an OAuth token endpoint. */
   failWhere?: (request: CapturedRequest) => boolean;
   partialFailure?: PartialFailureFixture;
-  /** The data subject handed to onDelete; default: user_id, anonymous_id, email and phone. */
+  /** The data subject handed to onDelete and onExport; default: the user_id, anonymous_id, email and phone of the sample events. */
   deleteIdentities?: Record<string, string>;
   mappingOverrides?: Record<string, Record<string, Mapping>>;
   enabledActions?: readonly string[];

@@ -1,13 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classifyError } from '../classify.js';
 import { egressFor, prepareConnection } from '../connection.js';
+import { executeDeletion, executeExport } from '../data-subject.js';
 import type { AnyConnector, ConnectorDefinition } from '../define-connector.js';
 import { executeEnrichment, type EnrichmentResult } from '../enrichment.js';
 import { executeEvents, type PreparedConnection } from '../executor.js';
 import type { Mapping } from '../mapping/index.js';
-import type { CanonicalEvent, ItemResult } from '../types.js';
+import type { CanonicalEvent, ItemResult, SubjectRecord } from '../types.js';
 import { captureHttp, type CapturedRequest, type HostResponder, type Responder } from './http-capture.js';
 
 export interface HarnessOptions {
@@ -36,6 +36,7 @@ export interface HarnessRun {
 }
 
 export interface HarnessDeleteRun { requests: CapturedRequest[]; result: ItemResult; logs: string[]; denied: string[] }
+export interface HarnessExportRun { requests: CapturedRequest[]; result: ItemResult; records: SubjectRecord[]; logs: string[]; denied: string[] }
 export interface HarnessEnrichmentRun { requests: CapturedRequest[]; results: EnrichmentResult[]; logs: string[]; denied: string[] }
 
 export interface TestHarness {
@@ -47,6 +48,8 @@ export interface TestHarness {
   runAction(action: string, events: CanonicalEvent | CanonicalEvent[]): Promise<HarnessRun>;
   /** Forwards a data-subject erasure to `onDelete`, as the runtime does (`NO_DELETE_SUPPORT` when absent). */
   runDelete(identities: Record<string, string>): Promise<HarnessDeleteRun>;
+  /** Reads a data subject's records back with `onExport`, as the runtime does (`NO_EXPORT_SUPPORT` when absent). */
+  runExport(identities: Record<string, string>): Promise<HarnessExportRun>;
   /** Runs an enrichment connector's lookup for each event. */
   runEnrichment(events: CanonicalEvent | CanonicalEvent[]): Promise<HarnessEnrichmentRun>;
   /** Answers requests to `host` (an egress pattern: `api.example.com`, `*.example.com`, `host:port`) with `handler`. */
@@ -64,7 +67,7 @@ const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as co
 
 /**
  * A connection of `connector` that runs in the calling thread, through the runtime's own code
- * (prepareConnection, executeEvents, executeEnrichment, classifyError), with every HTTP request captured
+ * (prepareConnection, executeEvents, executeEnrichment, executeDeletion, executeExport), with every HTTP request captured
  * and answered in-process. In-thread on purpose: the router runs connectors in worker threads, and an
  * HTTP interceptor such as nock set up in the test thread never sees a worker's requests.
  */
@@ -127,8 +130,12 @@ export function createTestHarness(testable: TestableConnector, options: HarnessO
       return { ...run, results: value };
     },
     async runDelete(identities) {
-      const { value, ...run } = await capture(() => forwardDeletion(connection, identities));
+      const { value, ...run } = await capture(() => executeDeletion(connection, identities));
       return { ...run, result: value };
+    },
+    async runExport(identities) {
+      const { value, ...run } = await capture(() => executeExport(connection, identities));
+      return { ...run, ...value };
     },
     async runEnrichment(events) {
       const { value, ...run } = await capture(() => executeEnrichment(connection, list(events)));
@@ -144,21 +151,6 @@ export function createTestHarness(testable: TestableConnector, options: HarnessO
     },
   };
   return harness;
-}
-
-/** The runtime's erasure forwarding (core's delivery worker does the same): classify whatever onDelete throws. */
-async function forwardDeletion(connection: PreparedConnection, identities: Record<string, string>): Promise<ItemResult> {
-  const onDelete = connection.connector.onDelete;
-  if (!onDelete) return { status: 'ok', code: 'NO_DELETE_SUPPORT' };
-  try {
-    await onDelete({
-      settings: connection.settings as never, connectionId: connection.connectionId, http: connection.http,
-      log: connection.log, signal: new AbortController().signal, dataDir: connection.dataDir, user: { identities },
-    });
-    return { status: 'ok' };
-  } catch (error) {
-    return classifyError(error);
-  }
 }
 
 /** Connectors should log through ctx.log, but a stray console call must not escape the secrets check. */

@@ -3,7 +3,7 @@
  * thread, through the same code the router's workers run.
  */
 export {
-  createTestHarness, type HarnessOptions, type HarnessRun, type HarnessDeleteRun, type HarnessEnrichmentRun, type TestHarness,
+  createTestHarness, type HarnessOptions, type HarnessRun, type HarnessDeleteRun, type HarnessExportRun, type HarnessEnrichmentRun, type TestHarness,
   type TestableConnector,
 } from './harness.js';
 export { networkError, neverAnswer, type CapturedRequest, type MockResponse, type Responder } from './http-capture.js';

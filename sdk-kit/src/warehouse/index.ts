@@ -2,6 +2,6 @@ export * from './column-types.js';
 export { toSnakeCase, toIdentifier, MAX_IDENTIFIER_LENGTH } from './naming.js';
 export * from './event-rows.js';
 export * from './schema-plan.js';
-export { WarehouseWriter, errorForResult, type WarehouseStore } from './warehouse-writer.js';
-export { SqlWarehouseStore, quoteIdentifier, readCommonSqlType, type SqlDialect, type RunSql } from './sql-store.js';
+export { WarehouseWriter, errorForResult, type WarehouseStore, type IdentityCondition } from './warehouse-writer.js';
+export { SqlWarehouseStore, identityPredicate, quoteIdentifier, readCommonSqlType, type SqlDialect, type RunSql } from './sql-store.js';
 export { warehouseConnectorParts, type WarehouseContext, type EventWriter } from './load-action.js';

@@ -1,7 +1,7 @@
 import { Type, type TObject } from '@sinclair/typebox';
 import type { Got } from 'got';
-import type { ActionDefinition, DeleteContext } from '../define-connector.js';
-import type { ItemResult, SubjectIdentity, CanonicalEvent } from '../types.js';
+import type { ActionDefinition, DeleteContext, ExportContext } from '../define-connector.js';
+import type { ItemResult, SubjectIdentity, SubjectRecord, CanonicalEvent } from '../types.js';
 import { errorForResult } from './warehouse-writer.js';
 
 /** What a warehouse connector needs from its context to find its writer. */
@@ -15,6 +15,7 @@ export interface WarehouseContext<Settings> {
 export interface EventWriter {
   write(events: readonly CanonicalEvent[]): Promise<ItemResult[]>;
   deleteUser(user: SubjectIdentity): Promise<void>;
+  exportUser(user: SubjectIdentity): Promise<SubjectRecord[]>;
 }
 
 type WriterFor<Settings> = (ctx: WarehouseContext<Settings>) => EventWriter | Promise<EventWriter>;
@@ -22,13 +23,15 @@ type WriterFor<Settings> = (ctx: WarehouseContext<Settings>) => EventWriter | Pr
 const fields = Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' });
 
 /**
- * The `load` action and `onDelete` every warehouse connector shares: each event becomes rows in the
- * Segment-style tables (docs/warehouses.md), per-row failures become per-item results, and an erasure
- * deletes the user's rows. A connector only says how to reach its writer.
+ * The `load` action, `onDelete` and `onExport` every warehouse connector shares: each event becomes rows in
+ * the Segment-style tables (docs/warehouses.md), per-row failures become per-item results, an erasure
+ * deletes the user's rows and an access request reads the same rows back. A connector only says how to
+ * reach its writer.
  */
 export function warehouseConnectorParts<Settings>(writerFor: WriterFor<Settings>, batch: { maxItems: number }): {
   actions: { load: ActionDefinition<Settings, TObject<{}>> };
   onDelete: (ctx: DeleteContext<Settings>) => Promise<void>;
+  onExport: (ctx: ExportContext<Settings>) => Promise<SubjectRecord[]>;
 } {
   return {
     actions: {
@@ -50,6 +53,9 @@ export function warehouseConnectorParts<Settings>(writerFor: WriterFor<Settings>
     },
     async onDelete(ctx) {
       await (await writerFor(ctx)).deleteUser(ctx.user);
+    },
+    async onExport(ctx) {
+      return (await writerFor(ctx)).exportUser(ctx.user);
     },
   };
 }

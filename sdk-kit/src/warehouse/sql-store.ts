@@ -1,6 +1,6 @@
 import type { WarehouseType } from './column-types.js';
 import type { ColumnDefinition, TableColumns, WarehouseSchema } from './schema-plan.js';
-import type { WarehouseStore } from './warehouse-writer.js';
+import type { IdentityCondition, WarehouseStore } from './warehouse-writer.js';
 
 /** How one SQL database spells the warehouse types and bound parameters. */
 export interface SqlDialect {
@@ -20,6 +20,14 @@ export type RunSql = (sql: string, params?: unknown[]) => Promise<Array<Record<s
 
 /** Quotes an identifier; names are already snake_case, quoting guards against reserved words. */
 export const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * How every warehouse store spells one identity condition, given the quoted column and the SQL list of its
+ * values (`($1, $2)`, `UNNEST(@v0)`): emails compare trimmed and lower-cased, ids exactly.
+ */
+export function identityPredicate(quotedColumn: string, condition: IdentityCondition, list: string): string {
+  return `${condition.caseInsensitive ? `lower(trim(${quotedColumn}))` : quotedColumn} IN ${list}`;
+}
 
 /** Types written by other tools that still hold our values, read as the nearest warehouse type. */
 export function readCommonSqlType(dataType: string): WarehouseType | undefined {
@@ -98,20 +106,29 @@ export class SqlWarehouseStore implements WarehouseStore {
     await this.run(`INSERT INTO ${this.qualified(table)} (${names}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
   }
 
-  async selectIds(table: string, columns: string[], where: { column: string; values: string[] }): Promise<Array<Record<string, unknown>>> {
-    const list = where.values.map((_, i) => this.dialect.placeholder(i + 1, 'text'));
+  async selectIds(table: string, columns: string[], where: IdentityCondition): Promise<Array<Record<string, unknown>>> {
+    const params: unknown[] = [];
     return this.run(
-      `SELECT DISTINCT ${columns.map(quoteIdentifier).join(', ')} FROM ${this.qualified(table)} WHERE ${quoteIdentifier(where.column)} IN (${list.join(', ')})`,
-      where.values,
+      `SELECT DISTINCT ${columns.map(quoteIdentifier).join(', ')} FROM ${this.qualified(table)} WHERE ${this.predicates([where], params)}`,
+      params,
     );
   }
 
-  async deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void> {
+  async selectWhere(table: string, conditions: IdentityCondition[]): Promise<Array<Record<string, unknown>>> {
     const params: unknown[] = [];
-    const where = conditions.map(({ column, values }) => {
-      const list = values.map((v) => { params.push(v); return this.dialect.placeholder(params.length, 'text'); });
-      return `${quoteIdentifier(column)} IN (${list.join(', ')})`;
-    });
-    await this.run(`DELETE FROM ${this.qualified(table)} WHERE ${where.join(' OR ')}`, params);
+    return this.run(`SELECT * FROM ${this.qualified(table)} WHERE ${this.predicates(conditions, params)}`, params);
+  }
+
+  async deleteWhere(table: string, conditions: IdentityCondition[]): Promise<void> {
+    const params: unknown[] = [];
+    await this.run(`DELETE FROM ${this.qualified(table)} WHERE ${this.predicates(conditions, params)}`, params);
+  }
+
+  /** `a IN (…) OR lower(trim(b)) IN (…)`, pushing the bound values onto `params`. */
+  private predicates(conditions: IdentityCondition[], params: unknown[]): string {
+    return conditions.map((condition) => {
+      const list = condition.values.map((v) => { params.push(v); return this.dialect.placeholder(params.length, 'text'); });
+      return identityPredicate(quoteIdentifier(condition.column), condition, `(${list.join(', ')})`);
+    }).join(' OR ');
   }
 }

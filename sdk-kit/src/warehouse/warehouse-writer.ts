@@ -1,6 +1,7 @@
 import { classifyError } from '../classify.js';
 import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, type ConnectorError } from '../errors.js';
-import type { CanonicalEvent, ItemResult, SubjectIdentity } from '../types.js';
+import { normalizeIdentity } from '../subject-matcher.js';
+import type { CanonicalEvent, ItemResult, SubjectIdentity, SubjectRecord } from '../types.js';
 import { asTimestamp } from './column-types.js';
 import { eventToRows, type WarehouseRow } from './event-rows.js';
 import {
@@ -24,22 +25,30 @@ export interface WarehouseStore {
    * destination accepts some rows of a request and rejects others.
    */
   insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void | Array<ItemResult | undefined>>;
-  /** The user and anonymous ids of rows whose `column` is one of `values` (for erasure by email); optional. */
-  selectIds?(table: string, columns: string[], where: { column: string; values: string[] }): Promise<Array<Record<string, unknown>>>;
-  /** Deletes rows where any condition matches (`column IN values`). */
-  deleteWhere(table: string, conditions: Array<{ column: string; values: string[] }>): Promise<void>;
+  /** The user and anonymous ids of rows that match `where` (erasure and export by email); optional. */
+  selectIds?(table: string, columns: string[], where: IdentityCondition): Promise<Array<Record<string, unknown>>>;
+  /** Deletes rows where any condition matches. */
+  deleteWhere(table: string, conditions: IdentityCondition[]): Promise<void>;
+  /** Every column of the rows where any condition matches (access and portability exports); optional. */
+  selectWhere?(table: string, conditions: IdentityCondition[]): Promise<Array<Record<string, unknown>>>;
   /** Most rows in one insert statement or request. */
   readonly maxRowsPerInsert: number;
   /** Most bound values in one statement, when the database limits them. */
   readonly maxParameters?: number;
 }
 
-/** Columns erasure looks in, and which identity names fill them. */
-const ERASURE_COLUMNS: Record<string, string[]> = {
-  user_id: ['user_id', 'userId'],
-  anonymous_id: ['anonymous_id', 'anonymousId'],
-  email: ['email'],
-};
+/**
+ * Rows whose `column` holds one of `values`. With `caseInsensitive` the store compares the column trimmed and
+ * lower-cased (`lower(trim(column))`) with values the writer has already normalised that way: emails.
+ */
+export interface IdentityCondition { column: string; values: string[]; caseInsensitive?: boolean }
+
+/** Columns a data subject's rows are found by, which identity names fill them, and how they compare. */
+const SUBJECT_COLUMNS: Array<{ column: string; identities: string[]; caseInsensitive?: boolean }> = [
+  { column: 'user_id', identities: ['user_id', 'userId'] },
+  { column: 'anonymous_id', identities: ['anonymous_id', 'anonymousId'] },
+  { column: 'email', identities: ['email'], caseInsensitive: true },
+];
 
 const SEVERITY = { ok: 0, retryable: 1, rate_limited: 2, permanent: 3, authentication: 4 } as const;
 
@@ -80,24 +89,46 @@ export class WarehouseWriter {
    * user's events are erased even when the request names only the email.
    */
   async deleteUser(user: SubjectIdentity): Promise<void> {
+    for (const [table, conditions] of await this.subjectConditions(user)) await this.store.deleteWhere(table, conditions);
+  }
+
+  /** Reads back every row `deleteUser` would erase, one record per row with its table as `source`. */
+  async exportUser(user: SubjectIdentity): Promise<SubjectRecord[]> {
+    const selectWhere = this.store.selectWhere?.bind(this.store);
+    if (!selectWhere) throw new PermanentError('this warehouse cannot read rows back for an export', { code: 'EXPORT_NOT_SUPPORTED' });
+    const records: SubjectRecord[] = [];
+    for (const [table, conditions] of await this.subjectConditions(user)) {
+      for (const row of await selectWhere(table, conditions)) records.push({ source: table, data: row });
+    }
+    return records;
+  }
+
+  /** Per table, the conditions that find the subject's rows, with the ids recorded with their email added. */
+  private async subjectConditions(user: SubjectIdentity): Promise<Array<[string, IdentityCondition[]]>> {
     const schema = await this.store.describe();
-    const ids = new Map(Object.entries(ERASURE_COLUMNS).map(([column, names]) => [
-      column, new Set(names.map((n) => user.identities[n]).filter((v): v is string => Boolean(v))),
-    ]));
-    const emails = [...ids.get('email')!];
-    if (emails.length && this.store.selectIds) {
+    const wanted = SUBJECT_COLUMNS.map(({ column, identities, caseInsensitive }) => ({
+      column, caseInsensitive,
+      values: new Set(identities.map((n) => user.identities[n]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+        .map((v) => (caseInsensitive ? normalizeIdentity('email', v) : v))),
+    }));
+    const byColumn = new Map(wanted.map((w) => [w.column, w]));
+    const email = byColumn.get('email')!;
+    if (email.values.size && this.store.selectIds) {
       for (const [table, columns] of schema) {
         const idColumns = ['user_id', 'anonymous_id'].filter((c) => columns.has(c));
         if (!columns.has('email') || idColumns.length === 0) continue;
-        for (const found of await this.store.selectIds(table, idColumns, { column: 'email', values: emails })) {
-          for (const column of idColumns) if (typeof found[column] === 'string' && found[column]) ids.get(column)!.add(found[column]);
+        for (const found of await this.store.selectIds(table, idColumns, { column: 'email', values: [...email.values], caseInsensitive: true })) {
+          for (const column of idColumns) if (typeof found[column] === 'string' && found[column]) byColumn.get(column)!.values.add(found[column]);
         }
       }
     }
+    const out: Array<[string, IdentityCondition[]]> = [];
     for (const [table, columns] of schema) {
-      const conditions = [...ids].flatMap(([column, values]) => (columns.has(column) && values.size ? [{ column, values: [...values] }] : []));
-      if (conditions.length) await this.store.deleteWhere(table, conditions);
+      const conditions = wanted.flatMap(({ column, values, caseInsensitive }) => (columns.has(column) && values.size
+        ? [{ column, values: [...values], ...(caseInsensitive ? { caseInsensitive } : {}) }] : []));
+      if (conditions.length) out.push([table, conditions]);
     }
+    return out;
   }
 
   private async currentSchema(): Promise<WarehouseSchema> {

@@ -22,5 +22,6 @@ test('lists static egress hosts and says when erasure is not supported', () => {
   const markdown = renderConnectorDocs(broken);
   expect(markdown).toContain('## Egress hosts\n\nThe only hosts this connector may call:\n\n- `api.broken.example`');
   expect(markdown).toContain('Not supported: erasure requests are not forwarded');
+  expect(markdown).toContain('## Data-subject access\n\nNot supported: access and portability exports do not include what this destination holds');
   expect(markdown).toContain("The router's defaults apply");
 });

@@ -77,3 +77,43 @@ test('names that look like secrets are told apart from identifiers that end in "
   expect(['audienceKey', 'partitionKey', 'idempotencyKey', 'tokenUrl', 'region'].map(secretLookingWord))
     .toEqual([undefined, undefined, undefined, undefined, undefined]);
 });
+
+/** A connector that keeps events in memory and whose erasure and export can be made wrong on purpose. */
+function memoryConnector(flaw?: 'export-misses' | 'delete-keeps') {
+  const kept: Array<Record<string, unknown>> = [];
+  const isSubject = (event: Record<string, unknown>, ids: Record<string, string>) => event.userId === ids.user_id;
+  return defineConnector({
+    name: 'memory',
+    version: '1.0.0',
+    category: 'storage',
+    settings: Type.Object({}),
+    egress: [],
+    actions: {
+      keep: { subscribe: { types: 'all' }, fields: Type.Object({}), defaultMapping: {}, perform(ctx) { kept.push({ ...ctx.event }); } },
+    },
+    onDelete(ctx) {
+      if (flaw === 'delete-keeps') return;
+      for (let i = kept.length - 1; i >= 0; i -= 1) if (isSubject(kept[i]!, ctx.user.identities)) kept.splice(i, 1);
+    },
+    onExport(ctx) {
+      if (flaw === 'export-misses') return [];
+      return kept.filter((e) => isSubject(e, ctx.user.identities)).map((data) => ({ source: 'memory', data }));
+    },
+  });
+}
+
+test('a local connector whose onExport and onDelete agree passes both checks', async () => {
+  const report = await checkConformance(memoryConnector(), { settings: {} });
+  expect(report.failures).toEqual([]);
+  expect(report.passed).toEqual(expect.arrayContaining(['on-export', 'on-delete']));
+});
+
+test('onExport that finds nothing of the delivered sample subject fails the on-export check', async () => {
+  const report = await checkConformance(memoryConnector('export-misses'), { settings: {} });
+  expect(report.failures).toEqual([expect.objectContaining({ check: 'on-export', message: expect.stringContaining('onExport returned no record of the subject') })]);
+});
+
+test('onDelete that leaves what onExport still reads back fails the on-delete check', async () => {
+  const report = await checkConformance(memoryConnector('delete-keeps'), { settings: {} });
+  expect(report.failures).toEqual([expect.objectContaining({ check: 'on-delete', message: expect.stringContaining('after onDelete, onExport still reads back') })]);
+});

@@ -108,3 +108,17 @@ test('leaves no interceptor behind once a run is over', async () => {
   const nock = (await import('nock')).default;
   expect(nock.activeMocks()).toEqual([]);
 });
+
+test('runExport hands back what onExport read, JSON-safe, and classifies what it throws', async () => {
+  const exporting = (onExport: () => unknown) => createTestHarness(defineConnector({
+    name: 'exporting', version: '1.0.0', category: 'storage', settings: Type.Object({}), egress: [],
+    actions: { keep: { subscribe: { types: 'all' }, fields: Type.Object({}), defaultMapping: {}, perform() { /* nothing */ } } },
+    onExport: onExport as never,
+  }), { settings: {} });
+  const read = await exporting(() => [{ source: 'rows', data: { id: 'm-1', visits: 3n, at: new Date('2026-01-15T10:00:00Z'), nested: { n: 2n ** 70n } } }]).runExport({ user_id: 'u-1' });
+  expect(read.result).toEqual({ status: 'ok' });
+  expect(read.records).toEqual([{ source: 'rows', data: { id: 'm-1', visits: 3, at: '2026-01-15T10:00:00.000Z', nested: { n: '1180591620717411303424' } } }]);
+  expect((await exporting(() => ({ rows: [] })).runExport({ user_id: 'u-1' })).result).toMatchObject({ status: 'permanent', code: 'EXPORT_INVALID' });
+  expect((await exporting(() => { throw errorForHttpStatus(503, {}, 'down'); }).runExport({ user_id: 'u-1' })).result).toMatchObject({ status: 'retryable' });
+  expect((await createTestHarness(acme, { settings }).runExport({ user_id: 'u-1' }))).toMatchObject({ result: { status: 'ok', code: 'NO_EXPORT_SUPPORT' }, records: [] });
+});
