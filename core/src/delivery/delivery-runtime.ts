@@ -33,6 +33,8 @@ export interface DeliveryRuntimeOptions {
   gate?: DeliveryGate;
   /** Shared with every connection's workers, for the privacy check right before bytes leave. */
   revocations?: RevocationBoard;
+  /** `logging.level` of the config, for connector code; read when a connection (re)starts. */
+  logLevel?: () => string | undefined;
 }
 
 /**
@@ -79,6 +81,7 @@ export class DeliveryRuntime extends EventEmitter {
         enabledActions: connection.enabledActions,
         requestTimeoutMs: options.requestTimeoutMs,
         endpointOverrides: connection.endpointOverrides,
+        logLevel: this.options.logLevel?.(),
       },
       {
         maxThreads: options.workers.maxThreads,

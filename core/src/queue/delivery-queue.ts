@@ -1,6 +1,6 @@
 /**
  * The durable queue between acceptance and delivery. The embedded default is SQLite
- * (sqlite-delivery-queue.ts); a distributed backend (NATS JetStream) implements the same interface.
+ * (sqlite-delivery-queue.ts), the only backend today.
  * Every method that changes state has finished durably when its promise resolves.
  */
 export interface AcceptedEvent {

@@ -65,7 +65,7 @@ export class Router {
       const revocations = RevocationBoard.create();
       let privacy: PrivacyServices | undefined;
       const runtime = new DeliveryRuntime({
-        queue, storageDir: config.storageDir, log, revocations, gate: (...args) => privacy!.gate.deliveryGate(...args),
+        queue, storageDir: config.storageDir, log, revocations, logLevel: () => (router?.config ?? config).logLevel, gate: (...args) => privacy!.gate.deliveryGate(...args),
       });
       opened.unshift(() => runtime.stop());
       privacy = await PrivacyServices.open({ storageDir: config.storageDir, privacy: config.privacy, dsr: config.dsr, runtime, queue, log, revocations });

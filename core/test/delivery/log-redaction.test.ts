@@ -38,4 +38,21 @@ describe('secrets in logs', () => {
       await sink.stop();
     }
   });
+
+  it('hands the configured log level to connector code in the workers', async () => {
+    const sink = await new HttpSink().start();
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-log-level-'));
+    try {
+      const { code, stdout } = await runToCompletion([dir, sink.url, API_KEY, 'warn']);
+      expect(code).toBe(0);
+      expect(sink.messageIds()).toEqual(['m-1']);
+      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      // The router's own info line stays (its logger is at debug); the connector's info line is below warn.
+      expect(lines.some((l) => l.msg === 'configured leaky with [REDACTED]')).toBe(true);
+      expect(lines.filter((l) => l.connector === 'misbehaving')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await sink.stop();
+    }
+  });
 });
