@@ -25,11 +25,16 @@ export interface PreparedConnection {
 
 const SEVERITY: Record<ItemOutcome, number> = { ok: 0, retryable: 1, rate_limited: 2, permanent: 3, authentication: 4 };
 
-/** True when the action takes this event. */
-export function actionTakes(action: AnyAction, event: CanonicalEvent): boolean {
-  const { types, where } = action.subscribe;
+/** True when a subscription (of an action or an enrichment) takes this event. */
+export function subscriptionTakes(subscribe: AnyAction['subscribe'], event: CanonicalEvent): boolean {
+  const { types, where } = subscribe;
   if (types !== 'all' && !types.includes(event.type)) return false;
   return where ? where(event) : true;
+}
+
+/** True when the action takes this event. */
+export function actionTakes(action: AnyAction, event: CanonicalEvent): boolean {
+  return subscriptionTakes(action.subscribe, event);
 }
 
 export function selectActions(connection: Pick<PreparedConnection, 'connector' | 'enabledActions'>): [string, AnyAction][] {

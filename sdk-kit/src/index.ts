@@ -8,7 +8,7 @@ export { createHttpClient } from './http-client.js';
 export { createConnectorLogger, ALWAYS_REDACTED_PATHS } from './logger.js';
 export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js';
 export * from './define-connector.js';
-export { executeEvents, actionTakes, selectActions, type PreparedConnection } from './executor.js';
+export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
 export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';
 export { SubjectMatcher, normalizeIdentity } from './subject-matcher.js';

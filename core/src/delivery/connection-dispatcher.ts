@@ -4,10 +4,10 @@ import type CircuitBreaker from 'opossum';
 import { PRIVACY_RECHECK, type ExportOutcome, type ItemResult } from '@switchyard/sdk-kit';
 import type { DeliveryQueue, QueuedDelivery, Reschedule, DeliveryError } from '../queue/delivery-queue.js';
 import type { Logger } from '../logging.js';
-import { breakerState, createBreaker, FailedTask, type BreakerState } from './circuit-breaker.js';
+import { breakerState, createDeliveryBreaker, FailedTask, type BreakerState } from '../workers/circuit-breaker.js';
 import type { DeliveryOptions } from './delivery-options.js';
 import { decideRetry } from './retry-policy.js';
-import { TaskFailedError, type ConnectionWorkerPool } from './worker-pool.js';
+import { TaskFailedError, type ConnectionWorkerPool } from '../workers/worker-pool.js';
 
 export type ConnectionHealth = 'healthy' | 'unhealthy';
 
@@ -86,7 +86,7 @@ export class ConnectionDispatcher extends EventEmitter {
       concurrency: options.maxConcurrency,
       ...(options.ratePerSecond ? { intervalCap: Math.max(1, Math.round(options.ratePerSecond)), interval: 1000 } : {}),
     });
-    this.breaker = createBreaker((events, checkpoint) => pool.run(events, checkpoint), options.breaker);
+    this.breaker = createDeliveryBreaker((events, checkpoint) => pool.run(events, checkpoint), options.breaker);
     this.breaker.on('open', () => { this.probing = false; this.log.warn({ connection: connectionId }, 'circuit breaker opened'); this.emit('breaker', 'open'); });
     this.breaker.on('halfOpen', () => { this.emit('breaker', 'half-open'); this.wake(); });
     this.breaker.on('close', () => { this.probing = false; this.log.info({ connection: connectionId }, 'circuit breaker closed'); this.emit('breaker', 'closed'); this.wake(); });

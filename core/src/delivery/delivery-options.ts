@@ -1,15 +1,8 @@
 import type { AnyAction, AnyConnector } from '@switchyard/sdk-kit';
+import type { BreakerOptions } from '../workers/circuit-breaker.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
-export interface BreakerOptions {
-  /** Open when this share of tasks in the rolling window failed. */
-  errorThresholdPercentage: number;
-  /** Minimum tasks in the window before the breaker may open. */
-  volumeThreshold: number;
-  /** How long it stays open before a half-open probe. */
-  resetTimeoutMs: number;
-  rollingWindowMs: number;
-}
+export type { BreakerOptions };
 
 export interface DeliveryOptions {
   /** Concurrent tasks (and so concurrent requests) to the destination. */

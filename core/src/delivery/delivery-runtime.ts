@@ -6,7 +6,7 @@ import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryQueue } from 
 import type { Logger } from '../logging.js';
 import { ConnectionDispatcher, type ConnectionStats, type DeliveryGate, type SettledBatch } from './connection-dispatcher.js';
 import { resolveDeliveryOptions, type DeliveryOverrides } from './delivery-options.js';
-import { ConnectionWorkerPool } from './worker-pool.js';
+import { ConnectionWorkerPool } from '../workers/worker-pool.js';
 import { EventEmitter } from 'node:events';
 import type { ConnectionConsentRule } from '../privacy/privacy-config.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';

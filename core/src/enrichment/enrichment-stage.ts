@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import CircuitBreaker from 'opossum';
-import type { AnyConnector, CanonicalEvent, EnrichmentResult } from '@switchyard/sdk-kit';
+import type CircuitBreaker from 'opossum';
+import { subscriptionTakes, type AnyConnector, type CanonicalEvent, type EnrichmentResult } from '@switchyard/sdk-kit';
 import type { Logger } from '../logging.js';
-import { ConnectionWorkerPool } from '../delivery/worker-pool.js';
-import { breakerState } from '../delivery/circuit-breaker.js';
+import { ConnectionWorkerPool } from '../workers/worker-pool.js';
+import { breakerState, createBreaker } from '../workers/circuit-breaker.js';
 import { EnrichmentCache } from './enrichment-cache.js';
 
 export interface EnrichmentConnection {
@@ -64,11 +64,8 @@ export class EnrichmentStage {
       });
       if (results.length > 0 && results.every((r) => r.error)) throw new Error(results[0]!.error!.message ?? 'enrichment failed');
     };
-    const breaker = new CircuitBreaker(lookup, {
-      timeout: connection.timeoutMs ?? 100,
-      errorThresholdPercentage: 50,
-      volumeThreshold: 5,
-      resetTimeout: 10_000,
+    const breaker = createBreaker(lookup, {
+      timeoutMs: connection.timeoutMs ?? 100, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 10_000, rollingWindowMs: 10_000,
     });
     return { connection, pool, breaker, cache, inflight: new Map(), stats };
   }
@@ -85,8 +82,7 @@ export class EnrichmentStage {
     const enrichment = connection.connector.enrichment!;
     const wanted = new Map<string, CanonicalEvent[]>();
     for (const event of events) {
-      if (enrichment.subscribe.types !== 'all' && !enrichment.subscribe.types.includes(event.type)) continue;
-      if (enrichment.subscribe.where && !enrichment.subscribe.where(event)) continue;
+      if (!subscriptionTakes(enrichment.subscribe, event)) continue;
       const key = enrichment.cacheKey(event, connection.settings as never);
       if (key !== undefined) wanted.set(key, [...(wanted.get(key) ?? []), event]);
     }

@@ -1,4 +1,4 @@
-import type { Mapping } from '@switchyard/sdk-kit';
+import type { EnrichmentResult, ExportOutcome, ItemResult, Mapping } from '@switchyard/sdk-kit';
 
 /** What a connection's worker threads are started with: this connection's settings and nothing else. */
 export interface WorkerData {
@@ -16,7 +16,7 @@ export interface WorkerData {
 }
 
 export interface DeliveryTask {
-  kind?: 'deliver';
+  kind: 'deliver';
   /** A JSON array of canonical events, built from stored bodies without re-serialising. */
   events: string;
   softDeadlineMs: number;
@@ -52,3 +52,16 @@ export interface PingTask {
 }
 
 export type WorkerTask = DeliveryTask | DeletionTask | ExportTask | EnrichmentTask | PingTask;
+
+/** What the worker answers to each kind of task (plain objects: error classes do not cross threads). */
+export interface WorkerReplies {
+  deliver: ItemResult[];
+  delete: ItemResult;
+  export: ExportOutcome;
+  enrich: EnrichmentResult[];
+  ping: null;
+}
+
+export type TaskKind = WorkerTask['kind'];
+export type TaskOf<K extends TaskKind> = Extract<WorkerTask, { kind: K }>;
+export type WorkerHandlers = { [K in TaskKind]: (task: TaskOf<K>) => Promise<WorkerReplies[K]> };

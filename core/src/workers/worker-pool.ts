@@ -2,10 +2,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EnrichmentResult, ExportOutcome, ItemResult } from '@switchyard/sdk-kit';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
-import type { DeletionTask, DeliveryTask, EnrichmentTask, ExportTask, PingTask, WorkerData, WorkerTask } from './worker-protocol.js';
+import type { TaskKind, TaskOf, WorkerData, WorkerReplies } from './worker-protocol.js';
 
 // Resolved against the compiled output so the same path works from src (tests) and dist (production).
-const WORKER_FILE = fileURLToPath(new URL('../../dist/delivery/delivery-worker.js', import.meta.url));
+const WORKER_FILE = fileURLToPath(new URL('../../dist/workers/connector-worker.js', import.meta.url));
 
 /** Environment variables a connector may see; connection secrets never travel through the environment. */
 const WORKER_ENV_ALLOWLIST = ['NODE_ENV', 'TZ', 'SWITCHYARD_LOG_LEVEL', 'NODE_EXTRA_CA_CERTS', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
@@ -53,39 +53,38 @@ export class ConnectionWorkerPool {
   }
 
   async run(events: string, privacyCheckpoint?: number): Promise<ItemResult[]> {
-    const task: DeliveryTask = {
-      kind: 'deliver', events, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250),
+    return this.submit({
+      kind: 'deliver', events, softDeadlineMs: this.softDeadline(),
       ...(privacyCheckpoint !== undefined ? { privacyCheckpoint } : {}),
-    };
-    return this.submit(task);
+    });
   }
 
   /** Runs the connector's onDelete for one data subject. */
-  async forwardDeletion(identities: Record<string, string>): Promise<ItemResult> {
-    const task: DeletionTask = { kind: 'delete', identities, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250) };
-    const [result] = await this.submit(task);
-    return result ?? { status: 'retryable', code: 'MISSING_RESULT' };
+  forwardDeletion(identities: Record<string, string>): Promise<ItemResult> {
+    return this.submit({ kind: 'delete', identities, softDeadlineMs: this.softDeadline() });
   }
 
   /** Runs the connector's onExport for one data subject. */
-  async forwardExport(identities: Record<string, string>): Promise<ExportOutcome> {
-    const task: ExportTask = { kind: 'export', identities, softDeadlineMs: Math.max(1, this.options.taskTimeoutMs - 250) };
-    const [outcome] = (await this.submit(task)) as unknown as ExportOutcome[];
-    return outcome ?? { result: { status: 'retryable', code: 'MISSING_RESULT' }, records: [] };
+  forwardExport(identities: Record<string, string>): Promise<ExportOutcome> {
+    return this.submit({ kind: 'export', identities, softDeadlineMs: this.softDeadline() });
   }
 
   /** Enrichment lookups, bounded by `timeoutMs` (shorter than delivery: they sit on the ingestion path). */
-  async enrich(events: string, timeoutMs: number): Promise<EnrichmentResult[]> {
-    const task: EnrichmentTask = { kind: 'enrich', events, softDeadlineMs: Math.max(1, timeoutMs - 10) };
-    return (await this.submit(task, timeoutMs)) as unknown as EnrichmentResult[];
+  enrich(events: string, timeoutMs: number): Promise<EnrichmentResult[]> {
+    return this.submit({ kind: 'enrich', events, softDeadlineMs: Math.max(1, timeoutMs - 10) }, timeoutMs);
   }
 
-  private async submit(task: WorkerTask, timeoutMs = this.options.taskTimeoutMs): Promise<ItemResult[]> {
+  /** Cooperative deadline a little before the hard one, so well-behaved connectors abort their requests. */
+  private softDeadline(): number {
+    return Math.max(1, this.options.taskTimeoutMs - 250);
+  }
+
+  private async submit<K extends TaskKind>(task: TaskOf<K>, timeoutMs = this.options.taskTimeoutMs): Promise<WorkerReplies[K]> {
     if (this.closed) throw new TaskFailedError('POOL_CLOSED', 'the connection is shutting down');
     try {
-      const results = (await this.piscina.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as ItemResult[];
+      const reply = (await this.piscina.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as WorkerReplies[K];
       this.booted = true;
-      return results;
+      return reply;
     } catch (error) {
       throw describeTaskFailure(error, timeoutMs);
     }
@@ -100,7 +99,7 @@ export class ConnectionWorkerPool {
     // Node 20 aborts the whole process when a worker is terminated while it is still importing modules
     // (v8 "IsGraphAsync" fatal error), so a pool closed right after it started waits for its worker to boot.
     if (!this.booted) {
-      const ping: PingTask = { kind: 'ping', softDeadlineMs: 1 };
+      const ping: TaskOf<'ping'> = { kind: 'ping', softDeadlineMs: 1 };
       await this.piscina.run(ping, { signal: AbortSignal.timeout(this.options.taskTimeoutMs) }).catch(() => undefined);
     }
     await this.piscina.destroy();
