@@ -1,12 +1,13 @@
+export * from './types.js';
 export * from './queue/delivery-queue.js';
 export { SqliteDeliveryQueue } from './queue/sqlite-delivery-queue.js';
 export * from './delivery/retry-policy.js';
 export * from './delivery/delivery-options.js';
 export { DeliveryRuntime, type RuntimeConnection, type DeliveryRuntimeOptions } from './delivery/delivery-runtime.js';
-export type { ConnectionStats, SettledBatch, DeliveryGate, ConnectionHealth } from './delivery/connection-dispatcher.js';
+export type { ConnectionStats, SettledBatch, ConnectionHealth } from './delivery/connection-dispatcher.js';
 export { loadConnector, resolveConnectorModule, BUILT_IN_CONNECTORS, ConnectorLoadError } from './connectors/connector-registry.js';
 export { createLogger, silentLogger, type Logger } from './logging.js';
-export { Router, type RouterOptions, type ReloadResult } from './router/router.js';
+export { Router, type RouterOptions, type ReloadResult } from './app/router.js';
 export { loadConfig, resolveConfig, type ResolvedConfig, type ResolvedConnection, type ResolvedSource } from './config/resolve-config.js';
 export { readConfigFile, parseConfigText, ConfigError } from './config/read-config-file.js';
 export { CONFIG_SCHEMA } from './config/config-schema.js';

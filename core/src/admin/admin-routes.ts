@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import type { DeadLetterFilter } from '../queue/delivery-queue.js';
+import type { DeadLetterFilter } from '../types.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { identityKey, IDENTITY_TYPE_NAMES } from '../identity/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/read-config-file.js';
 import { loadConfig, type ResolvedConfig } from '../config/resolve-config.js';
-import { Router } from '../router/router.js';
+import { Router } from '../app/router.js';
 
 export async function runStart(options: { config: string; port?: number }): Promise<void> {
   // Signals are handled from the first moment: a SIGHUP's default action would kill the process, and one can

@@ -1,6 +1,6 @@
 import type { Mapping } from '@switchyard/sdk-kit';
 import type { DeliveryOverrides } from '../delivery/delivery-options.js';
-import type { DsrConfig } from '../privacy/privacy-services.js';
+import type { DsrConfig } from '../dsr/dsr-services.js';
 import type { ConnectionConsentRule, PrivacyConfig } from '../privacy/privacy-config.js';
 
 /** The configuration file as written by an operator (docs/configuration.md). */

@@ -5,8 +5,8 @@ import { loadConnector } from '../connectors/connector-registry.js';
 import type { RuntimeConnection } from '../delivery/delivery-runtime.js';
 import type { EnrichmentConnection } from '../enrichment/enrichment-stage.js';
 import { compileDataPlan, type DataPlan } from '../data-plans/data-plan.js';
-import { checkConsentRules, resolvePrivacyConfig, type PrivacyConfig } from '../privacy/privacy-config.js';
-import type { DsrConfig } from '../privacy/privacy-services.js';
+import { checkConsentRules, resolvePrivacyConfig, type ConnectionConsentRule, type PrivacyConfig } from '../privacy/privacy-config.js';
+import type { DsrConfig } from '../dsr/dsr-services.js';
 import { checkResidency } from '../privacy/residency.js';
 import type { ConnectionConfig, SourceConfig, SwitchyardConfig } from './config-types.js';
 import { ConfigError, readConfigFile } from './read-config-file.js';
@@ -16,6 +16,8 @@ export type ResolvedSource = SourceConfig & { ipCollection: boolean };
 /** A delivery connection with the sources it listens to (undefined: all). */
 export interface ResolvedConnection extends RuntimeConnection {
   sources?: string[];
+  /** Consent rule for this connection (privacy gate). */
+  consent?: ConnectionConsentRule;
 }
 
 /** A configuration checked end to end: connectors loaded, settings, mappings, consent and residency valid. */

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type CircuitBreaker from 'opossum';
 import { PRIVACY_RECHECK, type ExportOutcome, type ItemResult } from '@switchyard/sdk-kit';
-import type { DeliveryQueue, QueuedDelivery, Reschedule, DeliveryError } from '../queue/delivery-queue.js';
+import type { DeliveryQueue } from '../queue/delivery-queue.js';
+import type { DeliveryError, DeliveryGate, QueuedDelivery, Reschedule } from '../types.js';
 import type { Logger } from '../logging.js';
 import { breakerState, createDeliveryBreaker, FailedTask, type BreakerState } from '../workers/circuit-breaker.js';
 import type { DeliveryOptions } from './delivery-options.js';
@@ -10,23 +11,6 @@ import { decideRetry } from './retry-policy.js';
 import { TaskFailedError, type ConnectionWorkerPool } from '../workers/worker-pool.js';
 
 export type ConnectionHealth = 'healthy' | 'unhealthy';
-
-/** The gate's answer for a task: a verdict per item, and the revocation count the check was made at. */
-export interface GateDecision {
-  verdicts: Array<{ deliver: boolean; reason?: string }>;
-  /**
-   * Handed to the worker with the task: before each action call and each request, the worker hands back any
-   * item whose identities were revoked after this checkpoint, to be checked here again.
-   */
-  checkpoint?: number;
-}
-
-/**
- * Late-binding check run right before a connector gets a delivery (privacy gate hooks in here).
- * `finished` resolves once the task carrying the items it lets through is over (settled, handed back or
- * abandoned), so an erasure can wait for deliveries a worker already holds before it forwards the deletion.
- */
-export type DeliveryGate = (connectionId: string, items: QueuedDelivery[], finished: Promise<void>) => Promise<GateDecision>;
 
 export interface ConnectionStats {
   delivered: number;

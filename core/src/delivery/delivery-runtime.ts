@@ -2,13 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { AnyConnector, ItemResult, Mapping, SubjectRecord } from '@switchyard/sdk-kit';
-import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryQueue } from '../queue/delivery-queue.js';
+import type { DeliveryQueue } from '../queue/delivery-queue.js';
+import type { AcceptedEvent, DeadLetter, DeadLetterFilter } from '../types.js';
 import type { Logger } from '../logging.js';
-import { ConnectionDispatcher, type ConnectionStats, type DeliveryGate, type SettledBatch } from './connection-dispatcher.js';
+import { ConnectionDispatcher, type ConnectionStats, type SettledBatch } from './connection-dispatcher.js';
+import type { DeliveryGate } from '../types.js';
 import { resolveDeliveryOptions, type DeliveryOverrides } from './delivery-options.js';
 import { ConnectionWorkerPool } from '../workers/worker-pool.js';
 import { EventEmitter } from 'node:events';
-import type { ConnectionConsentRule } from '../privacy/privacy-config.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
 
 /** A configured connector instance, as the runtime needs it. */
@@ -20,8 +21,6 @@ export interface RuntimeConnection {
   delivery?: DeliveryOverrides;
   mappingOverrides?: Record<string, Record<string, Mapping>>;
   enabledActions?: string[];
-  /** Consent rule for this connection (privacy gate). */
-  consent?: ConnectionConsentRule;
   /** Declared egress host → base URL to use instead (vendor sandboxes, contract tests). */
   endpointOverrides?: Record<string, string>;
 }
@@ -177,7 +176,7 @@ function failed(result: ItemResult): { status: 'failed'; error: string; retryAft
 
 function sameConnection(a: RuntimeConnection, b: RuntimeConnection): boolean {
   return a.moduleUrl === b.moduleUrl && isDeepStrictEqual(
-    { s: a.settings, d: a.delivery, m: a.mappingOverrides, e: a.enabledActions, c: a.consent, o: a.endpointOverrides },
-    { s: b.settings, d: b.delivery, m: b.mappingOverrides, e: b.enabledActions, c: b.consent, o: b.endpointOverrides },
+    { s: a.settings, d: a.delivery, m: a.mappingOverrides, e: a.enabledActions, o: a.endpointOverrides },
+    { s: b.settings, d: b.delivery, m: b.mappingOverrides, e: b.enabledActions, o: b.endpointOverrides },
   );
 }

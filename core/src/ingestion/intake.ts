@@ -8,7 +8,7 @@ import type { Logger } from '../logging.js';
 import { stripIp } from '../privacy/coppa.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
-import type { AcceptedEvent } from '../queue/delivery-queue.js';
+import type { AcceptedEvent } from '../types.js';
 import type { EventRouting } from '../routing/event-routing.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { IntakeStats } from './intake-stats.js';

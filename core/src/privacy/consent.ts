@@ -1,15 +1,6 @@
 import type { ConsentState } from '@switchyard/sdk-kit';
+import { keepLatest, type UserConsent } from '../profiles/consent-record.js';
 import type { ConnectionConsentRule, PrivacyConfig } from './privacy-config.js';
-
-/** One purpose's recorded decision; the latest timestamp wins when two disagree. */
-export interface PurposeDecision { consented: boolean; timestamp: number }
-
-/** A user's consent, in the deployment's own purposes. */
-export interface UserConsent {
-  purposes: Record<string, PurposeDecision>;
-  /** CCPA: true means the user opted OUT of the sale or sharing of their data. */
-  saleOptOut?: PurposeDecision;
-}
 
 /** Reads an event's consent (mParticle purposes, Segment categories, CCPA) into the configured purposes. */
 export function consentFromEvent(consent: ConsentState | undefined, eventTime: number, config: PrivacyConfig): UserConsent {
@@ -28,20 +19,6 @@ export function consentFromEvent(consent: ConsentState | undefined, eventTime: n
   }
   if (consent.ccpa) result.saleOptOut = { consented: consent.ccpa.dataSaleOptOut, timestamp: consent.ccpa.timestamp ?? eventTime };
   return result;
-}
-
-function keepLatest(into: Record<string, PurposeDecision>, key: string, decision: PurposeDecision): void {
-  const current = into[key];
-  if (!current || decision.timestamp >= current.timestamp) into[key] = decision;
-}
-
-/** Merges two consent records purpose by purpose; the later timestamp wins. */
-export function mergeConsent(a: UserConsent, b: UserConsent): UserConsent {
-  const purposes = { ...a.purposes };
-  for (const [id, decision] of Object.entries(b.purposes)) keepLatest(purposes, id, decision);
-  const saleOptOut = !a.saleOptOut ? b.saleOptOut : !b.saleOptOut ? a.saleOptOut
-    : b.saleOptOut.timestamp >= a.saleOptOut.timestamp ? b.saleOptOut : a.saleOptOut;
-  return { purposes, ...(saleOptOut ? { saleOptOut } : {}) };
 }
 
 /** True when `next` withdraws something `previous` allowed (a revocation must stop queued events). */

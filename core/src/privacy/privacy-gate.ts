@@ -1,10 +1,11 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import type { DeliveryGate, GateDecision } from '../delivery/connection-dispatcher.js';
+import type { DeliveryGate, GateDecision } from '../types.js';
 import { identityKeysOf } from '../identity/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
-import type { QueuedDelivery } from '../queue/delivery-queue.js';
+import type { QueuedDelivery } from '../types.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
-import { consentFromEvent, evaluateConsent, isRevocation, type ConsentVerdict, type UserConsent } from './consent.js';
+import type { UserConsent } from '../profiles/consent-record.js';
+import { consentFromEvent, evaluateConsent, isRevocation, type ConsentVerdict } from './consent.js';
 import type { PrivacyAudit } from './privacy-audit.js';
 import type { ConnectionConsentRule, PrivacyConfig } from './privacy-config.js';
 import type { SuppressionStore } from './suppression-store.js';
@@ -22,7 +23,7 @@ export interface PrivacyGateDeps {
   profiles: ProfileStore;
   suppressions: SuppressionStore;
   audit: PrivacyAudit;
-  connections: () => PrivacyConnection[];
+  connections: () => readonly PrivacyConnection[];
   board: RevocationBoard;
   /** This run's first privacy version: every version handed out by an earlier run is below it. */
   runBase: number;

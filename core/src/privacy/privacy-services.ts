@@ -1,46 +1,30 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
-import type { DeliveryQueue } from '../queue/delivery-queue.js';
-import type { Logger } from '../logging.js';
 import { ProfileStore } from '../profiles/profile-store.js';
-import { DsrProcessor } from '../dsr/dsr-processor.js';
-import { DsrStore } from '../dsr/dsr-store.js';
-import { DsrSigner } from '../dsr/signing.js';
+import type { RevocationBoard } from '../revocation/revocation-board.js';
 import { PrivacyAudit } from './privacy-audit.js';
 import { resolvePrivacyConfig, type PrivacyConfig } from './privacy-config.js';
-import type { RevocationBoard } from '../revocation/revocation-board.js';
-import { PrivacyGate } from './privacy-gate.js';
+import { PrivacyGate, type PrivacyConnection } from './privacy-gate.js';
 import { SuppressionStore } from './suppression-store.js';
-
-export interface DsrConfig {
-  processorDomain?: string;
-  publicUrl?: string;
-  certificateFile?: string;
-  privateKeyFile?: string;
-  /** How long a request stays pending and cancellable (default 60 s). */
-  gracePeriodMs?: number;
-  /** How long access/portability results stay downloadable (default 7 days). */
-  resultsTtlMs?: number;
-  /** Reported to controllers as expected_completion_time (default 24 h). */
-  expectedCompletionMs?: number;
-}
 
 export interface PrivacyServicesOptions {
   storageDir: string;
   privacy?: Partial<PrivacyConfig>;
-  dsr?: DsrConfig;
-  runtime: DeliveryRuntime;
-  queue: DeliveryQueue;
-  log: Logger;
   /** Shared with the delivery workers: every revocation is recorded on it. */
   revocations: RevocationBoard;
+  /** The configured connections with their consent rules, read on every decision (reloads apply at once). */
+  connections: () => readonly PrivacyConnection[];
+}
+
+/** The file privacy's stores live in, beside the queue (data-subject requests share it). */
+export function privacyDatabaseFile(storageDir: string): string {
+  return join(storageDir, 'privacy.db');
 }
 
 /**
- * Everything privacy needs, over one SQLite file (`privacy.db`) beside the queue: profiles (consent and
- * rectified attributes), suppressions, audit counters and data-subject requests.
+ * Everything privacy decides with, over one SQLite file (`privacy.db`) beside the queue: profiles (consent and
+ * rectified attributes), suppressions, audit counters, and the gate that reads them.
  */
 export class PrivacyServices {
   private config: PrivacyConfig;
@@ -49,10 +33,8 @@ export class PrivacyServices {
   readonly suppressions: SuppressionStore;
   readonly audit: PrivacyAudit;
   readonly gate: PrivacyGate;
-  readonly dsrStore: DsrStore;
-  readonly dsr: DsrProcessor;
 
-  private constructor(private readonly db: Database.Database, readonly signer: DsrSigner, readonly options: PrivacyServicesOptions, runBase: number) {
+  private constructor(private readonly db: Database.Database, options: PrivacyServicesOptions, runBase: number) {
     this.config = resolvePrivacyConfig(options.privacy);
     this.profiles = new ProfileStore(db);
     this.suppressions = new SuppressionStore(db);
@@ -62,41 +44,20 @@ export class PrivacyServices {
       profiles: this.profiles,
       suppressions: this.suppressions,
       audit: this.audit,
-      connections: () => options.runtime.connections(),
+      connections: options.connections,
       board: options.revocations,
       runBase,
     });
-    this.dsrStore = new DsrStore(db);
-    this.dsr = new DsrProcessor(
-      {
-        store: this.dsrStore, signer, queue: options.queue, profiles: this.profiles, suppressions: this.suppressions,
-        gate: this.gate, audit: this.audit, forwarder: options.runtime, log: options.log,
-      },
-      {
-        gracePeriodMs: options.dsr?.gracePeriodMs ?? 60_000,
-        resultsTtlMs: options.dsr?.resultsTtlMs ?? 7 * 24 * 3600 * 1000,
-        forwardAttempts: 3,
-        exportDir: join(options.storageDir, 'dsr', 'exports'),
-      },
-    );
     this.flushTimer = setInterval(() => this.audit.flush(), 1000);
     this.flushTimer.unref();
   }
 
-  static async open(options: PrivacyServicesOptions): Promise<PrivacyServices> {
+  static open(options: PrivacyServicesOptions): PrivacyServices {
     mkdirSync(options.storageDir, { recursive: true });
-    const db = new Database(join(options.storageDir, 'privacy.db'));
+    const db = new Database(privacyDatabaseFile(options.storageDir));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    const signer = await DsrSigner.load({
-      dir: join(options.storageDir, 'dsr'),
-      processorDomain: options.dsr?.processorDomain ?? 'switchyard.localhost',
-      certificateFile: options.dsr?.certificateFile,
-      privateKeyFile: options.dsr?.privateKeyFile,
-    });
-    const services = new PrivacyServices(db, signer, options, nextRunBase(db));
-    services.dsr.resume();
-    return services;
+    return new PrivacyServices(db, options, nextRunBase(db));
   }
 
   /** A config reload replaces purposes and the missing-consent policy without a restart. */
@@ -108,9 +69,8 @@ export class PrivacyServices {
     return this.config;
   }
 
-  async close(): Promise<void> {
+  close(): void {
     clearInterval(this.flushTimer);
-    await this.dsr.stop();
     this.audit.flush();
     this.profiles.flushConsent();
     if (this.db.open) this.db.close();

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { UserConsent } from '../privacy/consent.js';
-import { mergeConsent } from '../privacy/consent.js';
+import { mergeConsent, type UserConsent } from './consent-record.js';
 
 export interface Profile {
   identityKey: string;

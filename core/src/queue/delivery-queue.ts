@@ -1,50 +1,10 @@
+import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, QueuedDelivery, Reschedule } from '../types.js';
+
 /**
  * The durable queue between acceptance and delivery. The embedded default is SQLite
  * (sqlite-delivery-queue.ts), the only backend today.
  * Every method that changes state has finished durably when its promise resolves.
  */
-export interface AcceptedEvent {
-  messageId: string;
-  sourceId: string;
-  /** The canonical event serialised once, at acceptance. */
-  body: string;
-  /** Every identity of the user (`user_id:…`, `email:…`), for suppression and erasure look-ups. */
-  identityKeys: string[];
-  connectionIds: string[];
-  /**
-   * The privacy version the routing decision was made at: every revocation numbered up to it was applied.
-   * Deliveries older than the current version are checked again before they leave.
-   */
-  privacyVersion: number;
-}
-
-export interface QueuedDelivery {
-  id: number;
-  connectionId: string;
-  messageId: string;
-  body: string;
-  attempts: number;
-  enqueuedAt: number;
-  /** See AcceptedEvent.privacyVersion; 0 for replayed dead letters, which are always checked again. */
-  privacyVersion: number;
-}
-
-export interface DeliveryError {
-  status: string;
-  code?: string;
-  message?: string;
-  httpStatus?: number;
-}
-
-export interface Reschedule { id: number; nextAttemptAt: number; attempts: number; error: DeliveryError }
-
-export interface DeadLetter extends QueuedDelivery {
-  deadAt: number;
-  error: DeliveryError;
-}
-
-export interface DeadLetterFilter { connectionId?: string; ids?: number[]; limit?: number; afterId?: number }
-
 export interface DeliveryQueue {
   /** Durably stores events with one delivery per connection; resolves once written. */
   enqueue(events: AcceptedEvent[]): Promise<void>;

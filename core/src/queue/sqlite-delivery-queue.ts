@@ -1,9 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type {
-  AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, DeliveryQueue, QueuedDelivery, Reschedule,
-} from './delivery-queue.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, QueuedDelivery, Reschedule } from '../types.js';
 import { ADDED_COLUMNS, SCHEMA } from './sqlite-schema.js';
 
 type Row = Record<string, unknown>;

@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type {
-  AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, DeliveryQueue, QueuedDelivery, Reschedule,
-} from './delivery-queue.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, QueuedDelivery, Reschedule } from '../types.js';
 
 // Resolved against the compiled output so the same path works from src (tests) and dist (production).
 const THREAD_FILE = fileURLToPath(new URL('../../dist/queue/queue-thread.js', import.meta.url));

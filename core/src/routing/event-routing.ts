@@ -1,8 +1,8 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { PrivacyConnection, PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
-import { acceptedEvent } from '../queue/accepted-event.js';
-import type { AcceptedEvent, DeadLetter, DeadLetterFilter } from '../queue/delivery-queue.js';
+import { acceptedEvent } from './accepted-event.js';
+import type { AcceptedEvent, DeadLetter, DeadLetterFilter } from '../types.js';
 import { connectionsFor, type FanOutConnection, type FanOutOptions } from './fan-out.js';
 
 export type RoutableConnection = FanOutConnection & PrivacyConnection;

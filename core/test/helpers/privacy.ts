@@ -1,45 +1,51 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes } from '../../src/admin/admin-routes.js';
+import { openDataPath, type DataPath } from '../../src/app/data-path.js';
+import type { DsrConfig } from '../../src/dsr/dsr-services.js';
 import { openDsrRoutes } from '../../src/dsr/opendsr-routes.js';
-import { PrivacyServices, type DsrConfig } from '../../src/privacy/privacy-services.js';
 import type { PrivacyConfig } from '../../src/privacy/privacy-config.js';
-import { silentLogger } from '../../src/index.js';
-import { RevocationBoard } from '../../src/revocation/revocation-board.js';
-import { EventRouting } from '../../src/routing/event-routing.js';
+import { SqliteDeliveryQueue, silentLogger } from '../../src/index.js';
 import { RuntimeFixture } from './runtime.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0001';
 
-/** Runtime + privacy services + the admin and OpenDSR APIs on a real loopback port. */
+/**
+ * The data path as the composition root builds it (privacy, delivery, data-subject requests, routing), with the
+ * admin and OpenDSR APIs on a real loopback port. Connections come from `runtime.connect`.
+ */
 export class PrivacyFixture {
-  readonly runtime: RuntimeFixture;
-  readonly revocations = RevocationBoard.create();
-  services!: PrivacyServices;
-  routing!: EventRouting;
+  runtime!: RuntimeFixture;
+  path!: DataPath;
   app!: FastifyInstance;
   baseUrl = '';
 
-  constructor() {
-    this.runtime = new RuntimeFixture({ gate: (id, items, finished) => this.services.gate.deliveryGate(id, items, finished), revocations: this.revocations });
+  get services(): DataPath['privacy'] {
+    return this.path.privacy;
+  }
+
+  get dsr(): DataPath['dsr'] {
+    return this.path.dsr;
   }
 
   async start(privacy: Partial<PrivacyConfig> = {}, dsr: DsrConfig = {}): Promise<this> {
-    this.services = await PrivacyServices.open({
-      storageDir: this.runtime.dir, privacy, dsr, runtime: this.runtime.runtime, queue: this.runtime.queue, log: silentLogger, revocations: this.revocations,
-    });
-    this.routing = new EventRouting({
-      gate: this.services.gate, audit: this.services.audit, deliveries: this.runtime.runtime, connections: () => this.runtime.runtime.connections(),
-    });
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-privacy-'));
+    const queue = new SqliteDeliveryQueue(join(dir, 'queue.db'));
+    this.path = await openDataPath({ storageDir: dir, log: silentLogger, privacy, dsr, queue, connections: () => this.runtime.specs });
+    this.runtime = new RuntimeFixture({ use: { dir, queue, runtime: this.path.runtime } });
     this.app = Fastify();
     const tokens = () => [ADMIN_TOKEN];
+    const { privacy: services, routing } = this.path;
     await this.app.register(adminRoutes, {
-      prefix: '/admin/v1', tokens, suppressions: this.services.suppressions, audit: this.services.audit,
-      gate: this.services.gate, profiles: this.services.profiles, runtime: this.runtime.runtime,
-      publish: (event) => this.routing.publish(event),
-      replay: (filter) => this.routing.replayDeadLetters(filter),
+      prefix: '/admin/v1', tokens, suppressions: services.suppressions, audit: services.audit,
+      gate: services.gate, profiles: services.profiles, runtime: this.path.runtime,
+      publish: (event) => routing.publish(event),
+      replay: (filter) => routing.replayDeadLetters(filter),
     });
     await this.app.register(openDsrRoutes, {
-      prefix: '/opendsr/v1', tokens, store: this.services.dsrStore, processor: this.services.dsr, signer: this.services.signer,
+      prefix: '/opendsr/v1', tokens, store: this.path.dsr.store, processor: this.path.dsr.processor, signer: this.path.dsr.signer,
       expectedCompletionMs: 24 * 3600 * 1000,
     });
     this.baseUrl = await this.app.listen({ port: 0, host: '127.0.0.1' });
@@ -59,9 +65,8 @@ export class PrivacyFixture {
   }
 
   async close(): Promise<void> {
-    await this.app.close();
-    await this.runtime.runtime.stop();
-    await this.services.close();
-    await this.runtime.close();
+    await this.app?.close();
+    await this.path?.close();
+    await this.runtime?.close();
   }
 }

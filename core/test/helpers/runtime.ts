@@ -7,9 +7,8 @@ import {
   DeliveryRuntime, SqliteDeliveryQueue, loadConnector, silentLogger, type RuntimeConnection, type SettledBatch,
 } from '../../src/index.js';
 import type { DeliveryOverrides } from '../../src/delivery/delivery-options.js';
-import type { DeliveryGate } from '../../src/delivery/connection-dispatcher.js';
+import type { DeliveryGate } from '../../src/types.js';
 import type { ConnectionConsentRule } from '../../src/privacy/privacy-config.js';
-import type { RevocationBoard } from '../../src/revocation/revocation-board.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/connectors/', import.meta.url));
 
@@ -21,25 +20,34 @@ export interface ConnectionSpec {
   consent?: ConnectionConsentRule;
 }
 
-/** A DeliveryRuntime over a fresh SQLite queue in a temp dir, with a log of settled batches. */
+/**
+ * A DeliveryRuntime over a fresh SQLite queue in a temp dir, with a log of settled batches. Either a bare
+ * runtime (delivery tests) or the one the composition root built (`use`), so privacy tests run the real wiring.
+ */
 export class RuntimeFixture {
-  readonly dir = mkdtempSync(join(tmpdir(), 'switchyard-runtime-'));
-  readonly queue = new SqliteDeliveryQueue(join(this.dir, 'queue.db'));
+  readonly dir: string;
+  readonly queue: SqliteDeliveryQueue;
   readonly runtime: DeliveryRuntime;
   readonly settled: SettledBatch[] = [];
   readonly breakerStates: Array<{ connectionId: string; state: string }> = [];
+  /** Connection specs given to `connect`, with their consent rules (what the config would say). */
+  readonly specs: Array<RuntimeConnection & { consent?: ConnectionConsentRule }> = [];
 
-  constructor(options: { gate?: DeliveryGate; revocations?: RevocationBoard } = {}) {
-    this.runtime = new DeliveryRuntime({ queue: this.queue, storageDir: this.dir, log: silentLogger, gate: options.gate, revocations: options.revocations });
+  constructor(options: { gate?: DeliveryGate; use?: { dir: string; queue: SqliteDeliveryQueue; runtime: DeliveryRuntime } } = {}) {
+    this.dir = options.use?.dir ?? mkdtempSync(join(tmpdir(), 'switchyard-runtime-'));
+    this.queue = options.use?.queue ?? new SqliteDeliveryQueue(join(this.dir, 'queue.db'));
+    this.runtime = options.use?.runtime ?? new DeliveryRuntime({ queue: this.queue, storageDir: this.dir, log: silentLogger, gate: options.gate });
     this.runtime.on('settled', (batch: SettledBatch) => this.settled.push(batch));
     this.runtime.on('breaker', (connectionId: string, state: string) => this.breakerStates.push({ connectionId, state }));
   }
 
   async connect(specs: ConnectionSpec[]): Promise<void> {
     const connections: RuntimeConnection[] = [];
+    this.specs.splice(0);
     for (const spec of specs) {
       const { connector, moduleUrl } = await loadConnector(spec.connector, FIXTURES);
-      connections.push({ id: spec.id, connector, moduleUrl, settings: spec.settings, delivery: spec.delivery, consent: spec.consent });
+      connections.push({ id: spec.id, connector, moduleUrl, settings: spec.settings, delivery: spec.delivery });
+      this.specs.push({ id: spec.id, connector, moduleUrl, settings: spec.settings, delivery: spec.delivery, consent: spec.consent });
     }
     await this.runtime.applyConnections(connections);
   }

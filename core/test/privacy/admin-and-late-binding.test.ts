@@ -92,7 +92,7 @@ describe('admin API and late-binding privacy', () => {
     const optedOut = trackEvent({ userId: 'u-2', identities: { user_id: 'u-2' }, context: { consent: { ccpa: { dataSaleOptOut: true } } } });
     const verdict = fixture.services.gate.admit(optedOut);
     if (!verdict.admitted) throw new Error('expected admission');
-    expect(fixture.services.gate.allowedConnections(optedOut, verdict.consent, fixture.runtime.runtime.connections()).map((c) => c.id)).toEqual(['analytics']);
+    expect(fixture.services.gate.allowedConnections(optedOut, verdict.consent, fixture.runtime.specs).map((c) => c.id)).toEqual(['analytics']);
     const decisions = (await fixture.request('GET', '/admin/v1/privacy/decisions')).json.decisions;
     expect(decisions).toContainEqual({ sourceId: 'web', connectionId: 'ads', decision: 'blocked:ccpa:data_sale_opt_out', count: 1 });
     expect(decisions).toContainEqual({ sourceId: 'web', connectionId: 'email-tool', decision: 'blocked:consent:marketing', count: 2 });

@@ -77,7 +77,7 @@ describe('OpenDSR processor', () => {
     expect(Buffer.from(created.json.encoded_request, 'base64').toString()).toBe(JSON.stringify(request));
 
     await controller.waitFor(() => controller.requests.some((r) => (r.body as any).request_status === 'completed'), 20_000, 'the completed callback');
-    const certificate = fixture.services.signer.certificatePem;
+    const certificate = fixture.dsr.signer.certificatePem;
     const statuses = controller.requests.map((r) => (r.body as any).request_status);
     expect(statuses).toEqual(['pending', 'in_progress', 'completed']);
     for (const callback of controller.requests) {

@@ -1,5 +1,6 @@
 import { Type, defineConnector } from '@switchyard/sdk-kit';
-import { consentFromEvent, evaluateConsent, mergeConsent } from '../../src/privacy/consent.js';
+import { consentFromEvent, evaluateConsent } from '../../src/privacy/consent.js';
+import { mergeConsent } from '../../src/profiles/consent-record.js';
 import { stripIp } from '../../src/privacy/coppa.js';
 import { resolvePrivacyConfig } from '../../src/privacy/privacy-config.js';
 import { checkResidency } from '../../src/privacy/residency.js';

@@ -26,7 +26,7 @@ function offenders(pattern: RegExp, allowed: (file: string) => boolean): string[
  */
 describe('one routing decision', () => {
   it('builds queue records only in the routing decision', () => {
-    expect(offenders(/\bacceptedEvent\(/, (f) => f === 'routing/event-routing.ts' || f === 'queue/accepted-event.ts')).toEqual([]);
+    expect(offenders(/\bacceptedEvent\(/, (f) => f === 'routing/event-routing.ts' || f === 'routing/accepted-event.ts')).toEqual([]);
   });
 
   it('hands deliveries to the runtime only from the routing decision', () => {

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { adminRoutes } from '../admin/admin-routes.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
+import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
 import type { EventIntake } from '../ingestion/intake.js';
 import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '../ingestion/mparticle/mparticle-routes.js';
@@ -15,6 +16,7 @@ export interface HttpServerDeps {
   intake: EventIntake;
   runtime: DeliveryRuntime;
   privacy: PrivacyServices;
+  dsr: DsrServices;
   routing: EventRouting;
   adminTokens: () => readonly string[];
   publicUrl: () => string | undefined;
@@ -55,9 +57,9 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(async (dsr) => {
     await dsr.register(openDsrRoutes, {
       tokens: deps.adminTokens,
-      store: deps.privacy.dsrStore,
-      processor: deps.privacy.dsr,
-      signer: deps.privacy.signer,
+      store: deps.dsr.store,
+      processor: deps.dsr.processor,
+      signer: deps.dsr.signer,
       publicUrl: deps.publicUrl(),
       expectedCompletionMs: deps.expectedCompletionMs(),
     });

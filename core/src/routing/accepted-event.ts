@@ -1,6 +1,6 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import { identityKeysOf } from '../identity/identity-types.js';
-import type { AcceptedEvent } from './delivery-queue.js';
+import type { AcceptedEvent } from '../types.js';
 
 /** The queue record of a canonical event for these connections: serialised once, indexed by identity. */
 export function acceptedEvent(event: CanonicalEvent, connectionIds: string[], privacyVersion: number): AcceptedEvent {

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
+import { EventIntake } from '../ingestion/intake.js';
+import type { Logger } from '../logging.js';
+import { buildHttpServer } from './http-server.js';
+import { intakeRoutingOf, regularConnections, sourceIndex } from './config-views.js';
+import { openDataPath, type DataPath } from './data-path.js';
+
+/** Every part of a running Switchyard. */
+export interface Switchyard extends DataPath {
+  enrichment: EnrichmentStage;
+  intake: EventIntake;
+  app: FastifyInstance;
+}
+
+/**
+ * The composition root: builds every part, in data-path order, for a config. `current` is the config in force
+ * (it changes on reload); the parts read it through that function, never a copy.
+ */
+export async function buildSwitchyard(config: ResolvedConfig, log: Logger, current: () => ResolvedConfig = () => config): Promise<Switchyard> {
+  const path = await openDataPath({
+    storageDir: config.storageDir, log, privacy: config.privacy, dsr: config.dsr,
+    connections: () => regularConnections(current()), logLevel: () => current().logLevel,
+  });
+  const opened: Array<() => Promise<void>> = [() => path.close()];
+  try {
+    const enrichment = new EnrichmentStage(config.storageDir, log);
+    opened.unshift(() => enrichment.stop());
+    await enrichment.apply(config.enrichments);
+    const intake = new EventIntake({ routing: path.routing, gate: path.privacy.gate, enrichment, audit: path.privacy.audit, log }, await intakeRoutingOf(config), config.ingestion);
+    await path.runtime.applyConnections(config.connections);
+    const app = await buildHttpServer({
+      log,
+      trustProxy: config.server.trustProxy,
+      intake,
+      runtime: path.runtime,
+      privacy: path.privacy,
+      dsr: path.dsr,
+      routing: path.routing,
+      adminTokens: () => current().adminTokens,
+      publicUrl: () => config.dsr.publicUrl ?? config.server.publicUrl,
+      expectedCompletionMs: () => config.dsr.expectedCompletionMs ?? 24 * 3600 * 1000,
+      sourcesByWriteKey: () => sourceIndex(current()).segment,
+      sourcesByApiKey: () => sourceIndex(current()).mparticle,
+      stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
+    });
+    opened.unshift(() => app.close());
+    return {
+      ...path, enrichment, intake, app,
+      // In order: stop taking requests, let deliveries finish (or go back to the queue), then close storage.
+      close: async () => { for (const step of opened.splice(0)) await step(); },
+    };
+  } catch (error) {
+    for (const step of opened) await step().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type { Logger } from '../logging.js';
+import type { PrivacyServices } from '../privacy/privacy-services.js';
+import type { DeliveryQueue } from '../queue/delivery-queue.js';
+import type { SubjectRequestForwarder } from './connection-forwarding.js';
+import { DsrProcessor } from './dsr-processor.js';
+import { DsrStore } from './dsr-store.js';
+import { DsrSigner } from './signing.js';
+
+export interface DsrConfig {
+  processorDomain?: string;
+  publicUrl?: string;
+  certificateFile?: string;
+  privateKeyFile?: string;
+  /** How long a request stays pending and cancellable (default 60 s). */
+  gracePeriodMs?: number;
+  /** How long access/portability results stay downloadable (default 7 days). */
+  resultsTtlMs?: number;
+  /** Reported to controllers as expected_completion_time (default 24 h). */
+  expectedCompletionMs?: number;
+}
+
+export interface DsrServicesOptions {
+  storageDir: string;
+  /** privacy.db: requests are kept beside the profiles and suppressions they act on. */
+  databaseFile: string;
+  dsr?: DsrConfig;
+  queue: DeliveryQueue;
+  privacy: Pick<PrivacyServices, 'profiles' | 'suppressions' | 'gate' | 'audit'>;
+  forwarder: SubjectRequestForwarder;
+  log: Logger;
+}
+
+/** Data-subject requests (OpenDSR): their store, the signer of every answer and callback, and the processor. */
+export class DsrServices {
+  private constructor(private readonly db: Database.Database, readonly store: DsrStore, readonly signer: DsrSigner, readonly processor: DsrProcessor) {}
+
+  static async open(options: DsrServicesOptions): Promise<DsrServices> {
+    const signer = await DsrSigner.load({
+      dir: join(options.storageDir, 'dsr'),
+      processorDomain: options.dsr?.processorDomain ?? 'switchyard.localhost',
+      certificateFile: options.dsr?.certificateFile,
+      privateKeyFile: options.dsr?.privateKeyFile,
+    });
+    const db = new Database(options.databaseFile);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    const store = new DsrStore(db);
+    const { profiles, suppressions, gate, audit } = options.privacy;
+    const processor = new DsrProcessor(
+      { store, signer, queue: options.queue, profiles, suppressions, gate, audit, forwarder: options.forwarder, log: options.log },
+      {
+        gracePeriodMs: options.dsr?.gracePeriodMs ?? 60_000,
+        resultsTtlMs: options.dsr?.resultsTtlMs ?? 7 * 24 * 3600 * 1000,
+        forwardAttempts: 3,
+        exportDir: join(options.storageDir, 'dsr', 'exports'),
+      },
+    );
+    processor.resume();
+    return new DsrServices(db, store, signer, processor);
+  }
+
+  async close(): Promise<void> {
+    await this.processor.stop();
+    if (this.db.open) this.db.close();
+  }
+}
