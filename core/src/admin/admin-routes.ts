@@ -7,7 +7,7 @@ import type { ProfileStore } from '../profiles/profile-store.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate } from '../privacy/privacy-gate.js';
 import type { SuppressionStore } from '../privacy/suppression-store.js';
-import { adminError, bearerAuth } from './bearer-auth.js';
+import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { rectificationEvent } from './rectification.js';
 
 export interface AdminRoutesOptions {

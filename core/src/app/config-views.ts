@@ -1,7 +1,7 @@
 import type { MparticleSourceConfig, SegmentSourceConfig } from '../config/config-types.js';
 import type { ResolvedConfig, ResolvedConnection, ResolvedSource } from '../config/resolve-config.js';
 import { IpGeo } from '../enrichment/ip-geo.js';
-import type { IntakeRouting } from '../ingestion/intake.js';
+import type { IntakeRouting } from '../intake/event-intake.js';
 
 /** A quarantine connection receives only what data plans block, never the regular fan-out. */
 export function regularConnections(config: ResolvedConfig): ResolvedConnection[] {

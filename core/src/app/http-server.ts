@@ -3,7 +3,7 @@ import { adminRoutes } from '../admin/admin-routes.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
-import type { EventIntake } from '../ingestion/intake.js';
+import type { EventIntake } from '../intake/event-intake.js';
 import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '../ingestion/mparticle/mparticle-routes.js';
 import { SEGMENT_PATHS, segmentRoutes, type SegmentRoutesOptions } from '../ingestion/segment/segment-routes.js';
 import type { Logger } from '../logging.js';

@@ -5,7 +5,7 @@ import { loadConfig, type ResolvedConfig } from '../config/resolve-config.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import type { EnrichmentStage } from '../enrichment/enrichment-stage.js';
-import type { EventIntake } from '../ingestion/intake.js';
+import type { EventIntake } from '../intake/event-intake.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
-import { EventIntake } from '../ingestion/intake.js';
+import { EventIntake } from '../intake/event-intake.js';
 import type { Logger } from '../logging.js';
 import { buildHttpServer } from './http-server.js';
 import { intakeRoutingOf, regularConnections, sourceIndex } from './config-views.js';

@@ -1,6 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { bearerAuth } from '../admin/bearer-auth.js';
+import { bearerAuth } from '../auth/bearer-auth.js';
 import type { DsrProcessor } from './dsr-processor.js';
 import type { DsrStore } from './dsr-store.js';
 import { OPENDSR_API_VERSION, type DsrRecord } from './dsr-types.js';

@@ -6,7 +6,7 @@ import { constantTimeEqual } from '../../auth/constant-time-equal.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { describeType } from '../field-checks.js';
 import { IngestionError, badRequest, fromFastifyError, type Problem } from '../ingestion-error.js';
-import type { EventIntake } from '../intake.js';
+import type { EventIntake } from '../../intake/event-intake.js';
 import { registerJsonBodyParser } from '../request-body.js';
 import { MPARTICLE_LIMITS, parseMparticleBatch } from './mparticle-batch.js';
 

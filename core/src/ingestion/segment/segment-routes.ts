@@ -5,7 +5,7 @@ import type { ResolvedSource } from '../../config/resolve-config.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { isPlainObject, describeType } from '../field-checks.js';
 import { IngestionError, badRequest, fromFastifyError, type Problem } from '../ingestion-error.js';
-import type { EventIntake } from '../intake.js';
+import type { EventIntake } from '../../intake/event-intake.js';
 import { registerJsonBodyParser } from '../request-body.js';
 import { parseSegmentMessage, SEGMENT_LIMITS, SEGMENT_TYPES, type SegmentType } from './segment-message.js';
 

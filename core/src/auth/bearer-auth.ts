@@ -1,4 +1,4 @@
-import { constantTimeEqual } from '../auth/constant-time-equal.js';
+import { constantTimeEqual } from './constant-time-equal.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
