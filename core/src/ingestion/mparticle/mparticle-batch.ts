@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent, ConsentState, EventType } from '@switchyard/sdk-kit';
-import { jsonPath, type Problem } from '../ingestion-error.js';
+import { INPUT_LIMITS } from '../../http-input/input-limits.js';
+import { jsonPath, type Problem } from '../../http-input/request-error.js';
 import { isPlainObject, optionalId, optionalObject, optionalString, optionalUnixMillis, describeType } from '../field-checks.js';
 
-export const MPARTICLE_LIMITS = { maxBatchBytes: 256 * 1024, maxBulkBatches: 100, maxBulkBytes: 4 * 1024 * 1024, maxEventsPerBatch: 2500 };
+export const MPARTICLE_LIMITS = INPUT_LIMITS.mparticle;
 
 /** Every `event_type` of the Events API v2, and the canonical type each becomes. */
 export const MPARTICLE_EVENT_TYPES: Record<string, EventType> = {
@@ -76,7 +77,7 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
     const eventPath = (...keys: Array<string | number>) => at('events', i, ...keys);
     if (!isPlainObject(raw)) { problems.push({ path: eventPath(), message: 'must be an object with event_type and data' }); return; }
     const eventType = raw.event_type;
-    const type = typeof eventType === 'string' ? MPARTICLE_EVENT_TYPES[eventType] : undefined;
+    const type = typeof eventType === 'string' && Object.hasOwn(MPARTICLE_EVENT_TYPES, eventType) ? MPARTICLE_EVENT_TYPES[eventType] : undefined;
     if (!type) {
       problems.push({ path: eventPath('event_type'), message: `must be one of ${Object.keys(MPARTICLE_EVENT_TYPES).join(', ')}, got ${JSON.stringify(eventType)}` });
       return;
@@ -152,7 +153,7 @@ function batchIdentities(batch: Record<string, unknown>, at: (...k: Array<string
   const userIdentities = optionalObject(batch.user_identities, at('user_identities'), problems) ?? {};
   for (const [key, value] of Object.entries(userIdentities)) {
     const id = optionalId(value, at('user_identities', key), problems);
-    if (id !== undefined) identities[USER_IDENTITY_NAMES[key] ?? key] = id;
+    if (id !== undefined) identities[Object.hasOwn(USER_IDENTITY_NAMES, key) ? USER_IDENTITY_NAMES[key]! : key] = id;
   }
   const deviceInfo = isPlainObject(batch.device_info) ? batch.device_info : {};
   for (const key of DEVICE_IDENTITY_KEYS) {
