@@ -18,6 +18,22 @@ export function errorMessage(family: Family | undefined, json: any): string | un
   return json?.message;
 }
 
+/** Why `json` is not an error body in the family's documented shape, or undefined when it is (for bulk checks). */
+export function errorShapeProblem(family: Family | undefined, json: any, status: number): string | undefined {
+  const isText = (value: unknown) => typeof value === 'string' && value.length > 0;
+  switch (family) {
+    case 'segment':
+    case undefined:
+      return json?.success === false && isText(json.code) && isText(json.message) ? undefined : 'not {success:false, code, message}';
+    case 'mparticle':
+      return Array.isArray(json?.errors) && json.errors.length > 0 && json.errors.every((e: any) => isText(e.code) && isText(e.message)) ? undefined : 'not {errors:[{code, message}]}';
+    case 'admin':
+      return json?.error?.status === status && isText(json.error.message) ? undefined : 'not {error:{status, message}}';
+    case 'opendsr':
+      return json?.error?.code === status && isText(json.error.message) && Array.isArray(json.error.errors) ? undefined : 'not {error:{code, message, errors}}';
+  }
+}
+
 /** Asserts that `json` is an error body in the family's documented shape (docs/events.md, docs/privacy.md). */
 export function expectErrorShape(family: Family | undefined, json: any, status: number): void {
   switch (family) {

@@ -20,8 +20,20 @@ describe('hostile requests on every route family', () => {
   });
 
   describe('1. a missing body is a client error', () => {
-    it.each(POST_ROUTES.map((r) => [r.path, r.family] as const))('answers 400 EMPTY_BODY, never 503, to a POST without a body on %s', async (path, family) => {
-      const response = await post(family, path, undefined);
+    const credentials = (family: Family): Record<string, string> => {
+      const { auth, headers } = authFor(family) as { auth?: string; headers?: Record<string, string> };
+      return auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : headers!;
+    };
+
+    it.each(POST_ROUTES.map((r) => [r.path, r.family] as const))('answers 400 EMPTY_BODY, never 503, to a POST without a body or content type on %s', async (path, family) => {
+      const response = await router.request('POST', path, { headers: credentials(family) });
+      expect(response.status).toBe(400);
+      expectErrorShape(family, response.json, 400);
+      expect(response.text).toMatch(/body is empty/);
+    });
+
+    it.each(POST_ROUTES.map((r) => [r.path, r.family] as const))('answers 400 EMPTY_BODY to an empty JSON body on %s', async (path, family) => {
+      const response = await router.request('POST', path, { headers: { ...credentials(family), 'content-type': 'application/json' }, raw: '' });
       expect(response.status).toBe(400);
       expectErrorShape(family, response.json, 400);
       expect(response.text).toMatch(/body is empty/);
