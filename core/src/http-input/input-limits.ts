@@ -15,7 +15,8 @@ export const INPUT_LIMITS = {
    */
   timestamps: { minMs: Date.UTC(1970, 0, 1), maxMs: Date.UTC(9999, 11, 31, 23, 59, 59, 999) },
   segment: { maxRequestBytes: 500 * 1024, maxEventBytes: 32 * 1024, maxBatchEvents: 2500 },
-  mparticle: { maxBatchBytes: 256 * 1024, maxBulkBytes: 4 * 1024 * 1024, maxBulkBatches: 100, maxEventsPerBatch: 2500 },
+  /** A bulk request's events in all are capped like a Segment batch: its work is synchronous, so it bounds the stall. */
+  mparticle: { maxBatchBytes: 256 * 1024, maxBulkBytes: 4 * 1024 * 1024, maxBulkBatches: 100, maxEventsPerBatch: 2500, maxEventsPerRequest: 2500 },
   admin: { maxBodyBytes: 256 * 1024, maxDeadLetterIds: 10_000, maxReasonLength: 500 },
   opendsr: { maxBodyBytes: 256 * 1024, maxSubjectIdentities: 100, maxCallbackUrls: 10, maxCallbackUrlLength: 2048 },
 } as const;

@@ -149,6 +149,13 @@ describe('hostile requests on every route family', () => {
       expect(tracked.status).toBe(200);
     });
 
+    it('refuses an mParticle bulk request carrying more than 2,500 events in all', async () => {
+      const batch = mpBatch({ events: Array.from({ length: 30 }, () => ({ event_type: 'session_start', data: {} })) });
+      const response = await post('mparticle', '/v2/bulkevents', JSON.stringify(Array(100).fill(batch)));
+      expect(response.status).toBe(400);
+      expect(response.json.errors[0].message).toBe('$: carries 3000 events in all; the limit is 2500 per request, so split it');
+    });
+
     it('lists the first 50 problems of a 2,500-message batch and counts the rest', async () => {
       const response = await post('segment', '/v1/batch', JSON.stringify({ batch: Array.from({ length: 2500 }, () => ({ type: 'track' })) }));
       expect(response.status).toBe(400);

@@ -65,6 +65,10 @@ export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async
     if (body.length > MPARTICLE_LIMITS.maxBulkBatches) {
       throw badRequest('BAD_REQUEST', [{ path: '$', message: `has ${body.length} batches; the limit is ${MPARTICLE_LIMITS.maxBulkBatches} per request` }]);
     }
+    const events = body.reduce<number>((sum, batch) => sum + (Array.isArray((batch as { events?: unknown } | null)?.events) ? (batch as { events: unknown[] }).events.length : 0), 0);
+    if (events > MPARTICLE_LIMITS.maxEventsPerRequest) {
+      throw badRequest('BAD_REQUEST', [{ path: '$', message: `carries ${events} events in all; the limit is ${MPARTICLE_LIMITS.maxEventsPerRequest} per request, so split it` }]);
+    }
     return accept(request, reply, body, true);
   });
 };
