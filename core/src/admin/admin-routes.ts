@@ -3,7 +3,7 @@ import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { registerJsonBody } from '../http-input/json-body.js';
-import type { RequestError } from '../http-input/request-error.js';
+import { RequestError } from '../http-input/request-error.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import { identityKey } from '../privacy/identity-keys.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
@@ -43,7 +43,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
       const problems = error.validation.map((v) => `${error.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}: ${v.message ?? 'is invalid'}${v.params && 'allowedValues' in v.params ? ` (${(v.params.allowedValues as string[]).join(', ')})` : ''}`);
-      return reply.code(400).send(adminError(400, problems.join('; ')));
+      return reply.code(400).send(adminErrorBody(new RequestError(400, `INVALID_${(error.validationContext ?? 'body').toUpperCase()}`, [], problems.join('; '))));
     }
     const known = asRequestError(error, request);
     if (known) return reply.code(known.statusCode).send(adminErrorBody(known));

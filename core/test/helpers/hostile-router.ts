@@ -76,10 +76,11 @@ export class HostileRouter {
     });
   }
 
-  /** Every place a secret could leak to: the log lines and every request the destination received. */
+  /** The config's secrets found in the log lines, in any request the destination received, or in `extra`. */
   leakedSecrets(extra: string[] = []): string[] {
     const haystacks = [...this.log.lines, ...this.sink.requests.map((r) => `${JSON.stringify(r.headers)} ${r.path} ${r.rawBody}`), ...extra];
-    return Object.values(SECRETS).filter((secret) => haystacks.some((text) => text.includes(secret)));
+    const secrets = new Set([...Object.values(SECRETS), ...this.fixture.router.config.secrets]);
+    return [...secrets].filter((secret) => haystacks.some((text) => text.includes(secret)));
   }
 
   async close(): Promise<void> {
