@@ -7,6 +7,10 @@ export const INPUT_LIMITS = {
   maxDepth: 64,
   /** An error answer lists this many problems and counts the rest, so a bad request cannot amplify. */
   maxProblemsListed: 50,
+  /** The request line and headers together (Node's parser answers 431 beyond it). */
+  maxHeaderBytes: 16 * 1024,
+  /** A path parameter (`/requests/{id}`) longer than this is 414. */
+  maxPathSegmentLength: 100,
   /** Ids (userId, messageId, identity values…) longer than this are refused. */
   maxIdLength: 1024,
   /**

@@ -1,7 +1,7 @@
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { checkJsonShape } from './json-shape.js';
-import { RequestError } from './request-error.js';
+import { fromFastifyError, RequestError } from './request-error.js';
 import { decodeUtf8 } from './utf8.js';
 
 export interface JsonBodyOptions {
@@ -58,8 +58,7 @@ export function registerJsonBody(app: FastifyInstance, options: JsonBodyOptions)
     if (fastifyError.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
       return new RequestError(400, 'INVALID_CONTENT_LENGTH', [{ path: 'content-length', message: 'the body is not as long as its Content-Length says' }]);
     }
-    if (!fastifyError.statusCode || fastifyError.statusCode >= 500) return undefined;
-    return new RequestError(fastifyError.statusCode, (fastifyError.code ?? 'BAD_REQUEST').replace(/^FST_ERR_(CTP_)?/, ''), [{ path: '$', message: fastifyError.message }]);
+    return fromFastifyError(error);
   };
 }
 

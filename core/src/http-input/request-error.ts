@@ -1,3 +1,4 @@
+import type { FastifyError } from 'fastify';
 import { INPUT_LIMITS } from './input-limits.js';
 
 /** One thing wrong with a request, located by a JSON path into the body (`$.batch[3].event`) or the header it is in. */
@@ -36,4 +37,11 @@ export function badRequest(code: string, problems: Problem[]): RequestError {
 /** `$.batch[3].properties` from a base path and keys. */
 export function jsonPath(base: string, ...keys: Array<string | number>): string {
   return keys.reduce<string>((path, key) => (typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`), base);
+}
+
+/** fastify's own 4xx errors (FST_ERR_…) as a RequestError; undefined for anything else. */
+export function fromFastifyError(error: unknown): RequestError | undefined {
+  const { statusCode, code, message } = error as Partial<FastifyError>;
+  if (!statusCode || statusCode < 400 || statusCode >= 500) return undefined;
+  return new RequestError(statusCode, (code ?? 'BAD_REQUEST').replace(/^FST_ERR_(CTP_)?/, ''), [], message);
 }

@@ -4,7 +4,8 @@ import { adminRoutes } from '../admin/admin-routes.js';
 import { connectionsTakingEvent } from '../admin/rectification.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
-import { RequestError } from '../http-input/request-error.js';
+import { INPUT_LIMITS } from '../http-input/input-limits.js';
+import { fromFastifyError, RequestError } from '../http-input/request-error.js';
 import type { EventIntake } from '../ingestion/intake.js';
 import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '../ingestion/mparticle/mparticle-routes.js';
 import { SEGMENT_PATHS, segmentRoutes, type SegmentRoutesOptions } from '../ingestion/segment/segment-routes.js';
@@ -30,7 +31,6 @@ export interface HttpServerDeps {
 }
 
 const POST_ONLY_PATHS = new Set([...SEGMENT_PATHS, ...MPARTICLE_PATHS]);
-const MAX_PARAM_LENGTH = 100;
 
 /** One fastify server with the ingestion (Segment, mParticle), admin and OpenDSR APIs as separate plugins. */
 export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
@@ -41,9 +41,9 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     trustProxy: deps.trustProxy,
     return503OnClosing: true,
     // SDKs and proxies add a trailing slash; /v1/track/ is /v1/track.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: INPUT_LIMITS.maxPathSegmentLength },
     // Node would answer a missing Host with an empty 400; requireHost answers it in the API's shape.
-    http: { requireHostHeader: false },
+    http: { requireHostHeader: false, maxHeaderSize: INPUT_LIMITS.maxHeaderBytes },
     clientErrorHandler: answerClientError,
     frameworkErrors: answerUrlError,
   });
@@ -51,8 +51,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   // Registered before the plugins so that every route inherits them; each API plugin sets its own error handler.
   app.addHook('onRequest', requireHost);
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error instanceof RequestError ? error : error.statusCode && error.statusCode < 500
-      ? new RequestError(error.statusCode, (error.code ?? 'BAD_REQUEST').replace(/^FST_ERR_/, ''), [], error.message) : undefined;
+    const known = error instanceof RequestError ? error : fromFastifyError(error);
     if (!known) request.log.error({ err: error }, 'request failed');
     const answer = known ?? new RequestError(500, 'INTERNAL_ERROR', [], 'internal error');
     return reply.code(answer.statusCode).send(errorBodyFor(request.url)(answer));
@@ -102,7 +101,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
 /** URLs the router cannot route: a percent-escape that does not decode, or a path segment over the length limit. */
 function answerUrlError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    ? new RequestError(414, 'URI_TOO_LONG', [], `a path segment is longer than ${MAX_PARAM_LENGTH} characters`)
+    ? new RequestError(414, 'URI_TOO_LONG', [], `a path segment is longer than ${INPUT_LIMITS.maxPathSegmentLength} characters`)
     : error.code === 'FST_ERR_BAD_URL'
       ? new RequestError(400, 'BAD_URL', [], 'the URL is not valid: a percent-escape in it does not decode')
       : new RequestError(500, 'INTERNAL_ERROR', [], 'internal error');

@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyRequest } from 'fastify';
+import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { RequestError } from '../http-input/request-error.js';
 import { errorBodyFor } from './route-families.js';
 
@@ -33,7 +34,7 @@ export function answerClientError(connectionError: ConnectionError, socket: Sock
 function parserFailure(error: ParserError): RequestError {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return new RequestError(431, 'HEADERS_TOO_LARGE', [], 'the request line and headers are larger than 16 KB; shorten the URL or the headers');
+      return new RequestError(431, 'HEADERS_TOO_LARGE', [], `the request line and headers are larger than ${INPUT_LIMITS.maxHeaderBytes / 1024} KB; shorten the URL or the headers`);
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new RequestError(408, 'REQUEST_TIMEOUT', [], 'the request did not arrive in time; send it again');
     case 'HPE_INVALID_HEADER_TOKEN':
