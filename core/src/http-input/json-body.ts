@@ -42,7 +42,7 @@ export function registerJsonBody(app: FastifyInstance, options: JsonBodyOptions)
   });
   app.addContentTypeParser('*', (request, _payload, done) => {
     done(new RequestError(415, 'UNSUPPORTED_CONTENT_TYPE', [{
-      path: 'content-type', message: `"${request.headers['content-type'] ?? ''}" is not accepted; send JSON with Content-Type: application/json`,
+      path: 'content-type', message: `"${(request.headers['content-type'] ?? '').slice(0, 100)}" is not accepted; send JSON with Content-Type: application/json`,
     }]), undefined);
   });
   app.addHook('preValidation', async (request) => {
