@@ -14,6 +14,7 @@ export { CONFIG_SCHEMA } from './config/config-schema.js';
 export type { SwitchyardConfig, SourceConfig, ConnectionConfig, DataPlanConfig } from './config/config-types.js';
 export { compileDataPlan, type DataPlan, type PlanViolation } from './data-plans/data-plan.js';
 export { EventIntake, type IntakeResult } from './intake/event-intake.js';
+export { INPUT_LIMITS } from './http-input/input-limits.js';
 export { parseSegmentMessage, SEGMENT_LIMITS } from './ingestion/segment/segment-message.js';
 export { parseMparticleBatch, MPARTICLE_LIMITS, MPARTICLE_EVENT_TYPES } from './ingestion/mparticle/mparticle-batch.js';
 export { ThreadedSqliteQueue } from './queue/threaded-sqlite-queue.js';

@@ -3,6 +3,9 @@ import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { DeadLetterFilter } from '../types.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { identityKey, IDENTITY_TYPE_NAMES } from '../identity/identity-types.js';
+import { INPUT_LIMITS } from '../http-input/input-limits.js';
+import { registerJsonBody } from '../http-input/json-body.js';
+import { RequestError } from '../http-input/request-error.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate } from '../privacy/privacy-gate.js';
@@ -27,26 +30,34 @@ export interface AdminRoutesOptions {
 
 const identityBody = {
   identity_type: { type: 'string', enum: IDENTITY_TYPE_NAMES },
-  identity_value: { type: 'string', minLength: 1, maxLength: 1024 },
+  identity_value: { type: 'string', minLength: 1, maxLength: INPUT_LIMITS.maxIdLength },
 };
+
+/** The admin API's error shape, `{"error":{"status":400,"code":"…","message":"…"}}`. */
+export function adminErrorBody(error: RequestError) {
+  return { error: { ...adminError(error.statusCode, error.message).error, code: error.code } };
+}
 
 /** The admin API under /admin/v1: suppressions, privacy audit, rectification, dead letters. */
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: FastifyInstance, options) => {
   app.addHook('onRequest', bearerAuth(options.tokens, (status, message) => adminError(status, message)));
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+  const asRequestError = registerJsonBody(app, { maxBytes: INPUT_LIMITS.admin.maxBodyBytes, contentTypes: ['application/json'], tooLargeStatus: 413 });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
       const problems = error.validation.map((v) => `${error.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}: ${v.message ?? 'is invalid'}${v.params && 'allowedValues' in v.params ? ` (${(v.params.allowedValues as string[]).join(', ')})` : ''}`);
-      return reply.code(400).send(adminError(400, problems.join('; ')));
+      return reply.code(400).send(adminErrorBody(new RequestError(400, `INVALID_${(error.validationContext ?? 'body').toUpperCase()}`, [], problems.join('; '))));
     }
-    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    return reply.code(status).send(adminError(status, status === 500 ? 'internal error' : error.message));
+    const known = asRequestError(error, request);
+    if (known) return reply.code(known.statusCode).send(adminErrorBody(known));
+    request.log.error({ err: error }, 'admin request failed');
+    return reply.code(500).send(adminError(500, 'internal error'));
   });
 
   app.post<{ Body: { identity_type: string; identity_value: string; reason?: string } }>('/suppressions', {
     schema: {
       body: {
         type: 'object', additionalProperties: false, required: ['identity_type', 'identity_value'],
-        properties: { ...identityBody, reason: { type: 'string', maxLength: 500 } },
+        properties: { ...identityBody, reason: { type: 'string', maxLength: INPUT_LIMITS.admin.maxReasonLength } },
       },
     },
   }, async (request, reply) => {
@@ -92,7 +103,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
 
   const deadLetterFilter = {
     type: 'object', additionalProperties: false,
-    properties: { connection: { type: 'string' }, ids: { type: 'array', items: { type: 'integer' }, maxItems: 10000 } },
+    properties: { connection: { type: 'string' }, ids: { type: 'array', items: { type: 'integer' }, maxItems: INPUT_LIMITS.admin.maxDeadLetterIds } },
   };
   app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/replay', { schema: { body: deadLetterFilter } }, async (request) => (
     options.replay({ connectionId: request.body.connection, ids: request.body.ids })

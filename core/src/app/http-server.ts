@@ -1,14 +1,18 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { adminRoutes } from '../admin/admin-routes.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
+import { INPUT_LIMITS } from '../http-input/input-limits.js';
+import { fromFastifyError, RequestError } from '../http-input/request-error.js';
 import type { EventIntake } from '../intake/event-intake.js';
 import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '../ingestion/mparticle/mparticle-routes.js';
 import { SEGMENT_PATHS, segmentRoutes, type SegmentRoutesOptions } from '../ingestion/segment/segment-routes.js';
 import type { Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
 import type { EventRouting } from '../routing/event-routing.js';
+import { answerClientError, answerUnknownExpectations, requireHost } from './protocol-errors.js';
+import { errorBodyFor } from './route-families.js';
 
 export interface HttpServerDeps {
   log: Logger;
@@ -36,8 +40,22 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     // Per-request lines would double the log volume of ingestion; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: deps.trustProxy,
-    bodyLimit: 8 * 1024 * 1024,
     return503OnClosing: true,
+    // SDKs and proxies add a trailing slash; /v1/track/ is /v1/track.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: INPUT_LIMITS.maxPathSegmentLength },
+    // Node would answer a missing Host with an empty 400; requireHost answers it in the API's shape.
+    http: { requireHostHeader: false, maxHeaderSize: INPUT_LIMITS.maxHeaderBytes },
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerUrlError,
+  });
+  answerUnknownExpectations(app.server);
+  // Registered before the plugins so that every route inherits them; each API plugin sets its own error handler.
+  app.addHook('onRequest', requireHost);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error instanceof RequestError ? error : fromFastifyError(error);
+    if (!known) request.log.error({ err: error }, 'request failed');
+    const answer = known ?? new RequestError(500, 'INTERNAL_ERROR', [], 'internal error');
+    return reply.code(answer.statusCode).send(errorBodyFor(request.url)(answer));
   });
 
   await app.register(segmentRoutes, { prefix: '/v1', intake: deps.intake, sourcesByWriteKey: deps.sourcesByWriteKey });
@@ -69,10 +87,21 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!.replace(/\/+$/, '');
-    if (POST_ONLY_PATHS.has(path)) {
-      return reply.code(405).header('allow', 'POST').send({ success: false, code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${path}; use POST` });
+    const errorBody = errorBodyFor(request.url);
+    if (POST_ONLY_PATHS.has(path) && request.method !== 'POST') {
+      return reply.code(405).header('allow', 'POST').send(errorBody(new RequestError(405, 'METHOD_NOT_ALLOWED', [], `${request.method} is not allowed on ${path}; use POST`)));
     }
-    return reply.code(404).send({ success: false, code: 'NOT_FOUND', message: `no route ${request.method} ${path}; ingestion is at /v1/batch (Segment) and /v2/events (mParticle)` });
+    return reply.code(404).send(errorBody(new RequestError(404, 'NOT_FOUND', [], `no route ${request.method} ${path}; ingestion is at /v1/batch (Segment) and /v2/events (mParticle)`)));
   });
   return app;
+}
+
+/** URLs the router cannot route: a percent-escape that does not decode, or a path segment over the length limit. */
+function answerUrlError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new RequestError(414, 'URI_TOO_LONG', [], `a path segment is longer than ${INPUT_LIMITS.maxPathSegmentLength} characters`)
+    : error.code === 'FST_ERR_BAD_URL'
+      ? new RequestError(400, 'BAD_URL', [], 'the URL is not valid: a percent-escape in it does not decode')
+      : new RequestError(500, 'INTERNAL_ERROR', [], 'internal error');
+  return reply.code(failure.statusCode).send(errorBodyFor(request.url)(failure));
 }

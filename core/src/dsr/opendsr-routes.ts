@@ -1,10 +1,12 @@
 import { createReadStream, existsSync } from 'node:fs';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerAuth } from '../auth/bearer-auth.js';
+import { INPUT_LIMITS } from '../http-input/input-limits.js';
+import { registerJsonBody } from '../http-input/json-body.js';
 import type { DsrProcessor } from './dsr-processor.js';
 import type { DsrStore } from './dsr-store.js';
 import { OPENDSR_API_VERSION, type DsrRecord } from './dsr-types.js';
-import { openDsrError, validateOpenDsrRequest } from './opendsr-validation.js';
+import { openDsrError, openDsrErrorBody, validateOpenDsrRequest } from './opendsr-validation.js';
 import type { DsrSigner } from './signing.js';
 import { OPENDSR_IDENTITY_TYPES, SUPPORTED_FORMATS } from './subject-identities.js';
 
@@ -27,6 +29,13 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
     return reply.code(status).headers({ 'content-type': 'application/json', ...options.signer.headersFor(raw) }).send(raw);
   };
   const auth = bearerAuth(options.tokens, (status, message) => openDsrError(status, message));
+  const asRequestError = registerJsonBody(app, { maxBytes: INPUT_LIMITS.opendsr.maxBodyBytes, contentTypes: ['application/json'], tooLargeStatus: 413 });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = asRequestError(error, request);
+    if (known) return sendSigned(reply, known.statusCode, openDsrErrorBody(known));
+    request.log.error({ err: error }, 'OpenDSR request failed');
+    return sendSigned(reply, 500, openDsrError(500, 'internal error'));
+  });
 
   app.get('/discovery', async (request, reply) => sendSigned(reply, 200, {
     api_version: OPENDSR_API_VERSION,
@@ -39,7 +48,7 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
 
   app.post('/requests', { onRequest: auth }, async (request, reply) => {
     const checked = validateOpenDsrRequest(request.body);
-    if (!checked.ok) return sendSigned(reply, 400, openDsrError(400, checked.problems.map((p) => p.message).join('; '), checked.problems));
+    if (!checked.ok) return sendSigned(reply, checked.code, openDsrError(checked.code, checked.message, checked.details));
     const body = checked.request;
     if (options.store.get(body.subject_request_id)) {
       return sendSigned(reply, 409, openDsrError(409, `subject_request_id ${body.subject_request_id} was already submitted`, [{ reason: 'Duplicate', message: 'subject_request_id must be unique' }]));

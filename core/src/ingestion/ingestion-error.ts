@@ -1,33 +1,30 @@
-import type { FastifyError } from 'fastify';
-
-/** One thing wrong with a request, located by a JSON path into the body (`$.batch[3].event`). */
-export interface Problem {
-  path: string;
-  message: string;
-}
+import type { CanonicalEvent } from '@switchyard/sdk-kit';
+import type { ResolvedSource } from '../config/resolve-config.js';
+import { RequestError } from '../http-input/request-error.js';
+import type { EventIntake, IntakeResult } from './intake.js';
 
 /**
- * A rejected request: the status, a machine-readable code and every problem found. Thrown anywhere
- * in ingestion; the source's route turns it into its API's error shape. Nothing of the request is stored.
+ * The events of a valid request could not be stored durably (disk full, queue closed): the only failure
+ * answered with 503, so the client retries. A failure before the intake is the request's fault (4xx) or
+ * a bug (500), never a reason to retry.
  */
-export class IngestionError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, readonly problems: Problem[]) {
-    super(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+export class NotStoredError extends Error {
+  constructor(cause: unknown) {
+    super('the events could not be stored', { cause });
   }
 }
 
-export function badRequest(code: string, problems: Problem[]): IngestionError {
-  return new IngestionError(400, code, problems);
+export async function storeEvents(intake: EventIntake, source: ResolvedSource, events: CanonicalEvent[]): Promise<IntakeResult> {
+  try {
+    return await intake.accept(source, events);
+  } catch (cause) {
+    throw new NotStoredError(cause);
+  }
 }
 
-/** `$.batch[3].properties` from a base path and keys. */
-export function jsonPath(base: string, ...keys: Array<string | number>): string {
-  return keys.reduce<string>((path, key) => (typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`), base);
-}
-
-/** Fastify's own 4xx errors (body too large, bad content type…) in our error shape. */
-export function fromFastifyError(error: FastifyError): IngestionError | undefined {
-  if (!error.statusCode || error.statusCode >= 500) return undefined;
-  const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'BODY_TOO_LARGE' : (error.code ?? 'BAD_REQUEST').replace(/^FST_ERR_(CTP_)?/, '');
-  return new IngestionError(error.statusCode, code, [{ path: '$', message: error.message }]);
+/** The answer to a request that failed for a reason other than its content: 503 when not stored, else 500. */
+export function failureOf(error: unknown): RequestError {
+  return error instanceof NotStoredError
+    ? new RequestError(503, 'NOT_STORED', [], 'the events could not be stored; nothing was accepted, retry later')
+    : new RequestError(500, 'INTERNAL_ERROR', [], 'the router failed to read this request and stored nothing; this is a bug, please report it');
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { Router, silentLogger, type SwitchyardConfig } from '../../src/index.js';
+import { Router, silentLogger, type Logger, type SwitchyardConfig } from '../../src/index.js';
 
 export interface PostOptions {
   auth?: string | null;
@@ -19,11 +19,11 @@ export class RouterFixture {
   readonly configFile = join(this.dir, 'switchyard.yaml');
   router!: Router;
 
-  constructor(private config: SwitchyardConfig) {}
+  constructor(private config: SwitchyardConfig, private readonly log: Logger = silentLogger) {}
 
   async start(): Promise<this> {
     this.writeConfig(this.config);
-    this.router = await Router.start({ configFile: this.configFile, log: silentLogger, port: 0, watchConfig: false });
+    this.router = await Router.start({ configFile: this.configFile, log: this.log, port: 0, watchConfig: false });
     return this;
   }
 

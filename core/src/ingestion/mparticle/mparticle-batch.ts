@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent, ConsentState, EventType } from '@switchyard/sdk-kit';
-import { jsonPath, type Problem } from '../ingestion-error.js';
+import { INPUT_LIMITS } from '../../http-input/input-limits.js';
+import { jsonPath, type Problem } from '../../http-input/request-error.js';
 import { canonicalIdentityType } from '../../identity/identity-types.js';
 import { isPlainObject, optionalId, optionalObject, optionalString, optionalUnixMillis, describeType } from '../field-checks.js';
 
-export const MPARTICLE_LIMITS = { maxBatchBytes: 256 * 1024, maxBulkBatches: 100, maxBulkBytes: 4 * 1024 * 1024, maxEventsPerBatch: 2500 };
+export const MPARTICLE_LIMITS = INPUT_LIMITS.mparticle;
 
 /** Every `event_type` of the Events API v2, and the canonical type each becomes. */
 export const MPARTICLE_EVENT_TYPES: Record<string, EventType> = {
@@ -76,7 +77,7 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
     const eventPath = (...keys: Array<string | number>) => at('events', i, ...keys);
     if (!isPlainObject(raw)) { problems.push({ path: eventPath(), message: 'must be an object with event_type and data' }); return; }
     const eventType = raw.event_type;
-    const type = typeof eventType === 'string' ? MPARTICLE_EVENT_TYPES[eventType] : undefined;
+    const type = typeof eventType === 'string' && Object.hasOwn(MPARTICLE_EVENT_TYPES, eventType) ? MPARTICLE_EVENT_TYPES[eventType] : undefined;
     if (!type) {
       problems.push({ path: eventPath('event_type'), message: `must be one of ${Object.keys(MPARTICLE_EVENT_TYPES).join(', ')}, got ${JSON.stringify(eventType)}` });
       return;

@@ -3,11 +3,12 @@ import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { MparticleSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolve-config.js';
 import { constantTimeEqual } from '../../auth/constant-time-equal.js';
+import { registerJsonBody } from '../../http-input/json-body.js';
+import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { describeType } from '../field-checks.js';
-import { IngestionError, badRequest, fromFastifyError, type Problem } from '../ingestion-error.js';
+import { failureOf, storeEvents } from '../ingestion-error.js';
 import type { EventIntake } from '../../intake/event-intake.js';
-import { registerJsonBodyParser } from '../request-body.js';
 import { MPARTICLE_LIMITS, parseMparticleBatch } from './mparticle-batch.js';
 
 export interface MparticleRoutesOptions {
@@ -17,12 +18,25 @@ export interface MparticleRoutesOptions {
 
 export const MPARTICLE_PATHS = ['/v2/events', '/v2/bulkevents'];
 
-const ERROR_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+const ERROR_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG', 415: 'UNSUPPORTED_MEDIA_TYPE', 417: 'EXPECTATION_FAILED', 431: 'HEADERS_TOO_LARGE',
+  500: 'INTERNAL_SERVER_ERROR', 503: 'SERVICE_UNAVAILABLE',
+};
 
 /** mParticle Events API v2: `/v2/events` (one batch) and `/v2/bulkevents` (up to 100), Basic auth key:secret. */
 export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async (app: FastifyInstance, options) => {
-  registerJsonBodyParser(app, (request) => ({ maxBytes: request.url.includes('bulk') ? MPARTICLE_LIMITS.maxBulkBytes : MPARTICLE_LIMITS.maxBatchBytes }));
-  app.setErrorHandler((error: FastifyError, request, reply) => sendError(reply, request, error));
+  const asRequestError = registerJsonBody(app, {
+    maxBytes: MPARTICLE_LIMITS.maxBulkBytes,
+    contentTypes: ['application/json', 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'],
+    tooLargeStatus: 400,
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = asRequestError(error, request);
+    if (!known) request.log.error({ err: error }, 'ingestion failed');
+    const answer = known ?? failureOf(error);
+    return reply.code(answer.statusCode).send(mparticleErrorBody(answer));
+  });
   // Credentials are in the header, so they are checked before the body is read or decompressed.
   app.addHook('onRequest', async (request) => { request.source = authenticate(request, options); });
 
@@ -36,12 +50,12 @@ export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async
       problems.push(...parsed.problems);
       events.push(...parsed.events);
     });
-    if (problems.length) throw badRequest('BAD_REQUEST', problems.slice(0, 50));
-    await options.intake.accept(source, events);
+    if (problems.length) throw badRequest('BAD_REQUEST', problems);
+    await storeEvents(options.intake, source, events);
     return reply.code(202).send();
   };
 
-  app.post('/events', async (request, reply) => {
+  app.post('/events', { bodyLimit: MPARTICLE_LIMITS.maxBatchBytes }, async (request, reply) => {
     if (Array.isArray(request.body)) throw badRequest('BAD_REQUEST', [{ path: '$', message: 'must be one batch object; send arrays of batches to /v2/bulkevents' }]);
     return accept(request, reply, [request.body], false);
   });
@@ -51,6 +65,10 @@ export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async
     if (body.length > MPARTICLE_LIMITS.maxBulkBatches) {
       throw badRequest('BAD_REQUEST', [{ path: '$', message: `has ${body.length} batches; the limit is ${MPARTICLE_LIMITS.maxBulkBatches} per request` }]);
     }
+    const events = body.reduce<number>((sum, batch) => sum + (Array.isArray((batch as { events?: unknown } | null)?.events) ? (batch as { events: unknown[] }).events.length : 0), 0);
+    if (events > MPARTICLE_LIMITS.maxEventsPerRequest) {
+      throw badRequest('BAD_REQUEST', [{ path: '$', message: `carries ${events} events in all; the limit is ${MPARTICLE_LIMITS.maxEventsPerRequest} per request, so split it` }]);
+    }
     return accept(request, reply, body, true);
   });
 };
@@ -59,23 +77,21 @@ declare module 'fastify' {
   interface FastifyRequest { source?: ResolvedSource }
 }
 
-function authenticate(request: FastifyRequest, options: MparticleRoutesOptions): ResolvedSource {
-  const credentials = parseBasicAuth(request.headers.authorization);
-  if (!credentials?.user) throw new IngestionError(401, 'UNAUTHORIZED', [{ path: 'authorization', message: 'send HTTP Basic auth with the source\'s API key and secret' }]);
-  const source = options.sourcesByApiKey().get(credentials.user);
-  if (!source || !constantTimeEqual(source.apiSecret, credentials.password)) {
-    throw new IngestionError(403, 'FORBIDDEN', [{ path: 'authorization', message: 'the API key and secret do not match an mParticle source in this router\'s config' }]);
-  }
-  return source;
+/** The Events API's error shape: `{"errors":[{"code":"BAD_REQUEST","message":"$.mpid: …","path":"$.mpid"}]}`. */
+export function mparticleErrorBody(error: RequestError) {
+  const code = ERROR_CODES[error.statusCode] ?? error.code;
+  if (error.problems.length === 0) return { errors: [{ code, message: error.message }] };
+  const errors: Array<{ code: string; message: string; path?: string }> = error.problems.map((p) => ({ code, message: `${p.path}: ${p.message}`, path: p.path }));
+  if (error.problemCount > error.problems.length) errors.push({ code, message: `and ${error.problemCount - error.problems.length} more problems (${error.problemCount} in all)` });
+  return { errors };
 }
 
-function sendError(reply: FastifyReply, request: FastifyRequest, error: FastifyError | IngestionError) {
-  const known = error instanceof IngestionError ? error : fromFastifyError(error);
-  if (!known) {
-    request.log.error({ err: error }, 'ingestion failed');
-    return reply.code(503).send({ errors: [{ code: 'SERVICE_UNAVAILABLE', message: 'the events could not be stored; nothing was accepted, retry later' }] });
+function authenticate(request: FastifyRequest, options: MparticleRoutesOptions): ResolvedSource {
+  const credentials = parseBasicAuth(request.headers.authorization);
+  if (!credentials?.user) throw new RequestError(401, 'UNAUTHORIZED', [{ path: 'authorization', message: 'send HTTP Basic auth with the source\'s API key and secret' }]);
+  const source = options.sourcesByApiKey().get(credentials.user);
+  if (!source || !constantTimeEqual(source.apiSecret, credentials.password)) {
+    throw new RequestError(403, 'FORBIDDEN', [{ path: 'authorization', message: 'the API key and secret do not match an mParticle source in this router\'s config' }]);
   }
-  return reply.code(known.statusCode).send({
-    errors: known.problems.map((p) => ({ code: ERROR_CODES[known.statusCode] ?? known.code, message: `${p.path}: ${p.message}`, path: p.path })),
-  });
+  return source;
 }

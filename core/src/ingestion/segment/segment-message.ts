@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent, ConsentState, EventContext } from '@switchyard/sdk-kit';
-import { jsonPath, type Problem } from '../ingestion-error.js';
-import { isPlainObject, optionalDate, optionalId, optionalObject, optionalString } from '../field-checks.js';
+import { INPUT_LIMITS } from '../../http-input/input-limits.js';
+import { jsonPath, type Problem } from '../../http-input/request-error.js';
+import { clampedTimestamp, isPlainObject, optionalDate, optionalId, optionalObject, optionalString } from '../field-checks.js';
 
 export const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type SegmentType = (typeof SEGMENT_TYPES)[number];
 
-export const SEGMENT_LIMITS = { maxEventBytes: 32 * 1024, maxRequestBytes: 500 * 1024, maxBatchEvents: 2500 };
+export const SEGMENT_LIMITS = INPUT_LIMITS.segment;
+
+/** Body fields that authenticate the request; they are the router's to read and never part of the event. */
+const CREDENTIAL_FIELDS = ['writeKey'];
 
 export interface SegmentRequestContext {
   sourceId: string;
@@ -32,7 +36,7 @@ export function parseSegmentMessage(message: unknown, routeType: SegmentType | u
   // A message cannot be larger than the request that carried it: measure only when that could matter.
   if ((request.requestBytes ?? Number.POSITIVE_INFINITY) > SEGMENT_LIMITS.maxEventBytes) {
     const size = Buffer.byteLength(JSON.stringify(message));
-    if (size > SEGMENT_LIMITS.maxEventBytes) problems.push({ path, message: `the message is ${Math.ceil(size / 1024)} KB; the limit is 32 KB per message` });
+    if (size > SEGMENT_LIMITS.maxEventBytes) problems.push({ path, message: `the message is ${Math.ceil(size / 1024)} KB; the limit is ${SEGMENT_LIMITS.maxEventBytes / 1024} KB per message` });
   }
 
   const type = routeType ?? (message.type as SegmentType);
@@ -92,7 +96,7 @@ export function parseSegmentMessage(message: unknown, routeType: SegmentType | u
     receivedAt: request.receivedAt,
     ...(originalTimestamp ?? timestamp ? { originalTimestamp: originalTimestamp ?? timestamp } : {}),
     sourceId: request.sourceId,
-    raw: message,
+    raw: withoutCredentials(message),
     ...(groupId !== undefined ? { groupId } : {}),
     ...(previousId !== undefined ? { previousId } : {}),
     ...((integrations ?? request.batch?.integrations) ? { integrations: { ...request.batch?.integrations, ...integrations } } : {}),
@@ -112,12 +116,22 @@ function canonicalContext(context: Record<string, unknown>, requestIp: string | 
   } as EventContext;
 }
 
-/** Segment's clock-skew correction: the device's timestamp shifted by how far its clock is off at send time. */
+/**
+ * Segment's clock-skew correction: the device's timestamp shifted by how far its clock is off at send
+ * time, kept within the accepted timestamp range however far off the device's clock is.
+ */
 function correctedTimestamp(originalTimestamp: string | undefined, sentAt: string | undefined, receivedAt: string): string {
   if (!originalTimestamp) return receivedAt;
   if (!sentAt) return originalTimestamp;
   const skew = Date.parse(receivedAt) - Date.parse(sentAt);
-  return new Date(Date.parse(originalTimestamp) + skew).toISOString();
+  return clampedTimestamp(Date.parse(originalTimestamp) + skew);
+}
+
+function withoutCredentials(message: Record<string, unknown>): Record<string, unknown> {
+  if (!CREDENTIAL_FIELDS.some((field) => Object.hasOwn(message, field))) return message;
+  const raw = { ...message };
+  for (const field of CREDENTIAL_FIELDS) delete raw[field];
+  return raw;
 }
 
 function compact(record: Record<string, string | undefined>): Record<string, string> {

@@ -2,11 +2,12 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { SegmentSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolve-config.js';
+import { registerJsonBody } from '../../http-input/json-body.js';
+import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
 import { parseBasicAuth } from '../basic-auth.js';
-import { isPlainObject, describeType } from '../field-checks.js';
-import { IngestionError, badRequest, fromFastifyError, type Problem } from '../ingestion-error.js';
+import { describeType, isPlainObject, optionalDate } from '../field-checks.js';
+import { failureOf, storeEvents } from '../ingestion-error.js';
 import type { EventIntake } from '../../intake/event-intake.js';
-import { registerJsonBodyParser } from '../request-body.js';
 import { parseSegmentMessage, SEGMENT_LIMITS, SEGMENT_TYPES, type SegmentType } from './segment-message.js';
 
 export interface SegmentRoutesOptions {
@@ -19,8 +20,18 @@ export const SEGMENT_PATHS = ['/v1/batch', '/v1/import', ...SEGMENT_TYPES.map((t
 
 /** Segment's HTTP Tracking API: `/v1/batch` and one route per message type, Basic auth with the write key. */
 export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (app: FastifyInstance, options) => {
-  registerJsonBodyParser(app, () => ({ maxBytes: SEGMENT_LIMITS.maxRequestBytes }));
-  app.setErrorHandler((error: FastifyError, request, reply) => sendError(reply, request, error));
+  // RudderStack's node SDK posts gzipped JSON labelled as a form; a body that is not JSON still fails as JSON.
+  const asRequestError = registerJsonBody(app, {
+    maxBytes: SEGMENT_LIMITS.maxRequestBytes,
+    contentTypes: ['application/json', 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'],
+    tooLargeStatus: 400,
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = asRequestError(error, request);
+    if (!known) request.log.error({ err: error }, 'ingestion failed');
+    const answer = known ?? failureOf(error);
+    return reply.code(answer.statusCode).send(segmentErrorBody(answer));
+  });
 
   const handle = (routeType: SegmentType | undefined) => async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body;
@@ -41,7 +52,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
         throw badRequest('BATCH_TOO_LARGE', [{ path: '$.batch', message: `has ${batch.length} messages; the limit is ${SEGMENT_LIMITS.maxBatchEvents} per batch` }]);
       }
       const batchContext = {
-        sentAt: typeof body.sentAt === 'string' && !Number.isNaN(Date.parse(body.sentAt)) ? new Date(body.sentAt).toISOString() : undefined,
+        sentAt: optionalDate(body.sentAt, '$.sentAt', problems),
         context: isPlainObject(body.context) ? body.context : undefined,
         integrations: isPlainObject(body.integrations) ? body.integrations : undefined,
       };
@@ -51,8 +62,8 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
         if (parsed.event) events.push(parsed.event);
       });
     }
-    if (problems.length) throw badRequest('INVALID_EVENT', problems.slice(0, 50));
-    await options.intake.accept(source, events);
+    if (problems.length) throw badRequest('INVALID_EVENT', problems);
+    await storeEvents(options.intake, source, events);
     return reply.code(200).send({ success: true });
   };
 
@@ -61,27 +72,18 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
   for (const type of SEGMENT_TYPES) app.post(`/${type}`, handle(type));
 };
 
+/** The Segment API's error shape: `{"success":false,"code":…,"message":…,"errors":[{path,message}]}`. */
+export function segmentErrorBody(error: RequestError) {
+  return { success: false, code: error.code, message: error.message, ...(error.problems.length ? { errors: error.problems } : {}) };
+}
+
 function authenticate(request: FastifyRequest, body: Record<string, unknown>, options: SegmentRoutesOptions): ResolvedSource {
   const basic = parseBasicAuth(request.headers.authorization);
   const writeKey = basic?.user || (typeof body.writeKey === 'string' ? body.writeKey : undefined);
   if (!writeKey) {
-    throw new IngestionError(401, 'MISSING_WRITE_KEY', [{ path: 'authorization', message: 'send the source\'s write key as the Basic auth user name (empty password) or as "writeKey" in the body' }]);
+    throw new RequestError(401, 'MISSING_WRITE_KEY', [{ path: 'authorization', message: 'send the source\'s write key as the Basic auth user name (empty password) or as "writeKey" in the body' }]);
   }
   const source = options.sourcesByWriteKey().get(writeKey);
-  if (!source) throw new IngestionError(403, 'INVALID_WRITE_KEY', [{ path: 'authorization', message: 'the write key does not belong to any Segment source in this router\'s config' }]);
+  if (!source) throw new RequestError(403, 'INVALID_WRITE_KEY', [{ path: 'authorization', message: 'the write key does not belong to any Segment source in this router\'s config' }]);
   return source;
-}
-
-function sendError(reply: FastifyReply, request: FastifyRequest, error: FastifyError | IngestionError) {
-  const known = error instanceof IngestionError ? error : fromFastifyError(error);
-  if (!known) {
-    request.log.error({ err: error }, 'ingestion failed');
-    return reply.code(503).send({ success: false, code: 'NOT_STORED', message: 'the events could not be stored; nothing was accepted, retry later' });
-  }
-  return reply.code(known.statusCode).send({
-    success: false,
-    code: known.code,
-    message: known.message,
-    errors: known.problems,
-  });
 }
