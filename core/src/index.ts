@@ -8,7 +8,7 @@ export type { ConnectionStats, SettledBatch, ConnectionHealth } from './delivery
 export { loadConnector, resolveConnectorModule, BUILT_IN_CONNECTORS, ConnectorLoadError } from './connectors/connector-registry.js';
 export { createLogger, silentLogger, type Logger } from './logging.js';
 export { Router, type RouterOptions, type ReloadResult } from './app/router.js';
-export { loadConfig, resolveConfig, type ResolvedConfig, type ResolvedConnection, type ResolvedSource } from './config/resolve-config.js';
+export { loadConfig, resolveConfig, type ResolvedConfig, type ResolvedConnection, type ResolvedSource } from './app/resolve-config.js';
 export { readConfigFile, parseConfigText, ConfigError } from './config/read-config-file.js';
 export { CONFIG_SCHEMA } from './config/config-schema.js';
 export type { SwitchyardConfig, SourceConfig, ConnectionConfig, DataPlanConfig } from './config/config-types.js';

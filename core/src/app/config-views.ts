@@ -1,5 +1,5 @@
 import type { MparticleSourceConfig, SegmentSourceConfig } from '../config/config-types.js';
-import type { ResolvedConfig, ResolvedConnection, ResolvedSource } from '../config/resolve-config.js';
+import type { ResolvedConfig, ResolvedConnection, ResolvedSource } from './resolve-config.js';
 import { IpGeo } from '../enrichment/ip-geo.js';
 import type { IntakeRouting } from '../intake/event-intake.js';
 

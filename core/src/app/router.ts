@@ -1,7 +1,7 @@
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type ResolvedConfig } from '../config/resolve-config.js';
+import { loadConfig, type ResolvedConfig } from './resolve-config.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import type { EnrichmentStage } from '../enrichment/enrichment-stage.js';

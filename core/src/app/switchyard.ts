@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ResolvedConfig } from '../config/resolve-config.js';
+import type { ResolvedConfig } from './resolve-config.js';
 import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import { EventIntake } from '../intake/event-intake.js';
 import type { Logger } from '../logging.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { QueryResult } from '@switchyard/connector-duckdb';
-import { loadConfig } from '../config/resolve-config.js';
+import { loadConfig } from '../app/resolve-config.js';
 import { failWith } from './start-command.js';
 
 /** `switchyard query "<sql>"`: reads the embedded DuckDB warehouse of a config's duckdb connection. */

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/read-config-file.js';
-import { loadConfig, type ResolvedConfig } from '../config/resolve-config.js';
+import { loadConfig, type ResolvedConfig } from '../app/resolve-config.js';
 import { Router } from '../app/router.js';
 
 export async function runStart(options: { config: string; port?: number }): Promise<void> {

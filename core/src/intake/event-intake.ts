@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import type { ResolvedConfig, ResolvedConnection, ResolvedSource } from '../config/resolve-config.js';
+import type { ResolvedSource } from '../config/resolved-source.js';
 import type { DataPlan } from '../data-plans/data-plan.js';
 import type { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import type { IpGeo } from '../enrichment/ip-geo.js';
@@ -9,7 +9,7 @@ import { stripIp } from '../privacy/coppa.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
 import type { AcceptedEvent } from '../types.js';
-import type { EventRouting } from '../routing/event-routing.js';
+import type { EventRouting, RoutableConnection } from '../routing/event-routing.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { IntakeStats } from './intake-stats.js';
 
@@ -25,9 +25,9 @@ export interface IntakeDeps {
 export interface IntakeRouting {
   sources: Map<string, ResolvedSource>;
   /** Connections of the regular fan-out (quarantine connections excluded). */
-  connections: ResolvedConnection[];
+  connections: RoutableConnection[];
   /** Every connection by id, for quarantine copies. */
-  connectionsById: Map<string, ResolvedConnection>;
+  connectionsById: Map<string, RoutableConnection>;
   dataPlans: Map<string, DataPlan>;
   location: { enabled: boolean; ipGeo?: IpGeo };
 }
@@ -50,7 +50,7 @@ export class EventIntake {
   readonly stats = new IntakeStats();
   private readonly dedupe: DedupeWindow;
 
-  constructor(private readonly deps: IntakeDeps, private routing: IntakeRouting, dedupe: ResolvedConfig['ingestion']) {
+  constructor(private readonly deps: IntakeDeps, private routing: IntakeRouting, dedupe: { dedupeWindowMs: number; dedupeCapacity: number }) {
     this.dedupe = new DedupeWindow(dedupe.dedupeWindowMs, dedupe.dedupeCapacity);
   }
 

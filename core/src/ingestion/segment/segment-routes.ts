@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { SegmentSourceConfig } from '../../config/config-types.js';
-import type { ResolvedSource } from '../../config/resolve-config.js';
+import type { ResolvedSource } from '../../config/resolved-source.js';
 import { registerJsonBody } from '../../http-input/json-body.js';
 import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
 import { parseBasicAuth } from '../basic-auth.js';

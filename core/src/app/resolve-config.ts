@@ -8,10 +8,11 @@ import { compileDataPlan, type DataPlan } from '../data-plans/data-plan.js';
 import { checkConsentRules, resolvePrivacyConfig, type ConnectionConsentRule, type PrivacyConfig } from '../privacy/privacy-config.js';
 import type { DsrConfig } from '../dsr/dsr-services.js';
 import { checkResidency } from '../privacy/residency.js';
-import type { ConnectionConfig, SourceConfig, SwitchyardConfig } from './config-types.js';
-import { ConfigError, readConfigFile } from './read-config-file.js';
+import type { ConnectionConfig, SourceConfig, SwitchyardConfig } from '../config/config-types.js';
+import type { ResolvedSource } from '../config/resolved-source.js';
+import { ConfigError, readConfigFile } from '../config/read-config-file.js';
 
-export type ResolvedSource = SourceConfig & { ipCollection: boolean };
+export type { ResolvedSource } from '../config/resolved-source.js';
 
 /** A delivery connection with the sources it listens to (undefined: all). */
 export interface ResolvedConnection extends RuntimeConnection {
