@@ -1,4 +1,5 @@
 import { classifyError } from './classify.js';
+import { connectorContext } from './context.js';
 import type { PreparedConnection } from './executor.js';
 import { scrubSecrets } from './secrets.js';
 import type { ItemResult, SubjectRecord } from './types.js';
@@ -10,10 +11,7 @@ export interface ExportOutcome {
 }
 
 function subjectContext(connection: PreparedConnection, identities: Record<string, string>, signal: AbortSignal) {
-  return {
-    settings: connection.settings as never, connectionId: connection.connectionId, http: connection.http,
-    log: connection.log, signal, dataDir: connection.dataDir, user: { identities },
-  };
+  return { ...connectorContext(connection, signal), user: { identities } };
 }
 
 function failure(connection: PreparedConnection, error: unknown): ItemResult {

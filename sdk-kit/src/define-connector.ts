@@ -10,7 +10,8 @@ export type ConnectorCategory =
 /** The sdk-kit contract version a connector is built against; the router refuses incompatible majors. */
 export const CONTRACT_VERSION = 1;
 
-interface BaseContext<Settings> {
+/** What every piece of connector code is handed (actions, batches, deletion, export, enrichment). */
+export interface BaseContext<Settings> {
   /** This connection's settings only: a connector never sees another connection's. */
   settings: Settings;
   connectionId: string;

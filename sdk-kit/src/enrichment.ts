@@ -1,4 +1,5 @@
 import { classifyError } from './classify.js';
+import { connectorContext } from './context.js';
 import type { PreparedConnection } from './executor.js';
 import type { CanonicalEvent, ItemResult } from './types.js';
 
@@ -17,10 +18,7 @@ export async function executeEnrichment(
   if (!enrichment) return events.map(() => ({ error: { status: 'permanent', code: 'NOT_AN_ENRICHMENT', message: `${connection.connector.name} has no enrichment` } }));
   return Promise.all(events.map(async (event) => {
     try {
-      const data = await enrichment.lookup({
-        settings: connection.settings as never, connectionId: connection.connectionId, http: connection.http,
-        log: connection.log, signal, dataDir: connection.dataDir, event,
-      });
+      const data = await enrichment.lookup({ ...connectorContext(connection, signal), event });
       return data ? { data } : {};
     } catch (error) {
       return { error: classifyError(error) };

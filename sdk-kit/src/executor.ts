@@ -4,6 +4,7 @@ import { classifyError } from './classify.js';
 import type { AnyAction, AnyConnector, BatchItem } from './define-connector.js';
 import { evaluateMapping, mergeMappings, type Mapping } from './mapping/index.js';
 import { createSchemaValidator, describeSchemaErrors, type Validator } from './schema.js';
+import { connectorContext } from './context.js';
 import { scrubSecrets } from './secrets.js';
 import { recheckResult, REVOKED, type SendGuard } from './send-guard.js';
 import type { CanonicalEvent, ItemOutcome, ItemResult } from './types.js';
@@ -90,10 +91,7 @@ export async function executeEvents(
     // Items revoked since the runtime checked them go back before anything is built for the destination.
     const sendable = guard ? prepared.filter((p) => !guard.isRevoked(p.item.event) || (record(p.index, recheckResult()), false)) : prepared;
     if (sendable.length === 0) continue;
-    const base = {
-      settings: connection.settings, connectionId: connection.connectionId, http: connection.http,
-      log: connection.log, signal, dataDir: connection.dataDir,
-    };
+    const base = connectorContext(connection, signal);
     const run = guarded(guard, record);
     if (action.performBatch && useBatch(action, connection.settings)) {
       await runBatches(action, sendable, base, record, run);
