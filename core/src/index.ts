@@ -10,7 +10,7 @@ export { Router, type RouterOptions, type ReloadResult } from './router/router.j
 export { loadConfig, resolveConfig, type ResolvedConfig, type ResolvedConnection, type ResolvedSource } from './config/resolve-config.js';
 export { readConfigFile, parseConfigText, ConfigError } from './config/read-config-file.js';
 export { CONFIG_SCHEMA } from './config/config-schema.js';
-export type { SwitchyardConfig, SourceConfig, ConnectionConfig, DataPlanConfig } from './config/config-types.js';
+export type { SwitchyardConfig, SourceConfig, ConnectionConfig, DataPlanConfig, DeliveryOverrides } from './config/config-types.js';
 export { compileDataPlan, type DataPlan, type PlanViolation } from './data-plans/data-plan.js';
 export { EventIntake, type IntakeResult } from './ingestion/intake.js';
 export { parseSegmentMessage, SEGMENT_LIMITS } from './ingestion/segment/segment-message.js';

@@ -5,10 +5,9 @@ import { loadConnector } from '../connectors/connector-registry.js';
 import type { RuntimeConnection } from '../delivery/delivery-runtime.js';
 import type { EnrichmentConnection } from '../enrichment/enrichment-stage.js';
 import { compileDataPlan, type DataPlan } from '../data-plans/data-plan.js';
-import { checkConsentRules, resolvePrivacyConfig, type PrivacyConfig } from '../privacy/privacy-config.js';
-import type { DsrConfig } from '../privacy/privacy-services.js';
+import { checkConsentRules, resolvePrivacyConfig } from '../privacy/privacy-config.js';
 import { checkResidency } from '../privacy/residency.js';
-import type { ConnectionConfig, SourceConfig, SwitchyardConfig } from './config-types.js';
+import type { ConnectionConfig, DsrConfig, PrivacyConfig, SourceConfig, SwitchyardConfig } from './config-types.js';
 import { ConfigError, readConfigFile } from './read-config-file.js';
 
 export type ResolvedSource = SourceConfig & { ipCollection: boolean };

@@ -5,10 +5,10 @@ import type { AnyConnector, ItemResult, Mapping, SubjectRecord } from '@switchya
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryQueue } from '../queue/delivery-queue.js';
 import type { Logger } from '../logging.js';
 import { ConnectionDispatcher, type ConnectionStats, type DeliveryGate, type SettledBatch } from './connection-dispatcher.js';
-import { resolveDeliveryOptions, type DeliveryOverrides } from './delivery-options.js';
+import { resolveDeliveryOptions } from './delivery-options.js';
 import { ConnectionWorkerPool } from './worker-pool.js';
 import { EventEmitter } from 'node:events';
-import type { ConnectionConsentRule } from '../privacy/privacy-config.js';
+import type { ConnectionConsentRule, DeliveryOverrides } from '../config/config-types.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
 
 /** A configured connector instance, as the runtime needs it. */

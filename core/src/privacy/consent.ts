@@ -1,5 +1,5 @@
 import type { ConsentState } from '@switchyard/sdk-kit';
-import type { ConnectionConsentRule, PrivacyConfig } from './privacy-config.js';
+import type { ConnectionConsentRule, PrivacyConfig } from '../config/config-types.js';
 
 /** One purpose's recorded decision; the latest timestamp wins when two disagree. */
 export interface PurposeDecision { consented: boolean; timestamp: number }

@@ -6,7 +6,7 @@ import type { QueuedDelivery } from '../queue/delivery-queue.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
 import { consentFromEvent, evaluateConsent, isRevocation, type ConsentVerdict, type UserConsent } from './consent.js';
 import type { PrivacyAudit } from './privacy-audit.js';
-import type { ConnectionConsentRule, PrivacyConfig } from './privacy-config.js';
+import type { ConnectionConsentRule, PrivacyConfig } from '../config/config-types.js';
 import type { SuppressionStore } from './suppression-store.js';
 
 /** What the gate needs to know of a connection. */

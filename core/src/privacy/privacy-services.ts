@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DsrConfig, PrivacyConfig } from '../config/config-types.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { Logger } from '../logging.js';
@@ -9,23 +10,10 @@ import { DsrProcessor } from '../dsr/dsr-processor.js';
 import { DsrStore } from '../dsr/dsr-store.js';
 import { DsrSigner } from '../dsr/signing.js';
 import { PrivacyAudit } from './privacy-audit.js';
-import { resolvePrivacyConfig, type PrivacyConfig } from './privacy-config.js';
+import { resolvePrivacyConfig } from './privacy-config.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
 import { PrivacyGate } from './privacy-gate.js';
 import { SuppressionStore } from './suppression-store.js';
-
-export interface DsrConfig {
-  processorDomain?: string;
-  publicUrl?: string;
-  certificateFile?: string;
-  privateKeyFile?: string;
-  /** How long a request stays pending and cancellable (default 60 s). */
-  gracePeriodMs?: number;
-  /** How long access/portability results stay downloadable (default 7 days). */
-  resultsTtlMs?: number;
-  /** Reported to controllers as expected_completion_time (default 24 h). */
-  expectedCompletionMs?: number;
-}
 
 export interface PrivacyServicesOptions {
   storageDir: string;

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes } from '../../src/admin/admin-routes.js';
 import { openDsrRoutes } from '../../src/dsr/opendsr-routes.js';
-import { PrivacyServices, type DsrConfig } from '../../src/privacy/privacy-services.js';
-import type { PrivacyConfig } from '../../src/privacy/privacy-config.js';
+import type { DsrConfig, PrivacyConfig } from '../../src/config/config-types.js';
+import { PrivacyServices } from '../../src/privacy/privacy-services.js';
 import { silentLogger } from '../../src/index.js';
 import { RevocationBoard } from '../../src/revocation/revocation-board.js';
 import { EventRouting } from '../../src/routing/event-routing.js';
