@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 
-/** Ids of sources, connections and data plans: they appear in URLs, metrics and file names. */
+/** Ids of sources, connections and data plans; a connection's id also names its directory under the storage dir. */
 export const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' });
 export const PositiveInt = Type.Integer({ minimum: 1 });
 export const NonEmptyString = Type.String({ minLength: 1 });
