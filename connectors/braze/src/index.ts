@@ -1,6 +1,7 @@
 import {
   AuthenticationError, defineConnector, PermanentError, RateLimitedError, RetryableError, Type, type BatchResult, type CanonicalEvent,
 } from '@switchyard/sdk-kit';
+import { settings, type BrazeSettings } from './settings.js';
 import { authHeaders, brazeError, MAX_PER_ARRAY, track, type Context, type Entry, type TrackArray } from './users-track.js';
 
 export { retryAfterFromReset } from './users-track.js';
@@ -8,16 +9,6 @@ export { retryAfterFromReset } from './users-track.js';
 /** The Segment e-commerce event that becomes Braze purchases. */
 export const PURCHASE_EVENT = 'Order Completed';
 
-const settings = Type.Object({
-  apiKey: Type.String({ secret: true, minLength: 10, description: 'REST API key with users.track and users.delete permissions.' }),
-  restEndpoint: Type.String({
-    pattern: '^https://rest\\.[a-z]+-[0-9]+\\.braze\\.(com|eu)$',
-    default: 'https://rest.iad-01.braze.com',
-    description: 'Your instance\'s REST endpoint, e.g. https://rest.iad-01.braze.com (US) or https://rest.fra-01.braze.eu (EU).',
-  }),
-}, { additionalProperties: false });
-
-type Settings = typeof settings.static;
 const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const optionalText = () => Type.Optional(Type.String());
 const externalId = Type.Optional(Type.String({ minLength: 1, description: 'Braze external_id; events without one are skipped (NO_EXTERNAL_ID).' }));
@@ -97,8 +88,8 @@ export default defineConnector({
   category: 'email',
   description: 'Sends user attributes, custom events and purchases to Braze (/users/track) and deletes users on erasure.',
   settings,
-  egress: (s: Settings) => [new URL(s.restEndpoint).host],
-  regions: (s: Settings) => [s.restEndpoint.endsWith('.braze.eu') ? 'eu' : 'us'],
+  egress: (s: BrazeSettings) => [new URL(s.restEndpoint).host],
+  regions: (s: BrazeSettings) => [s.restEndpoint.endsWith('.braze.eu') ? 'eu' : 'us'],
   defaults: { ratePerSecond: 100, maxConcurrency: 4 },
   actions: {
     updateUserProfile: {

@@ -1,6 +1,6 @@
 import { errorForHttpStatus, parseRetryAfter, PermanentError, RateLimitedError, classifyError, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import type { BrazeSettings } from './settings.js';
 
-export interface BrazeSettings { apiKey: string; restEndpoint: string }
 export type Context = Pick<PerformContext<BrazeSettings, unknown>, 'http' | 'settings' | 'signal' | 'log'>;
 export type TrackArray = 'attributes' | 'events' | 'purchases';
 

@@ -3,8 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { readCommonSqlType, SqlWarehouseStore, WarehouseWriter, type SqlDialect } from '@switchyard/sdk-kit/warehouse';
 import { isAlreadyExists, toConnectorError } from './duckdb-errors.js';
-
-export interface DuckDbSettings { path?: string; schema: string }
+import type { DuckDbSettings } from './settings.js';
 
 const TYPES = { boolean: 'BOOLEAN', bigint: 'BIGINT', double: 'DOUBLE', timestamp: 'TIMESTAMPTZ', text: 'VARCHAR', json: 'JSON' } as const;
 

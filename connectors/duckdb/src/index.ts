@@ -1,20 +1,10 @@
-import { defineConnector, Type } from '@switchyard/sdk-kit';
+import { defineConnector } from '@switchyard/sdk-kit';
 import { warehouseConnectorParts } from '@switchyard/sdk-kit/warehouse';
-import { warehouseFor, type DuckDbSettings } from './duckdb-store.js';
+import { warehouseFor } from './duckdb-store.js';
+import { settings, type DuckDbSettings } from './settings.js';
 
 export { closeWarehouses, warehousePath, DUCKDB_DIALECT, DEFAULT_FILE_NAME } from './duckdb-store.js';
 export { queryWarehouse, WarehouseQueryError, type QueryResult } from './query.js';
-
-const settings = Type.Object({
-  path: Type.Optional(Type.String({
-    minLength: 1,
-    description: "The warehouse file; relative paths are inside this connection's data directory (default: its `warehouse.duckdb`).",
-  })),
-  schema: Type.String({
-    pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'main',
-    description: 'Schema the tables are created in; `main` lets queries name tables without a prefix.',
-  }),
-}, { additionalProperties: false });
 
 export default defineConnector({
   name: 'duckdb',

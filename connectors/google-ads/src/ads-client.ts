@@ -1,16 +1,10 @@
 import type { PerformContext } from '@switchyard/sdk-kit';
 import { requestError } from './ads-errors.js';
 import { accessToken, forgetAccessToken } from './oauth.js';
+import type { GoogleAdsSettings } from './settings.js';
 
-export interface AdsSettings {
-  customerId: string;
-  loginCustomerId?: string;
-  developerToken: string;
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
-  apiVersion: string;
-}
+export type AdsSettings = Pick<GoogleAdsSettings,
+  'customerId' | 'loginCustomerId' | 'developerToken' | 'clientId' | 'clientSecret' | 'refreshToken' | 'apiVersion'>;
 
 export type AdsContext = Pick<PerformContext<AdsSettings, unknown>, 'http' | 'settings' | 'signal' | 'log'>;
 

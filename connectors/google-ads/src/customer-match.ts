@@ -1,14 +1,10 @@
 import type { BatchResult } from '@switchyard/sdk-kit';
 import { adsPost, digitsOf, type AdsContext, type AdsSettings } from './ads-client.js';
 import { partialFailureResults, type RpcStatus } from './ads-errors.js';
+import type { GoogleAdsSettings } from './settings.js';
 import { userIdentifiers, type MatchUser } from './user-identifiers.js';
 
-export type Consent = 'GRANTED' | 'DENIED';
-export interface CustomerMatchSettings extends AdsSettings {
-  userListId?: string;
-  adUserDataConsent?: Consent;
-  adPersonalizationConsent?: Consent;
-}
+export type CustomerMatchSettings = AdsSettings & Pick<GoogleAdsSettings, 'userListId' | 'adUserDataConsent' | 'adPersonalizationConsent'>;
 
 type Context = AdsContext & { settings: CustomerMatchSettings };
 

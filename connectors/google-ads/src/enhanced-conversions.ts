@@ -1,9 +1,10 @@
 import type { BatchResult } from '@switchyard/sdk-kit';
 import { adsPost, digitsOf, type AdsContext, type AdsSettings } from './ads-client.js';
 import { partialFailureResults, type RpcStatus } from './ads-errors.js';
+import type { GoogleAdsSettings } from './settings.js';
 import { userIdentifiers, type MatchUser } from './user-identifiers.js';
 
-export interface ConversionSettings extends AdsSettings { conversionActionId?: string }
+export type ConversionSettings = AdsSettings & Pick<GoogleAdsSettings, 'conversionActionId'>;
 
 export interface EnhancementPayload {
   order_id?: string;

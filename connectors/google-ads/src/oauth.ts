@@ -1,8 +1,9 @@
 import { AuthenticationError, errorForHttpStatus, type PerformContext } from '@switchyard/sdk-kit';
+import type { GoogleAdsSettings } from './settings.js';
 
 export const TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
-interface OAuthSettings { clientId: string; clientSecret: string; refreshToken: string }
+type OAuthSettings = Pick<GoogleAdsSettings, 'clientId' | 'clientSecret' | 'refreshToken'>;
 type Context = Pick<PerformContext<OAuthSettings, unknown>, 'http' | 'settings' | 'signal'>;
 interface CachedToken { value: string; expiresAt: number }
 

@@ -1,19 +1,9 @@
 import { defineConnector, Type } from '@switchyard/sdk-kit';
-import { API_KEY_PATTERN, apiHost } from './mailchimp-api.js';
+import { apiHost } from './mailchimp-api.js';
+import { settings } from './settings.js';
 import { deleteMember, MAX_BATCH_MEMBERS, upsertMember, upsertMembers, type MemberPayload } from './members.js';
 
 export { subscriberHash, dataCenterOf } from './mailchimp-api.js';
-
-const settings = Type.Object({
-  apiKey: Type.String({ secret: true, pattern: API_KEY_PATTERN, description: 'Mailchimp API key; its suffix (…-us21) is the data centre called.' }),
-  listId: Type.String({ minLength: 1, description: 'The audience (list) id members are kept in.' }),
-  statusIfNew: Type.Union([Type.Literal('subscribed'), Type.Literal('pending'), Type.Literal('unsubscribed'), Type.Literal('transactional')], {
-    default: 'subscribed', description: 'Status of members added by Switchyard; existing members keep theirs. pending sends a double opt-in email.',
-  }),
-  deleteMode: Type.Union([Type.Literal('permanent'), Type.Literal('archive')], {
-    default: 'permanent', description: 'Erasure: permanent deletes the member for good (they cannot be re-imported); archive keeps the data.',
-  }),
-}, { additionalProperties: false });
 
 const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const lowerEmail = (email: string) => email.trim().toLowerCase();

@@ -1,17 +1,10 @@
 import { createHash } from 'node:crypto';
 import { errorForHttpStatus, type PerformContext } from '@switchyard/sdk-kit';
-
-export interface MailchimpSettings {
-  apiKey: string;
-  listId: string;
-  statusIfNew: 'subscribed' | 'pending' | 'unsubscribed' | 'transactional';
-  deleteMode: 'permanent' | 'archive';
-}
+import type { MailchimpSettings } from './settings.js';
 
 export type Context = Pick<PerformContext<MailchimpSettings, unknown>, 'http' | 'settings' | 'signal' | 'log'>;
 
 /** API keys end in their data centre (`…-us21`); the API lives at `<dc>.api.mailchimp.com`. */
-export const API_KEY_PATTERN = '^[0-9a-f]{8,}-[a-z]{2,}[0-9]+$';
 export const dataCenterOf = (apiKey: string) => apiKey.slice(apiKey.lastIndexOf('-') + 1);
 export const apiHost = (apiKey: string) => `${dataCenterOf(apiKey)}.api.mailchimp.com`;
 

@@ -1,17 +1,7 @@
 import pg from 'pg';
 import { readCommonSqlType, SqlWarehouseStore, WarehouseWriter, type SqlDialect } from '@switchyard/sdk-kit/warehouse';
 import { isAlreadyExists, toConnectorError } from './pg-errors.js';
-
-export interface PostgresSettings {
-  connectionString?: string;
-  host?: string;
-  port: number;
-  user?: string;
-  password?: string;
-  database?: string;
-  ssl: boolean;
-  schema: string;
-}
+import type { PostgresSettings } from './settings.js';
 
 export const POSTGRES_DIALECT: SqlDialect = {
   columnType: { boolean: 'boolean', bigint: 'bigint', double: 'double precision', timestamp: 'timestamptz', text: 'text', json: 'jsonb' },

@@ -1,8 +1,8 @@
 import { PermanentError, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
 import { invalidContactIndexes, sendGridError } from './sendgrid-errors.js';
+import type { SendGridSettings } from './settings.js';
 
-export interface SendGridSettings { apiKey: string; region: 'global' | 'eu'; listIds: string[] }
-export type Context = Pick<PerformContext<SendGridSettings, unknown>, 'http' | 'settings' | 'signal' | 'log'>;
+export type Context = Pick<PerformContext<Pick<SendGridSettings, 'apiKey' | 'region' | 'listIds'>, unknown>, 'http' | 'settings' | 'signal' | 'log'>;
 
 export const MAX_CONTACTS = 30_000;
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -10,7 +10,7 @@ const MAX_BODY_BYTES = 6 * 1024 * 1024;
 export const apiBase = (settings: Pick<SendGridSettings, 'region'>) =>
   `https://${settings.region === 'eu' ? 'api.eu.sendgrid.com' : 'api.sendgrid.com'}/v3`;
 
-export const authHeaders = (settings: SendGridSettings) => ({ authorization: `Bearer ${settings.apiKey}` });
+export const authHeaders = (settings: Pick<SendGridSettings, 'apiKey'>) => ({ authorization: `Bearer ${settings.apiKey}` });
 
 interface HttpErrorShape { response?: { statusCode: number; body?: unknown } }
 

@@ -1,12 +1,7 @@
 import type { PerformContext } from '@switchyard/sdk-kit';
-import { apiBase, authHeaders, type SendGridSettings } from './contacts.js';
+import { apiBase, authHeaders } from './contacts.js';
 import { sendGridError } from './sendgrid-errors.js';
-
-export interface MailSettings extends SendGridSettings {
-  fromEmail?: string;
-  fromName?: string;
-  templates: Record<string, string>;
-}
+import type { SendGridSettings } from './settings.js';
 
 export interface MailPayload {
   to_email: string;
@@ -14,7 +9,7 @@ export interface MailPayload {
   dynamic_template_data?: Record<string, unknown>;
 }
 
-type Context = Pick<PerformContext<MailSettings, unknown>, 'http' | 'settings' | 'signal'>;
+type Context = Pick<PerformContext<SendGridSettings, unknown>, 'http' | 'settings' | 'signal'>;
 
 /** POST /v3/mail/send with a dynamic template; the message id travels in custom_args for tracing in SendGrid's activity. */
 export async function sendTemplate(ctx: Context, templateId: string, payload: MailPayload, messageId: string): Promise<void> {

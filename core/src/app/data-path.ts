@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
-import { DsrServices, type DsrConfig } from '../dsr/dsr-services.js';
+import { DsrServices } from '../dsr/dsr-services.js';
 import type { Logger } from '../logging.js';
-import type { PrivacyConfig } from '../privacy/privacy-config.js';
+import type { DsrConfig, PrivacyConfig } from '../config/config-types.js';
 import { privacyDatabaseFile, PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';

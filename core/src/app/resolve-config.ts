@@ -5,10 +5,9 @@ import { loadConnector } from '../connectors/connector-registry.js';
 import type { RuntimeConnection } from '../delivery/delivery-runtime.js';
 import type { EnrichmentConnection } from '../enrichment/enrichment-stage.js';
 import { compileDataPlan, type DataPlan } from '../data-plans/data-plan.js';
-import { checkConsentRules, resolvePrivacyConfig, type ConnectionConsentRule, type PrivacyConfig } from '../privacy/privacy-config.js';
-import type { DsrConfig } from '../dsr/dsr-services.js';
+import { checkConsentRules, resolvePrivacyConfig } from '../privacy/privacy-config.js';
 import { checkResidency } from '../privacy/residency.js';
-import type { ConnectionConfig, SourceConfig, SwitchyardConfig } from '../config/config-types.js';
+import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, PrivacyConfig, SourceConfig, SwitchyardConfig } from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
 import { ConfigError, readConfigFile } from '../config/read-config-file.js';
 

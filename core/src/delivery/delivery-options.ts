@@ -1,4 +1,5 @@
 import type { AnyAction, AnyConnector } from '@switchyard/sdk-kit';
+import type { DeliveryOverrides } from '../config/config-types.js';
 import type { BreakerOptions } from '../workers/circuit-breaker.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
@@ -17,10 +18,6 @@ export interface DeliveryOptions {
   /** How long a graceful shutdown waits for in-flight tasks before handing them back to the queue. */
   drainTimeoutMs: number;
 }
-
-export type DeliveryOverrides = {
-  [K in keyof DeliveryOptions]?: DeliveryOptions[K] extends object ? Partial<DeliveryOptions[K]> : DeliveryOptions[K];
-};
 
 /** Fills a connection's delivery options from its overrides, then the connector's defaults, then ours. */
 export function resolveDeliveryOptions(connector: AnyConnector, overrides: DeliveryOverrides = {}): DeliveryOptions {

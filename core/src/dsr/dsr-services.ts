@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import type { DsrConfig } from '../config/config-types.js';
 import type { Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
@@ -7,19 +8,6 @@ import type { SubjectRequestForwarder } from './connection-forwarding.js';
 import { DsrProcessor } from './dsr-processor.js';
 import { DsrStore } from './dsr-store.js';
 import { DsrSigner } from './signing.js';
-
-export interface DsrConfig {
-  processorDomain?: string;
-  publicUrl?: string;
-  certificateFile?: string;
-  privateKeyFile?: string;
-  /** How long a request stays pending and cancellable (default 60 s). */
-  gracePeriodMs?: number;
-  /** How long access/portability results stay downloadable (default 7 days). */
-  resultsTtlMs?: number;
-  /** Reported to controllers as expected_completion_time (default 24 h). */
-  expectedCompletionMs?: number;
-}
 
 export interface DsrServicesOptions {
   storageDir: string;

@@ -1,6 +1,6 @@
 import type { ConsentState } from '@switchyard/sdk-kit';
+import type { ConnectionConsentRule, PrivacyConfig } from '../config/config-types.js';
 import { keepLatest, type UserConsent } from '../profiles/consent-record.js';
-import type { ConnectionConsentRule, PrivacyConfig } from './privacy-config.js';
 
 /** Reads an event's consent (mParticle purposes, Segment categories, CCPA) into the configured purposes. */
 export function consentFromEvent(consent: ConsentState | undefined, eventTime: number, config: PrivacyConfig): UserConsent {

@@ -7,7 +7,7 @@ import type { RevocationBoard } from '../revocation/revocation-board.js';
 import type { UserConsent } from '../profiles/consent-record.js';
 import { consentFromEvent, evaluateConsent, isRevocation, type ConsentVerdict } from './consent.js';
 import type { PrivacyAudit } from './privacy-audit.js';
-import type { ConnectionConsentRule, PrivacyConfig } from './privacy-config.js';
+import type { ConnectionConsentRule, PrivacyConfig } from '../config/config-types.js';
 import type { SuppressionStore } from './suppression-store.js';
 
 /** What the gate needs to know of a connection. */

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PrivacyConfig } from '../config/config-types.js';
 import { ProfileStore } from '../profiles/profile-store.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
 import { PrivacyAudit } from './privacy-audit.js';
-import { resolvePrivacyConfig, type PrivacyConfig } from './privacy-config.js';
+import { resolvePrivacyConfig } from './privacy-config.js';
 import { PrivacyGate, type PrivacyConnection } from './privacy-gate.js';
 import { SuppressionStore } from './suppression-store.js';
 

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes } from '../../src/admin/admin-routes.js';
 import { openDataPath, type DataPath } from '../../src/app/data-path.js';
-import type { DsrConfig } from '../../src/dsr/dsr-services.js';
 import { openDsrRoutes } from '../../src/dsr/opendsr-routes.js';
-import type { PrivacyConfig } from '../../src/privacy/privacy-config.js';
+import type { DsrConfig, PrivacyConfig } from '../../src/config/config-types.js';
 import { SqliteDeliveryQueue, silentLogger } from '../../src/index.js';
 import { RuntimeFixture } from './runtime.js';
 

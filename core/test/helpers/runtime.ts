@@ -6,9 +6,8 @@ import { HttpSink } from './http-sink.js';
 import {
   DeliveryRuntime, SqliteDeliveryQueue, loadConnector, silentLogger, type RuntimeConnection, type SettledBatch,
 } from '../../src/index.js';
-import type { DeliveryOverrides } from '../../src/delivery/delivery-options.js';
+import type { ConnectionConsentRule, DeliveryOverrides } from '../../src/config/config-types.js';
 import type { DeliveryGate } from '../../src/types.js';
-import type { ConnectionConsentRule } from '../../src/privacy/privacy-config.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/connectors/', import.meta.url));
 
