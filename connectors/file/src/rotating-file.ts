@@ -43,7 +43,8 @@ export class RotatingFile {
   private open(now: number): OpenFile {
     const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
     let path = join(this.dir, `${this.prefix}-${stamp}.jsonl`);
-    for (let n = 1; existsSync(path); n += 1) path = join(this.dir, `${this.prefix}-${stamp}-${n}.jsonl`);
+    // `_001` sorts after `.jsonl`, so files opened within one millisecond still sort in the order they were opened.
+    for (let n = 1; existsSync(path); n += 1) path = join(this.dir, `${this.prefix}-${stamp}_${String(n).padStart(3, '0')}.jsonl`);
     return { path, openedAt: now, size: 0 };
   }
 

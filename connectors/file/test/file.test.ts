@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildIdentify, buildTrack, createTestHarness } from '@switchyard/sdk-kit/testing';
-import connector from '../src/index.js';
+import connector, { RotatingFile } from '../src/index.js';
 
 const dirs: string[] = [];
 afterAll(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }); });
@@ -74,4 +74,18 @@ test('export reads back every line of the subject with its file as the source', 
   expect(result).toEqual({ status: 'ok' });
   const file = files()[0]!.split('/').pop();
   expect(records.map((r) => [r.source, r.data.messageId])).toEqual([[file, 'ada-identify'], [file, 'ada-track']]);
+});
+
+test('files opened within one millisecond sort in the order they were opened, so the newest is resumed after a restart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-file-order-'));
+  try {
+    const writer = new RotatingFile(dir, 'events', { maxBytes: 10, maxAgeMs: 60_000 });
+    const now = Date.now();
+    const written = ['first', 'second', 'third'].map((word) => writer.append(`${JSON.stringify({ word })}\n`, now));
+    expect(new Set(written).size).toBe(3);
+    expect(writer.files()).toEqual(written);
+    expect(new RotatingFile(dir, 'events', { maxBytes: 1024, maxAgeMs: 60_000 }).append('{"word":"fourth"}\n', now)).toBe(written[2]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
