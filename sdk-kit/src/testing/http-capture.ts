@@ -1,5 +1,12 @@
-import nock from 'nock';
+import type nockModule from 'nock';
 import { EgressDeniedError, isHostAllowed } from '../egress.js';
+
+// nock is an optional peer dependency: only connector tests need it, so connectors do not ship it at run time.
+const nock: typeof nockModule = await import('nock').then((m) => m.default, (error: { code?: string }) => {
+  if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  throw new Error('@switchyard/sdk-kit/testing needs nock to capture HTTP requests: add it to your devDependencies '
+    + '(npm install --save-dev nock@^14), then run the tests again', { cause: error });
+});
 
 /** One request the connector made, as the destination would have received it. */
 export interface CapturedRequest {
@@ -72,7 +79,7 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
   const interceptors = METHODS.map((method) => {
     const interceptor = scope.intercept(/.*/, method);
     // Two declared parameters: nock treats a three-parameter reply function as callback style.
-    interceptor.reply(async function reply(this: nock.ReplyFnContext, path: string, body: nock.Body) {
+    interceptor.reply(async function reply(this: nockModule.ReplyFnContext, path: string, body: nockModule.Body) {
       const headers = headerRecord(this.req.headers as Record<string, unknown>);
       const protocol = (this.req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
       const url = new URL(path, `${protocol}://${headers.host ?? 'localhost'}`);
