@@ -1,11 +1,9 @@
 import type nockModule from 'nock';
 import { EgressDeniedError, isHostAllowed } from '../egress.js';
+import { isMissing, missingPeerError } from './optional-peer.js';
 
-// nock is an optional peer dependency: only connector tests need it, so connectors do not ship it at run time.
-const nock: typeof nockModule = await import('nock').then((m) => m.default, (error: { code?: string }) => {
-  if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  throw new Error('@switchyard/sdk-kit/testing needs nock to capture HTTP requests: add it to your devDependencies '
-    + '(npm install --save-dev nock@^14), then run the tests again', { cause: error });
+const nock = await import('nock').then((m) => m.default, (error: unknown) => {
+  throw isMissing('nock', error) ? missingPeerError('nock', 'to capture HTTP requests', error) : error;
 });
 
 /** One request the connector made, as the destination would have received it. */
