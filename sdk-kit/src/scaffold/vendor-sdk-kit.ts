@@ -25,6 +25,5 @@ export function packSdkKit(packageDir: string): string {
       + 'or depend on a published sdk-kit instead with --sdk-kit <range>');
   }
   const [packed] = JSON.parse(output) as Array<{ filename: string }>;
-  // npm names scoped tarballs `switchyard-sdk-kit-<version>.tgz`.
-  return `vendor/${packed!.filename.replace(/^@/, '').replace(/\//g, '-')}`;
+  return `vendor/${packed!.filename}`;
 }
