@@ -40,11 +40,24 @@ export function classifyError(error: unknown): ItemResult {
   return { status: 'retryable', code: 'CONNECTOR_THREW', message };
 }
 
+const OUTCOMES = new Set(['retryable', 'rate_limited', 'permanent', 'authentication']);
+
+/**
+ * A connector package installed on its own (loaded by path) has its own copy of this kit, whose
+ * ConnectorError is another class: recognise the shape, not only this copy's class.
+ */
+function isConnectorError(value: unknown): value is ConnectorError {
+  if (value instanceof ConnectorError) return true;
+  const candidate = value as { outcome?: unknown; toResult?: unknown } | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.toResult === 'function'
+    && typeof candidate.outcome === 'string' && OUTCOMES.has(candidate.outcome);
+}
+
 /** got wraps errors thrown in its hooks (egress refusal) in a RequestError; look through `cause`. */
 function findConnectorError(error: unknown): ConnectorError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth += 1) {
-    if (current instanceof ConnectorError) return current;
+    if (isConnectorError(current)) return current;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;

@@ -16,7 +16,5 @@ export { prepareConnection, egressFor, regionsFor, DEFAULT_REQUEST_TIMEOUT_MS, t
 export { checkManifest, checkSettings } from './manifest.js';
 export { createSchemaValidator, describeSchemaErrors } from './schema.js';
 export * from './mapping/index.js';
-export { renderConnectorDocs } from './docs/render-docs.js';
-export { scaffoldConnector, type ScaffoldOptions } from './scaffold/index.js';
 export { checkSdkKitCompatibility, declaredSdkKitRange, satisfiesRange, type ConnectorPackageJson } from './compat.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';

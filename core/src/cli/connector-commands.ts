@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { renderConnectorDocs, scaffoldConnector, type AnyConnector } from '@switchyard/sdk-kit';
+import type { AnyConnector } from '@switchyard/sdk-kit';
+import { renderConnectorDocs } from '@switchyard/sdk-kit/docs';
+import { defaultDirectory, describeScaffold, scaffoldConnector } from '@switchyard/sdk-kit/scaffold';
 import { loadConnector } from '../connectors/connector-registry.js';
 import { installedConnectorPackages } from './installed-connectors.js';
 
@@ -51,8 +53,7 @@ export async function runConnectorsDocs(names: string[], options: { out: string 
   }
 }
 
-export async function runConnectorInit(name: string, options: { dir?: string }): Promise<void> {
-  const directory = resolve(options.dir ?? name);
-  scaffoldConnector({ name, directory });
-  process.stdout.write(`created connector "${name}" in ${directory}\nnext: cd ${directory} && npm install && npm run build && npm test\n`);
+export async function runConnectorInit(name: string, options: { dir?: string; sdkKit?: string }): Promise<void> {
+  const directory = resolve(options.dir ?? defaultDirectory(name));
+  process.stdout.write(describeScaffold(name, scaffoldConnector({ name, directory, sdkKitRange: options.sdkKit })));
 }

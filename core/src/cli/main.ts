@@ -38,7 +38,8 @@ program.command('connector')
   .description('connector development')
   .command('init <name>')
   .description('scaffold a new connector package')
-  .option('-d, --dir <dir>', 'where to create it (default: ./<name>)')
+  .option('-d, --dir <dir>', 'where to create it (default: ./switchyard-connector-<name>)')
+  .option('--sdk-kit <range>', 'install @switchyard/sdk-kit from the npm registry with this range (once published) instead of packing this checkout\'s kit into <dir>/vendor/')
   .action(runConnectorInit);
 
 program.command('query <sql>')

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
-import { scaffoldConnector } from './scaffold-connector.js';
+import { defaultDirectory, describeScaffold, scaffoldConnector } from './scaffold-connector.js';
 
 const USAGE = `usage: switchyard-connector init <name> [--dir <directory>] [--sdk-kit <version range>]
 
-Creates a connector package in <directory> (default: ./switchyard-connector-<name>).`;
+Creates a connector package in <directory> (default: ./switchyard-connector-<name>). It depends on this
+sdk-kit, packed into <directory>/vendor/; --sdk-kit installs that range from the npm registry instead.`;
 
 /** `switchyard-connector init <name> [--dir <path>]`: plain argv parsing, one command. */
 export function main(argv: string[]): number {
@@ -30,9 +31,9 @@ export function main(argv: string[]): number {
   const [name] = positional;
   if (!name || positional.length > 1) { process.stderr.write(`${USAGE}\n`); return 1; }
   try {
-    const directory = resolve(flags['--dir'] ?? `switchyard-connector-${name}`);
-    scaffoldConnector({ name, directory, sdkKitVersion: flags['--sdk-kit'] });
-    process.stdout.write(`Created connector "${name}" in ${directory}\nNext: cd ${directory} && npm install && npm run build && npm test\n`);
+    const directory = resolve(flags['--dir'] ?? defaultDirectory(name));
+    const result = scaffoldConnector({ name, directory, sdkKitRange: flags['--sdk-kit'] });
+    process.stdout.write(describeScaffold(name, result));
     return 0;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);

@@ -1,11 +1,19 @@
 /** The files of a new connector package, as text. Kept free of workspace paths: the package must build on its own. */
 
-export interface TemplateInput { name: string; sdkKitRange: string }
+export interface TemplateInput {
+  name: string;
+  /** The sdk-kit versions the connector runs with: its peer range and `switchyard.sdkKit`, checked by the router. */
+  sdkKitRange: string;
+  /** What the package installs for its own build and tests: a registry range, or `file:` a vendored tarball. */
+  sdkKitSpec: string;
+  /** The vendored sdk-kit tarball, relative to the package, when there is one. */
+  vendoredTarball?: string;
+}
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const title = (name: string) => name.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
 
-export function packageJson({ name, sdkKitRange }: TemplateInput): string {
+export function packageJson({ name, sdkKitRange, sdkKitSpec }: TemplateInput): string {
   return json({
     name: `switchyard-connector-${name}`,
     version: '0.1.0',
@@ -21,17 +29,19 @@ export function packageJson({ name, sdkKitRange }: TemplateInput): string {
     scripts: {
       build: 'tsc -p tsconfig.json',
       test: 'node --experimental-vm-modules node_modules/jest/bin/jest.js',
-      docs: 'node --input-type=module -e "import c from \'./dist/index.js\'; import { renderConnectorDocs } from \'@switchyard/sdk-kit\'; console.log(renderConnectorDocs(c));" > CONNECTOR.md',
+      docs: 'node --input-type=module -e "import c from \'./dist/index.js\'; import { renderConnectorDocs } from \'@switchyard/sdk-kit/docs\'; console.log(renderConnectorDocs(c));" > CONNECTOR.md',
       prepublishOnly: 'npm run build && npm test',
     },
     peerDependencies: { '@switchyard/sdk-kit': sdkKitRange },
     devDependencies: {
-      '@switchyard/sdk-kit': sdkKitRange,
+      '@switchyard/sdk-kit': sdkKitSpec,
       '@jest/globals': '^30.2.0',
       '@swc/core': '^1.15.3',
       '@swc/jest': '^0.2.39',
       '@types/node': '^20.19.0',
       jest: '^30.2.0',
+      // The harness captures HTTP with nock, an optional peer of @switchyard/sdk-kit/testing.
+      nock: '^14.0.17',
       typescript: '^5.9.3',
     },
   });
@@ -137,7 +147,19 @@ runConformanceSuite(connector, { settings });
 `;
 }
 
-export function readme({ name, sdkKitRange }: TemplateInput): string {
+function vendorNote(sdkKitRange: string, tarball: string | undefined): string {
+  if (!tarball) return '';
+  return `
+## The vendored sdk-kit
+
+\`${tarball}\` is the \`@switchyard/sdk-kit\` this package was created with, packed by \`switchyard connector init\`:
+\`@switchyard/sdk-kit\` is not on the npm registry yet. Commit it, so \`npm install\` works in CI too. Once the kit
+is published, replace the devDependency \`"file:${tarball}"\` with \`"${sdkKitRange}"\`, delete \`vendor/\` and run
+\`npm install\` again. The \`peerDependencies\` and \`switchyard.sdkKit\` ranges, which the router checks, stay as they are.
+`;
+}
+
+export function readme({ name, sdkKitRange, vendoredTarball }: TemplateInput): string {
   return `# switchyard-connector-${name}
 
 A [Switchyard](https://github.com/switchyard) connector for ${title(name)}, built on \`@switchyard/sdk-kit\` ${sdkKitRange}.
@@ -171,7 +193,7 @@ connections:
 ## Publish
 
 \`npm publish\` builds and tests first (\`prepublishOnly\`). Keep the \`switchyard-connector\` keyword so people can find it.
-`;
+${vendorNote(sdkKitRange, vendoredTarball)}`;
 }
 
 export const gitignore = () => 'node_modules\ndist\n*.tsbuildinfo\n';

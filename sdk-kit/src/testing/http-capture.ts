@@ -1,5 +1,10 @@
-import nock from 'nock';
+import type nockModule from 'nock';
 import { EgressDeniedError, isHostAllowed } from '../egress.js';
+import { isMissing, missingPeerError } from './optional-peer.js';
+
+const nock = await import('nock').then((m) => m.default, (error: unknown) => {
+  throw isMissing('nock', error) ? missingPeerError('nock', 'to capture HTTP requests', error) : error;
+});
 
 /** One request the connector made, as the destination would have received it. */
 export interface CapturedRequest {
@@ -72,7 +77,7 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
   const interceptors = METHODS.map((method) => {
     const interceptor = scope.intercept(/.*/, method);
     // Two declared parameters: nock treats a three-parameter reply function as callback style.
-    interceptor.reply(async function reply(this: nock.ReplyFnContext, path: string, body: nock.Body) {
+    interceptor.reply(async function reply(this: nockModule.ReplyFnContext, path: string, body: nockModule.Body) {
       const headers = headerRecord(this.req.headers as Record<string, unknown>);
       const protocol = (this.req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
       const url = new URL(path, `${protocol}://${headers.host ?? 'localhost'}`);

@@ -9,12 +9,17 @@ test.each([
   ['3.0.0', '>=2.1.0', true], ['2.0.9', '>=2.1.0', false], ['1.0.0', '>=1.0.0 <2.0.0', true], ['2.0.0', '>=1.0.0 <2.0.0', false],
   ['1.7.0', '1.x', true], ['2.0.0', '1.x', false], ['1.2.7', '1.2.x', true], ['5.0.0', '*', true],
   ['2.5.0', '^1.0.0 || ^2.0.0', true], ['3.0.0', '^1.0.0 || ^2.0.0', false],
+  ['1.5.0', '>= 1.0.0 < 2.0.0', true], ['v1.2.3', '^1.2.0', true],
+  // A prerelease of the running kit is judged by its place in the version order.
+  ['0.1.1-rc.1', '^0.1.0', true], ['0.2.0-rc.1', '^0.1.0', false],
 ])('%s in %s → %s', (version, range, expected) => {
   expect(satisfiesRange(version, range)).toBe(expected);
 });
 
 test('ranges that are not semver (workspace links, file paths) are not judged', () => {
   expect(satisfiesRange('0.1.0', 'workspace:*')).toBeUndefined();
+  expect(satisfiesRange('0.1.0', 'file:vendor/switchyard-sdk-kit-0.1.0.tgz')).toBeUndefined();
+  expect(satisfiesRange('not-a-version', '^0.1.0')).toBeUndefined();
   expect(checkSdkKitCompatibility({ dependencies: { '@switchyard/sdk-kit': 'file:../sdk-kit' } }, '0.1.0')).toBeUndefined();
 });
 

@@ -1,4 +1,4 @@
-import { renderConnectorDocs } from '../../src/index.js';
+import { renderConnectorDocs } from '../../src/docs/index.js';
 import acme from '../fixtures/good-connector.js';
 import broken from '../fixtures/broken-connector.js';
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scaffoldConnector } from '../../src/index.js';
+import { scaffoldConnector } from '../../src/scaffold/index.js';
 
 const require = createRequire(import.meta.url);
 // The workspace's node_modules, which the scaffolded package borrows through a symlink.
@@ -17,7 +17,7 @@ afterAll(() => { for (const dir of made) rmSync(dir, { recursive: true, force: t
 
 test('writes a self-contained package whose source type-checks outside the workspace', () => {
   const directory = join(tempDir(), 'acme-crm');
-  const files = scaffoldConnector({ name: 'acme-crm', directory, sdkKitVersion: '0.1.0' });
+  const { files } = scaffoldConnector({ name: 'acme-crm', directory, sdkKitRange: '0.1.0' });
   expect(files.map((f) => f.slice(directory.length + 1)).sort()).toEqual(
     ['.gitignore', 'README.md', 'jest.config.js', 'package.json', 'src/index.ts', 'test/connector.test.ts', 'tsconfig.json'],
   );
@@ -25,7 +25,9 @@ test('writes a self-contained package whose source type-checks outside the works
   expect(manifest).toMatchObject({
     name: 'switchyard-connector-acme-crm', type: 'module', keywords: ['switchyard-connector'],
     peerDependencies: { '@switchyard/sdk-kit': '^0.1.0' }, switchyard: { sdkKit: '^0.1.0' },
+    devDependencies: { '@switchyard/sdk-kit': '^0.1.0', nock: expect.any(String) },
   });
+  expect(manifest.dependencies).toBeUndefined();
   const tsconfig = readFileSync(join(directory, 'tsconfig.json'), 'utf8');
   expect(tsconfig).not.toContain('extends');
   expect(tsconfig).not.toContain('../');
@@ -49,12 +51,19 @@ test('refuses a bad name and a directory that is not empty, saying what to do', 
   expect(() => scaffoldConnector({ name: 'acme', directory: dir })).toThrow(`${dir} is not empty`);
 });
 
-test('the switchyard-connector bin scaffolds with `init <name> --dir`, depending on this sdk-kit version', () => {
+test('the switchyard-connector bin packs this sdk-kit into vendor/, depends on the tarball and prints the commands to run', () => {
   const directory = join(tempDir(), 'pkg');
   const out = execFileSync(process.execPath, [cli, 'init', 'zed', '--dir', directory], { encoding: 'utf8' });
-  expect(out).toContain(`Created connector "zed" in ${directory}`);
   const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-  expect(JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')).devDependencies['@switchyard/sdk-kit']).toBe(`^${version}`);
+  const tarball = `vendor/switchyard-sdk-kit-${version}.tgz`;
+  expect(out).toBe(`Created connector "zed" in ${directory}\nNext, run:\n  cd ${directory}\n  npm install\n  npm run build\n  npm test\n`);
+  expect(existsSync(join(directory, tarball))).toBe(true);
+  const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
+  expect(manifest.devDependencies['@switchyard/sdk-kit']).toBe(`file:${tarball}`);
+  expect(manifest.peerDependencies['@switchyard/sdk-kit']).toBe(`^${version}`);
+  expect(manifest.switchyard.sdkKit).toBe(`^${version}`);
+  expect(manifest.files).toEqual(['dist']);
+  expect(readFileSync(join(directory, 'README.md'), 'utf8')).toContain(`replace the devDependency \`"file:${tarball}"\` with \`"^${version}"\``);
   expect(existsSync(join(directory, 'src/index.ts'))).toBe(true);
 
   const bad = spawnSync(process.execPath, [cli, 'init', 'zed', '--colour'], { encoding: 'utf8' });
