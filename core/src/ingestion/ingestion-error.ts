@@ -1,7 +1,7 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { ResolvedSource } from '../config/resolve-config.js';
 import { RequestError } from '../http-input/request-error.js';
-import type { EventIntake, IntakeResult } from './intake.js';
+import type { EventIntake, IntakeResult } from '../intake/event-intake.js';
 
 /**
  * The events of a valid request could not be stored durably (disk full, queue closed): the only failure
