@@ -169,6 +169,8 @@ export class ConnectionDispatcher extends EventEmitter {
 
   private async deliver(items: QueuedDelivery[]): Promise<void> {
     if (this.stopping) return;
+    // A rate limit answered while this task waited pauses it too: its items wait out the pause in the queue.
+    if (Date.now() < this.pausedUntil) return this.handBack(items, this.pausedUntil);
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => { finish = resolve; });
     try {
@@ -217,8 +219,7 @@ export class ConnectionDispatcher extends EventEmitter {
     } catch (error) {
       if (this.stopping) return undefined; // shutdown hands leased items back untouched
       if ((error as { code?: string }).code === 'EOPENBREAKER') {
-        await this.queue.release(items.map((i) => i.id), Date.now());
-        items.forEach((i) => this.leased.delete(i.id));
+        await this.handBack(items, Date.now());
         return undefined;
       }
       this.counters.failedTasks += 1;
@@ -267,6 +268,12 @@ export class ConnectionDispatcher extends EventEmitter {
     for (const item of items) this.leased.delete(item.id);
     if (rescheduled.length) this.scheduleWake(Math.min(...rescheduled.map((r) => r.nextAttemptAt)));
     this.emit('settled', outcome);
+  }
+
+  /** Returns leased items to the queue untouched, due again at `at` at the earliest. */
+  private async handBack(items: QueuedDelivery[], at: number): Promise<void> {
+    await this.queue.release(items.map((i) => i.id), at);
+    for (const item of items) this.leased.delete(item.id);
   }
 
   private async drop(items: QueuedDelivery[]): Promise<void> {

@@ -45,12 +45,14 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       deleteDelivery: b.prepare('DELETE FROM deliveries WHERE id = ?'),
       reschedule: b.prepare('UPDATE deliveries SET leased = 0, next_attempt_at = ?, attempts = ?, last_error = ? WHERE id = ?'),
       release: b.prepare('UPDATE deliveries SET leased = 0, next_attempt_at = MAX(next_attempt_at, ?) WHERE id = ?'),
-      selectForDeadLetter: b.prepare(`SELECT d.connection_id, d.enqueued_at, e.message_id, e.source_id, e.body,
+      // Dead-letter statements run on the durable connection, inside its transaction (see deadLetter).
+      selectForDeadLetter: d.prepare(`SELECT d.connection_id, d.enqueued_at, e.message_id, e.source_id, e.body,
         (SELECT json_group_array(identity_key) FROM event_identities WHERE event_seq = e.seq) AS identity_keys
         FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`),
-      insertDeadLetter: b.prepare(`INSERT INTO dead_letters
+      insertDeadLetter: d.prepare(`INSERT INTO dead_letters
         (connection_id, message_id, source_id, body, identity_keys, attempts, enqueued_at, dead_at, error)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteDeadDelivery: d.prepare('DELETE FROM deliveries WHERE id = ?'),
       depth: b.prepare('SELECT connection_id, COUNT(*) AS n FROM deliveries GROUP BY connection_id'),
     };
   }
@@ -143,7 +145,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
         if (!row) continue;
         s.insertDeadLetter.run(row.connection_id, row.message_id, row.source_id, row.body, row.identity_keys,
           item.attempts, row.enqueued_at, now, JSON.stringify(item.error));
-        s.deleteDelivery.run(item.id);
+        s.deleteDeadDelivery.run(item.id);
       }
     })();
   }

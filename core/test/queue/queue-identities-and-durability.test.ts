@@ -1,0 +1,137 @@
+import Database from 'better-sqlite3';
+import { acceptedEvent, deadLettered, QUEUE_IMPLEMENTATIONS, useQueue } from './queue-implementations.js';
+
+const ids = (items: Array<{ messageId: string }>) => items.map((i) => i.messageId).sort();
+const later = () => Date.now() + 60_000;
+
+describe.each(QUEUE_IMPLEMENTATIONS)('$name: data subjects', ({ open }) => {
+  const t = useQueue(open);
+
+  it("purging identities removes their queued, leased and dead-lettered events, and no one else's", async () => {
+    const u2 = { identityKeys: ['user_id:u2', 'email:u2@example.com'] };
+    await deadLettered(t.queue, [acceptedEvent({ messageId: 'u1-dead' }), acceptedEvent({ messageId: 'u2-dead', ...u2 })]);
+    await t.queue.enqueue([acceptedEvent({ messageId: 'u1-leased' })]);
+    const [leased] = await t.queue.lease('hook', 10, later());
+    await t.queue.enqueue([
+      acceptedEvent({ messageId: 'u1-queued' }),
+      acceptedEvent({ messageId: 'u1-two-connections', connectionIds: ['hook', 'other'] }),
+      acceptedEvent({ messageId: 'u2-queued', ...u2 }),
+    ]);
+
+    expect(await t.queue.purgeIdentity(['email:nobody@example.com', 'user_id:u1'])).toEqual({ events: 3, deadLetters: 1 });
+
+    expect(await t.queue.depth()).toEqual({ hook: 1 });
+    expect(ids(await t.queue.lease('hook', 10, later()))).toEqual(['u2-queued']);
+    expect(ids(await t.queue.listDeadLetters())).toEqual(['u2-dead']);
+    expect(await t.queue.findByIdentity(['user_id:u1'])).toEqual([]);
+    // The dispatcher still holding the purged lease settles it later; that must be harmless.
+    await t.queue.complete([leased!.id]);
+    expect(await t.queue.depth()).toEqual({ hook: 1 });
+  });
+
+  it('purging no identities removes nothing', async () => {
+    await t.queue.enqueue([acceptedEvent()]);
+    expect(await t.queue.purgeIdentity([])).toEqual({ events: 0, deadLetters: 0 });
+    expect(await t.queue.depth()).toEqual({ hook: 1 });
+  });
+
+  it('finds the queued and dead-lettered events of any of the identities, with their connections', async () => {
+    await deadLettered(t.queue, [acceptedEvent({ messageId: 'by-email', identityKeys: ['email:a@example.com'] })]);
+    await t.queue.enqueue([
+      acceptedEvent({ messageId: 'by-user', connectionIds: ['hook', 'other'] }),
+      acceptedEvent({ messageId: 'someone-else', identityKeys: ['user_id:u2'] }),
+    ]);
+
+    const found = await t.queue.findByIdentity(['user_id:u1', 'email:a@example.com']);
+    expect(found.map((f) => ({ ...f, connectionIds: [...f.connectionIds].sort() }))).toEqual([
+      { where: 'queue', connectionIds: ['hook', 'other'], body: '{"messageId":"by-user"}' },
+      { where: 'dead-letters', connectionIds: ['hook'], body: '{"messageId":"by-email"}' },
+    ]);
+    expect(await t.queue.findByIdentity([])).toEqual([]);
+  });
+});
+
+describe.each(QUEUE_IMPLEMENTATIONS)('$name: enqueueing and depth', ({ open }) => {
+  const t = useQueue(open);
+
+  it('counts queued and leased deliveries per connection, but not dead letters', async () => {
+    await deadLettered(t.queue, [acceptedEvent({ connectionIds: ['other'] })]);
+    await t.queue.enqueue([acceptedEvent({ connectionIds: ['hook', 'other'] }), acceptedEvent(), acceptedEvent()]);
+    await t.queue.lease('hook', 1, later());
+    expect(await t.queue.depth()).toEqual({ hook: 3, other: 1 });
+  });
+
+  it('carries the privacy version from enqueue to lease', async () => {
+    await t.queue.enqueue([acceptedEvent({ messageId: 'v7', privacyVersion: 7 }), acceptedEvent({ messageId: 'v0', privacyVersion: 0 })]);
+    const leased = await t.queue.lease('hook', 10, later());
+    expect(leased.map((d) => [d.messageId, d.privacyVersion])).toEqual([['v7', 7], ['v0', 0]]);
+  });
+
+  it('stores nothing for an event routed to no connection', async () => {
+    await t.queue.enqueue([acceptedEvent({ connectionIds: [] })]);
+    expect(await t.queue.depth()).toEqual({});
+    expect(await t.queue.findByIdentity(['user_id:u1'])).toEqual([]);
+  });
+
+  it('group commit: enqueues made in the same tick all resolve and are all stored', async () => {
+    const calls = ['a', 'b', 'c', 'd'].map((messageId) => t.queue.enqueue([acceptedEvent({ messageId })]));
+    await expect(Promise.all(calls)).resolves.toEqual([undefined, undefined, undefined, undefined]);
+    expect(ids(await t.queue.lease('hook', 10, later()))).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('group commit: an enqueue that cannot be stored fails alone; the others in its group are stored', async () => {
+    const unstorable = acceptedEvent({ messageId: 'bad', body: null as unknown as string });
+    const [a, bad, c] = await Promise.allSettled([
+      t.queue.enqueue([acceptedEvent({ messageId: 'a' })]),
+      t.queue.enqueue([unstorable]),
+      t.queue.enqueue([acceptedEvent({ messageId: 'c' })]),
+    ]);
+    expect([a.status, bad.status, c.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(ids(await t.queue.lease('hook', 10, later()))).toEqual(['a', 'c']);
+  });
+});
+
+describe.each(QUEUE_IMPLEMENTATIONS)('$name: durability', ({ open }) => {
+  const t = useQueue(open);
+
+  it('a reopened queue file holds the same deliveries and dead letters, with every lease cleared', async () => {
+    await deadLettered(t.queue, [acceptedEvent({ messageId: 'dead' })]);
+    await t.queue.enqueue([acceptedEvent({ messageId: 'a', privacyVersion: 4 }), acceptedEvent({ messageId: 'b' })]);
+    const before = await t.queue.lease('hook', 1, later());
+    expect(ids(before)).toEqual(['a']);
+
+    const reopened = await t.reopen();
+    expect(await reopened.depth()).toEqual({ hook: 2 });
+    expect(ids(await reopened.listDeadLetters())).toEqual(['dead']);
+    const after = await reopened.lease('hook', 10, later());
+    expect(after[0]).toEqual(before[0]);
+    expect(ids(after)).toEqual(['a', 'b']);
+  });
+
+  it('opens a queue file created before privacy_version existed; its deliveries lease at version 0', async () => {
+    await t.queue.close();
+    const old = new Database(`${t.dir}/old.db`);
+    old.exec(`
+      CREATE TABLE events (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, source_id TEXT NOT NULL, body TEXT NOT NULL, accepted_at INTEGER NOT NULL);
+      CREATE TABLE event_identities (identity_key TEXT NOT NULL, event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+        PRIMARY KEY (identity_key, event_seq)) WITHOUT ROWID;
+      CREATE TABLE deliveries (id INTEGER PRIMARY KEY, event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+        connection_id TEXT NOT NULL, leased INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL, last_error TEXT);
+      INSERT INTO events VALUES (1, 'old-1', 'web', '{"messageId":"old-1"}', 1000);
+      INSERT INTO event_identities VALUES ('user_id:u1', 1);
+      INSERT INTO deliveries (event_seq, connection_id, leased, attempts, next_attempt_at, enqueued_at) VALUES (1, 'hook', 1, 2, 1000, 1000);
+    `);
+    old.close();
+
+    t.queue = await open(`${t.dir}/old.db`);
+    const [item] = await t.queue.lease('hook', 10, Date.now());
+    expect(item).toEqual({ id: 1, connectionId: 'hook', messageId: 'old-1', body: '{"messageId":"old-1"}', attempts: 2, enqueuedAt: 1000, privacyVersion: 0 });
+
+    await t.queue.enqueue([acceptedEvent({ messageId: 'new', privacyVersion: 3 })]);
+    expect((await t.queue.lease('hook', 10, later())).map((d) => [d.messageId, d.privacyVersion])).toEqual([['new', 3]]);
+    // The old file gained the trigger too: the event goes with its last delivery.
+    await t.queue.complete([item!.id]);
+    expect(ids((await t.queue.findByIdentity(['user_id:u1'])).map((f) => JSON.parse(f.body) as { messageId: string }))).toEqual(['new']);
+  });
+});
