@@ -32,6 +32,8 @@ export interface PrivacyGateDeps {
 /** A user's right to be routed, as decided at one privacy version. */
 export interface PrivacyStanding {
   consent: UserConsent;
+  /** The identity keys the decision was made for (computed once, stored with the delivery). */
+  identityKeys: string[];
   /** Every revocation up to this version was applied to the decision. */
   privacyVersion: number;
 }
@@ -71,10 +73,10 @@ export class PrivacyGate {
     }
     const reported = consentFromEvent(event.context.consent, Date.parse(event.timestamp) || Date.now(), this.deps.config());
     const stored = this.deps.profiles.consentOf(keys);
-    if (Object.keys(reported.purposes).length === 0 && !reported.saleOptOut) return { admitted: true, consent: stored, privacyVersion };
+    if (Object.keys(reported.purposes).length === 0 && !reported.saleOptOut) return { admitted: true, consent: stored, identityKeys: keys, privacyVersion };
     const consent = keys.length ? this.deps.profiles.recordConsent(keys, reported) : reported;
     const revocation = isRevocation(stored, consent) ? this.revoke(keys) : undefined;
-    return { admitted: true, consent, privacyVersion, ...(revocation ? { revocation } : {}) };
+    return { admitted: true, consent, identityKeys: keys, privacyVersion, ...(revocation ? { revocation } : {}) };
   }
 
   /** The standing of a user whose event did not come through ingestion (rectification, replay). */
@@ -85,7 +87,7 @@ export class PrivacyGate {
       this.deps.audit.record('suppressed', { sourceId: event.sourceId });
       return undefined;
     }
-    return { consent: this.deps.profiles.consentOf(keys), privacyVersion };
+    return { consent: this.deps.profiles.consentOf(keys), identityKeys: keys, privacyVersion };
   }
 
   /** The connections among `connections` this user's consent allows; the others are counted as blocked. */

@@ -27,6 +27,9 @@ export const REVOCATION_HOLD_WAIT_MS = 5_000;
 
 export type Release = () => void;
 
+/** Key slots, or a function that computes them: read only when a revocation happened since the check. */
+export type Slots = readonly number[] | (() => readonly number[]);
+
 // Atomics.waitAsync is in Node 16+ but only in TypeScript's ES2024 library.
 type WaitAsync = (cells: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
@@ -99,16 +102,17 @@ export class RevocationBoard {
   }
 
   /** True when any of these slots (or everyone) was revoked after revocation number `since`. */
-  isRevokedSince(slots: readonly number[], since: number): boolean {
+  isRevokedSince(slots: Slots, since: number): boolean {
+    if (Atomics.load(this.cells, COUNT) <= since) return false;
     if (Atomics.load(this.cells, EVERYONE) > since) return true;
-    return slots.some((slot) => Atomics.load(this.cells, FIRST_SLOT + slot) > since);
+    return (typeof slots === 'function' ? slots() : slots).some((slot) => Atomics.load(this.cells, FIRST_SLOT + slot) > since);
   }
 
   /**
    * Worker side: takes a hold for sending data whose privacy was checked at revocation `since`, or returns
    * undefined when it was revoked since then. The caller releases the hold once the bytes have left.
    */
-  hold(entry: number, slots: readonly number[], since: number): Release | undefined {
+  hold(entry: number, slots: Slots, since: number): Release | undefined {
     for (;;) {
       const count = Atomics.load(this.cells, COUNT);
       if (this.isRevokedSince(slots, since)) return undefined;

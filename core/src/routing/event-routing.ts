@@ -50,7 +50,7 @@ export class EventRouting {
     if (!decidedAt) return undefined;
     const wanted = connectionsFor(event, candidates, options);
     const allowed = wanted.length ? this.deps.gate.allowedConnections(event, decidedAt.consent, wanted) : [];
-    return allowed.length ? acceptedEvent(event, allowed.map((c) => c.id), decidedAt.privacyVersion) : undefined;
+    return allowed.length ? acceptedEvent(event, allowed.map((c) => c.id), decidedAt.privacyVersion, decidedAt.identityKeys) : undefined;
   }
 
   /** Durably queues decided events; resolves once they are stored. */

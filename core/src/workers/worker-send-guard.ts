@@ -1,10 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { REVOKED, SendRevokedError, type CanonicalEvent, type RequestGuard, type SendGuard } from '@switchyard/sdk-kit';
 import { identityKeysOf } from '../identity/identity-types.js';
-import { RevocationBoard, slotsOf, type Release } from '../revocation/revocation-board.js';
+import { RevocationBoard, slotsOf, type Release, type Slots } from '../revocation/revocation-board.js';
 
 interface CallScope {
-  slots: number[];
+  slots: Slots;
   checkpoint: number;
   /** The action call's own hold, handed over to its first request. */
   callHold?: Release;
@@ -30,9 +30,12 @@ export class WorkerSendGuards {
   /** The guard for one task checked at `checkpoint`. */
   forTask(checkpoint: number): SendGuard {
     return {
-      isRevoked: (event) => this.board.isRevokedSince(this.slotsOf([event]), checkpoint),
+      // The common case, no revocation since the check, costs one atomic read per event.
+      isRevoked: (event) => this.board.isRevokedSince(() => this.slotsOf([event]), checkpoint),
       during: async (events, call) => {
-        const slots = this.slotsOf(events);
+        let computed: number[] | undefined;
+        // Hashing every identity of a batch is needed only once something was revoked since the check.
+        const slots = () => (computed ??= this.slotsOf(events));
         const callHold = this.board.hold(this.entry, slots, checkpoint);
         if (!callHold) return REVOKED;
         try {
