@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'core/bin/switchyard.js');
+const BIN = join(ROOT, 'cli/bin/switchyard.js');
 const run = promisify(execFile);
 
 async function cli(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {

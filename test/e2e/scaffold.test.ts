@@ -26,7 +26,7 @@ describe('a scaffolded connector, from `connector init` to delivering events', (
 
   beforeAll(async () => {
     await sink.start();
-    initOutput = await runAsUser([`node core/bin/switchyard.js connector init acme-crm --dir ${packageDir}`], ROOT, 60_000);
+    initOutput = await runAsUser([`node cli/bin/switchyard.js connector init acme-crm --dir ${packageDir}`], ROOT, 60_000);
   });
   afterAll(async () => {
     await sink.stop();

@@ -42,12 +42,17 @@ export interface ResolvedConfig {
 }
 
 /** Reads, validates and resolves a config file. Throws ConfigError listing every problem. */
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedConfig> {
-  const absolute = resolvePath(file);
-  return resolveConfig(readConfigFile(absolute, env), absolute);
+export interface LoadConfigOptions {
+  /** Where else to look for connector packages: the folder of the program that ships them (the CLI). */
+  connectorDirs?: readonly string[];
 }
 
-export async function resolveConfig(raw: SwitchyardConfig, file: string): Promise<ResolvedConfig> {
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  const absolute = resolvePath(file);
+  return resolveConfig(readConfigFile(absolute, env), absolute, options);
+}
+
+export async function resolveConfig(raw: SwitchyardConfig, file: string, options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const baseDir = dirname(file);
   const problems: string[] = [];
   const privacy = resolvePrivacyConfig(raw.privacy);
@@ -62,7 +67,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string): Promis
       if (!sourceIds.has(sourceId)) problems.push(`${at}.sources[${i}]: no source with id "${sourceId}" (sources: ${[...sourceIds].join(', ')})`);
     }
     try {
-      const { connector, moduleUrl } = await loadConnector(c.connector, baseDir);
+      const { connector, moduleUrl } = await loadConnector(c.connector, baseDir, options.connectorDirs);
       const settings = structuredClone(c.settings ?? {});
       problems.push(...checkSettings(connector, settings, `${at}.settings`));
       problems.push(...checkActions(connector, c, at));

@@ -22,6 +22,8 @@ export interface RouterOptions {
   watchConfig?: boolean;
   /** Overrides `server.port` (0 = a free port; tests). */
   port?: number;
+  /** Where else to look for connector packages (the CLI passes the folder it ships them in). */
+  connectorDirs?: readonly string[];
 }
 
 export type ReloadResult = { ok: true; changed: string[] } | { ok: false; error: string };
@@ -55,7 +57,7 @@ export class Router {
   }
 
   static async start(options: RouterOptions): Promise<Router> {
-    const config = await loadConfig(options.configFile, options.env);
+    const config = await loadConfig(options.configFile, options.env, { connectorDirs: options.connectorDirs });
     let secrets = config.secrets;
     const log = options.log ?? createLogger({ level: config.logLevel, secrets: () => secrets });
     mkdirSync(config.storageDir, { recursive: true });
@@ -103,7 +105,7 @@ export class Router {
     if (this.closed) return { ok: false, error: 'the router is shutting down' };
     let next: ResolvedConfig;
     try {
-      next = await loadConfig(this.options.configFile, this.options.env);
+      next = await loadConfig(this.options.configFile, this.options.env, { connectorDirs: this.options.connectorDirs });
     } catch (error) {
       const message = (error as Error).message;
       this.log.error({ file: this.options.configFile }, `config reload refused, the running config stays: ${message}`);

@@ -3,12 +3,11 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkManifest, checkSdkKitCompatibility, type AnyConnector, type ConnectorPackageJson } from '@switchyard/sdk-kit';
+import { installedConnectorNames } from './installed-connectors.js';
 
-/** Connectors that ship with Switchyard, by their short name in the config. */
-export const BUILT_IN_CONNECTORS: Record<string, string> = {
-  webhook: '@switchyard/connector-webhook',
-  file: '@switchyard/connector-file',
-};
+import { BUILT_IN_CONNECTORS } from './built-in-connectors.js';
+
+export { BUILT_IN_CONNECTORS };
 
 export interface LoadedConnector {
   connector: AnyConnector;
@@ -26,14 +25,14 @@ const requireFromCore = createRequire(import.meta.url);
  * Resolves `webhook`, `@acme/switchyard-connector-x` or `./connectors-local/x` (relative to the config
  * file's folder) to a module URL.
  */
-export function resolveConnectorModule(spec: string, baseDir: string): string {
+export function resolveConnectorModule(spec: string, baseDir: string, searchDirs: readonly string[] = []): string {
   const isPath = spec.startsWith('.') || isAbsolute(spec);
   const isShortName = /^[a-z0-9][a-z0-9-]*$/.test(spec);
   // A short name is one of ours: `postgres` → @switchyard/connector-postgres.
   const request = isPath ? resolvePath(baseDir, spec) : (BUILT_IN_CONNECTORS[spec] ?? (isShortName ? `@switchyard/connector-${spec}` : spec));
-  const attempts = isPath ? [createRequire(pathToFileURL(resolvePath(baseDir, 'noop.js')).href)] : [
-    createRequire(pathToFileURL(resolvePath(baseDir, 'noop.js')).href), requireFromCore,
-  ];
+  const requireFrom = (dir: string) => createRequire(pathToFileURL(resolvePath(dir, 'noop.js')).href);
+  // Packages are looked for beside the config, then where the program that embeds core installed its own.
+  const attempts = isPath ? [requireFrom(baseDir)] : [requireFrom(baseDir), ...searchDirs.map(requireFrom), requireFromCore];
   for (const req of attempts) {
     try {
       return pathToFileURL(req.resolve(request)).href;
@@ -41,7 +40,7 @@ export function resolveConnectorModule(spec: string, baseDir: string): string {
   }
   const hint = isPath
     ? `no connector package at ${request} (build it first: it needs a package.json whose main points at the built file)`
-    : `install it (npm install ${request}) or use one of the built-in connectors: ${Object.keys(BUILT_IN_CONNECTORS).join(', ')}`;
+    : `install it (npm install ${request}) or use one of the installed connectors: ${installedConnectorNames(baseDir, searchDirs).join(', ')}`;
   throw new ConnectorLoadError(`connector "${spec}" not found: ${hint}`);
 }
 
@@ -65,8 +64,8 @@ export function findConnectorPackageJson(moduleUrl: string): { path: string; man
 }
 
 /** Imports a connector and checks its manifest; refuses it with every problem listed. */
-export async function loadConnector(spec: string, baseDir: string): Promise<LoadedConnector> {
-  const moduleUrl = resolveConnectorModule(spec, baseDir);
+export async function loadConnector(spec: string, baseDir: string, searchDirs: readonly string[] = []): Promise<LoadedConnector> {
+  const moduleUrl = resolveConnectorModule(spec, baseDir, searchDirs);
   let connector = cache.get(moduleUrl);
   if (!connector) {
     // Checked before importing: a connector built for another sdk-kit may not even load.

@@ -52,3 +52,25 @@ test('a package that declares no sdk-kit range loads', async () => {
 test('the built-in connectors declare a range the running sdk-kit satisfies', async () => {
   await expect(loadConnector('webhook', root)).resolves.toMatchObject({ connector: { name: 'webhook' } });
 });
+
+test('says which connectors are installed when a short name is unknown, and finds packages in the folders it is given', async () => {
+  const shipped = mkdtempSync(join(tmpdir(), 'switchyard-shipped-'));
+  try {
+    const pkg = join(shipped, 'node_modules', '@switchyard', 'connector-acme');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@switchyard/connector-acme', version: '1.0.0', type: 'module', main: 'index.js' }));
+    writeFileSync(join(pkg, 'index.js'), `export default {
+      name: 'acme', version: '1.0.0', category: 'analytics', contractVersion: 1,
+      settings: { type: 'object', properties: {} }, egress: [],
+      actions: { send: { subscribe: { types: 'all' }, fields: { type: 'object' }, defaultMapping: {}, perform() {} } },
+    };\n`);
+    const error = await loadConnector('no-such-connector', root).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(ConnectorLoadError);
+    // Every connector of this checkout is installed, not only the two that used to be listed.
+    expect((error as Error).message).toMatch(/installed connectors: .*bigquery.*file.*postgres.*webhook/);
+    await expect(loadConnector('acme', root)).rejects.toThrow(ConnectorLoadError);
+    expect((await loadConnector('acme', root, [shipped])).connector.name).toBe('acme');
+  } finally {
+    rmSync(shipped, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,5 @@
-import { ConfigError } from '../config/read-config-file.js';
-import { loadConfig, type ResolvedConfig } from '../app/resolve-config.js';
-import { Router } from '../app/router.js';
+import { ConfigError, loadConfig, Router, type ResolvedConfig } from '@switchyard/core';
+import { CONNECTOR_DIRS } from './connector-dirs.js';
 
 export async function runStart(options: { config: string; port?: number }): Promise<void> {
   // Signals are handled from the first moment: a SIGHUP's default action would kill the process, and one can
@@ -18,7 +17,7 @@ export async function runStart(options: { config: string; port?: number }): Prom
   process.on('SIGINT', () => stop('SIGINT'));
 
   try {
-    router = await Router.start({ configFile: options.config, port: options.port });
+    router = await Router.start({ configFile: options.config, port: options.port, connectorDirs: CONNECTOR_DIRS });
   } catch (error) {
     failWith(error);
   }
@@ -40,7 +39,7 @@ function shutDown(router: Router, signal: string): void {
 
 export async function runValidate(options: { config: string }): Promise<void> {
   try {
-    const config = await loadConfig(options.config);
+    const config = await loadConfig(options.config, process.env, { connectorDirs: CONNECTOR_DIRS });
     process.stdout.write(`${options.config} is valid: ${config.sources.length} source(s), ${config.connections.length + config.enrichments.length} connection(s)\n`);
   } catch (error) {
     failWith(error);

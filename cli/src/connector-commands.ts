@@ -3,15 +3,15 @@ import { join, resolve } from 'node:path';
 import type { AnyConnector } from '@switchyard/sdk-kit';
 import { renderConnectorDocs } from '@switchyard/sdk-kit/docs';
 import { defaultDirectory, describeScaffold, scaffoldConnector } from '@switchyard/sdk-kit/scaffold';
-import { loadConnector } from '../connectors/connector-registry.js';
-import { installedConnectorPackages } from './installed-connectors.js';
+import { installedConnectorPackages, loadConnector } from '@switchyard/core';
+import { CONNECTOR_DIRS } from './connector-dirs.js';
 
 interface Loaded { spec: string; connector?: AnyConnector; error?: string }
 
 async function loadInstalled(): Promise<Loaded[]> {
-  return Promise.all(installedConnectorPackages(process.cwd()).map(async (spec) => {
+  return Promise.all(installedConnectorPackages(process.cwd(), CONNECTOR_DIRS).map(async (spec) => {
     try {
-      return { spec, connector: (await loadConnector(spec, process.cwd())).connector };
+      return { spec, connector: (await loadConnector(spec, process.cwd(), CONNECTOR_DIRS)).connector };
     } catch (error) {
       return { spec, error: (error as Error).message };
     }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { runConnectorInit, runConnectorsDocs, runConnectorsList } from './connector-commands.js';
 import { runQuery } from './query-command.js';
 import { runStart, runValidate } from './start-command.js';
-import { CONFIG_SCHEMA } from '../config/config-schema.js';
+import { CONFIG_SCHEMA } from '@switchyard/core';
 
 const program = new Command()
   .name('switchyard')

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { QueryResult } from '@switchyard/connector-duckdb';
-import { loadConfig } from '../app/resolve-config.js';
+import { loadConfig } from '@switchyard/core';
+import { CONNECTOR_DIRS } from './connector-dirs.js';
 import { failWith } from './start-command.js';
 
 /** `switchyard query "<sql>"`: reads the embedded DuckDB warehouse of a config's duckdb connection. */
 export async function runQuery(sql: string, options: { config: string; connection?: string; json?: boolean }): Promise<void> {
   let config;
-  try { config = await loadConfig(options.config); } catch (error) { failWith(error); }
+  try { config = await loadConfig(options.config, process.env, { connectorDirs: CONNECTOR_DIRS }); } catch (error) { failWith(error); }
   const duckdb = config.connections.filter((c) => c.connector.name === 'duckdb' && (!options.connection || c.id === options.connection));
   if (duckdb.length !== 1) {
     failWith(new Error(duckdb.length === 0
