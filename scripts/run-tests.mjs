@@ -5,11 +5,18 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const workspaces = JSON.parse(readFileSync('package.json', 'utf8')).workspaces;
-const resultFiles = () => workspaces.flatMap((pattern) => {
-  if (!pattern.endsWith('/*')) return [join(pattern, '.jest-results.json')];
-  const dir = pattern.slice(0, -2);
-  return existsSync(dir) ? spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map((name) => join(dir, name, '.jest-results.json')) : [];
-});
+const resultFiles = () =>
+  workspaces.flatMap((pattern) => {
+    if (!pattern.endsWith('/*')) return [join(pattern, '.jest-results.json')];
+    const dir = pattern.slice(0, -2);
+    return existsSync(dir)
+      ? spawnSync('ls', [dir], { encoding: 'utf8' })
+          .stdout.trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((name) => join(dir, name, '.jest-results.json'))
+      : [];
+  });
 
 for (const file of resultFiles()) rmSync(file, { force: true });
 const run = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {

@@ -10,39 +10,51 @@ const program = new Command()
   .description('Self-hostable customer-data router: ingest, protect, route.')
   .showHelpAfterError('(run switchyard --help for usage)');
 
-program.command('start')
+program
+  .command('start')
   .description('run the router on a config file (SIGHUP or a file change reloads it)')
   .requiredOption('-c, --config <file>', 'YAML or JSON config file')
   .option('-p, --port <port>', 'override server.port', (v) => Number.parseInt(v, 10))
   .action(runStart);
 
-program.command('validate')
+program
+  .command('validate')
   .description('check a config file: schema, connectors, settings, mappings, consent and residency')
   .requiredOption('-c, --config <file>', 'YAML or JSON config file')
   .action(runValidate);
 
-program.command('config-schema')
+program
+  .command('config-schema')
   .description('print the JSON Schema of the config file')
-  .action(() => { process.stdout.write(`${JSON.stringify(CONFIG_SCHEMA, null, 2)}\n`); });
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(CONFIG_SCHEMA, null, 2)}\n`);
+  });
 
-const connectors = program.command('connectors')
+const connectors = program
+  .command('connectors')
   .description('list installed connectors with their settings')
   .option('--json', 'print JSON')
   .action(runConnectorsList);
-connectors.command('docs [names...]')
+connectors
+  .command('docs [names...]')
   .description('write a Markdown page per installed connector (or only the named ones)')
   .option('-o, --out <dir>', 'output folder', 'docs/connectors')
   .action(runConnectorsDocs);
 
-program.command('connector')
+program
+  .command('connector')
   .description('connector development')
   .command('init <name>')
   .description('scaffold a new connector package')
   .option('-d, --dir <dir>', 'where to create it (default: ./switchyard-connector-<name>)')
-  .option('--sdk-kit <range>', 'install @switchyard/sdk-kit from the npm registry with this range (once published) instead of packing this checkout\'s kit into <dir>/vendor/')
+  .option(
+    '--sdk-kit <range>',
+    "install @switchyard/sdk-kit from the npm registry with this range (once published) instead of packing this checkout's kit into <dir>/vendor/",
+  )
   .action(runConnectorInit);
 
-program.command('query <sql>')
+program
+  .command('query <sql>')
   .description('run SQL against the embedded DuckDB warehouse of a config')
   .option('-c, --config <file>', 'config file whose duckdb connection to read', 'examples/switchyard.yaml')
   .option('--connection <id>', 'which duckdb connection (default: the only one)')

@@ -7,12 +7,20 @@ import { failWith } from './start-command.js';
 /** `switchyard query "<sql>"`: reads the embedded DuckDB warehouse of a config's duckdb connection. */
 export async function runQuery(sql: string, options: { config: string; connection?: string; json?: boolean }): Promise<void> {
   let config;
-  try { config = await loadConfig(options.config, process.env, { connectorDirs: CONNECTOR_DIRS }); } catch (error) { failWith(error); }
+  try {
+    config = await loadConfig(options.config, process.env, { connectorDirs: CONNECTOR_DIRS });
+  } catch (error) {
+    failWith(error);
+  }
   const duckdb = config.connections.filter((c) => c.connector.name === 'duckdb' && (!options.connection || c.id === options.connection));
   if (duckdb.length !== 1) {
-    failWith(new Error(duckdb.length === 0
-      ? `${options.config} has no duckdb connection${options.connection ? ` with id "${options.connection}"` : ''}`
-      : `${options.config} has several duckdb connections (${duckdb.map((c) => c.id).join(', ')}); pick one with --connection`));
+    failWith(
+      new Error(
+        duckdb.length === 0
+          ? `${options.config} has no duckdb connection${options.connection ? ` with id "${options.connection}"` : ''}`
+          : `${options.config} has several duckdb connections (${duckdb.map((c) => c.id).join(', ')}); pick one with --connection`,
+      ),
+    );
   }
   const connection = duckdb[0]!;
   // Loaded on demand: DuckDB's native binding is only needed by this command.
@@ -28,7 +36,15 @@ export async function runQuery(sql: string, options: { config: string; connectio
 }
 
 function printTable({ columns, rows }: QueryResult): void {
-  const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) : String(v))));
+  const cells = rows.map((row) =>
+    row.map((v) =>
+      v === null || v === undefined
+        ? 'NULL'
+        : typeof v === 'object'
+          ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))
+          : String(v),
+    ),
+  );
   const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((r) => r[i]!.length))));
   const line = (values: string[]) => values.map((v, i) => v.slice(0, 60).padEnd(widths[i]!)).join(' | ');
   process.stdout.write(`${line(columns)}\n${widths.map((w) => '-'.repeat(w)).join('-+-')}\n`);

@@ -12,7 +12,10 @@ export async function runStart(options: { config: string; port?: number }): Prom
     stopSignal = signal;
     if (router) shutDown(router, signal);
   };
-  process.on('SIGHUP', () => { if (router) void router.reload(); else reloadRequested = true; });
+  process.on('SIGHUP', () => {
+    if (router) void router.reload();
+    else reloadRequested = true;
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
@@ -23,7 +26,11 @@ export async function runStart(options: { config: string; port?: number }): Prom
   }
   process.stdout.write(`${banner(router.config, router.url)}\n`);
   router.onReload((result) => {
-    process.stdout.write(result.ok ? `config reloaded${result.changed.length ? ` (${result.changed.join(', ')})` : ''}\n` : `config reload refused, still running the previous config:\n${result.error}\n`);
+    process.stdout.write(
+      result.ok
+        ? `config reloaded${result.changed.length ? ` (${result.changed.join(', ')})` : ''}\n`
+        : `config reload refused, still running the previous config:\n${result.error}\n`,
+    );
   });
   if (stopSignal) shutDown(router, stopSignal);
   else if (reloadRequested) void router.reload();
@@ -31,16 +38,21 @@ export async function runStart(options: { config: string; port?: number }): Prom
 
 function shutDown(router: Router, signal: string): void {
   process.stdout.write(`${signal}: finishing in-flight deliveries, then stopping…\n`);
-  router.close().then(() => process.exit(0), (error: Error) => {
-    process.stderr.write(`shutdown failed: ${error.message}\n`);
-    process.exit(1);
-  });
+  router.close().then(
+    () => process.exit(0),
+    (error: Error) => {
+      process.stderr.write(`shutdown failed: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 export async function runValidate(options: { config: string }): Promise<void> {
   try {
     const config = await loadConfig(options.config, process.env, { connectorDirs: CONNECTOR_DIRS });
-    process.stdout.write(`${options.config} is valid: ${config.sources.length} source(s), ${config.connections.length + config.enrichments.length} connection(s)\n`);
+    process.stdout.write(
+      `${options.config} is valid: ${config.sources.length} source(s), ${config.connections.length + config.enrichments.length} connection(s)\n`,
+    );
   } catch (error) {
     failWith(error);
   }
@@ -62,8 +74,12 @@ function banner(config: ResolvedConfig, url: string): string {
 
 export function failWith(error: unknown): never {
   const code = (error as NodeJS.ErrnoException).code;
-  const hint = code === 'EADDRINUSE' ? ' (another process uses this port: stop it, or set server.port / pass --port)'
-    : code === 'EACCES' ? ' (no permission for this port or path)' : '';
+  const hint =
+    code === 'EADDRINUSE'
+      ? ' (another process uses this port: stop it, or set server.port / pass --port)'
+      : code === 'EACCES'
+        ? ' (no permission for this port or path)'
+        : '';
   const message = error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}${hint}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);

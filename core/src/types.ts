@@ -36,14 +36,24 @@ export interface DeliveryError {
   httpStatus?: number;
 }
 
-export interface Reschedule { id: number; nextAttemptAt: number; attempts: number; error: DeliveryError }
+export interface Reschedule {
+  id: number;
+  nextAttemptAt: number;
+  attempts: number;
+  error: DeliveryError;
+}
 
 export interface DeadLetter extends QueuedDelivery {
   deadAt: number;
   error: DeliveryError;
 }
 
-export interface DeadLetterFilter { connectionId?: string; ids?: number[]; limit?: number; afterId?: number }
+export interface DeadLetterFilter {
+  connectionId?: string;
+  ids?: number[];
+  limit?: number;
+  afterId?: number;
+}
 
 /** The gate's answer for a task: a verdict per item, and the revocation count the check was made at. */
 export interface GateDecision {
@@ -61,4 +71,3 @@ export interface GateDecision {
  * abandoned), so an erasure can wait for deliveries a worker already holds before it forwards the deletion.
  */
 export type DeliveryGate = (connectionId: string, items: QueuedDelivery[], finished: Promise<void>) => Promise<GateDecision>;
-

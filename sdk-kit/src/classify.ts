@@ -49,8 +49,13 @@ const OUTCOMES = new Set(['retryable', 'rate_limited', 'permanent', 'authenticat
 function isConnectorError(value: unknown): value is ConnectorError {
   if (value instanceof ConnectorError) return true;
   const candidate = value as { outcome?: unknown; toResult?: unknown } | null;
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.toResult === 'function'
-    && typeof candidate.outcome === 'string' && OUTCOMES.has(candidate.outcome);
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.toResult === 'function' &&
+    typeof candidate.outcome === 'string' &&
+    OUTCOMES.has(candidate.outcome)
+  );
 }
 
 /** got wraps errors thrown in its hooks (egress refusal) in a RequestError; look through `cause`. */

@@ -38,6 +38,8 @@ export function checkSdkKitCompatibility(pkg: ConnectorPackageJson, sdkKitVersio
   const fits = satisfiesRange(sdkKitVersion, declared.range);
   if (fits !== false) return undefined;
   const who = pkg.name ? `connector package "${pkg.name}"` : 'the connector package';
-  return `${who} was built for ${SDK_KIT} ${declared.range} (its ${declared.field}), but this Switchyard runs ${SDK_KIT} ${sdkKitVersion}: `
-    + `install a version of the connector built for ${sdkKitVersion}, or run a Switchyard whose sdk-kit is in ${declared.range}`;
+  return (
+    `${who} was built for ${SDK_KIT} ${declared.range} (its ${declared.field}), but this Switchyard runs ${SDK_KIT} ${sdkKitVersion}: ` +
+    `install a version of the connector built for ${sdkKitVersion}, or run a Switchyard whose sdk-kit is in ${declared.range}`
+  );
 }

@@ -7,7 +7,11 @@ import type { PreparedConnection } from './executor.js';
  */
 export function connectorContext(connection: PreparedConnection, signal: AbortSignal): BaseContext<never> {
   return {
-    settings: connection.settings as never, connectionId: connection.connectionId, http: connection.http,
-    log: connection.log, signal, dataDir: connection.dataDir,
+    settings: connection.settings as never,
+    connectionId: connection.connectionId,
+    http: connection.http,
+    log: connection.log,
+    signal,
+    dataDir: connection.dataDir,
   };
 }

@@ -56,7 +56,11 @@ export async function executeExport(
     return { result: failure(connection, error), records: [] };
   }
   const problem = describeInvalidRecords(records);
-  if (problem) return { result: { status: 'permanent', code: 'EXPORT_INVALID', message: `onExport of connector "${connection.connector.name}": ${problem}` }, records: [] };
+  if (problem)
+    return {
+      result: { status: 'permanent', code: 'EXPORT_INVALID', message: `onExport of connector "${connection.connector.name}": ${problem}` },
+      records: [],
+    };
   return {
     result: { status: 'ok' },
     records: (records as SubjectRecord[]).map((r) => ({ source: r.source, data: toJsonSafe(r.data) as Record<string, unknown> })),
@@ -65,8 +69,15 @@ export async function executeExport(
 
 function describeInvalidRecords(records: unknown): string | undefined {
   if (!Array.isArray(records)) return `must return an array of { source, data } records, got ${typeof records}`;
-  const index = records.findIndex((r) => !r || typeof r !== 'object' || typeof (r as SubjectRecord).source !== 'string'
-    || !(r as SubjectRecord).data || typeof (r as SubjectRecord).data !== 'object' || Array.isArray((r as SubjectRecord).data));
+  const index = records.findIndex(
+    (r) =>
+      !r ||
+      typeof r !== 'object' ||
+      typeof (r as SubjectRecord).source !== 'string' ||
+      !(r as SubjectRecord).data ||
+      typeof (r as SubjectRecord).data !== 'object' ||
+      Array.isArray((r as SubjectRecord).data),
+  );
   return index === -1 ? undefined : `record [${index}] must be { source: string, data: object }`;
 }
 

@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import type { Mapping } from './mapping/index.js';
 import type { CanonicalEvent, EventType, ItemResult, SubjectIdentity, SubjectRecord } from './types.js';
 
-export type ConnectorCategory =
-  | 'warehouse' | 'email' | 'advertising' | 'enrichment' | 'analytics' | 'webhook' | 'storage' | 'crm';
+export type ConnectorCategory = 'warehouse' | 'email' | 'advertising' | 'enrichment' | 'analytics' | 'webhook' | 'storage' | 'crm';
 
 /** The sdk-kit contract version a connector is built against; the router refuses incompatible majors. */
 export const CONTRACT_VERSION = 1;
@@ -97,10 +96,7 @@ export interface EnrichmentDefinition<Settings> {
   lookup(ctx: EnrichContext<Settings>): Promise<Record<string, unknown> | undefined>;
 }
 
-export interface ConnectorDefinition<
-  SettingsSchema extends TSchema = TSchema,
-  Actions extends Record<string, TSchema> = Record<string, TSchema>,
-> {
+export interface ConnectorDefinition<SettingsSchema extends TSchema = TSchema, Actions extends Record<string, TSchema> = Record<string, TSchema>> {
   name: string;
   version: string;
   category: ConnectorCategory;
@@ -125,12 +121,12 @@ export interface ConnectorDefinition<
 }
 
 /** Declares a connector. Settings and payload types are inferred from their schemas. */
-export function defineConnector<S extends TSchema, A extends Record<string, TSchema>>(
-  definition: ConnectorDefinition<S, A>,
-): ConnectorDefinition<S, A> {
+export function defineConnector<S extends TSchema, A extends Record<string, TSchema>>(definition: ConnectorDefinition<S, A>): ConnectorDefinition<S, A> {
   return { ...definition, contractVersion: CONTRACT_VERSION };
 }
 
 /** Erases a connector's generic parameters for code that handles any connector. */
 export type AnyConnector = ConnectorDefinition<TSchema, Record<string, TSchema>>;
+// Any connector's action, whatever its settings type (the runtime passes settings it validated itself).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyAction = ActionDefinition<any, TSchema>;

@@ -26,9 +26,6 @@ function splitHostPort(pattern: string): [string, string | undefined] {
 
 export class EgressDeniedError extends PermanentError {
   constructor(url: URL, connectorName: string) {
-    super(
-      `connector "${connectorName}" may not call ${url.host}: it is not in the connector's egress list`,
-      { code: 'EGRESS_DENIED' },
-    );
+    super(`connector "${connectorName}" may not call ${url.host}: it is not in the connector's egress list`, { code: 'EGRESS_DENIED' });
   }
 }

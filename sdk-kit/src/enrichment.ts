@@ -15,13 +15,16 @@ export async function executeEnrichment(
   signal: AbortSignal = new AbortController().signal,
 ): Promise<EnrichmentResult[]> {
   const enrichment = connection.connector.enrichment;
-  if (!enrichment) return events.map(() => ({ error: { status: 'permanent', code: 'NOT_AN_ENRICHMENT', message: `${connection.connector.name} has no enrichment` } }));
-  return Promise.all(events.map(async (event) => {
-    try {
-      const data = await enrichment.lookup({ ...connectorContext(connection, signal), event });
-      return data ? { data } : {};
-    } catch (error) {
-      return { error: classifyError(error) };
-    }
-  }));
+  if (!enrichment)
+    return events.map(() => ({ error: { status: 'permanent', code: 'NOT_AN_ENRICHMENT', message: `${connection.connector.name} has no enrichment` } }));
+  return Promise.all(
+    events.map(async (event) => {
+      try {
+        const data = await enrichment.lookup({ ...connectorContext(connection, signal), event });
+        return data ? { data } : {};
+      } catch (error) {
+        return { error: classifyError(error) };
+      }
+    }),
+  );
 }

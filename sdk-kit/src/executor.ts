@@ -39,8 +39,9 @@ export function actionTakes(action: AnyAction, event: CanonicalEvent): boolean {
 }
 
 export function selectActions(connection: Pick<PreparedConnection, 'connector' | 'enabledActions'>): [string, AnyAction][] {
-  return Object.entries(connection.connector.actions as Record<string, AnyAction>)
-    .filter(([name]) => !connection.enabledActions || connection.enabledActions.includes(name));
+  return Object.entries(connection.connector.actions as Record<string, AnyAction>).filter(
+    ([name]) => !connection.enabledActions || connection.enabledActions.includes(name),
+  );
 }
 
 const validators = new WeakMap<AnyAction, Validator>();
@@ -53,7 +54,10 @@ function payloadValidator(action: AnyAction): Validator {
   return validate;
 }
 
-interface Prepared { index: number; item: BatchItem<unknown> }
+interface Prepared {
+  index: number;
+  item: BatchItem<unknown>;
+}
 
 /**
  * Runs every enabled action on a list of events and returns one plain result per event, in order.
@@ -125,7 +129,10 @@ type GuardedRun = <T>(items: Prepared[], call: () => T | Promise<T>) => Promise<
 function guarded(guard: SendGuard | undefined, record: (index: number, result: ItemResult) => void): GuardedRun {
   return async (items, call) => {
     if (!guard) return { value: await call() };
-    const value = await guard.during(items.map((p) => p.item.event), call);
+    const value = await guard.during(
+      items.map((p) => p.item.event),
+      call,
+    );
     if (value === REVOKED) {
       for (const p of items) record(p.index, recheckResult());
       return undefined;

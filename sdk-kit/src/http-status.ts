@@ -1,6 +1,4 @@
-import {
-  AuthenticationError, ConnectorError, PermanentError, RateLimitedError, RetryableError,
-} from './errors.js';
+import { AuthenticationError, ConnectorError, PermanentError, RateLimitedError, RetryableError } from './errors.js';
 
 const RETRYABLE_CLIENT_STATUSES = new Set([408, 423, 429]);
 
@@ -19,11 +17,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * Maps an HTTP status to the retry contract: 429 → rate limited, 408/423/5xx (except 501) → retryable,
  * 401/403 → authentication, other 4xx and 501 → permanent. Returns undefined for success statuses.
  */
-export function errorForHttpStatus(
-  status: number,
-  headers: Record<string, string | string[] | undefined> = {},
-  detail = '',
-): ConnectorError | undefined {
+export function errorForHttpStatus(status: number, headers: Record<string, string | string[] | undefined> = {}, detail = ''): ConnectorError | undefined {
   if (status < 400) return undefined;
   const message = `destination answered HTTP ${status}${detail ? `: ${detail}` : ''}`;
   const retryAfterMs = parseRetryAfter(headers['retry-after']);

@@ -3,9 +3,22 @@ import { scrubSecrets } from './secrets.js';
 
 /** Keys redacted wherever they appear in a log object, whatever the connector. */
 export const ALWAYS_REDACTED_PATHS = [
-  'authorization', '*.authorization', '*.headers.authorization', '*.headers.Authorization',
-  'password', '*.password', 'apiKey', '*.apiKey', 'apiSecret', '*.apiSecret', 'token', '*.token',
-  'secret', '*.secret', 'settings', '*.settings',
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  'password',
+  '*.password',
+  'apiKey',
+  '*.apiKey',
+  'apiSecret',
+  '*.apiSecret',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'settings',
+  '*.settings',
 ];
 
 export interface ConnectorLoggerOptions {

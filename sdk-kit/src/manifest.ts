@@ -14,11 +14,17 @@ export function checkManifest(candidate: unknown): string[] {
   if (typeof c.version !== 'string' || !/^\d+\.\d+\.\d+/.test(c.version)) problems.push('version: must be a semver version such as 1.0.0');
   if (!CATEGORIES.includes(String(c.category))) problems.push(`category: must be one of ${CATEGORIES.join(', ')}`);
   if (c.contractVersion !== CONTRACT_VERSION) {
-    problems.push(`contractVersion: built for sdk-kit contract ${String(c.contractVersion)}, this runtime runs contract ${CONTRACT_VERSION}; rebuild it with a matching @switchyard/sdk-kit`);
+    problems.push(
+      `contractVersion: built for sdk-kit contract ${String(c.contractVersion)}, this runtime runs contract ${CONTRACT_VERSION}; rebuild it with a matching @switchyard/sdk-kit`,
+    );
   }
   if (!c.settings || typeof c.settings !== 'object') problems.push('settings: must be a JSON Schema object');
   else {
-    try { createSchemaValidator().compile(c.settings); } catch (error) { problems.push(`settings: invalid JSON Schema (${(error as Error).message})`); }
+    try {
+      createSchemaValidator().compile(c.settings);
+    } catch (error) {
+      problems.push(`settings: invalid JSON Schema (${(error as Error).message})`);
+    }
   }
   if (!Array.isArray(c.egress) && typeof c.egress !== 'function') problems.push('egress: must list the hosts the connector calls');
   const hasActions = Boolean(c.actions && typeof c.actions === 'object' && Object.keys(c.actions).length > 0);

@@ -17,16 +17,23 @@ export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, p
   return (errors ?? []).map((error) => {
     const path = error.instancePath.replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.');
     const missing = error.keyword === 'required' ? `.${(error.params as { missingProperty: string }).missingProperty}` : '';
-    const extra = error.keyword === 'additionalProperties'
-      ? `: unknown property "${(error.params as { additionalProperty: string }).additionalProperty}"`
-      : `: ${friendlyMessage(error)}`;
+    const extra =
+      error.keyword === 'additionalProperties'
+        ? `: unknown property "${(error.params as { additionalProperty: string }).additionalProperty}"`
+        : `: ${friendlyMessage(error)}`;
     return `${prefix}${path}${missing}${error.keyword === 'required' ? ': is required' : extra}`;
   });
 }
 
 const FORMAT_NAMES: Record<string, string> = {
-  uri: 'a URI', 'uri-reference': 'a URI reference', email: 'an email address', 'date-time': 'an ISO-8601 date-time',
-  hostname: 'a host name', ipv4: 'an IPv4 address', ipv6: 'an IPv6 address', uuid: 'a UUID',
+  uri: 'a URI',
+  'uri-reference': 'a URI reference',
+  email: 'an email address',
+  'date-time': 'an ISO-8601 date-time',
+  hostname: 'a host name',
+  ipv4: 'an IPv4 address',
+  ipv6: 'an IPv6 address',
+  uuid: 'a UUID',
 };
 
 function friendlyMessage(error: ErrorObject): string {
@@ -34,7 +41,8 @@ function friendlyMessage(error: ErrorObject): string {
     const format = (error.params as { format: string }).format;
     return `must be ${FORMAT_NAMES[format] ?? `in the format "${format}"`}`;
   }
-  if (error.keyword === 'enum') return `must be one of ${((error.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (error.keyword === 'enum')
+    return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   return error.message ?? 'is invalid';
 }
 

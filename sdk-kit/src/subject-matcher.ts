@@ -43,7 +43,10 @@ export class SubjectMatcher {
 
   private add(type: string, value: string): void {
     let set = this.values.get(type);
-    if (!set) { set = new Set(); this.values.set(type, set); }
+    if (!set) {
+      set = new Set();
+      this.values.set(type, set);
+    }
     set.add(normalizeIdentity(type, value));
   }
 }

@@ -3,9 +3,19 @@
  * docs/events.md documents each field.
  */
 export type EventType =
-  | 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias'
-  | 'commerce' | 'session_start' | 'session_end' | 'user_attribute_change' | 'user_identity_change'
-  | 'opt_out' | 'other';
+  | 'track'
+  | 'identify'
+  | 'page'
+  | 'screen'
+  | 'group'
+  | 'alias'
+  | 'commerce'
+  | 'session_start'
+  | 'session_end'
+  | 'user_attribute_change'
+  | 'user_identity_change'
+  | 'opt_out'
+  | 'other';
 
 export interface ConsentState {
   /** GDPR purposes keyed by purpose name, as the source reported them. */

@@ -7,9 +7,13 @@ function makeBatch(from, size, runId) {
   const batch = [];
   for (let i = from; i < from + size; i += 1) {
     batch.push({
-      type: 'track', messageId: `${runId}-${i}`, userId: `user-${i % 1000}`, event: 'Product Viewed',
+      type: 'track',
+      messageId: `${runId}-${i}`,
+      userId: `user-${i % 1000}`,
+      event: 'Product Viewed',
       properties: { sku: `sku-${i % 50}`, price: 19.99, currency: 'USD', lane: 'ingest', acceptedAt: 0 },
-      context: { ip: '203.0.113.7', library: { name: 'bench', version: '1' } }, timestamp: sentAt,
+      context: { ip: '203.0.113.7', library: { name: 'bench', version: '1' } },
+      timestamp: sentAt,
     });
   }
   return batch;
@@ -17,10 +21,14 @@ function makeBatch(from, size, runId) {
 
 function post(agent, url, auth, body) {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: auth, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: auth, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -40,11 +40,14 @@ async function ceiling(events) {
 async function throughRouter(events, sink) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-ingest-bench-'));
   const configFile = join(dir, 'switchyard.json');
-  writeFileSync(configFile, JSON.stringify({
-    storage: { dir: './storage' },
-    sources: [{ id: 'web', type: 'segment', writeKey: 'wk_bench' }],
-    connections: [{ id: 'hook', connector: 'webhook', settings: { url: sink.url, batching: true } }],
-  }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      storage: { dir: './storage' },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_bench' }],
+      connections: [{ id: 'hook', connector: 'webhook', settings: { url: sink.url, batching: true } }],
+    }),
+  );
   const router = await Router.start({ configFile, log: silentLogger, port: 0, watchConfig: false });
   await sink.reset();
   try {
@@ -74,10 +77,14 @@ export async function runIngestionBench({ events = 20_000 } = {}) {
     const bare = await ceiling(events);
     console.log(`  ceiling (bare fastify, parse and discard): ${fmt(bare.eventsPerSecond)} events/s, p99 ack ${bare.p99.toFixed(1)} ms  [1.00x]`);
     const routed = await throughRouter(events, sink);
-    console.log(`  router, acknowledged (validated, gated, durably queued): ${fmt(routed.ackEventsPerSecond)} events/s `
-      + `(${(routed.ackEventsPerSecond / bare.eventsPerSecond).toFixed(2)}x ceiling), p99 ack ${routed.ackP99.toFixed(1)} ms`);
-    console.log(`  router, delivered to the sink (end to end):              ${fmt(routed.deliveredEventsPerSecond)} events/s `
-      + `(${(routed.deliveredEventsPerSecond / bare.eventsPerSecond).toFixed(2)}x ceiling), p99 accept→arrival ${routed.deliveryP99} ms`);
+    console.log(
+      `  router, acknowledged (validated, gated, durably queued): ${fmt(routed.ackEventsPerSecond)} events/s ` +
+        `(${(routed.ackEventsPerSecond / bare.eventsPerSecond).toFixed(2)}x ceiling), p99 ack ${routed.ackP99.toFixed(1)} ms`,
+    );
+    console.log(
+      `  router, delivered to the sink (end to end):              ${fmt(routed.deliveredEventsPerSecond)} events/s ` +
+        `(${(routed.deliveredEventsPerSecond / bare.eventsPerSecond).toFixed(2)}x ceiling), p99 accept→arrival ${routed.deliveryP99} ms`,
+    );
   } finally {
     await sink.stop();
   }

@@ -10,10 +10,17 @@ import { percentile, startSinkProcess } from './sink-client.mjs';
 function makeEvent(i, lane) {
   const now = new Date().toISOString();
   return {
-    messageId: `bench-${lane}-${i}-${Math.random().toString(36).slice(2)}`, type: 'track', event: 'Product Viewed',
-    userId: `user-${i % 1000}`, identities: { user_id: `user-${i % 1000}` }, traits: {},
+    messageId: `bench-${lane}-${i}-${Math.random().toString(36).slice(2)}`,
+    type: 'track',
+    event: 'Product Viewed',
+    userId: `user-${i % 1000}`,
+    identities: { user_id: `user-${i % 1000}` },
+    traits: {},
     properties: { lane, sku: `sku-${i % 50}`, price: 19.99, currency: 'USD', acceptedAt: 0 },
-    context: { ip: '203.0.113.7', library: { name: 'bench', version: '1' } }, timestamp: now, receivedAt: now, sourceId: 'web',
+    context: { ip: '203.0.113.7', library: { name: 'bench', version: '1' } },
+    timestamp: now,
+    receivedAt: now,
+    sourceId: 'web',
   };
 }
 
@@ -35,11 +42,15 @@ async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = []
   const queue = new SqliteDeliveryQueue(join(dir, 'queue.db'));
   const runtime = new DeliveryRuntime({ queue, storageDir: dir, log: silentLogger });
   const { connector, moduleUrl } = await loadConnector('webhook', process.cwd());
-  await runtime.applyConnections(lanes.map((lane) => ({
-    id: lane, connector, moduleUrl,
-    settings: { url: deadLanes.includes(lane) ? 'http://127.0.0.1:1/refused' : sink.url, batching },
-    delivery: { retry: { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 50 } },
-  })));
+  await runtime.applyConnections(
+    lanes.map((lane) => ({
+      id: lane,
+      connector,
+      moduleUrl,
+      settings: { url: deadLanes.includes(lane) ? 'http://127.0.0.1:1/refused' : sink.url, batching },
+      delivery: { retry: { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 50 } },
+    })),
+  );
   await sink.reset();
   const healthyLanes = lanes.filter((lane) => !deadLanes.includes(lane));
   const start = performance.now();
@@ -71,22 +82,31 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 export async function runRuntimeBench({ events = 20_000 } = {}) {
   const sink = await startSinkProcess();
   const lines = [];
-  const print = (line) => { lines.push(line); console.log(line); };
+  const print = (line) => {
+    lines.push(line);
+    console.log(line);
+  };
   try {
     print(`runtime benchmark: ${events} events per run, node ${process.version}`);
     const naive = await naiveBaseline(sink, Math.min(events, 10_000));
     print(`  naive baseline (main thread, one POST at a time): ${fmt(naive.eventsPerSecond)} events/s, p50 ${naive.p50} ms, p99 ${naive.p99} ms  [1.00x]`);
     const single = await runtimeRun(sink, events, ['a']);
-    print(`  runtime, one request per event:    ${fmt(single.eventsPerSecond)} events/s (${(single.eventsPerSecond / naive.eventsPerSecond).toFixed(2)}x naive), p50 ${single.p50} ms, p99 ${single.p99} ms`);
+    print(
+      `  runtime, one request per event:    ${fmt(single.eventsPerSecond)} events/s (${(single.eventsPerSecond / naive.eventsPerSecond).toFixed(2)}x naive), p50 ${single.p50} ms, p99 ${single.p99} ms`,
+    );
     const batched = await runtimeRun(sink, events, ['a'], { batching: true });
-    print(`  runtime, {"batch":[…]} requests:  ${fmt(batched.eventsPerSecond)} events/s (${(batched.eventsPerSecond / naive.eventsPerSecond).toFixed(2)}x naive), p50 ${batched.p50} ms, p99 ${batched.p99} ms`);
+    print(
+      `  runtime, {"batch":[…]} requests:  ${fmt(batched.eventsPerSecond)} events/s (${(batched.eventsPerSecond / naive.eventsPerSecond).toFixed(2)}x naive), p50 ${batched.p50} ms, p99 ${batched.p99} ms`,
+    );
     const third = Math.floor(events / 3);
     const healthy = await runtimeRun(sink, third, ['a', 'b', 'c']);
     print(`  three healthy connections:        ${fmt(healthy.eventsPerSecond)} events/s delivered  [1.00x]`);
     const oneDead = await runtimeRun(sink, third, ['a', 'b', 'c'], { deadLanes: ['c'] });
-    print(`  one of three refusing connections: ${fmt(oneDead.eventsPerSecond)} events/s delivered by the two healthy ones `
-      + `(${(oneDead.eventsPerSecond / healthy.eventsPerSecond).toFixed(2)}x the all-healthy run; per connection `
-      + `${(oneDead.eventsPerSecond / 2 / (healthy.eventsPerSecond / 3)).toFixed(2)}x)`);
+    print(
+      `  one of three refusing connections: ${fmt(oneDead.eventsPerSecond)} events/s delivered by the two healthy ones ` +
+        `(${(oneDead.eventsPerSecond / healthy.eventsPerSecond).toFixed(2)}x the all-healthy run; per connection ` +
+        `${(oneDead.eventsPerSecond / 2 / (healthy.eventsPerSecond / 3)).toFixed(2)}x)`,
+    );
   } finally {
     await sink.stop();
   }

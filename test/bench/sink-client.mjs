@@ -4,11 +4,17 @@ import { fileURLToPath } from 'node:url';
 /** Starts the sink process and returns a small RPC client for it. */
 export async function startSinkProcess() {
   const child = fork(fileURLToPath(new URL('./sink-process.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ask = (type) => new Promise((resolve) => {
-    const onMessage = (message) => { if (message.type === type) { child.off('message', onMessage); resolve(message); } };
-    child.on('message', onMessage);
-    if (type !== 'ready') child.send({ type });
-  });
+  const ask = (type) =>
+    new Promise((resolve) => {
+      const onMessage = (message) => {
+        if (message.type === type) {
+          child.off('message', onMessage);
+          resolve(message);
+        }
+      };
+      child.on('message', onMessage);
+      if (type !== 'ready') child.send({ type });
+    });
   const { url } = await ask('ready');
   return {
     url,
@@ -24,7 +30,11 @@ export async function startSinkProcess() {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.send({ type: 'stop' }); }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.send({ type: 'stop' });
+      }),
   };
 }
 

@@ -9,7 +9,11 @@ import { startCountingSink } from '../helpers/http-sink.mjs';
 const CHILD = fileURLToPath(new URL('./runtime-child.mjs', import.meta.url));
 const TOTAL = 8000;
 
-interface Child { process: ChildProcess; acked: Set<string>; lines: (predicate: (line: string) => boolean) => Promise<void> }
+interface Child {
+  process: ChildProcess;
+  acked: Set<string>;
+  lines: (predicate: (line: string) => boolean) => Promise<void>;
+}
 
 function startChild(args: string[]): Child {
   const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'], cwd: fileURLToPath(new URL('.', import.meta.url)) });
@@ -29,15 +33,23 @@ function startChild(args: string[]): Child {
   return {
     process: child,
     acked,
-    lines: (predicate) => new Promise((resolve, reject) => {
-      if (predicate('')) { resolve(); return; }
-      const onExit = () => reject(new Error('the runtime process exited early'));
-      child.once('exit', onExit);
-      const listener = (line: string) => {
-        if (predicate(line)) { listeners.delete(listener); child.off('exit', onExit); resolve(); }
-      };
-      listeners.add(listener);
-    }),
+    lines: (predicate) =>
+      new Promise((resolve, reject) => {
+        if (predicate('')) {
+          resolve();
+          return;
+        }
+        const onExit = () => reject(new Error('the runtime process exited early'));
+        child.once('exit', onExit);
+        const listener = (line: string) => {
+          if (predicate(line)) {
+            listeners.delete(listener);
+            child.off('exit', onExit);
+            resolve();
+          }
+        };
+        listeners.add(listener);
+      }),
   };
 }
 
@@ -62,15 +74,20 @@ describe('durability', () => {
       const second = startChild([dir, sink.url, 'resume']);
       children.push(second.process);
       const seen = () => new Set(sink.received.map((r: { messageId: string }) => r.messageId));
-      const allDelivered = () => { const ids = seen(); return [...acked].every((id) => ids.has(id)); };
+      const allDelivered = () => {
+        const ids = seen();
+        return [...acked].every((id) => ids.has(id));
+      };
       await sink.waitFor(allDelivered, 60_000, 'every acknowledged event');
 
       const delivered = seen();
       const unique = delivered.size;
       const duplicates = sink.received.length - unique;
       // Reported, not hidden: at-least-once delivery re-sends what was in flight at the kill.
-      console.log(`kill -9 durability: acknowledged ${acked.size}, delivered before kill ${deliveredBeforeKill}, `
-        + `delivered in all ${unique}, duplicates ${duplicates} (${((duplicates / unique) * 100).toFixed(2)}%)`);
+      console.log(
+        `kill -9 durability: acknowledged ${acked.size}, delivered before kill ${deliveredBeforeKill}, ` +
+          `delivered in all ${unique}, duplicates ${duplicates} (${((duplicates / unique) * 100).toFixed(2)}%)`,
+      );
       expect([...acked].filter((id) => !delivered.has(id))).toEqual([]);
     } finally {
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

@@ -9,9 +9,15 @@ const [storageDir, sinkUrl, mode, countArg] = process.argv.slice(2);
 const queue = new SqliteDeliveryQueue(join(storageDir, 'queue.db'));
 const runtime = new DeliveryRuntime({ queue, storageDir, log: silentLogger });
 const { connector, moduleUrl } = await loadConnector('webhook', process.cwd());
-await runtime.applyConnections([{
-  id: 'hook', connector, moduleUrl, settings: { url: sinkUrl }, delivery: { maxConcurrency: 8 },
-}]);
+await runtime.applyConnections([
+  {
+    id: 'hook',
+    connector,
+    moduleUrl,
+    settings: { url: sinkUrl },
+    delivery: { maxConcurrency: 8 },
+  },
+]);
 process.stdout.write('READY\n');
 // A real router is kept alive by its HTTP server; this stand-in keeps the process up until it is killed.
 setInterval(() => undefined, 60_000);
@@ -23,9 +29,17 @@ if (mode === 'produce') {
     const batch = [];
     for (let i = from; i < Math.min(count, from + batchSize); i += 1) {
       const event = {
-        messageId: `evt-${i}`, type: 'track', event: 'Durability Probe', userId: `u-${i % 17}`,
-        identities: { user_id: `u-${i % 17}` }, traits: {}, properties: { i }, context: {},
-        timestamp: new Date().toISOString(), receivedAt: new Date().toISOString(), sourceId: 'web',
+        messageId: `evt-${i}`,
+        type: 'track',
+        event: 'Durability Probe',
+        userId: `u-${i % 17}`,
+        identities: { user_id: `u-${i % 17}` },
+        traits: {},
+        properties: { i },
+        context: {},
+        timestamp: new Date().toISOString(),
+        receivedAt: new Date().toISOString(),
+        sourceId: 'web',
       };
       batch.push({ messageId: event.messageId, sourceId: 'web', body: JSON.stringify(event), identityKeys: [], connectionIds: ['hook'] });
     }

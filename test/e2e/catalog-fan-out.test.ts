@@ -28,12 +28,14 @@ describe('one batch, three categories of destination', () => {
       connections: [
         { id: 'warehouse', connector: 'postgres', settings: { connectionString: PG_URL, schema } },
         {
-          id: 'email', connector: 'sendgrid',
+          id: 'email',
+          connector: 'sendgrid',
           settings: { apiKey: 'SG.test-key-123456', listIds: ['list-1'], fromEmail: 'shop@example.com', templates: { 'Order Completed': 'd-0123abcd' } },
           endpointOverrides: { 'api.sendgrid.com': sendgrid.url },
         },
         {
-          id: 'ads', connector: 'facebook-capi',
+          id: 'ads',
+          connector: 'facebook-capi',
           settings: { pixelId: '1234567890', accessToken: 'meta-token-abcdef' },
           endpointOverrides: { 'graph.facebook.com': meta.url },
         },
@@ -56,7 +58,14 @@ describe('one batch, three categories of destination', () => {
       body: JSON.stringify({
         batch: [
           { type: 'identify', userId: 'u-42', messageId: 'fan-identify', traits: { email: 'ada@example.com', firstName: 'Ada' }, context },
-          { type: 'track', userId: 'u-42', messageId: 'fan-order', event: 'Order Completed', context, properties: { order_id: 'o-9', revenue: 99.5, currency: 'EUR' } },
+          {
+            type: 'track',
+            userId: 'u-42',
+            messageId: 'fan-order',
+            event: 'Order Completed',
+            context,
+            properties: { order_id: 'o-9', revenue: 99.5, currency: 'EUR' },
+          },
         ],
       }),
     });
@@ -69,28 +78,50 @@ describe('one batch, three categories of destination', () => {
     expect(capi.path).toMatch(/^\/v\d+\.\d+\/1234567890\/events$/);
     expect(capi.body.access_token).toBe('meta-token-abcdef');
     expect(capi.body.data[0]).toMatchObject({
-      event_name: 'Purchase', event_id: 'fan-order', action_source: 'website',
+      event_name: 'Purchase',
+      event_id: 'fan-order',
+      action_source: 'website',
       user_data: { em: sha256('ada@example.com'), ct: sha256('paris'), country: sha256('fr'), external_id: sha256('u-42') },
       custom_data: { currency: 'EUR', value: 99.5 },
     });
 
     // The email tool: contact upsert from identify and the order template from track, Bearer auth.
-    await sendgrid.waitFor(() => sendgrid.requests.some((r) => r.path === '/v3/marketing/contacts') && sendgrid.requests.some((r) => r.path === '/v3/mail/send'), 'the SendGrid requests');
+    await sendgrid.waitFor(
+      () => sendgrid.requests.some((r) => r.path === '/v3/marketing/contacts') && sendgrid.requests.some((r) => r.path === '/v3/mail/send'),
+      'the SendGrid requests',
+    );
     const upsert = sendgrid.requests.find((r) => r.path === '/v3/marketing/contacts')!;
     expect(upsert).toMatchObject({ method: 'PUT', headers: { authorization: 'Bearer SG.test-key-123456' } });
     expect(upsert.body).toMatchObject({ list_ids: ['list-1'], contacts: [expect.objectContaining({ email: 'ada@example.com', first_name: 'Ada' })] });
     const mail = sendgrid.requests.find((r) => r.path === '/v3/mail/send')!;
-    expect(mail.body).toMatchObject({ template_id: 'd-0123abcd', from: { email: 'shop@example.com' }, personalizations: [expect.objectContaining({ to: [{ email: 'ada@example.com' }] })] });
+    expect(mail.body).toMatchObject({
+      template_id: 'd-0123abcd',
+      from: { email: 'shop@example.com' },
+      personalizations: [expect.objectContaining({ to: [{ email: 'ada@example.com' }] })],
+    });
 
     // The warehouse: rows in the real PostgreSQL, with the enriched location flattened into columns.
     const deadline = Date.now() + 20_000;
     let rows: Array<Record<string, unknown>> = [];
     while (rows.length === 0 && Date.now() < deadline) {
-      rows = await db.query(`SELECT * FROM ${schema}.order_completed`).then((r) => r.rows, () => []);
+      rows = await db.query(`SELECT * FROM ${schema}.order_completed`).then(
+        (r) => r.rows,
+        () => [],
+      );
       // Reading the warehouse is the only way to observe the load; poll it the way an analyst would.
       if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(rows).toEqual([expect.objectContaining({ id: 'fan-order', user_id: 'u-42', order_id: 'o-9', revenue: 99.5, currency: 'EUR', context_location_city: 'Paris', context_location_country: 'FR' })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        id: 'fan-order',
+        user_id: 'u-42',
+        order_id: 'o-9',
+        revenue: 99.5,
+        currency: 'EUR',
+        context_location_city: 'Paris',
+        context_location_country: 'FR',
+      }),
+    ]);
     const identifies = await db.query(`SELECT email, first_name FROM ${schema}.identifies WHERE id = 'fan-identify'`);
     expect(identifies.rows).toEqual([{ email: 'ada@example.com', first_name: 'Ada' }]);
   });

@@ -21,7 +21,9 @@ async function cli(args: string[], cwd = ROOT): Promise<{ code: number; stdout: 
 
 describe('the switchyard CLI', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('validates the example configs', async () => {
@@ -56,16 +58,23 @@ describe('the switchyard CLI', () => {
     const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0'], { cwd: dir });
     let stdout = '';
     const wakers = new Set<() => void>();
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); for (const wake of wakers) wake(); });
-    const waitFor = (pattern: RegExp) => new Promise<RegExpMatchArray>((resolve, reject) => {
-      const check = () => {
-        const match = stdout.match(pattern);
-        if (match) { wakers.delete(check); resolve(match); }
-      };
-      wakers.add(check);
-      child.once('exit', (code) => reject(new Error(`exited with ${code} before ${pattern}: ${stdout}`)));
-      check();
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      for (const wake of wakers) wake();
     });
+    const waitFor = (pattern: RegExp) =>
+      new Promise<RegExpMatchArray>((resolve, reject) => {
+        const check = () => {
+          const match = stdout.match(pattern);
+          if (match) {
+            wakers.delete(check);
+            resolve(match);
+          }
+        };
+        wakers.add(check);
+        child.once('exit', (code) => reject(new Error(`exited with ${code} before ${pattern}: ${stdout}`)));
+        check();
+      });
     try {
       const [, url] = await waitFor(/Switchyard listening on (http:\/\/\S+)/);
       expect(stdout).toMatch(/web\s+http:\/\/.*\/v1\/batch \(Segment/);
@@ -77,11 +86,19 @@ describe('the switchyard CLI', () => {
       });
       expect(response.status).toBe(200);
 
-      writeFileSync(config, `${base}connections:\n  - { id: files, connector: file, settings: {} }\n  - { id: more, connector: file, settings: { prefix: more } }\n`);
+      writeFileSync(
+        config,
+        `${base}connections:\n  - { id: files, connector: file, settings: {} }\n  - { id: more, connector: file, settings: { prefix: more } }\n`,
+      );
       child.kill('SIGHUP');
       await waitFor(/config reloaded \(\+connection more\)/);
 
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => { if (code !== 0) process.stderr.write(`EXIT code=${code} signal=${signal} stdout=${stdout}\n`); resolve(code); }));
+      const exited = new Promise<number | null>((resolve) =>
+        child.once('exit', (code, signal) => {
+          if (code !== 0) process.stderr.write(`EXIT code=${code} signal=${signal} stdout=${stdout}\n`);
+          resolve(code);
+        }),
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stdout).toContain('SIGTERM: finishing in-flight deliveries');

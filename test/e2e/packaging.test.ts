@@ -3,9 +3,15 @@ import { dirname, join, normalize } from 'node:path';
 import { ROOT, runAsUser } from '../helpers/user-shell.js';
 
 interface PackageJson {
-  main?: string; types?: string; engines?: { node?: string }; files?: string[];
-  bin?: Record<string, string>; exports?: Record<string, string | Record<string, string>>;
-  dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: unknown;
+  main?: string;
+  types?: string;
+  engines?: { node?: string };
+  files?: string[];
+  bin?: Record<string, string>;
+  exports?: Record<string, string | Record<string, string>>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: unknown;
 }
 
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as PackageJson;
@@ -25,7 +31,9 @@ function entryFiles(manifest: PackageJson): string[] {
 describe.each(['sdk-kit', 'connectors/webhook'])('npm pack of %s', (dir) => {
   const manifest = manifestOf(dir);
   let files: string[] = [];
-  beforeAll(async () => { files = await packedFiles(dir); }, 60_000);
+  beforeAll(async () => {
+    files = await packedFiles(dir);
+  }, 60_000);
 
   it('holds the built JavaScript and declarations, the README and package.json, and nothing from src or test', () => {
     expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']));

@@ -10,7 +10,10 @@ const INSTALL_AND_TEST_MS = 300_000;
 /** The lines `connector init` prints under "Next, run:". */
 function printedCommands(output: string): string[] {
   const [, steps = ''] = output.split('Next, run:\n');
-  return steps.split('\n').map((line) => line.trim()).filter(Boolean);
+  return steps
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -38,17 +41,21 @@ describe('a scaffolded connector, from `connector init` to delivering events', (
     expect(printedCommands(initOutput)).toEqual([`cd ${packageDir}`, 'npm install', 'npm run build', 'npm test']);
   });
 
-  it('installs, builds and passes its own tests (harness and conformance) by running exactly those commands', async () => {
-    const output = await runAsUser(printedCommands(initOutput), workspace, INSTALL_AND_TEST_MS);
-    expect(output).toMatch(/Tests:\s+\d+ passed, \d+ total/);
-    expect(output).not.toMatch(/\d+ failed/);
-    // Installed from the tarball `init` packed, not linked to the checkout.
-    const kit = join(packageDir, 'node_modules/@switchyard/sdk-kit');
-    expect(lstatSync(join(packageDir, 'node_modules')).isSymbolicLink()).toBe(false);
-    expect(realpathSync(kit)).toBe(kit);
-    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
-    expect(manifest.devDependencies['@switchyard/sdk-kit']).toMatch(/^file:vendor\/switchyard-sdk-kit-\d+\.\d+\.\d+\.tgz$/);
-  }, INSTALL_AND_TEST_MS);
+  it(
+    'installs, builds and passes its own tests (harness and conformance) by running exactly those commands',
+    async () => {
+      const output = await runAsUser(printedCommands(initOutput), workspace, INSTALL_AND_TEST_MS);
+      expect(output).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+      expect(output).not.toMatch(/\d+ failed/);
+      // Installed from the tarball `init` packed, not linked to the checkout.
+      const kit = join(packageDir, 'node_modules/@switchyard/sdk-kit');
+      expect(lstatSync(join(packageDir, 'node_modules')).isSymbolicLink()).toBe(false);
+      expect(realpathSync(kit)).toBe(kit);
+      const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+      expect(manifest.devDependencies['@switchyard/sdk-kit']).toMatch(/^file:vendor\/switchyard-sdk-kit-\d+\.\d+\.\d+\.tgz$/);
+    },
+    INSTALL_AND_TEST_MS,
+  );
 
   it('packs for publishing with only its built files, README and package.json', async () => {
     const [packed] = JSON.parse(await runAsUser(['npm pack --dry-run --json --silent'], packageDir, 60_000)) as Array<{ files: Array<{ path: string }> }>;
@@ -60,10 +67,14 @@ describe('a scaffolded connector, from `connector init` to delivering events', (
   it('is loaded by path into a running router and delivers an event to its endpoint', async () => {
     const running = await startRouter({
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
-      connections: [{
-        id: 'acme', connector: packageDir, settings: { apiKey: 'acme-key-0123456789' },
-        endpointOverrides: { 'api.acme-crm.example': sink.url },
-      }],
+      connections: [
+        {
+          id: 'acme',
+          connector: packageDir,
+          settings: { apiKey: 'acme-key-0123456789' },
+          endpointOverrides: { 'api.acme-crm.example': sink.url },
+        },
+      ],
     });
     try {
       const response = await fetch(`${running.router.url}/v1/track`, {
@@ -72,9 +83,10 @@ describe('a scaffolded connector, from `connector init` to delivering events', (
         body: JSON.stringify({ userId: 'u-1', event: 'Signed Up', messageId: 'scaffold-1', properties: { plan: 'pro' } }),
       });
       expect(response.status).toBe(200);
-      await sink.waitFor(() => sink.requests.length > 0, 'the scaffolded connector\'s request');
+      await sink.waitFor(() => sink.requests.length > 0, "the scaffolded connector's request");
       expect(sink.requests[0]).toMatchObject({
-        method: 'POST', path: '/v1/events',
+        method: 'POST',
+        path: '/v1/events',
         headers: expect.objectContaining({ authorization: 'Bearer acme-key-0123456789' }),
         body: expect.objectContaining({ event: 'Signed Up', userId: 'u-1', properties: { plan: 'pro' } }),
       });

@@ -46,7 +46,11 @@ describe('real client SDKs pointed at the router', () => {
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
 
-    await sink.waitFor(() => Boolean(received('web', 'Order Completed') && received('web', 'Pricing') && sink.events().some((e) => e.sourceId === 'web' && e.type === 'identify')), 'the Segment events');
+    await sink.waitFor(
+      () =>
+        Boolean(received('web', 'Order Completed') && received('web', 'Pricing') && sink.events().some((e) => e.sourceId === 'web' && e.type === 'identify')),
+      'the Segment events',
+    );
     expect(received('web', 'Order Completed')).toMatchObject({
       messageId: 'seg-msg-1',
       type: 'track',
@@ -57,7 +61,9 @@ describe('real client SDKs pointed at the router', () => {
     // Exactly as sent: nothing added to or dropped from the payload the client built.
     expect(received('web', 'Order Completed').properties).toEqual({ order_id: 'o-1', total: 42.5, products: [{ sku: 'a', qty: 2 }] });
     expect(sink.events().find((e) => e.sourceId === 'web' && e.type === 'identify')).toMatchObject({
-      userId: 'seg-user-1', traits: { email: 'Ada@Example.com', plan: 'pro' }, identities: { user_id: 'seg-user-1', email: 'Ada@Example.com' },
+      userId: 'seg-user-1',
+      traits: { email: 'Ada@Example.com', plan: 'pro' },
+      identities: { user_id: 'seg-user-1', email: 'Ada@Example.com' },
     });
     expect(received('web', 'Pricing')).toMatchObject({ type: 'page', anonymousId: 'anon-9', properties: { name: 'Pricing', path: '/pricing' } });
   });
@@ -68,7 +74,10 @@ describe('real client SDKs pointed at the router', () => {
     analytics.identify({ anonymousId: 'rs-anon', traits: { country: 'NZ' } });
     await analytics.flush();
 
-    await sink.waitFor(() => Boolean(received('server', 'Item Viewed') && sink.events().some((e) => e.sourceId === 'server' && e.type === 'identify')), 'the RudderStack events');
+    await sink.waitFor(
+      () => Boolean(received('server', 'Item Viewed') && sink.events().some((e) => e.sourceId === 'server' && e.type === 'identify')),
+      'the RudderStack events',
+    );
     expect(received('server', 'Item Viewed')).toMatchObject({ userId: 'rs-user', integrations: { All: true } });
     expect(received('server', 'Item Viewed').properties).toEqual({ item: 'lamp', price: 19 });
     expect(sink.events().find((e) => e.sourceId === 'server' && e.type === 'identify')).toMatchObject({ anonymousId: 'rs-anon', traits: { country: 'NZ' } });

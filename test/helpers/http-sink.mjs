@@ -12,8 +12,11 @@ export async function startCountingSink({ status = 200, delayMs = 0 } = {}) {
       const now = Date.now();
       const events = Array.isArray(body.batch) ? body.batch : [body];
       for (const event of events) received.push({ messageId: event.messageId, at: now, event });
-      const answer = () => { res.writeHead(status, { 'content-type': 'application/json' }).end('{}'); };
-      if (delayMs) setTimeout(answer, delayMs); else answer();
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+      };
+      if (delayMs) setTimeout(answer, delayMs);
+      else answer();
       for (const check of waiters) check();
     });
   });
@@ -23,8 +26,17 @@ export async function startCountingSink({ status = 200, delayMs = 0 } = {}) {
     received,
     waitFor(predicate, timeoutMs, what) {
       return new Promise((resolve, reject) => {
-        const check = () => { if (predicate()) { waiters.delete(check); clearTimeout(timer); resolve(); } };
-        const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`timed out waiting for ${what}`)); }, timeoutMs);
+        const check = () => {
+          if (predicate()) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${what}`));
+        }, timeoutMs);
         waiters.add(check);
         check();
       });

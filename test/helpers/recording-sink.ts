@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface RecordedRequest { method: string; path: string; headers: IncomingMessage['headers']; body: any }
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+}
 
 /** A loopback destination that records every JSON request and answers 200. */
 export class RecordingSink {
@@ -19,7 +24,11 @@ export class RecordingSink {
       req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* keep the text */ }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* keep the text */
+        }
         const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
         this.requests.push(recorded);
         const answer = this.respond(recorded);
@@ -47,7 +56,11 @@ export class RecordingSink {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`timed out waiting for ${what}; received ${JSON.stringify(this.events()).slice(0, 1500)}`);
       await new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(timer); this.waiters.delete(done); resolve(); };
+        const done = () => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          resolve();
+        };
         const timer = setTimeout(done, Math.min(remaining, 500));
         this.waiters.add(done);
       });

@@ -32,7 +32,10 @@ export function userEnvironment(): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^npm_/i.test(key) && key !== 'INIT_CWD' && key !== 'NODE_PATH') env[key] = value;
   }
-  env.PATH = (process.env.PATH ?? '').split(':').filter((entry) => entry && !isInside(entry, ROOT) && !entry.includes(`${sep}node_modules${sep}`)).join(':');
+  env.PATH = (process.env.PATH ?? '')
+    .split(':')
+    .filter((entry) => entry && !isInside(entry, ROOT) && !entry.includes(`${sep}node_modules${sep}`))
+    .join(':');
   return env;
 }
 

@@ -8,10 +8,17 @@ type Got = PerformContext<unknown, unknown>['http'];
 
 export const API = 'https://bigquery.googleapis.com/bigquery/v2';
 
-export interface BigQueryLocation { projectId: string; datasetId: string; location?: string }
+export interface BigQueryLocation {
+  projectId: string;
+  datasetId: string;
+  location?: string;
+}
 
 /** A named query parameter: `@name` bound to a string or an array of strings. */
-export interface QueryParameter { name: string; value: string | string[] }
+export interface QueryParameter {
+  name: string;
+  value: string | string[];
+}
 
 interface QueryResponse {
   jobComplete?: boolean;
@@ -33,7 +40,11 @@ function toParameter(p: QueryParameter) {
 
 /** The BigQuery REST calls the connector makes, authenticated as the service account. */
 export class BigQueryApi {
-  constructor(private readonly http: Got, private readonly key: ServiceAccountKey, readonly where: BigQueryLocation) {}
+  constructor(
+    private readonly http: Got,
+    private readonly key: ServiceAccountKey,
+    readonly where: BigQueryLocation,
+  ) {}
 
   private async headers(): Promise<Record<string, string>> {
     return { authorization: `Bearer ${await accessToken(this.http, this.key)}` };
@@ -44,14 +55,18 @@ export class BigQueryApi {
     const { projectId, location } = this.where;
     let response: QueryResponse;
     try {
-      response = await this.http.post(`${API}/projects/${projectId}/queries`, {
-        headers: await this.headers(),
-        json: {
-          query: sql, useLegacySql: false, timeoutMs: QUERY_WAIT_MS,
-          ...(location ? { location } : {}),
-          ...(parameters.length ? { parameterMode: 'NAMED', queryParameters: parameters.map(toParameter) } : {}),
-        },
-      }).json<QueryResponse>();
+      response = await this.http
+        .post(`${API}/projects/${projectId}/queries`, {
+          headers: await this.headers(),
+          json: {
+            query: sql,
+            useLegacySql: false,
+            timeoutMs: QUERY_WAIT_MS,
+            ...(location ? { location } : {}),
+            ...(parameters.length ? { parameterMode: 'NAMED', queryParameters: parameters.map(toParameter) } : {}),
+          },
+        })
+        .json<QueryResponse>();
       for (let poll = 0; !response.jobComplete && poll < MAX_POLLS; poll += 1) {
         const job = response.jobReference;
         if (!job) break;
@@ -69,14 +84,19 @@ export class BigQueryApi {
   }
 
   /** tabledata.insertAll; returns the `insertErrors` of the rows BigQuery rejected. */
-  async insertAll(table: string, rows: Array<{ insertId: string; json: Record<string, unknown> }>): Promise<Array<{ index: number; errors: Array<{ reason?: string; message?: string; location?: string }> }>> {
+  async insertAll(
+    table: string,
+    rows: Array<{ insertId: string; json: Record<string, unknown> }>,
+  ): Promise<Array<{ index: number; errors: Array<{ reason?: string; message?: string; location?: string }> }>> {
     const { projectId, datasetId } = this.where;
     try {
-      const body = await this.http.post(`${API}/projects/${projectId}/datasets/${datasetId}/tables/${table}/insertAll`, {
-        headers: await this.headers(),
-        // skipInvalidRows: one bad row must not hold back the good ones; each gets its own result.
-        json: { kind: 'bigquery#tableDataInsertAllRequest', skipInvalidRows: true, ignoreUnknownValues: false, rows },
-      }).json<{ insertErrors?: Array<{ index: number; errors: Array<{ reason?: string; message?: string; location?: string }> }> }>();
+      const body = await this.http
+        .post(`${API}/projects/${projectId}/datasets/${datasetId}/tables/${table}/insertAll`, {
+          headers: await this.headers(),
+          // skipInvalidRows: one bad row must not hold back the good ones; each gets its own result.
+          json: { kind: 'bigquery#tableDataInsertAllRequest', skipInvalidRows: true, ignoreUnknownValues: false, rows },
+        })
+        .json<{ insertErrors?: Array<{ index: number; errors: Array<{ reason?: string; message?: string; location?: string }> }> }>();
       return body.insertErrors ?? [];
     } catch (error) {
       throw toBigQueryError(error, `insertAll into ${datasetId}.${table}`);

@@ -1,12 +1,21 @@
 import {
-  AuthenticationError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, parseRetryAfter,
+  AuthenticationError,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  errorForHttpStatus,
+  parseRetryAfter,
   type ItemResult,
 } from '@switchyard/sdk-kit';
 
 /** The error body every BigQuery REST method returns. */
-interface GoogleErrorBody { error?: { code?: number; message?: string; status?: string; errors?: Array<{ reason?: string; message?: string }> } }
+interface GoogleErrorBody {
+  error?: { code?: number; message?: string; status?: string; errors?: Array<{ reason?: string; message?: string }> };
+}
 
-interface HttpErrorShape { response?: { statusCode?: number; headers?: Record<string, string | string[] | undefined>; body?: unknown } }
+interface HttpErrorShape {
+  response?: { statusCode?: number; headers?: Record<string, string | string[] | undefined>; body?: unknown };
+}
 
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'quotaExceeded']);
 const RETRYABLE_ROW_REASONS = new Set(['stopped', 'timeout', 'backendError', 'internalError']);
@@ -32,7 +41,10 @@ export function toBigQueryError(thrown: unknown, what: string): unknown {
   const options = { code: `BIGQUERY_${reason || status}`, httpStatus: status };
   if (status === 401) return new AuthenticationError(`${message}; check settings.serviceAccountKey`, options);
   if ((status === 403 || status === 429) && RATE_LIMIT_REASONS.has(reason)) {
-    return new RateLimitedError(message, { ...options, retryAfterMs: parseRetryAfter(response.headers?.['retry-after']) ?? (reason === 'quotaExceeded' ? 60_000 : 10_000) });
+    return new RateLimitedError(message, {
+      ...options,
+      retryAfterMs: parseRetryAfter(response.headers?.['retry-after']) ?? (reason === 'quotaExceeded' ? 60_000 : 10_000),
+    });
   }
   if (status === 403) return new AuthenticationError(`${message}; grant the service account BigQuery Data Editor and Job User on the project`, options);
   if (status === 404) {
@@ -42,7 +54,11 @@ export function toBigQueryError(thrown: unknown, what: string): unknown {
   }
   if (status === 400 && /streaming buffer/i.test(detail)) {
     // DML cannot touch rows still in the streaming buffer (up to ~90 minutes after insert).
-    return new RetryableError(`${message}; retrying once the rows leave the streaming buffer`, { ...options, code: 'BIGQUERY_STREAMING_BUFFER', retryAfterMs: 30 * 60_000 });
+    return new RetryableError(`${message}; retrying once the rows leave the streaming buffer`, {
+      ...options,
+      code: 'BIGQUERY_STREAMING_BUFFER',
+      retryAfterMs: 30 * 60_000,
+    });
   }
   return errorForHttpStatus(status, response.headers ?? {}, `${reason} ${detail}`.trim()) ?? new PermanentError(message, options);
 }

@@ -1,10 +1,22 @@
 import type { ItemResult } from '@switchyard/sdk-kit';
-import { identityPredicate, type ColumnDefinition, type IdentityCondition, type WarehouseSchema, type WarehouseStore, type WarehouseType } from '@switchyard/sdk-kit/warehouse';
+import {
+  identityPredicate,
+  type ColumnDefinition,
+  type IdentityCondition,
+  type WarehouseSchema,
+  type WarehouseStore,
+  type WarehouseType,
+} from '@switchyard/sdk-kit/warehouse';
 import type { BigQueryApi } from './bigquery-api.js';
 import { isAlreadyExists, rowErrorResult } from './bigquery-errors.js';
 
 const TYPES: Record<WarehouseType, string> = {
-  boolean: 'BOOL', bigint: 'INT64', double: 'FLOAT64', timestamp: 'TIMESTAMP', text: 'STRING', json: 'JSON',
+  boolean: 'BOOL',
+  bigint: 'INT64',
+  double: 'FLOAT64',
+  timestamp: 'TIMESTAMP',
+  text: 'STRING',
+  json: 'JSON',
 };
 
 /** Reads INFORMATION_SCHEMA.COLUMNS.data_type back into a warehouse type. */
@@ -80,7 +92,10 @@ export class BigQueryStore implements WarehouseStore {
       const sent = batch;
       batch = [];
       bytes = 0;
-      const insertErrors = await this.api.insertAll(table, sent.map((s) => s.row));
+      const insertErrors = await this.api.insertAll(
+        table,
+        sent.map((s) => s.row),
+      );
       for (const { index, errors } of insertErrors) {
         const original = sent[index];
         if (original) results[original.index] = rowErrorResult(errors);
@@ -93,7 +108,11 @@ export class BigQueryStore implements WarehouseStore {
       const row = { insertId: key, json };
       const size = Buffer.byteLength(JSON.stringify(row));
       if (size > MAX_REQUEST_BYTES) {
-        results[i] = { status: 'permanent', code: 'BIGQUERY_ROW_TOO_LARGE', message: `the row is ${size} bytes; BigQuery streaming takes at most 10 MB per request` };
+        results[i] = {
+          status: 'permanent',
+          code: 'BIGQUERY_ROW_TOO_LARGE',
+          message: `the row is ${size} bytes; BigQuery streaming takes at most 10 MB per request`,
+        };
         continue;
       }
       if (bytes + size > MAX_REQUEST_BYTES) await flush();

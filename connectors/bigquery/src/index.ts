@@ -12,15 +12,19 @@ export { signAssertion, parseServiceAccountKey, forgetTokens, TOKEN_URL } from '
 export { toBigQueryError, rowErrorResult } from './bigquery-errors.js';
 export { MAX_ROWS_PER_REQUEST, MAX_REQUEST_BYTES, readBigQueryType } from './bigquery-store.js';
 
-const settings = Type.Object({
-  projectId: Type.String({ pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$', description: 'Google Cloud project id that holds the dataset.' }),
-  datasetId: Type.String({ pattern: '^[A-Za-z0-9_]{1,1024}$', description: 'Dataset the tables are created in; it must exist.' }),
-  serviceAccountKey: Type.String({
-    secret: true, minLength: 2,
-    description: 'The service account\'s JSON key file contents; the account needs BigQuery Data Editor and BigQuery Job User.',
-  }),
-  location: Type.Optional(Type.String({ minLength: 2, description: 'The dataset\'s location (US, EU, europe-west1, …); used for query jobs.' })),
-}, { additionalProperties: false });
+const settings = Type.Object(
+  {
+    projectId: Type.String({ pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$', description: 'Google Cloud project id that holds the dataset.' }),
+    datasetId: Type.String({ pattern: '^[A-Za-z0-9_]{1,1024}$', description: 'Dataset the tables are created in; it must exist.' }),
+    serviceAccountKey: Type.String({
+      secret: true,
+      minLength: 2,
+      description: "The service account's JSON key file contents; the account needs BigQuery Data Editor and BigQuery Job User.",
+    }),
+    location: Type.Optional(Type.String({ minLength: 2, description: "The dataset's location (US, EU, europe-west1, …); used for query jobs." })),
+  },
+  { additionalProperties: false },
+);
 
 type Settings = typeof settings.static;
 

@@ -29,12 +29,11 @@ function answeringQueries(...answers: MockResponse[]) {
 }
 
 const event = (overrides: EventOverrides = {}): CanonicalEvent => buildTrack({ event: 'Order Completed', ...overrides });
-const order = (messageId: string, properties: Record<string, unknown>): CanonicalEvent =>
-  ({ ...event({ messageId }), properties });
+const order = (messageId: string, properties: Record<string, unknown>): CanonicalEvent => ({ ...event({ messageId }), properties });
 
 afterEach(() => forgetTokens());
 
-test('the manifest passes the router\'s checks and declares Google\'s hosts', () => {
+test("the manifest passes the router's checks and declares Google's hosts", () => {
   expect(checkManifest(connector)).toEqual([]);
   expect(connector.egress).toEqual(['bigquery.googleapis.com', 'oauth2.googleapis.com']);
 });
@@ -49,18 +48,30 @@ test('creates tables with DDL, then streams rows with the messageId as insertId,
 
   expect(bq.assertions).toHaveLength(1);
   expect(bq.assertions[0]).toMatchObject({
-    iss: 'loader@acme-analytics.iam.gserviceaccount.com', scope: 'https://www.googleapis.com/auth/bigquery',
+    iss: 'loader@acme-analytics.iam.gserviceaccount.com',
+    scope: 'https://www.googleapis.com/auth/bigquery',
     aud: 'https://oauth2.googleapis.com/token',
   });
   expect(Object.fromEntries(bq.tables.get('order_completed')!)).toMatchObject({
-    id: 'STRING', order_id: 'STRING', revenue: 'FLOAT64', item_count: 'INT64', paid_at: 'TIMESTAMP', received_at: 'TIMESTAMP',
+    id: 'STRING',
+    order_id: 'STRING',
+    revenue: 'FLOAT64',
+    item_count: 'INT64',
+    paid_at: 'TIMESTAMP',
+    received_at: 'TIMESTAMP',
   });
   const orders = bq.inserts.find((i) => i.table === 'order_completed')!;
   expect(orders.authorization).toBe('Bearer ya29.test-token');
   expect(orders.body.skipInvalidRows).toBe(true);
   expect(orders.body.rows.map((r) => r.insertId)).toEqual(['m-1', 'm-2']);
   expect(orders.body.rows[0]!.json).toMatchObject({
-    id: 'm-1', order_id: 'o-1', revenue: 59.9, item_count: 2, paid_at: '2026-11-20T09:59:00.000Z', event: 'order_completed', user_id: 'user-1',
+    id: 'm-1',
+    order_id: 'o-1',
+    revenue: 59.9,
+    item_count: 2,
+    paid_at: '2026-11-20T09:59:00.000Z',
+    event: 'order_completed',
+    user_id: 'user-1',
   });
   expect(bq.inserts.find((i) => i.table === 'tracks')!.body.rows.map((r) => r.insertId)).toEqual(['m-1', 'm-2']);
 
@@ -76,13 +87,20 @@ test('a new property adds a column; a value that does not fit goes to the discar
   expect((await harness.run(order('m-1', { itemCount: 2 }))).results).toEqual([{ status: 'ok' }]);
   const { results } = await harness.run(order('m-2', { itemCount: 'many', coupon: 'WINTER' }));
   expect(results).toEqual([{ status: 'ok' }]);
-  expect(bq.queries.map((q) => q.query)).toContainEqual(expect.stringMatching(/^ALTER TABLE `acme-analytics\.switchyard\.order_completed` ADD COLUMN IF NOT EXISTS `coupon` STRING$/));
+  expect(bq.queries.map((q) => q.query)).toContainEqual(
+    expect.stringMatching(/^ALTER TABLE `acme-analytics\.switchyard\.order_completed` ADD COLUMN IF NOT EXISTS `coupon` STRING$/),
+  );
   expect(bq.tables.get('order_completed')!.get('item_count')).toBe('INT64');
   const discards = bq.inserts.find((i) => i.table === 'discards')!;
-  expect(discards.body.rows.map((r) => r.json)).toEqual([expect.objectContaining({
-    message_id: 'm-2', table_name: 'order_completed', column_name: 'item_count', value: 'many',
-    reason: 'type mismatch: the column is bigint, the value is text',
-  })]);
+  expect(discards.body.rows.map((r) => r.json)).toEqual([
+    expect.objectContaining({
+      message_id: 'm-2',
+      table_name: 'order_completed',
+      column_name: 'item_count',
+      value: 'many',
+      reason: 'type mismatch: the column is bigint, the value is text',
+    }),
+  ]);
 });
 
 test('rows BigQuery rejects fail alone; the other rows of the request succeed', async () => {
@@ -103,30 +121,44 @@ test('sends at most 500 rows per insertAll request', async () => {
 
 describe('errors', () => {
   test('401 is an authentication failure', async () => {
-    const { results: [result] } = await answeringQueries(
-      { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } } },
-    ).run(event());
+    const {
+      results: [result],
+    } = await answeringQueries({
+      status: 401,
+      body: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } },
+    }).run(event());
     expect(result).toMatchObject({ status: 'authentication', httpStatus: 401, message: expect.stringContaining('settings.serviceAccountKey') });
   });
 
   test('403 rateLimitExceeded is rate limited, other 403s are authentication', async () => {
-    const limited = answeringQueries({ status: 403, body: { error: { code: 403, message: 'Exceeded rate limits', errors: [{ reason: 'rateLimitExceeded' }] } } });
+    const limited = answeringQueries({
+      status: 403,
+      body: { error: { code: 403, message: 'Exceeded rate limits', errors: [{ reason: 'rateLimitExceeded' }] } },
+    });
     expect((await limited.run(event())).results[0]).toMatchObject({ status: 'rate_limited', code: 'BIGQUERY_rateLimitExceeded' });
     const denied = answeringQueries({
-      status: 403, body: { error: { code: 403, message: 'Access Denied: Dataset acme-analytics:switchyard', errors: [{ reason: 'accessDenied' }] } },
+      status: 403,
+      body: { error: { code: 403, message: 'Access Denied: Dataset acme-analytics:switchyard', errors: [{ reason: 'accessDenied' }] } },
     });
     expect((await denied.run(event())).results[0]).toMatchObject({ status: 'authentication', message: expect.stringContaining('Data Editor') });
   });
 
   test('a missing dataset is permanent and says what to create', async () => {
-    const { results: [result] } = await answeringQueries(
-      { status: 404, body: { error: { code: 404, message: 'Not found: Dataset acme-analytics:switchyard', errors: [{ reason: 'notFound' }] } } },
-    ).run(event());
+    const {
+      results: [result],
+    } = await answeringQueries({
+      status: 404,
+      body: { error: { code: 404, message: 'Not found: Dataset acme-analytics:switchyard', errors: [{ reason: 'notFound' }] } },
+    }).run(event());
     expect(result).toMatchObject({ status: 'permanent', message: expect.stringContaining('create the dataset') });
   });
 
   test('a refused service account is an authentication failure that does not leak the key', async () => {
-    const { requests, results: [result], logs } = await connect()
+    const {
+      requests,
+      results: [result],
+      logs,
+    } = await connect()
       .intercept('oauth2.googleapis.com', () => ({ status: 400, body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } }))
       .run(event());
     expect(requests.map((r) => r.url)).toEqual(['https://oauth2.googleapis.com/token']);
@@ -136,7 +168,10 @@ describe('errors', () => {
   });
 
   test('a key that is not a service-account key is an authentication failure naming the setting', async () => {
-    const { requests, results: [result] } = await connect({ serviceAccountKey: '{"type":"authorized_user"}' }).run(event());
+    const {
+      requests,
+      results: [result],
+    } = await connect({ serviceAccountKey: '{"type":"authorized_user"}' }).run(event());
     expect(requests).toEqual([]);
     expect(result).toMatchObject({ status: 'authentication', message: expect.stringContaining('settings.serviceAccountKey') });
   });
@@ -177,10 +212,22 @@ test('erasure by email alone, in any case, finds the user and anonymous ids reco
 
 test('DML blocked by the streaming buffer is retried later, not given up', async () => {
   const { requests, result } = await answeringQueries(
-    { body: { jobComplete: true, schema: { fields: [{ name: 'table_name' }, { name: 'column_name' }, { name: 'data_type' }] }, rows: [{ f: [{ v: 'tracks' }, { v: 'user_id' }, { v: 'STRING' }] }] } },
+    {
+      body: {
+        jobComplete: true,
+        schema: { fields: [{ name: 'table_name' }, { name: 'column_name' }, { name: 'data_type' }] },
+        rows: [{ f: [{ v: 'tracks' }, { v: 'user_id' }, { v: 'STRING' }] }],
+      },
+    },
     {
       status: 400,
-      body: { error: { code: 400, message: 'UPDATE or DELETE statement over table acme-analytics.switchyard.tracks would affect rows in the streaming buffer, which is not supported', errors: [{ reason: 'invalidQuery' }] } },
+      body: {
+        error: {
+          code: 400,
+          message: 'UPDATE or DELETE statement over table acme-analytics.switchyard.tracks would affect rows in the streaming buffer, which is not supported',
+          errors: [{ reason: 'invalidQuery' }],
+        },
+      },
     },
   ).runDelete({ user_id: 'user-1' });
   expect(requests.filter((r) => r.url === QUERIES)).toHaveLength(2);

@@ -2,15 +2,21 @@ import { createVerify, generateKeyPairSync } from 'node:crypto';
 
 export const PROJECT = 'acme-analytics';
 export const DATASET = 'switchyard';
-const API = 'https://bigquery.googleapis.com';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 export const PRIVATE_KEY_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 export const serviceAccountKey = JSON.stringify({
-  type: 'service_account', project_id: PROJECT, client_email: 'loader@acme-analytics.iam.gserviceaccount.com', private_key: PRIVATE_KEY_PEM,
+  type: 'service_account',
+  project_id: PROJECT,
+  client_email: 'loader@acme-analytics.iam.gserviceaccount.com',
+  private_key: PRIVATE_KEY_PEM,
 });
 
-export interface InsertAllCall { table: string; authorization: string; body: { skipInvalidRows: boolean; rows: Array<{ insertId: string; json: Record<string, unknown> }> } }
+export interface InsertAllCall {
+  table: string;
+  authorization: string;
+  body: { skipInvalidRows: boolean; rows: Array<{ insertId: string; json: Record<string, unknown> }> };
+}
 
 /** Checks an RS256 JWT against the test key; returns its claims. */
 export function verifyAssertion(jwt: string): Record<string, unknown> {
@@ -21,17 +27,27 @@ export function verifyAssertion(jwt: string): Record<string, unknown> {
 }
 
 /** A request as the fake sees it (the shape of the sdk-kit harness's CapturedRequest). */
-export interface FakeRequest { method: string; url: string; headers: Record<string, unknown>; body: unknown }
-export interface FakeResponse { status: number; body: unknown }
+export interface FakeRequest {
+  method: string;
+  url: string;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+export interface FakeResponse {
+  status: number;
+  body: unknown;
+}
 
 /**
  * A stand-in for BigQuery's REST API as documented: OAuth token exchange, jobs.query for DDL,
  * INFORMATION_SCHEMA and DML, and tabledata.insertAll with per-row insertErrors.
  */
-export function createFakeBigQuery(options: {
-  rejectRow?: (json: Record<string, unknown>) => string | undefined;
-  idsByEmail?: Record<string, Array<{ user_id: string; anonymous_id: string }>>;
-} = {}) {
+export function createFakeBigQuery(
+  options: {
+    rejectRow?: (json: Record<string, unknown>) => string | undefined;
+    idsByEmail?: Record<string, Array<{ user_id: string; anonymous_id: string }>>;
+  } = {},
+) {
   const tables = new Map<string, Map<string, string>>();
   const state = {
     tables,
@@ -47,15 +63,34 @@ export function createFakeBigQuery(options: {
   };
   const query = (request: { query: string; queryParameters?: unknown[] }): FakeResponse => {
     state.queries.push(request);
-    const done = { kind: 'bigquery#queryResponse', jobComplete: true, jobReference: { projectId: PROJECT, jobId: `job_${state.queries.length}`, location: 'US' } };
+    const done = {
+      kind: 'bigquery#queryResponse',
+      jobComplete: true,
+      jobReference: { projectId: PROJECT, jobId: `job_${state.queries.length}`, location: 'US' },
+    };
     const sql = request.query;
     if (sql.includes('INFORMATION_SCHEMA.COLUMNS')) {
       const rows = [...tables].flatMap(([table, columns]) => [...columns].map(([column, type]) => ({ f: [{ v: table }, { v: column }, { v: type }] })));
-      return { status: 200, body: { ...done, schema: { fields: [{ name: 'table_name', type: 'STRING' }, { name: 'column_name', type: 'STRING' }, { name: 'data_type', type: 'STRING' }] }, rows, totalRows: String(rows.length) } };
+      return {
+        status: 200,
+        body: {
+          ...done,
+          schema: {
+            fields: [
+              { name: 'table_name', type: 'STRING' },
+              { name: 'column_name', type: 'STRING' },
+              { name: 'data_type', type: 'STRING' },
+            ],
+          },
+          rows,
+          totalRows: String(rows.length),
+        },
+      };
     }
     const create = /^CREATE TABLE IF NOT EXISTS `[^.]+\.[^.]+\.([a-z0-9_]+)` \((.*)\)$/.exec(sql);
     if (create) {
-      if (!tables.has(create[1]!)) tables.set(create[1]!, new Map(create[2]!.split(', ').map((d) => /^`(\w+)` (\w+)$/.exec(d)!.slice(1, 3) as [string, string])));
+      if (!tables.has(create[1]!))
+        tables.set(create[1]!, new Map(create[2]!.split(', ').map((d) => /^`(\w+)` (\w+)$/.exec(d)!.slice(1, 3) as [string, string])));
       return { status: 200, body: done };
     }
     const alter = /^ALTER TABLE `[^.]+\.[^.]+\.([a-z0-9_]+)` (.*)$/.exec(sql);
@@ -69,13 +104,25 @@ export function createFakeBigQuery(options: {
     if (sql.startsWith('DELETE FROM')) return { status: 200, body: { ...done, numDmlAffectedRows: '1' } };
     // Erasure by email looks up the ids recorded with it; the fake keeps no rows, `idsByEmail` stands in for them.
     if (sql.startsWith('SELECT DISTINCT')) {
-      const emails = ((request.queryParameters?.[0] as { parameterValue?: { arrayValues?: Array<{ value: string }> } })?.parameterValue?.arrayValues ?? []).map((v) => v.value);
+      const emails = ((request.queryParameters?.[0] as { parameterValue?: { arrayValues?: Array<{ value: string }> } })?.parameterValue?.arrayValues ?? []).map(
+        (v) => v.value,
+      );
       const found = emails.flatMap((e) => options.idsByEmail?.[e] ?? []);
-      return { status: 200, body: { ...done, schema: { fields: [{ name: 'user_id' }, { name: 'anonymous_id' }] }, rows: found.map((f) => ({ f: [{ v: f.user_id }, { v: f.anonymous_id }] })) } };
+      return {
+        status: 200,
+        body: {
+          ...done,
+          schema: { fields: [{ name: 'user_id' }, { name: 'anonymous_id' }] },
+          rows: found.map((f) => ({ f: [{ v: f.user_id }, { v: f.anonymous_id }] })),
+        },
+      };
     }
     // Exports read rows back; the fake keeps none.
     if (sql.startsWith('SELECT * FROM')) return { status: 200, body: { ...done, schema: { fields: [{ name: 'id' }] }, rows: [] } };
-    return { status: 400, body: { error: { code: 400, message: `Syntax error: unexpected statement ${sql.slice(0, 30)}`, errors: [{ reason: 'invalidQuery' }] } } };
+    return {
+      status: 400,
+      body: { error: { code: 400, message: `Syntax error: unexpected statement ${sql.slice(0, 30)}`, errors: [{ reason: 'invalidQuery' }] } },
+    };
   };
   const insertAll = (table: string, authorization: string, body: unknown): FakeResponse => {
     const call = { table, authorization, body: body as InsertAllCall['body'] };
@@ -86,7 +133,10 @@ export function createFakeBigQuery(options: {
     });
     return { status: 200, body: { kind: 'bigquery#tableDataInsertAllResponse', ...(insertErrors.length ? { insertErrors } : {}) } };
   };
-  const unauthenticated = { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } } };
+  const unauthenticated = {
+    status: 401,
+    body: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } },
+  };
 
   /** Answers one request the way BigQuery would. */
   function respond(request: FakeRequest): FakeResponse {

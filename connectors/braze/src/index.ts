@@ -1,5 +1,12 @@
 import {
-  AuthenticationError, defineConnector, PermanentError, RateLimitedError, RetryableError, Type, type BatchResult, type CanonicalEvent,
+  AuthenticationError,
+  defineConnector,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  Type,
+  type BatchResult,
+  type CanonicalEvent,
 } from '@switchyard/sdk-kit';
 import { settings, type BrazeSettings } from './settings.js';
 import { authHeaders, brazeError, MAX_PER_ARRAY, track, type Context, type Entry, type TrackArray } from './users-track.js';
@@ -39,11 +46,23 @@ function throwIfFailed([result]: BatchResult): void {
 
 const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
 
-interface AttributesPayload { external_id?: string; custom_attributes?: Record<string, unknown>; [standard: string]: unknown }
-interface EventPayload { external_id?: string; name: string; time: string; properties?: Record<string, unknown> }
+interface AttributesPayload {
+  external_id?: string;
+  custom_attributes?: Record<string, unknown>;
+  [standard: string]: unknown;
+}
+interface EventPayload {
+  external_id?: string;
+  name: string;
+  time: string;
+  properties?: Record<string, unknown>;
+}
 interface PurchasePayload {
-  external_id?: string; time: string; currency?: string;
-  products: Array<{ product_id?: string; price?: number; quantity?: number }>; properties?: Record<string, unknown>;
+  external_id?: string;
+  time: string;
+  currency?: string;
+  products: Array<{ product_id?: string; price?: number; quantity?: number }>;
+  properties?: Record<string, unknown>;
 }
 
 /**
@@ -67,12 +86,20 @@ const buildAttributes = ({ payload }: Item<AttributesPayload>) => {
   return [compact({ ...extra, ...standard })];
 };
 const buildEvent = ({ payload }: Item<EventPayload>) => [compact({ ...payload })];
-const buildPurchases = ({ payload }: Item<PurchasePayload>) => payload.products
-  .filter((p) => p.product_id !== undefined && p.price !== undefined)
-  .map((p) => compact({
-    external_id: payload.external_id, product_id: String(p.product_id), currency: payload.currency ?? 'USD',
-    price: Number(p.price), quantity: p.quantity ?? 1, time: payload.time, properties: payload.properties,
-  }));
+const buildPurchases = ({ payload }: Item<PurchasePayload>) =>
+  payload.products
+    .filter((p) => p.product_id !== undefined && p.price !== undefined)
+    .map((p) =>
+      compact({
+        external_id: payload.external_id,
+        product_id: String(p.product_id),
+        currency: payload.currency ?? 'USD',
+        price: Number(p.price),
+        quantity: p.quantity ?? 1,
+        time: payload.time,
+        properties: payload.properties,
+      }),
+    );
 
 /** Runs the one-event path through the batch code, so both behave the same. */
 const single = async <P>(ctx: Context & { payload: P; event: CanonicalEvent }, run: (ctx: Context, items: Item<P>[]) => Promise<BatchResult>) =>
@@ -98,14 +125,26 @@ export default defineConnector({
       subscribe: { types: ['identify'] },
       fields: Type.Object({
         external_id: externalId,
-        email: optionalText(), first_name: optionalText(), last_name: optionalText(), phone: optionalText(),
-        country: optionalText(), home_city: optionalText(), dob: optionalText(), gender: optionalText(),
+        email: optionalText(),
+        first_name: optionalText(),
+        last_name: optionalText(),
+        phone: optionalText(),
+        country: optionalText(),
+        home_city: optionalText(),
+        dob: optionalText(),
+        gender: optionalText(),
         custom_attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       }),
       defaultMapping: {
         external_id: { '@path': '$.userId' },
-        email: trait('email'), first_name: trait('firstName'), last_name: trait('lastName'), phone: trait('phone'),
-        country: trait('address.country'), home_city: trait('address.city'), dob: trait('birthday'), gender: trait('gender'),
+        email: trait('email'),
+        first_name: trait('firstName'),
+        last_name: trait('lastName'),
+        phone: trait('phone'),
+        country: trait('address.country'),
+        home_city: trait('address.city'),
+        dob: trait('birthday'),
+        gender: trait('gender'),
         custom_attributes: { '@path': '$.traits' },
       },
       batch: { maxItems: MAX_PER_ARRAY },
@@ -123,7 +162,9 @@ export default defineConnector({
         properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       }),
       defaultMapping: {
-        external_id: { '@path': '$.userId' }, name: { '@path': '$.event' }, time: { '@path': '$.timestamp' },
+        external_id: { '@path': '$.userId' },
+        name: { '@path': '$.event' },
+        time: { '@path': '$.timestamp' },
         properties: { '@path': '$.properties' },
       },
       batch: { maxItems: MAX_PER_ARRAY },
@@ -138,18 +179,30 @@ export default defineConnector({
         external_id: externalId,
         time: Type.String(),
         currency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$' })),
-        products: Type.Array(Type.Object({
-          product_id: Type.Optional(Type.String()), price: Type.Optional(Type.Number()), quantity: Type.Optional(Type.Integer({ minimum: 1 })),
-        })),
+        products: Type.Array(
+          Type.Object({
+            product_id: Type.Optional(Type.String()),
+            price: Type.Optional(Type.Number()),
+            quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+          }),
+        ),
         properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       }),
       defaultMapping: {
-        external_id: { '@path': '$.userId' }, time: { '@path': '$.timestamp' },
+        external_id: { '@path': '$.userId' },
+        time: { '@path': '$.timestamp' },
         currency: { '@case': { value: { '@path': '$.properties.currency' }, to: 'upper' } },
-        products: { '@firstOf': [
-          { '@arrayPath': ['$.properties.products', { product_id: { '@path': '$.product_id' }, price: { '@path': '$.price' }, quantity: { '@path': '$.quantity' } }] },
-          { '@literal': [] },
-        ] },
+        products: {
+          '@firstOf': [
+            {
+              '@arrayPath': [
+                '$.properties.products',
+                { product_id: { '@path': '$.product_id' }, price: { '@path': '$.price' }, quantity: { '@path': '$.quantity' } },
+              ],
+            },
+            { '@literal': [] },
+          ],
+        },
         properties: { order_id: { '@path': '$.properties.order_id' } },
       },
       batch: { maxItems: MAX_PER_ARRAY },
@@ -162,7 +215,9 @@ export default defineConnector({
     if (!externalIdToDelete) return;
     try {
       await ctx.http.post(`${ctx.settings.restEndpoint}/users/delete`, {
-        json: { external_ids: [externalIdToDelete] }, headers: authHeaders(ctx.settings), signal: ctx.signal,
+        json: { external_ids: [externalIdToDelete] },
+        headers: authHeaders(ctx.settings),
+        signal: ctx.signal,
       });
     } catch (error) {
       throw brazeError(error, 'users/delete');

@@ -22,7 +22,7 @@ function trackBodies(requests: CapturedRequest[]): any[] {
 
 const clicked = (id: string) => buildTrack({ messageId: id, event: 'Clicked', userId: id });
 
-test('the manifest passes the router\'s checks; the EU instance is an EU connection', () => {
+test("the manifest passes the router's checks; the EU instance is an EU connection", () => {
   expect(checkManifest(connector)).toEqual([]);
   const eu = createTestHarness(connector, { settings: { apiKey: API_KEY, restEndpoint: 'https://rest.fra-01.braze.eu' } }).connection;
   expect(egressFor(connector as never, eu.settings)).toEqual(['rest.fra-01.braze.eu']);
@@ -35,9 +35,21 @@ test('identify events become attributes keyed by external_id, other traits as cu
     traits: { email: 'ann@example.com', firstName: 'Ann', gender: 'female', plan: 'pro', address: { city: 'Berlin', country: 'DE' } },
   });
   expect(results).toEqual([{ status: 'ok' }]);
-  expect(trackBodies(requests)).toEqual([{ attributes: [{
-    external_id: 'u-1', email: 'ann@example.com', first_name: 'Ann', gender: 'F', home_city: 'Berlin', country: 'DE', plan: 'pro',
-  }] }]);
+  expect(trackBodies(requests)).toEqual([
+    {
+      attributes: [
+        {
+          external_id: 'u-1',
+          email: 'ann@example.com',
+          first_name: 'Ann',
+          gender: 'F',
+          home_city: 'Berlin',
+          country: 'DE',
+          plan: 'pro',
+        },
+      ],
+    },
+  ]);
 });
 
 test('track events become custom events and Order Completed becomes one purchase per product', async () => {
@@ -45,17 +57,26 @@ test('track events become custom events and Order Completed becomes one purchase
     { ...buildTrack({ messageId: 'e1', event: 'Video Played', userId: 'u-1', timestamp: TIME }), properties: { length: 30 } },
     {
       ...buildTrack({ messageId: 'e2', event: 'Order Completed', userId: 'u-2', timestamp: TIME }),
-      properties: { order_id: 'o-9', currency: 'eur', products: [{ product_id: 'sku-1', price: 10, quantity: 2 }, { product_id: 'sku-2', price: 5 }] },
+      properties: {
+        order_id: 'o-9',
+        currency: 'eur',
+        products: [
+          { product_id: 'sku-1', price: 10, quantity: 2 },
+          { product_id: 'sku-2', price: 5 },
+        ],
+      },
     },
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
   const bodies = trackBodies(requests);
   expect(bodies).toHaveLength(2);
   expect(bodies).toContainEqual({ events: [{ external_id: 'u-1', name: 'Video Played', time: TIME, properties: { length: 30 } }] });
-  expect(bodies).toContainEqual({ purchases: [
-    { external_id: 'u-2', product_id: 'sku-1', currency: 'EUR', price: 10, quantity: 2, time: TIME, properties: { order_id: 'o-9' } },
-    { external_id: 'u-2', product_id: 'sku-2', currency: 'EUR', price: 5, quantity: 1, time: TIME, properties: { order_id: 'o-9' } },
-  ] });
+  expect(bodies).toContainEqual({
+    purchases: [
+      { external_id: 'u-2', product_id: 'sku-1', currency: 'EUR', price: 10, quantity: 2, time: TIME, properties: { order_id: 'o-9' } },
+      { external_id: 'u-2', product_id: 'sku-2', currency: 'EUR', price: 5, quantity: 1, time: TIME, properties: { order_id: 'o-9' } },
+    ],
+  });
 });
 
 test('sends at most 75 objects per array per request', async () => {
@@ -66,7 +87,8 @@ test('sends at most 75 objects per array per request', async () => {
 
 test('minor errors in a 201 fail only the objects Braze names', async () => {
   const { requests, results } = await braze({
-    status: 201, body: { message: 'success', events_processed: 2, errors: [{ type: "'name' is required", input_array: 'events', index: 1 }] },
+    status: 201,
+    body: { message: 'success', events_processed: 2, errors: [{ type: "'name' is required", input_array: 'events', index: 1 }] },
   }).run(['a', 'b', 'c'].map(clicked));
   expect(requests).toHaveLength(1);
   expect(results.map((r) => r.status)).toEqual(['ok', 'permanent', 'ok']);
@@ -95,18 +117,23 @@ test('429 waits until X-RateLimit-Reset; a refused key is an authentication fail
 });
 
 test('a fatal 400 fails the whole request permanently', async () => {
-  const { results: [result] } = await braze({
-    status: 400, body: { message: "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields." },
+  const {
+    results: [result],
+  } = await braze({
+    status: 400,
+    body: { message: "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields." },
   }).run(clicked('u-1'));
   expect(result).toMatchObject({ status: 'permanent', httpStatus: 400 });
 });
 
 test('erasure deletes the user by external_id', async () => {
-  const { requests, result } = await braze({ status: 201, body: { message: 'success', deleted: 1 } })
-    .runDelete({ user_id: 'u-9', email: 'x@example.com' });
+  const { requests, result } = await braze({ status: 201, body: { message: 'success', deleted: 1 } }).runDelete({ user_id: 'u-9', email: 'x@example.com' });
   expect(result).toEqual({ status: 'ok' });
   expect(requests).toHaveLength(1);
   expect(requests[0]).toMatchObject({
-    method: 'POST', url: `${REST}/users/delete`, headers: { authorization: `Bearer ${API_KEY}` }, body: { external_ids: ['u-9'] },
+    method: 'POST',
+    url: `${REST}/users/delete`,
+    headers: { authorization: `Bearer ${API_KEY}` },
+    body: { external_ids: ['u-9'] },
   });
 });

@@ -7,9 +7,15 @@ const PERMANENT_CLASSES = /^(Catalog|Conversion|Constraint|Parser|Binder|Invalid
 export function toConnectorError(error: unknown, where: string): unknown {
   const message = error instanceof Error ? error.message : String(error);
   const errorClass = /^([A-Za-z ]+ Error):/.exec(message)?.[1] ?? 'DuckDB error';
-  const code = `DUCKDB_${errorClass.replace(/ Error$/, '').toUpperCase().replace(/ /g, '_')}`;
+  const code = `DUCKDB_${errorClass
+    .replace(/ Error$/, '')
+    .toUpperCase()
+    .replace(/ /g, '_')}`;
   if (/Could not set lock/.test(message)) {
-    return new RetryableError(`DuckDB ${where}: another process holds the warehouse file open for writing; only one Switchyard router may write to a DuckDB file (${message.split('\n')[0]})`, { code: 'DUCKDB_LOCKED', cause: error });
+    return new RetryableError(
+      `DuckDB ${where}: another process holds the warehouse file open for writing; only one Switchyard router may write to a DuckDB file (${message.split('\n')[0]})`,
+      { code: 'DUCKDB_LOCKED', cause: error },
+    );
   }
   if (PERMANENT_CLASSES.test(message)) return new PermanentError(`DuckDB ${where}: ${message.split('\n')[0]}`, { code, cause: error });
   return new RetryableError(`DuckDB ${where}: ${message.split('\n')[0]}`, { code, cause: error });

@@ -24,7 +24,12 @@ export function warehousePath(dataDir: string, settings: DuckDbSettings): string
   return isAbsolute(settings.path) ? settings.path : join(dataDir, settings.path);
 }
 
-interface Warehouse { instance: DuckDBInstance; connection: DuckDBConnection; writer: WarehouseWriter; queue: Promise<unknown> }
+interface Warehouse {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  writer: WarehouseWriter;
+  queue: Promise<unknown>;
+}
 
 // One instance and connection per file and worker thread; the connector runs in one worker (defaults.maxWorkers)
 // because DuckDB lets one process at a time write a file.

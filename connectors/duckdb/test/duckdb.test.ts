@@ -22,12 +22,12 @@ afterAll(async () => {
 const purchase = (messageId: string, properties: Record<string, unknown>, extra: EventOverrides = {}) =>
   buildTrack({ messageId, event: 'Order Completed', properties, ...extra });
 
-test('the manifest passes the router\'s checks and asks for a single worker', () => {
+test("the manifest passes the router's checks and asks for a single worker", () => {
   expect(checkManifest(connector)).toEqual([]);
   expect(connector.defaults?.maxWorkers).toBe(1);
 });
 
-test('creates the file in the connection\'s data directory and loads a batch with inferred types', async () => {
+test("creates the file in the connection's data directory and loads a batch with inferred types", async () => {
   const results = await load([
     purchase('m-1', { orderId: 'o-1', revenue: 59.9, itemCount: 2, giftWrap: true, paidAt: '2026-11-20T09:59:00Z', items: [{ sku: 'a' }] }),
     purchase('m-2', { orderId: 'o-2', revenue: 10, itemCount: 1 }),
@@ -39,11 +39,16 @@ test('creates the file in the connection\'s data directory and loads a batch wit
     ['m-1', 'o-1', 59.9, '2', true, '[{"sku":"a"}]', 'Order Completed'],
     ['m-2', 'o-2', 10, '1', null, null, 'Order Completed'],
   ]);
-  const types = Object.fromEntries((await rowsOf(
-    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'order_completed'",
-  )) as Array<[string, string]>);
+  const types = Object.fromEntries(
+    (await rowsOf("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'order_completed'")) as Array<[string, string]>,
+  );
   expect(types).toMatchObject({
-    revenue: 'DOUBLE', item_count: 'BIGINT', gift_wrap: 'BOOLEAN', paid_at: 'TIMESTAMP WITH TIME ZONE', items: 'JSON', order_id: 'VARCHAR',
+    revenue: 'DOUBLE',
+    item_count: 'BIGINT',
+    gift_wrap: 'BOOLEAN',
+    paid_at: 'TIMESTAMP WITH TIME ZONE',
+    items: 'JSON',
+    order_id: 'VARCHAR',
   });
   expect(await rowsOf('SELECT id, email, address_city FROM identifies')).toEqual([['m-3', 'jane@example.com', 'Paris']]);
   expect(await rowsOf('SELECT count(*) FROM tracks')).toEqual([['2']]);
@@ -60,14 +65,15 @@ test('re-delivering the same messages adds no rows', async () => {
 test('a new property adds a column; a value that does not fit goes to discards and the event succeeds', async () => {
   expect(await load([purchase('m-evolve', { couponCode: 'WINTER', itemCount: 'a few' })])).toEqual([{ status: 'ok' }]);
   expect(await rowsOf("SELECT coupon_code, item_count FROM order_completed WHERE id = 'm-evolve'")).toEqual([['WINTER', null]]);
-  expect(await rowsOf("SELECT data_type FROM information_schema.columns WHERE table_name = 'order_completed' AND column_name = 'item_count'"))
-    .toEqual([['BIGINT']]);
+  expect(await rowsOf("SELECT data_type FROM information_schema.columns WHERE table_name = 'order_completed' AND column_name = 'item_count'")).toEqual([
+    ['BIGINT'],
+  ]);
   expect(await rowsOf('SELECT table_name, column_name, value, reason, message_id FROM discards')).toEqual([
     ['order_completed', 'item_count', 'a few', 'type mismatch: the column is bigint, the value is text', 'm-evolve'],
   ]);
 });
 
-test('erasure deletes a user\'s rows from every table and keeps other users\'', async () => {
+test("erasure deletes a user's rows from every table and keeps other users'", async () => {
   const loaded = await load([
     purchase('m-erase-1', { itemCount: 'lots' }, { userId: 'user-erase', anonymousId: 'anon-erase' }),
     buildPage({ messageId: 'm-erase-2', event: 'Home', userId: undefined, anonymousId: 'anon-erase' }),
@@ -90,7 +96,11 @@ test('erasure by email, in any case, deletes the rows of the ids recorded with i
   expect(loaded).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
   const exported = await warehouse.runExport({ email: 'ada@example.com' });
   expect(exported.result).toEqual({ status: 'ok' });
-  expect(exported.records.map((r) => [r.source, r.data.id]).sort()).toEqual([['identifies', 'm-ada-1'], ['order_completed', 'm-ada-2'], ['tracks', 'm-ada-2']]);
+  expect(exported.records.map((r) => [r.source, r.data.id]).sort()).toEqual([
+    ['identifies', 'm-ada-1'],
+    ['order_completed', 'm-ada-2'],
+    ['tracks', 'm-ada-2'],
+  ]);
   expect(JSON.parse(JSON.stringify(exported.records))).toEqual(exported.records);
 
   expect((await warehouse.runDelete({ email: ' ADA@example.com' })).result).toEqual({ status: 'ok' });
@@ -100,10 +110,11 @@ test('erasure by email, in any case, deletes the rows of the ids recorded with i
 
 test('queryWarehouse says clearly when the file does not exist or the query is wrong', async () => {
   await expect(queryWarehouse(join(dataDir, 'missing.duckdb'), 'SELECT 1')).rejects.toMatchObject({
-    code: 'WAREHOUSE_NOT_FOUND', message: expect.stringContaining('missing.duckdb'),
+    code: 'WAREHOUSE_NOT_FOUND',
+    message: expect.stringContaining('missing.duckdb'),
   });
   await expect(sql('SELECT nope FROM tracks')).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringMatching(/nope/) });
-  await expect(sql("DELETE FROM tracks")).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringMatching(/read-only/i) });
+  await expect(sql('DELETE FROM tracks')).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringMatching(/read-only/i) });
 });
 
 describe('while another process writes the file', () => {
@@ -113,15 +124,25 @@ describe('while another process writes the file', () => {
 
   beforeAll(async () => {
     // Stands in for the running router: a separate process holding the file open read-write.
-    holder = spawn(process.execPath, ['--input-type=module', '-e', `
+    holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       import { DuckDBInstance } from '@duckdb/node-api';
       const instance = await DuckDBInstance.create(${JSON.stringify(lockedFile)});
       await (await instance.connect()).run('CREATE TABLE t (x INTEGER)');
       process.stdout.write('ready\\n');
       process.stdin.on('data', () => {});
-    `], { cwd: join(import.meta.dirname, '..'), stdio: ['pipe', 'pipe', 'inherit'] });
+    `,
+      ],
+      { cwd: join(import.meta.dirname, '..'), stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((resolve, reject) => {
-      holder.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('ready')) resolve(); });
+      holder.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) resolve();
+      });
       holder.on('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
     });
   });
@@ -135,13 +156,16 @@ describe('while another process writes the file', () => {
 
   test('queryWarehouse says the router holds the write lock and what to do', async () => {
     await expect(queryWarehouse(lockedFile, 'SELECT * FROM t')).rejects.toMatchObject({
-      code: 'WAREHOUSE_LOCKED', message: expect.stringMatching(/open for writing by another process \(PID \d+.*Stop the router/),
+      code: 'WAREHOUSE_LOCKED',
+      message: expect.stringMatching(/open for writing by another process \(PID \d+.*Stop the router/),
     });
   });
 
   test('delivery is retried, not dead-lettered, while the file is locked', async () => {
     const other = createTestHarness(connector, { settings: { path: lockedFile }, dataDir, connectionId: 'conn-duck-locked' });
-    const { results: [result] } = await other.run(purchase('m-locked', {}));
+    const {
+      results: [result],
+    } = await other.run(purchase('m-locked', {}));
     expect(result).toMatchObject({ status: 'retryable', code: 'DUCKDB_LOCKED' });
   });
 });

@@ -15,7 +15,11 @@ export interface AudienceUser {
   mobile_advertiser_id?: string;
 }
 
-interface SchemaKey { key: string; field: keyof AudienceUser; normalize?: (v: string) => string }
+interface SchemaKey {
+  key: string;
+  field: keyof AudienceUser;
+  normalize?: (v: string) => string;
+}
 
 const compactName = (v: string) => normalizeName(v).replace(/\s+/g, '');
 
@@ -32,7 +36,15 @@ export const SCHEMA_KEYS: readonly SchemaKey[] = [
   { key: 'CT', field: 'city', normalize: compactName },
   { key: 'ST', field: 'state', normalize: compactName },
   { key: 'ZIP', field: 'zip', normalize: (v) => v.trim().toLowerCase().replace(/[\s-]/g, '') },
-  { key: 'COUNTRY', field: 'country', normalize: (v) => v.trim().toLowerCase().replace(/[^a-z]/g, '') },
+  {
+    key: 'COUNTRY',
+    field: 'country',
+    normalize: (v) =>
+      v
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z]/g, ''),
+  },
   { key: 'MADID', field: 'mobile_advertiser_id', normalize: undefined },
 ];
 

@@ -1,6 +1,15 @@
 import {
-  AuthenticationError, classifyError, defineConnector, PermanentError, RateLimitedError, RetryableError, Type,
-  type BatchResult, type CanonicalEvent, type ItemResult, type PerformContext,
+  AuthenticationError,
+  classifyError,
+  defineConnector,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  Type,
+  type BatchResult,
+  type CanonicalEvent,
+  type ItemResult,
+  type PerformContext,
 } from '@switchyard/sdk-kit';
 import { hasIdentifier, toAudiencePayload, type AudienceUser } from './audience-rows.js';
 import { toGraphError } from './graph-errors.js';
@@ -12,17 +21,26 @@ export const MAX_ROWS_PER_REQUEST = 10_000;
 export const ENTERED = 'Audience Entered';
 export const EXITED = 'Audience Exited';
 
-const settings = Type.Object({
-  audienceId: Type.String({ pattern: '^[0-9]+$', description: 'The Custom Audience (customer list) id users are added to and removed from.' }),
-  accessToken: Type.String({ secret: true, minLength: 10, description: 'A system-user token with ads_management on the ad account.' }),
-  apiVersion: Type.String({ pattern: '^v[0-9]+\\.[0-9]+$', default: 'v24.0', description: 'Graph API version, e.g. v24.0.' }),
-  audienceKey: Type.Optional(Type.String({
-    minLength: 1, description: 'Only membership events whose properties.audience_key equals this; all membership events when unset.',
-  })),
-  adAccountId: Type.Optional(Type.String({
-    pattern: '^[0-9]+$', description: 'Ad account id (without act_); when set, erasure removes the user from every custom audience of the account.',
-  })),
-}, { additionalProperties: false });
+const settings = Type.Object(
+  {
+    audienceId: Type.String({ pattern: '^[0-9]+$', description: 'The Custom Audience (customer list) id users are added to and removed from.' }),
+    accessToken: Type.String({ secret: true, minLength: 10, description: 'A system-user token with ads_management on the ad account.' }),
+    apiVersion: Type.String({ pattern: '^v[0-9]+\\.[0-9]+$', default: 'v24.0', description: 'Graph API version, e.g. v24.0.' }),
+    audienceKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Only membership events whose properties.audience_key equals this; all membership events when unset.',
+      }),
+    ),
+    adAccountId: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]+$',
+        description: 'Ad account id (without act_); when set, erasure removes the user from every custom audience of the account.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 type Settings = typeof settings.static;
 type Context = Pick<PerformContext<Settings, unknown>, 'http' | 'settings' | 'signal' | 'log'>;
@@ -30,30 +48,47 @@ type Context = Pick<PerformContext<Settings, unknown>, 'http' | 'settings' | 'si
 const optionalText = () => Type.Optional(Type.String());
 const fields = Type.Object({
   operation: Type.Union([Type.Literal('add'), Type.Literal('remove')], { description: 'add on Audience Entered, remove on Audience Exited.' }),
-  user: Type.Object({
-    email: optionalText(), phone: optionalText(), first_name: optionalText(), last_name: optionalText(),
-    city: optionalText(), state: optionalText(), zip: optionalText(), country: optionalText(),
-    external_id: optionalText(), mobile_advertiser_id: optionalText(),
-  }, { description: 'Raw or already-hashed identifiers; hashed by Meta\'s rules before sending.' }),
+  user: Type.Object(
+    {
+      email: optionalText(),
+      phone: optionalText(),
+      first_name: optionalText(),
+      last_name: optionalText(),
+      city: optionalText(),
+      state: optionalText(),
+      zip: optionalText(),
+      country: optionalText(),
+      external_id: optionalText(),
+      mobile_advertiser_id: optionalText(),
+    },
+    { description: "Raw or already-hashed identifiers; hashed by Meta's rules before sending." },
+  ),
 });
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }] });
+const trait = (name: string) => ({
+  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
+});
 
 function isMembershipEvent(event: CanonicalEvent, audienceKey: string | undefined): boolean {
   if (event.event !== ENTERED && event.event !== EXITED) return false;
   return audienceKey === undefined || event.properties?.audience_key === audienceKey;
 }
 
-interface Row { user: AudienceUser; index: number }
+interface Row {
+  user: AudienceUser;
+  index: number;
+}
 
 async function sendUsers(ctx: Context, method: 'POST' | 'DELETE', path: string, users: AudienceUser[]): Promise<void> {
   const { apiVersion, accessToken } = ctx.settings;
   try {
-    const response = await ctx.http(`https://graph.facebook.com/${apiVersion}/${path}`, {
-      method,
-      json: { payload: toAudiencePayload(users), access_token: accessToken },
-      signal: ctx.signal,
-    }).json<{ num_received?: number; num_invalid_entries?: number }>();
+    const response = await ctx
+      .http(`https://graph.facebook.com/${apiVersion}/${path}`, {
+        method,
+        json: { payload: toAudiencePayload(users), access_token: accessToken },
+        signal: ctx.signal,
+      })
+      .json<{ num_received?: number; num_invalid_entries?: number }>();
     if (response.num_invalid_entries) {
       ctx.log.warn({ received: response.num_received, invalid: response.num_invalid_entries }, 'Meta could not use some audience rows');
     }
@@ -66,14 +101,17 @@ async function sendUsers(ctx: Context, method: 'POST' | 'DELETE', path: string, 
 async function sendRows(ctx: Context, method: 'POST' | 'DELETE', rows: Row[], results: BatchResult): Promise<void> {
   const sendable = rows.filter((row) => {
     if (hasIdentifier(row.user)) return true;
-    results[row.index] = new PermanentError(
-      'no identifier Meta can match on (email, phone, name, external id, …)', { code: 'NO_IDENTIFIER' },
-    ).toResult();
+    results[row.index] = new PermanentError('no identifier Meta can match on (email, phone, name, external id, …)', { code: 'NO_IDENTIFIER' }).toResult();
     return false;
   });
   if (sendable.length === 0) return;
   try {
-    await sendUsers(ctx, method, `${ctx.settings.audienceId}/users`, sendable.map((r) => r.user));
+    await sendUsers(
+      ctx,
+      method,
+      `${ctx.settings.audienceId}/users`,
+      sendable.map((r) => r.user),
+    );
   } catch (error) {
     const failed = classifyError(error);
     for (const row of sendable) results[row.index] = failed;
@@ -149,7 +187,17 @@ async function runMembership(ctx: Context, items: Item[]): Promise<BatchResult> 
     }
     return [{ user: item.payload.user, index, operation: item.payload.operation }];
   });
-  await sendRows(ctx, 'POST', rows.filter((r) => r.operation === 'add'), results);
-  await sendRows(ctx, 'DELETE', rows.filter((r) => r.operation === 'remove'), results);
+  await sendRows(
+    ctx,
+    'POST',
+    rows.filter((r) => r.operation === 'add'),
+    results,
+  );
+  await sendRows(
+    ctx,
+    'DELETE',
+    rows.filter((r) => r.operation === 'remove'),
+    results,
+  );
   return results;
 }

@@ -14,17 +14,24 @@ function graph(extra: Record<string, unknown> = {}, answer: Responder = () => ({
   return createTestHarness(connector, { settings: { ...settings, ...extra } }).intercept('graph.facebook.com', answer);
 }
 
-const byMethod = (answers: Record<string, MockResponse>): Responder => (request) => answers[request.method] ?? { status: 200, body: OK };
+const byMethod =
+  (answers: Record<string, MockResponse>): Responder =>
+  (request) =>
+    answers[request.method] ?? { status: 200, body: OK };
 const sent = (requests: CapturedRequest[], method: string, url = USERS) =>
   requests.filter((r) => r.method === method && r.url === url).map((r) => r.body as any);
 
 /** A membership event carrying only the traits given, so the rows hold exactly what the test expects. */
-const membership = (event: string, messageId: string, traits: Record<string, unknown>, audience_key = 'vip'): CanonicalEvent =>
-  ({ ...buildTrack({ messageId, event, userId: `u-${messageId}` }), identities: {}, traits, properties: { audience_key } });
+const membership = (event: string, messageId: string, traits: Record<string, unknown>, audience_key = 'vip'): CanonicalEvent => ({
+  ...buildTrack({ messageId, event, userId: `u-${messageId}` }),
+  identities: {},
+  traits,
+  properties: { audience_key },
+});
 const entered = (messageId: string, traits: Record<string, unknown>, audienceKey?: string) => membership('Audience Entered', messageId, traits, audienceKey);
 const exited = (messageId: string, traits: Record<string, unknown>) => membership('Audience Exited', messageId, traits);
 
-test('the manifest passes the router\'s checks', () => {
+test("the manifest passes the router's checks", () => {
   expect(checkManifest(connector)).toEqual([]);
 });
 
@@ -48,7 +55,9 @@ test('adds entered users with a multi-key schema of hashed values, one row per u
 
 test('sends adds and removes in separate requests: POST to add, DELETE to remove', async () => {
   const { requests, results } = await graph().run([
-    entered('m1', { email: 'a@example.com' }), exited('m2', { email: 'b@example.com' }), entered('m3', { email: 'c@example.com' }),
+    entered('m1', { email: 'a@example.com' }),
+    exited('m2', { email: 'b@example.com' }),
+    entered('m3', { email: 'c@example.com' }),
   ]);
   expect(requests).toHaveLength(2);
   const [add] = sent(requests, 'POST');
@@ -82,14 +91,23 @@ test('a user with no identifier fails alone, without a request', async () => {
 
 test('a failed remove request fails only the removes', async () => {
   const { results } = await graph({}, byMethod({ DELETE: { status: 400, body: { error: { message: 'Too many calls', code: 613 } } } })).run([
-    entered('m1', { email: 'a@example.com' }), exited('m2', { email: 'b@example.com' }),
+    entered('m1', { email: 'a@example.com' }),
+    exited('m2', { email: 'b@example.com' }),
   ]);
   expect(results.map((r) => r.status)).toEqual(['ok', 'rate_limited']);
 });
 
-test.each([[190, 'authentication'], [100, 'permanent'], [17, 'rate_limited']])('maps Graph error %i to %s', async (code, status) => {
-  const { results: [result], logs } = await graph({}, () => ({ status: 400, body: { error: { message: 'nope', type: 'OAuthException', code } } }))
-    .run(entered('m1', { email: 'a@example.com' }));
+test.each([
+  [190, 'authentication'],
+  [100, 'permanent'],
+  [17, 'rate_limited'],
+])('maps Graph error %i to %s', async (code, status) => {
+  const {
+    results: [result],
+    logs,
+  } = await graph({}, () => ({ status: 400, body: { error: { message: 'nope', type: 'OAuthException', code } } })).run(
+    entered('m1', { email: 'a@example.com' }),
+  );
   expect(result).toMatchObject({ status, code: `GRAPH_${code}` });
   expect(result!.message).not.toContain(TOKEN);
   expect(logs.join('\n')).not.toContain(TOKEN);

@@ -1,6 +1,4 @@
-import {
-  AuthenticationError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, type ConnectorError,
-} from '@switchyard/sdk-kit';
+import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, type ConnectorError } from '@switchyard/sdk-kit';
 
 /** The error object the Graph API returns in the body of a failed request. */
 export interface GraphError {
@@ -18,16 +16,22 @@ const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80004]);
 // 190: access token invalid or expired; 102: session; 10 and 200–299: permission not granted.
 const isAuthCode = (code: number) => code === 190 || code === 102 || code === 10 || (code >= 200 && code <= 299);
 
-interface HttpErrorShape { response?: { statusCode?: number; headers?: Record<string, string | string[] | undefined>; body?: unknown } }
+interface HttpErrorShape {
+  response?: { statusCode?: number; headers?: Record<string, string | string[] | undefined>; body?: unknown };
+}
 
 /** Reads `{"error":{…}}` from a failed Graph API response; undefined when the body is not one. */
 export function readGraphError(body: unknown): GraphError | undefined {
   let parsed: unknown = body;
   if (typeof body === 'string' || body instanceof Uint8Array) {
-    try { parsed = JSON.parse(String(body)); } catch { return undefined; }
+    try {
+      parsed = JSON.parse(String(body));
+    } catch {
+      return undefined;
+    }
   }
   const error = (parsed as { error?: unknown } | null)?.error;
-  return error && typeof error === 'object' ? error as GraphError : undefined;
+  return error && typeof error === 'object' ? (error as GraphError) : undefined;
 }
 
 /**
@@ -39,7 +43,9 @@ export function retryAfterFromUsageHeader(value: string | string[] | undefined):
   if (!header) return undefined;
   try {
     const usage = JSON.parse(header) as Record<string, Array<{ estimated_time_to_regain_access?: number }>>;
-    const minutes = Object.values(usage).flat().map((u) => Number(u.estimated_time_to_regain_access ?? 0));
+    const minutes = Object.values(usage)
+      .flat()
+      .map((u) => Number(u.estimated_time_to_regain_access ?? 0));
     const longest = Math.max(0, ...minutes.filter(Number.isFinite));
     return longest > 0 ? longest * 60_000 : undefined;
   } catch {
@@ -48,9 +54,7 @@ export function retryAfterFromUsageHeader(value: string | string[] | undefined):
 }
 
 /** Maps a Graph API error (code, is_transient) to the retry contract; the HTTP status decides otherwise. */
-export function graphErrorToConnectorError(
-  error: GraphError, status: number, headers: Record<string, string | string[] | undefined> = {},
-): ConnectorError {
+export function graphErrorToConnectorError(error: GraphError, status: number, headers: Record<string, string | string[] | undefined> = {}): ConnectorError {
   const code = Number(error.code);
   const detail = [error.message, error.error_user_msg].filter(Boolean).join(' — ');
   const where = `Graph API error ${code}${error.error_subcode ? `/${error.error_subcode}` : ''}`;

@@ -1,6 +1,4 @@
-import {
-  classifyError, defineConnector, PermanentError, Type, type BatchResult, type PerformContext,
-} from '@switchyard/sdk-kit';
+import { classifyError, defineConnector, PermanentError, Type, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
 import { toGraphError } from './graph-errors.js';
 import { toServerEvent, type ConversionPayload } from './server-event.js';
 
@@ -10,18 +8,26 @@ export { STANDARD_EVENTS } from './server-event.js';
 
 const ACTION_SOURCES = ['website', 'app', 'email', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other'];
 
-const settings = Type.Object({
-  pixelId: Type.String({ pattern: '^[0-9]+$', description: 'The Meta Pixel (dataset) id events are sent to.' }),
-  accessToken: Type.String({ secret: true, minLength: 10, description: 'A system-user access token with ads_management on the pixel.' }),
-  apiVersion: Type.String({ pattern: '^v[0-9]+\\.[0-9]+$', default: 'v24.0', description: 'Graph API version, e.g. v24.0.' }),
-  actionSource: Type.Union(ACTION_SOURCES.map((s) => Type.Literal(s)), {
-    default: 'website', description: 'Where conversions happened, when the mapping does not say.',
-  }),
-  testEventCode: Type.Optional(Type.String({ description: 'Sends events to Test Events in Events Manager instead of live.' })),
-  eventNames: Type.Record(Type.String(), Type.String({ minLength: 1 }), {
-    default: {}, description: 'Track event name → Meta event name, over the built-in e-commerce names (Order Completed → Purchase, …).',
-  }),
-}, { additionalProperties: false });
+const settings = Type.Object(
+  {
+    pixelId: Type.String({ pattern: '^[0-9]+$', description: 'The Meta Pixel (dataset) id events are sent to.' }),
+    accessToken: Type.String({ secret: true, minLength: 10, description: 'A system-user access token with ads_management on the pixel.' }),
+    apiVersion: Type.String({ pattern: '^v[0-9]+\\.[0-9]+$', default: 'v24.0', description: 'Graph API version, e.g. v24.0.' }),
+    actionSource: Type.Union(
+      ACTION_SOURCES.map((s) => Type.Literal(s)),
+      {
+        default: 'website',
+        description: 'Where conversions happened, when the mapping does not say.',
+      },
+    ),
+    testEventCode: Type.Optional(Type.String({ description: 'Sends events to Test Events in Events Manager instead of live.' })),
+    eventNames: Type.Record(Type.String(), Type.String({ minLength: 1 }), {
+      default: {},
+      description: 'Track event name → Meta event name, over the built-in e-commerce names (Order Completed → Purchase, …).',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 type Settings = typeof settings.static;
 
@@ -34,20 +40,32 @@ const fields = Type.Object({
   action_source: Type.Optional(Type.String()),
   event_source_url: Type.Optional(Type.String()),
   opt_out: Type.Optional(Type.Boolean({ description: 'true: use the event for attribution only, not delivery optimisation.' })),
-  user_data: Type.Object({
-    em: Type.Optional(hashedOrList), ph: Type.Optional(hashedOrList),
-    fn: Type.Optional(Type.String()), ln: Type.Optional(Type.String()),
-    ge: Type.Optional(Type.String()), db: Type.Optional(Type.String()),
-    ct: Type.Optional(Type.String()), st: Type.Optional(Type.String()),
-    zp: Type.Optional(Type.String()), country: Type.Optional(Type.String()),
-    external_id: Type.Optional(hashedOrList),
-    client_ip_address: Type.Optional(Type.String()), client_user_agent: Type.Optional(Type.String()),
-    fbc: Type.Optional(Type.String()), fbp: Type.Optional(Type.String()),
-  }, { description: 'Raw or already-hashed identifiers; the connector hashes by Meta\'s rules.' }),
+  user_data: Type.Object(
+    {
+      em: Type.Optional(hashedOrList),
+      ph: Type.Optional(hashedOrList),
+      fn: Type.Optional(Type.String()),
+      ln: Type.Optional(Type.String()),
+      ge: Type.Optional(Type.String()),
+      db: Type.Optional(Type.String()),
+      ct: Type.Optional(Type.String()),
+      st: Type.Optional(Type.String()),
+      zp: Type.Optional(Type.String()),
+      country: Type.Optional(Type.String()),
+      external_id: Type.Optional(hashedOrList),
+      client_ip_address: Type.Optional(Type.String()),
+      client_user_agent: Type.Optional(Type.String()),
+      fbc: Type.Optional(Type.String()),
+      fbp: Type.Optional(Type.String()),
+    },
+    { description: "Raw or already-hashed identifiers; the connector hashes by Meta's rules." },
+  ),
   custom_data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }] });
+const trait = (name: string) => ({
+  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
+});
 
 const defaultMapping = {
   event_name: { '@if': { value: { '@path': '$.type' }, equals: 'page', then: 'PageView', else: { '@path': '$.event' } } },
@@ -57,8 +75,10 @@ const defaultMapping = {
   user_data: {
     em: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
     ph: { '@firstOf': [trait('phone'), { '@path': '$.identities.phone' }] },
-    fn: trait('firstName'), ln: trait('lastName'),
-    ge: trait('gender'), db: trait('birthday'),
+    fn: trait('firstName'),
+    ln: trait('lastName'),
+    ge: trait('gender'),
+    db: trait('birthday'),
     ct: { '@firstOf': [trait('address.city'), { '@path': '$.context.location.city' }] },
     st: trait('address.state'),
     zp: trait('address.postalCode'),
@@ -74,7 +94,9 @@ const defaultMapping = {
     currency: { '@path': '$.properties.currency' },
     order_id: { '@path': '$.properties.order_id' },
     content_ids: { '@arrayPath': ['$.properties.products', { '@path': '$.product_id' }] },
-    contents: { '@arrayPath': ['$.properties.products', { id: { '@path': '$.product_id' }, quantity: { '@path': '$.quantity' }, item_price: { '@path': '$.price' } }] },
+    contents: {
+      '@arrayPath': ['$.properties.products', { id: { '@path': '$.product_id' }, quantity: { '@path': '$.quantity' }, item_price: { '@path': '$.price' } }],
+    },
     content_type: { '@if': { exists: { '@path': '$.properties.products' }, then: 'product' } },
     num_items: { '@path': '$.properties.num_items' },
   },
@@ -106,7 +128,7 @@ export default defineConnector({
   name: 'facebook-capi',
   version: '0.1.0',
   category: 'advertising',
-  description: 'Sends conversions to the Meta Conversions API with user data hashed by Meta\'s rules.',
+  description: "Sends conversions to the Meta Conversions API with user data hashed by Meta's rules.",
   settings,
   egress: ['graph.facebook.com'],
   regions: ['us'],
@@ -135,7 +157,10 @@ export default defineConnector({
         const sendable = built.flatMap((data, i) => (data ? [{ data, i }] : []));
         if (sendable.length === 0) return results;
         try {
-          await sendEvents(ctx, sendable.map((s) => s.data));
+          await sendEvents(
+            ctx,
+            sendable.map((s) => s.data),
+          );
           return results;
         } catch (error) {
           const result = classifyError(error);
@@ -145,7 +170,11 @@ export default defineConnector({
             return results;
           }
           for (const { data, i } of sendable) {
-            try { await sendEvents(ctx, [data]); } catch (single) { results[i] = classifyError(single); }
+            try {
+              await sendEvents(ctx, [data]);
+            } catch (single) {
+              results[i] = classifyError(single);
+            }
           }
           return results;
         }

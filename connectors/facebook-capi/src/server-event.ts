@@ -37,8 +37,11 @@ export function toUnixSeconds(value: string | number): number {
 }
 
 const isEmpty = (v: unknown) =>
-  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
-  || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  v === undefined ||
+  v === null ||
+  v === '' ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
 
 function compact(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => !isEmpty(v)));
@@ -51,7 +54,10 @@ export function optedOutOfSale(event: CanonicalEvent): boolean {
 
 /** One entry of the Conversions API `data` array, user data hashed by Meta's rules. */
 export function toServerEvent(
-  payload: ConversionPayload, event: CanonicalEvent, defaultActionSource: string, eventNames: Record<string, string> = {},
+  payload: ConversionPayload,
+  event: CanonicalEvent,
+  defaultActionSource: string,
+  eventNames: Record<string, string> = {},
 ): Record<string, unknown> {
   const serverEvent: Record<string, unknown> = {
     event_name: eventNames[payload.event_name] ?? STANDARD_EVENTS[payload.event_name] ?? payload.event_name,

@@ -10,29 +10,41 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 
 /** A connection whose Graph API answers every request with `answer` (a response, or a function of the request). */
 function graph(answer: MockResponse | Responder = { status: 200, body: { events_received: 1, messages: [], fbtrace_id: 'Atrace' } }, extra = {}) {
-  return createTestHarness(connector, { settings: { ...settings, ...extra } })
-    .intercept('graph.facebook.com', typeof answer === 'function' ? answer : () => answer);
+  return createTestHarness(connector, { settings: { ...settings, ...extra } }).intercept(
+    'graph.facebook.com',
+    typeof answer === 'function' ? answer : () => answer,
+  );
 }
 
 const purchase = {
   ...buildTrack({ messageId: 'msg-purchase-1', event: 'Order Completed', userId: 'user-42', timestamp: '2026-11-20T10:00:00.000Z' }),
   identities: {},
   traits: {
-    email: '  Jane.Doe@Example.COM ', phone: '+1 (650) 555-1212', firstName: 'Jane', lastName: "O'Brien",
+    email: '  Jane.Doe@Example.COM ',
+    phone: '+1 (650) 555-1212',
+    firstName: 'Jane',
+    lastName: "O'Brien",
     address: { city: 'San Francisco', state: 'CA', postalCode: '94103-1234', country: 'US' },
   },
   properties: {
-    revenue: 59.9, currency: 'USD', order_id: 'o-77', fbc: 'fb.1.1554763741205.AbCdEfGh', fbp: 'fb.1.1558571054389.1098115397',
-    products: [{ product_id: 'sku-1', quantity: 2, price: 19.95 }, { product_id: 'sku-2', quantity: 1, price: 20 }],
+    revenue: 59.9,
+    currency: 'USD',
+    order_id: 'o-77',
+    fbc: 'fb.1.1554763741205.AbCdEfGh',
+    fbp: 'fb.1.1558571054389.1098115397',
+    products: [
+      { product_id: 'sku-1', quantity: 2, price: 19.95 },
+      { product_id: 'sku-2', quantity: 1, price: 20 },
+    ],
   },
   context: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11)', page: { url: 'https://shop.example/checkout' } },
 };
 
-test('the manifest passes the router\'s checks', () => {
+test("the manifest passes the router's checks", () => {
   expect(checkManifest(connector)).toEqual([]);
 });
 
-test('sends a purchase as a server event with user data hashed by Meta\'s rules and the rest unhashed', async () => {
+test("sends a purchase as a server event with user data hashed by Meta's rules and the rest unhashed", async () => {
   const { requests, results } = await graph().run(purchase);
   expect(results).toEqual([{ status: 'ok' }]);
   expect(requests).toHaveLength(1);
@@ -42,32 +54,41 @@ test('sends a purchase as a server event with user data hashed by Meta\'s rules 
   expect(request.headers['content-type']).toMatch(/^application\/json/);
   expect(body.access_token).toBe(TOKEN);
   expect(body.test_event_code).toBeUndefined();
-  expect(body.data).toEqual([{
-    event_name: 'Purchase',
-    event_time: 1795168800, // 2026-11-20T10:00:00Z
-    event_id: 'msg-purchase-1',
-    action_source: 'website',
-    event_source_url: 'https://shop.example/checkout',
-    user_data: {
-      em: sha256('jane.doe@example.com'),
-      ph: sha256('16505551212'),
-      fn: sha256('jane'),
-      ln: sha256('obrien'),
-      ct: sha256('sanfrancisco'),
-      st: sha256('ca'),
-      zp: sha256('94103'),
-      country: sha256('us'),
-      external_id: sha256('user-42'),
-      client_ip_address: '203.0.113.7',
-      client_user_agent: 'Mozilla/5.0 (X11)',
-      fbc: 'fb.1.1554763741205.AbCdEfGh',
-      fbp: 'fb.1.1558571054389.1098115397',
+  expect(body.data).toEqual([
+    {
+      event_name: 'Purchase',
+      event_time: 1795168800, // 2026-11-20T10:00:00Z
+      event_id: 'msg-purchase-1',
+      action_source: 'website',
+      event_source_url: 'https://shop.example/checkout',
+      user_data: {
+        em: sha256('jane.doe@example.com'),
+        ph: sha256('16505551212'),
+        fn: sha256('jane'),
+        ln: sha256('obrien'),
+        ct: sha256('sanfrancisco'),
+        st: sha256('ca'),
+        zp: sha256('94103'),
+        country: sha256('us'),
+        external_id: sha256('user-42'),
+        client_ip_address: '203.0.113.7',
+        client_user_agent: 'Mozilla/5.0 (X11)',
+        fbc: 'fb.1.1554763741205.AbCdEfGh',
+        fbp: 'fb.1.1558571054389.1098115397',
+      },
+      custom_data: {
+        value: 59.9,
+        currency: 'USD',
+        order_id: 'o-77',
+        content_ids: ['sku-1', 'sku-2'],
+        content_type: 'product',
+        contents: [
+          { id: 'sku-1', quantity: 2, item_price: 19.95 },
+          { id: 'sku-2', quantity: 1, item_price: 20 },
+        ],
+      },
     },
-    custom_data: {
-      value: 59.9, currency: 'USD', order_id: 'o-77', content_ids: ['sku-1', 'sku-2'], content_type: 'product',
-      contents: [{ id: 'sku-1', quantity: 2, item_price: 19.95 }, { id: 'sku-2', quantity: 1, item_price: 20 }],
-    },
-  }]);
+  ]);
 });
 
 test('keeps values that are already SHA-256 digests as they are', async () => {
@@ -79,7 +100,9 @@ test('keeps values that are already SHA-256 digests as they are', async () => {
 test('flags Limited Data Use, geolocated by Meta, when the user opted out of sale', async () => {
   const optedOut = await graph().run(buildTrack({ context: { consent: { ccpa: { dataSaleOptOut: true } } } }));
   expect((optedOut.requests[0]!.body as any).data[0]).toMatchObject({
-    data_processing_options: ['LDU'], data_processing_options_country: 0, data_processing_options_state: 0,
+    data_processing_options: ['LDU'],
+    data_processing_options_country: 0,
+    data_processing_options_state: 0,
   });
 
   const second = await graph().run(buildTrack({ context: { consent: { ccpa: { dataSaleOptOut: false } } } }));
@@ -113,24 +136,36 @@ test('sends a batch of events in one request, in order', async () => {
 });
 
 test.each([
-  [4, 'rate_limited'], [17, 'rate_limited'], [32, 'rate_limited'], [613, 'rate_limited'], [80004, 'rate_limited'],
-  [190, 'authentication'], [100, 'permanent'],
+  [4, 'rate_limited'],
+  [17, 'rate_limited'],
+  [32, 'rate_limited'],
+  [613, 'rate_limited'],
+  [80004, 'rate_limited'],
+  [190, 'authentication'],
+  [100, 'permanent'],
 ])('maps Graph API error code %i to %s', async (code, status) => {
-  const { results: [result], logs } = await graph({ status: 400, body: { error: { message: 'boom', type: 'OAuthException', code, fbtrace_id: 'Ax' } } })
-    .run(buildTrack());
+  const {
+    results: [result],
+    logs,
+  } = await graph({ status: 400, body: { error: { message: 'boom', type: 'OAuthException', code, fbtrace_id: 'Ax' } } }).run(buildTrack());
   expect(result).toMatchObject({ status, code: `GRAPH_${code}`, httpStatus: 400 });
   expect(result!.message).not.toContain(TOKEN);
   expect(logs.join('\n')).not.toContain(TOKEN);
 });
 
 test('retries errors Meta marks transient and waits as long as the usage header says when throttled', async () => {
-  const { results: [transient] } = await graph({ status: 500, body: { error: { message: 'Service temporarily unavailable', code: 2, is_transient: true } } })
-    .run(buildTrack());
+  const {
+    results: [transient],
+  } = await graph({ status: 500, body: { error: { message: 'Service temporarily unavailable', code: 2, is_transient: true } } }).run(buildTrack());
   expect(transient).toMatchObject({ status: 'retryable', code: 'GRAPH_2' });
 
   const usage = JSON.stringify({ '1234': [{ type: 'ads_management', call_count: 100, estimated_time_to_regain_access: 5 }] });
-  const { results: [throttled] } = await graph({
-    status: 400, headers: { 'x-business-use-case-usage': usage }, body: { error: { message: 'Too many calls', code: 80004 } },
+  const {
+    results: [throttled],
+  } = await graph({
+    status: 400,
+    headers: { 'x-business-use-case-usage': usage },
+    body: { error: { message: 'Too many calls', code: 80004 } },
   }).run(buildTrack());
   expect(throttled).toMatchObject({ status: 'rate_limited', retryAfterMs: 300_000 });
 });
@@ -148,7 +183,10 @@ test('when Meta rejects a batch for one invalid event, only that event fails', a
 });
 
 test('an event without a name is refused before any request', async () => {
-  const { requests, results: [result] } = await graph().run(buildTrack({ event: undefined }));
+  const {
+    requests,
+    results: [result],
+  } = await graph().run(buildTrack({ event: undefined }));
   expect(result).toMatchObject({ status: 'permanent', code: 'PAYLOAD_INVALID' });
   expect(requests).toEqual([]);
 });

@@ -5,16 +5,21 @@ import { eraseSubject, exportSubject } from './subject-files.js';
 
 export { RotatingFile } from './rotating-file.js';
 
-const settings = Type.Object({
-  directory: Type.Optional(Type.String({
-    minLength: 1,
-    description: "Where files go; relative paths are inside this connection's data directory (default: its `files/`).",
-  })),
-  prefix: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', default: 'events' }),
-  rotateBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024, description: 'Start a new file past this size.' }),
-  rotateSeconds: Type.Integer({ minimum: 1, default: 3600, description: 'Start a new file after this long.' }),
-  includeRaw: Type.Boolean({ default: false, description: 'Keep the message as the source sent it (`raw`).' }),
-}, { additionalProperties: false });
+const settings = Type.Object(
+  {
+    directory: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "Where files go; relative paths are inside this connection's data directory (default: its `files/`).",
+      }),
+    ),
+    prefix: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', default: 'events' }),
+    rotateBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024, description: 'Start a new file past this size.' }),
+    rotateSeconds: Type.Integer({ minimum: 1, default: 3600, description: 'Start a new file after this long.' }),
+    includeRaw: Type.Boolean({ default: false, description: 'Keep the message as the source sent it (`raw`).' }),
+  },
+  { additionalProperties: false },
+);
 
 // One writer per directory and thread; the connector runs in a single worker (defaults.maxWorkers), so
 // erasure, which rewrites files, runs in the same thread as every append to them.
@@ -59,7 +64,7 @@ export default defineConnector({
   },
   async onDelete(ctx) {
     const removed = await eraseSubject(writerFor(ctx.dataDir, ctx.settings), ctx.user.identities);
-    ctx.log.debug({ removed }, 'erased the subject\'s lines');
+    ctx.log.debug({ removed }, "erased the subject's lines");
   },
   onExport(ctx) {
     return exportSubject(writerFor(ctx.dataDir, ctx.settings), ctx.user.identities);

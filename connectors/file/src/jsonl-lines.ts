@@ -4,7 +4,10 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** One line of a JSON Lines file, with its parsed value (undefined when the line is not JSON). */
-export interface JsonLine { text: string; record: unknown }
+export interface JsonLine {
+  text: string;
+  record: unknown;
+}
 
 /** The lines of a JSON Lines file, read as a stream so a large file never sits in memory whole. */
 export async function* readJsonLines(path: string): AsyncGenerator<JsonLine> {
@@ -12,7 +15,11 @@ export async function* readJsonLines(path: string): AsyncGenerator<JsonLine> {
   for await (const text of lines) {
     if (text === '') continue;
     let record: unknown;
-    try { record = JSON.parse(text); } catch { record = undefined; }
+    try {
+      record = JSON.parse(text);
+    } catch {
+      record = undefined;
+    }
     yield { text, record };
   }
 }
@@ -34,10 +41,17 @@ export async function rewriteWithout(path: string, drop: (record: unknown) => bo
     let pending: string[] = [];
     let size = 0;
     for await (const { text, record } of readJsonLines(path)) {
-      if (record !== undefined && drop(record)) { removed += 1; continue; }
+      if (record !== undefined && drop(record)) {
+        removed += 1;
+        continue;
+      }
       pending.push(text, '\n');
       size += text.length + 1;
-      if (size >= FLUSH_BYTES) { await out.write(pending.join('')); pending = []; size = 0; }
+      if (size >= FLUSH_BYTES) {
+        await out.write(pending.join(''));
+        pending = [];
+        size = 0;
+      }
     }
     if (pending.length) await out.write(pending.join(''));
     await out.sync();

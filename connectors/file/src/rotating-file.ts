@@ -1,9 +1,16 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface RotationPolicy { maxBytes: number; maxAgeMs: number }
+export interface RotationPolicy {
+  maxBytes: number;
+  maxAgeMs: number;
+}
 
-interface OpenFile { path: string; openedAt: number; size: number }
+interface OpenFile {
+  path: string;
+  openedAt: number;
+  size: number;
+}
 
 /**
  * Appends whole chunks to `<dir>/<prefix>-<timestamp>.jsonl`, starting a new file when the current one
@@ -12,7 +19,11 @@ interface OpenFile { path: string; openedAt: number; size: number }
 export class RotatingFile {
   private current?: OpenFile;
 
-  constructor(private readonly dir: string, private readonly prefix: string, private readonly policy: RotationPolicy) {
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+    private readonly policy: RotationPolicy,
+  ) {
     mkdirSync(dir, { recursive: true });
     this.current = this.resumeNewest();
   }
@@ -27,7 +38,10 @@ export class RotatingFile {
 
   /** Every file of this writer, oldest first. */
   files(): string[] {
-    return readdirSync(this.dir).filter((f) => f.startsWith(`${this.prefix}-`) && f.endsWith('.jsonl')).sort().map((f) => join(this.dir, f));
+    return readdirSync(this.dir)
+      .filter((f) => f.startsWith(`${this.prefix}-`) && f.endsWith('.jsonl'))
+      .sort()
+      .map((f) => join(this.dir, f));
   }
 
   /** Stops appending to `path`: the next chunk starts a new file, so `path` can be rewritten without losing lines. */

@@ -8,7 +8,10 @@ const exclusive = new WeakMap<RotatingFile, Promise<unknown>>();
 
 function serialised<T>(writer: RotatingFile, work: () => Promise<T>): Promise<T> {
   const run = (exclusive.get(writer) ?? Promise.resolve()).then(work, work);
-  exclusive.set(writer, run.catch(() => undefined));
+  exclusive.set(
+    writer,
+    run.catch(() => undefined),
+  );
   return run;
 }
 

@@ -5,27 +5,44 @@ import { buildIdentify, buildTrack, createTestHarness } from '@switchyard/sdk-ki
 import connector, { RotatingFile } from '../src/index.js';
 
 const dirs: string[] = [];
-afterAll(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function fileConnection(settings: Record<string, unknown> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'sy-file-'));
   dirs.push(dataDir);
   const harness = createTestHarness(connector, { settings, dataDir });
   const filesDir = join(dataDir, 'files');
-  const files = () => readdirSync(filesDir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(filesDir, f));
-  const lines = () => files().flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { messageId: string }));
+  const files = () =>
+    readdirSync(filesDir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()
+      .map((f) => join(filesDir, f));
+  const lines = () =>
+    files().flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { messageId: string }),
+    );
   return { harness, filesDir, files, messageIds: () => lines().map((l) => l.messageId) };
 }
 
-const ada = (messageId: string, type: 'identify' | 'track' = 'track') => (type === 'identify'
-  ? { ...buildIdentify({ messageId, userId: 'u-ada', anonymousId: 'a-ada' }), identities: { user_id: 'u-ada', anonymous_id: 'a-ada', email: 'Ada@Example.com' } }
-  // A later event that names the user by id only: found through the id recorded beside the email.
-  : { ...buildTrack({ messageId, userId: 'u-ada' }), anonymousId: undefined, identities: { user_id: 'u-ada' } });
+const ada = (messageId: string, type: 'identify' | 'track' = 'track') =>
+  type === 'identify'
+    ? {
+        ...buildIdentify({ messageId, userId: 'u-ada', anonymousId: 'a-ada' }),
+        identities: { user_id: 'u-ada', anonymous_id: 'a-ada', email: 'Ada@Example.com' },
+      }
+    : // A later event that names the user by id only: found through the id recorded beside the email.
+      { ...buildTrack({ messageId, userId: 'u-ada' }), anonymousId: undefined, identities: { user_id: 'u-ada' } };
 const other = (messageId: string) => ({
-  ...buildTrack({ messageId, userId: 'u-other', anonymousId: 'a-other' }), identities: { user_id: 'u-other', anonymous_id: 'a-other', email: 'other@example.com' },
+  ...buildTrack({ messageId, userId: 'u-other', anonymousId: 'a-other' }),
+  identities: { user_id: 'u-other', anonymous_id: 'a-other', email: 'other@example.com' },
 });
 
-test('erasure by email, in any case, removes the subject\'s lines and those of the ids recorded with it, and keeps everyone else\'s', async () => {
+test("erasure by email, in any case, removes the subject's lines and those of the ids recorded with it, and keeps everyone else's", async () => {
   const { harness, messageIds } = fileConnection();
   await harness.run([ada('ada-identify', 'identify'), other('other-1'), ada('ada-track'), other('other-2')]);
   const { result } = await harness.runDelete({ email: ' ADA@example.com ' });
@@ -50,7 +67,9 @@ test('appends that run while an erasure rewrites the current file are all kept',
   const { harness, messageIds } = fileConnection();
   await harness.run(Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? ada(`ada-${i}`) : other(`early-${i}`))));
   let erased = false;
-  const erasing = harness.runDelete({ user_id: 'u-ada' }).finally(() => { erased = true; });
+  const erasing = harness.runDelete({ user_id: 'u-ada' }).finally(() => {
+    erased = true;
+  });
   // Each append is its own task, as the worker's are (a message each), so they interleave with the erasure's
   // reads, fsync and rename.
   const late: string[] = [];
@@ -73,7 +92,10 @@ test('export reads back every line of the subject with its file as the source', 
   const { result, records } = await harness.runExport({ email: 'ada@example.com' });
   expect(result).toEqual({ status: 'ok' });
   const file = files()[0]!.split('/').pop();
-  expect(records.map((r) => [r.source, r.data.messageId])).toEqual([[file, 'ada-identify'], [file, 'ada-track']]);
+  expect(records.map((r) => [r.source, r.data.messageId])).toEqual([
+    [file, 'ada-identify'],
+    [file, 'ada-track'],
+  ]);
 });
 
 test('files opened within one millisecond sort in the order they were opened, so the newest is resumed after a restart', () => {

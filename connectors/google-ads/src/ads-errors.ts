@@ -1,5 +1,11 @@
 import {
-  AuthenticationError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, type ConnectorError, type ItemResult,
+  AuthenticationError,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  errorForHttpStatus,
+  type ConnectorError,
+  type ItemResult,
 } from '@switchyard/sdk-kit';
 
 /** One error of a GoogleAdsFailure (`details[]` of a failed request or of `partialFailureError`). */
@@ -48,7 +54,11 @@ export function classifyAdsError(error: GoogleAdsError, httpStatus?: number): Co
 /** Maps a failed request's body to the retry contract, falling back to its HTTP status. */
 export function requestError(body: unknown, httpStatus: number, headers: Record<string, string | string[] | undefined>): ConnectorError | undefined {
   let parsed: { error?: RpcStatus } = {};
-  try { parsed = typeof body === 'string' ? JSON.parse(body) : (body as typeof parsed) ?? {}; } catch { /* not JSON */ }
+  try {
+    parsed = typeof body === 'string' ? JSON.parse(body) : ((body as typeof parsed) ?? {});
+  } catch {
+    /* not JSON */
+  }
   const first = adsErrorsOf(parsed.error)[0];
   if (first && httpStatus !== 401) return classifyAdsError(first, httpStatus);
   return errorForHttpStatus(httpStatus, headers, `Google Ads: ${parsed.error?.message ?? 'request failed'}`);

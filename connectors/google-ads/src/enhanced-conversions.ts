@@ -36,9 +36,9 @@ export function toEnhancement(settings: ConversionSettings, payload: Enhancement
 
 /** customers/<id>:uploadConversionAdjustments with partial failure on; per-adjustment results. */
 export async function uploadEnhancements(ctx: AdsContext & { settings: ConversionSettings }, adjustments: Record<string, unknown>[]): Promise<BatchResult> {
-  const response = await adsPost<{ partialFailureError?: RpcStatus }>(
-    ctx, `customers/${digitsOf(ctx.settings.customerId)}:uploadConversionAdjustments`,
-    { conversionAdjustments: adjustments, partialFailure: true },
-  );
+  const response = await adsPost<{ partialFailureError?: RpcStatus }>(ctx, `customers/${digitsOf(ctx.settings.customerId)}:uploadConversionAdjustments`, {
+    conversionAdjustments: adjustments,
+    partialFailure: true,
+  });
   return partialFailureResults(response.partialFailureError, adjustments.length, 'conversion_adjustments');
 }

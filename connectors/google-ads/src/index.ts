@@ -16,12 +16,21 @@ export const EXITED = 'Audience Exited';
 type Context = AdsContext & { settings: GoogleAdsSettings };
 
 const optionalText = () => Type.Optional(Type.String());
-const userFields = Type.Object({
-  email: optionalText(), phone: optionalText(), first_name: optionalText(), last_name: optionalText(),
-  country_code: optionalText(), postal_code: optionalText(),
-}, { description: 'Raw or SHA-256 hashed identifiers; phone numbers need their country code.' });
+const userFields = Type.Object(
+  {
+    email: optionalText(),
+    phone: optionalText(),
+    first_name: optionalText(),
+    last_name: optionalText(),
+    country_code: optionalText(),
+    postal_code: optionalText(),
+  },
+  { description: 'Raw or SHA-256 hashed identifiers; phone numbers need their country code.' },
+);
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }] });
+const trait = (name: string) => ({
+  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
+});
 const userMapping = {
   email: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
   phone: { '@firstOf': [trait('phone'), { '@path': '$.identities.phone' }] },
@@ -31,9 +40,10 @@ const userMapping = {
   postal_code: trait('address.postalCode'),
 };
 
-const noIdentifier = () => new PermanentError(
-  'no identifier Google can match on (email, phone with country code, or name + country + postal code)', { code: 'NO_IDENTIFIER' },
-).toResult();
+const noIdentifier = () =>
+  new PermanentError('no identifier Google can match on (email, phone with country code, or name + country + postal code)', {
+    code: 'NO_IDENTIFIER',
+  }).toResult();
 
 type MemberItem = { payload: { operation: 'create' | 'remove'; user: MatchUser }; event: CanonicalEvent };
 
@@ -42,13 +52,20 @@ async function syncMembers(ctx: Context, items: MemberItem[]): Promise<BatchResu
   const groups = { create: [] as number[], remove: [] as number[] };
   items.forEach((item, index) => {
     if (!ctx.settings.userListId) results[index] = { status: 'ok', code: 'CUSTOMER_MATCH_OFF' };
-    else if (ctx.settings.audienceKey && item.event.properties?.audience_key !== ctx.settings.audienceKey) results[index] = { status: 'ok', code: 'OTHER_AUDIENCE' };
+    else if (ctx.settings.audienceKey && item.event.properties?.audience_key !== ctx.settings.audienceKey)
+      results[index] = { status: 'ok', code: 'OTHER_AUDIENCE' };
     else if (userIdentifiers(item.payload.user).length === 0) results[index] = noIdentifier();
     else groups[item.payload.operation].push(index);
   });
   for (const operation of ['create', 'remove'] as const) {
     const indexes = groups[operation];
-    await settle(results, indexes, () => runCustomerMatchJob(ctx, operation, indexes.map((i) => items[i]!.payload.user)));
+    await settle(results, indexes, () =>
+      runCustomerMatchJob(
+        ctx,
+        operation,
+        indexes.map((i) => items[i]!.payload.user),
+      ),
+    );
   }
   return results;
 }

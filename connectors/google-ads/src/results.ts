@@ -1,6 +1,4 @@
-import {
-  AuthenticationError, classifyError, PermanentError, RateLimitedError, RetryableError, type BatchResult, type ItemResult,
-} from '@switchyard/sdk-kit';
+import { AuthenticationError, classifyError, PermanentError, RateLimitedError, RetryableError, type BatchResult, type ItemResult } from '@switchyard/sdk-kit';
 
 const ERRORS = { retryable: RetryableError, rate_limited: RateLimitedError, permanent: PermanentError, authentication: AuthenticationError };
 
@@ -12,13 +10,13 @@ export function throwIfFailed(result: ItemResult | undefined): void {
 }
 
 /** Runs one request for some of a batch's items and writes its per-item results (or its failure) into `results`. */
-export async function settle(
-  results: BatchResult, indexes: number[], send: () => Promise<BatchResult>,
-): Promise<void> {
+export async function settle(results: BatchResult, indexes: number[], send: () => Promise<BatchResult>): Promise<void> {
   if (indexes.length === 0) return;
   try {
     const sent = await send();
-    indexes.forEach((index, i) => { results[index] = sent[i]; });
+    indexes.forEach((index, i) => {
+      results[index] = sent[i];
+    });
   } catch (error) {
     const failed = classifyError(error);
     for (const index of indexes) results[index] = failed;

@@ -12,8 +12,7 @@ export interface MatchUser {
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
-const hashed = (value: string, normalize: (v: string) => string) =>
-  (isSha256Hex(value.trim()) ? value.trim().toLowerCase() : sha256(normalize(value)));
+const hashed = (value: string, normalize: (v: string) => string) => (isSha256Hex(value.trim()) ? value.trim().toLowerCase() : sha256(normalize(value)));
 
 /** Google's rule: trimmed, lower-case, and dots removed before @ for gmail.com and googlemail.com. */
 export function normalizeGoogleEmail(value: string): string {

@@ -4,9 +4,15 @@ import connector from '../src/index.js';
 
 const JOB = 'customers/1234567890/offlineUserDataJobs/42';
 const settings = {
-  customerId: '123-456-7890', clientId: 'client-1.apps.googleusercontent.com',
-  developerToken: 'dev-token-abcdef', clientSecret: 'client-secret-xyz', refreshToken: '1//refresh-token-123',
-  userListId: '555', adUserDataConsent: 'GRANTED', adPersonalizationConsent: 'GRANTED', conversionActionId: '777',
+  customerId: '123-456-7890',
+  clientId: 'client-1.apps.googleusercontent.com',
+  developerToken: 'dev-token-abcdef',
+  clientSecret: 'client-secret-xyz',
+  refreshToken: '1//refresh-token-123',
+  userListId: '555',
+  adUserDataConsent: 'GRANTED',
+  adPersonalizationConsent: 'GRANTED',
+  conversionActionId: '777',
 };
 
 /** Google's success answers: an OAuth token, then Customer Match jobs and conversion adjustments. */

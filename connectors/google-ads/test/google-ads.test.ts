@@ -6,19 +6,36 @@ import connector from '../src/index.js';
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const SECRETS = { developerToken: 'dev-token-abcdef', clientSecret: 'client-secret-xyz', refreshToken: '1//refresh-token-123' };
 const base = {
-  customerId: '123-456-7890', loginCustomerId: '999-888-7777', clientId: 'client-1.apps.googleusercontent.com',
-  apiVersion: 'v25', ...SECRETS,
+  customerId: '123-456-7890',
+  loginCustomerId: '999-888-7777',
+  clientId: 'client-1.apps.googleusercontent.com',
+  apiVersion: 'v25',
+  ...SECRETS,
 };
 const matchSettings = { ...base, userListId: '555', adUserDataConsent: 'GRANTED', adPersonalizationConsent: 'GRANTED' };
 const ADS = 'https://googleads.googleapis.com';
 const JOB = 'customers/1234567890/offlineUserDataJobs/42';
 const failure = (listName: string, index: number, errorCode: Record<string, string>, message = 'bad') => ({
-  code: 3, message: 'Multiple errors in ‘details’.',
-  details: [{
-    '@type': 'type.googleapis.com/google.ads.googleads.v25.errors.GoogleAdsFailure',
-    errors: [{ errorCode, message, location: { fieldPathElements: [{ fieldName: listName, index }, { fieldName: 'user_identifiers', index: 0 }] } }],
-    requestId: 'req-1',
-  }],
+  code: 3,
+  message: 'Multiple errors in ‘details’.',
+  details: [
+    {
+      '@type': 'type.googleapis.com/google.ads.googleads.v25.errors.GoogleAdsFailure',
+      errors: [
+        {
+          errorCode,
+          message,
+          location: {
+            fieldPathElements: [
+              { fieldName: listName, index },
+              { fieldName: 'user_identifiers', index: 0 },
+            ],
+          },
+        },
+      ],
+      requestId: 'req-1',
+    },
+  ],
 });
 
 const TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -55,10 +72,14 @@ const ADD = `${ADS}/v25/${JOB}:addOperations`;
 const RUN = `${ADS}/v25/${JOB}:run`;
 
 /** A membership event carrying only the traits given, so the operations hold exactly what the test expects. */
-const entered = (messageId: string, traits: Record<string, unknown>, event = 'Audience Entered'): CanonicalEvent =>
-  ({ ...buildTrack({ messageId, event }), identities: {}, traits, properties: { audience_key: 'vip' } });
+const entered = (messageId: string, traits: Record<string, unknown>, event = 'Audience Entered'): CanonicalEvent => ({
+  ...buildTrack({ messageId, event }),
+  identities: {},
+  traits,
+  properties: { audience_key: 'vip' },
+});
 
-test('the manifest passes the router\'s checks', () => {
+test("the manifest passes the router's checks", () => {
   expect(checkManifest(connector)).toEqual([]);
 });
 
@@ -69,27 +90,41 @@ test('adds entered users through an OfflineUserDataJob with hashed identifiers, 
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
   expect(requests.map((r) => r.url)).toEqual([TOKEN_URL, CREATE, ADD, RUN]);
-  expect(tokenForms(requests)).toEqual([{
-    grant_type: 'refresh_token', client_id: base.clientId, client_secret: SECRETS.clientSecret, refresh_token: SECRETS.refreshToken,
-  }]);
-  expect(adsBodies(requests, CREATE)).toEqual([{
-    job: {
-      type: 'CUSTOMER_MATCH_USER_LIST',
-      customerMatchUserListMetadata: {
-        userList: 'customers/1234567890/userLists/555', consent: { adUserData: 'GRANTED', adPersonalization: 'GRANTED' },
+  expect(tokenForms(requests)).toEqual([
+    {
+      grant_type: 'refresh_token',
+      client_id: base.clientId,
+      client_secret: SECRETS.clientSecret,
+      refresh_token: SECRETS.refreshToken,
+    },
+  ]);
+  expect(adsBodies(requests, CREATE)).toEqual([
+    {
+      job: {
+        type: 'CUSTOMER_MATCH_USER_LIST',
+        customerMatchUserListMetadata: {
+          userList: 'customers/1234567890/userLists/555',
+          consent: { adUserData: 'GRANTED', adPersonalization: 'GRANTED' },
+        },
       },
     },
-  }]);
-  expect(adsBodies(requests, ADD)).toEqual([{
-    enablePartialFailure: true,
-    operations: [
-      { create: { userIdentifiers: [{ hashedEmail: sha256('johnsmith@gmail.com') }, { hashedPhoneNumber: sha256('+16505551212') }] } },
-      { create: { userIdentifiers: [
-        { hashedEmail: sha256('ann@example.com') },
-        { addressInfo: { hashedFirstName: sha256('ann'), hashedLastName: sha256('lee'), countryCode: 'US', postalCode: '94103' } },
-      ] } },
-    ],
-  }]);
+  ]);
+  expect(adsBodies(requests, ADD)).toEqual([
+    {
+      enablePartialFailure: true,
+      operations: [
+        { create: { userIdentifiers: [{ hashedEmail: sha256('johnsmith@gmail.com') }, { hashedPhoneNumber: sha256('+16505551212') }] } },
+        {
+          create: {
+            userIdentifiers: [
+              { hashedEmail: sha256('ann@example.com') },
+              { addressInfo: { hashedFirstName: sha256('ann'), hashedLastName: sha256('lee'), countryCode: 'US', postalCode: '94103' } },
+            ],
+          },
+        },
+      ],
+    },
+  ]);
   expect(adsBodies(requests, RUN)).toEqual([{}]);
 });
 
@@ -98,7 +133,9 @@ test('removes exited users in a job of their own and fails only the operations G
   let creates = 0;
   const { requests, results } = await google(matchSettings, {
     [CREATE]: () => ({ body: { resourceName: (creates += 1) === 1 ? JOB : REMOVE_JOB } }),
-    [`${ADS}/v25/${REMOVE_JOB}:addOperations`]: { body: { partialFailureError: failure('operations', 1, { offlineUserDataJobError: 'INVALID_SHA256_FORMAT' }) } },
+    [`${ADS}/v25/${REMOVE_JOB}:addOperations`]: {
+      body: { partialFailureError: failure('operations', 1, { offlineUserDataJobError: 'INVALID_SHA256_FORMAT' }) },
+    },
   }).run([
     entered('m1', { email: 'a@example.com' }),
     entered('m2', { email: 'b@example.com' }, 'Audience Exited'),
@@ -126,7 +163,10 @@ test('reuses the access token across batches of a connection', async () => {
 });
 
 test('a revoked refresh token is an authentication failure that names no secret', async () => {
-  const { results: [result], logs } = await google(matchSettings, {
+  const {
+    results: [result],
+    logs,
+  } = await google(matchSettings, {
     [TOKEN_URL]: { status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } },
   }).run(entered('m1', { email: 'a@example.com' }));
   expect(result).toMatchObject({ status: 'authentication', code: 'OAUTH_INVALID_GRANT' });
@@ -137,16 +177,24 @@ test('a revoked refresh token is an authentication failure that names no secret'
 });
 
 test('quota exhaustion is rate limited for the delay Google gives', async () => {
-  const { results: [result] } = await google(matchSettings, {
+  const {
+    results: [result],
+  } = await google(matchSettings, {
     [CREATE]: {
       status: 429,
       body: {
         error: {
-          code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED',
-          details: [{
-            '@type': 'type.googleapis.com/google.ads.googleads.v25.errors.GoogleAdsFailure',
-            errors: [{ errorCode: { quotaError: 'RESOURCE_EXHAUSTED' }, message: 'Too many requests', details: { quotaErrorDetails: { retryDelay: '30s' } } }],
-          }],
+          code: 429,
+          message: 'Resource has been exhausted',
+          status: 'RESOURCE_EXHAUSTED',
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.ads.googleads.v25.errors.GoogleAdsFailure',
+              errors: [
+                { errorCode: { quotaError: 'RESOURCE_EXHAUSTED' }, message: 'Too many requests', details: { quotaErrorDetails: { retryDelay: '30s' } } },
+              ],
+            },
+          ],
         },
       },
     },
@@ -156,10 +204,12 @@ test('quota exhaustion is rate limited for the delay Google gives', async () => 
 
 test('an access token Google refuses is replaced once before giving up', async () => {
   let creates = 0;
-  const { requests, results: [result] } = await google(matchSettings, {
-    [CREATE]: () => ((creates += 1) === 1
-      ? { status: 401, body: { error: { code: 401, status: 'UNAUTHENTICATED', message: 'invalid' } } }
-      : { body: { resourceName: JOB } }),
+  const {
+    requests,
+    results: [result],
+  } = await google(matchSettings, {
+    [CREATE]: () =>
+      (creates += 1) === 1 ? { status: 401, body: { error: { code: 401, status: 'UNAUTHENTICATED', message: 'invalid' } } } : { body: { resourceName: JOB } },
   }).run(entered('m1', { email: 'a@example.com' }));
   expect(result).toEqual({ status: 'ok' });
   expect(tokenForms(requests)).toHaveLength(2);
@@ -169,7 +219,9 @@ test('an access token Google refuses is replaced once before giving up', async (
 
 test('users without a usable identifier fail alone; other events are not sent', async () => {
   const { requests, results } = await google(matchSettings).run([
-    entered('m1', { email: 'a@example.com' }), entered('m2', { firstName: 'Only' }), buildTrack({ messageId: 'm3', event: 'Order Completed' }),
+    entered('m1', { email: 'a@example.com' }),
+    entered('m2', { firstName: 'Only' }),
+    buildTrack({ messageId: 'm3', event: 'Order Completed' }),
   ]);
   expect(adsBodies(requests, ADD)[0].operations).toHaveLength(1);
   expect(results[1]).toMatchObject({ status: 'permanent', code: 'NO_IDENTIFIER' });
@@ -181,7 +233,10 @@ describe('enhanced conversions', () => {
   const UPLOAD = `${ADS}/v25/customers/1234567890:uploadConversionAdjustments`;
   const order = (messageId: string, properties: Record<string, unknown>): CanonicalEvent => ({
     ...buildTrack({ messageId, event: 'Order Completed', timestamp: '2026-11-20T10:00:00.000Z' }),
-    identities: {}, properties, traits: { email: 'buyer@example.com' }, context: { userAgent: 'Mozilla/5.0' },
+    identities: {},
+    properties,
+    traits: { email: 'buyer@example.com' },
+    context: { userAgent: 'Mozilla/5.0' },
   });
 
   test('uploads ENHANCEMENT adjustments with hashed user data and per-adjustment results', async () => {
@@ -192,33 +247,34 @@ describe('enhanced conversions', () => {
           results: [{ orderId: 'o-1' }, {}],
         },
       },
-    }).run([
-      order('m1', { order_id: 'o-1' }),
-      order('m2', { gclid: 'Cj0KCQ', order_id: undefined }),
+    }).run([order('m1', { order_id: 'o-1' }), order('m2', { gclid: 'Cj0KCQ', order_id: undefined })]);
+    expect(adsBodies(requests, UPLOAD)).toEqual([
+      {
+        partialFailure: true,
+        conversionAdjustments: [
+          {
+            conversionAction: 'customers/1234567890/conversionActions/777',
+            adjustmentType: 'ENHANCEMENT',
+            orderId: 'o-1',
+            userIdentifiers: [{ hashedEmail: sha256('buyer@example.com') }],
+            userAgent: 'Mozilla/5.0',
+          },
+          {
+            conversionAction: 'customers/1234567890/conversionActions/777',
+            adjustmentType: 'ENHANCEMENT',
+            gclidDateTimePair: { gclid: 'Cj0KCQ', conversionDateTime: '2026-11-20 10:00:00+00:00' },
+            userIdentifiers: [{ hashedEmail: sha256('buyer@example.com') }],
+            userAgent: 'Mozilla/5.0',
+          },
+        ],
+      },
     ]);
-    expect(adsBodies(requests, UPLOAD)).toEqual([{
-      partialFailure: true,
-      conversionAdjustments: [
-        {
-          conversionAction: 'customers/1234567890/conversionActions/777', adjustmentType: 'ENHANCEMENT', orderId: 'o-1',
-          userIdentifiers: [{ hashedEmail: sha256('buyer@example.com') }], userAgent: 'Mozilla/5.0',
-        },
-        {
-          conversionAction: 'customers/1234567890/conversionActions/777', adjustmentType: 'ENHANCEMENT',
-          gclidDateTimePair: { gclid: 'Cj0KCQ', conversionDateTime: '2026-11-20 10:00:00+00:00' },
-          userIdentifiers: [{ hashedEmail: sha256('buyer@example.com') }], userAgent: 'Mozilla/5.0',
-        },
-      ],
-    }]);
     expect(results.map((r) => r.status)).toEqual(['ok', 'permanent']);
     expect(results[1]!.code).toBe('GOOGLE_ADS_CONVERSION_NOT_FOUND');
   });
 
   test('only configured conversion events are sent, and each needs an order id or gclid', async () => {
-    const { requests, results } = await google(settings).run([
-      buildTrack({ messageId: 'm1', event: 'Product Viewed' }),
-      order('m2', {}),
-    ]);
+    const { requests, results } = await google(settings).run([buildTrack({ messageId: 'm1', event: 'Product Viewed' }), order('m2', {})]);
     expect(results[0]).toMatchObject({ status: 'ok', code: 'NOT_A_CONVERSION' });
     expect(results[1]).toMatchObject({ status: 'permanent', code: 'NO_CONVERSION_KEY' });
     expect(adsBodies(requests, UPLOAD)).toEqual([]);

@@ -37,7 +37,11 @@ export default defineConnector({
       async perform(ctx) {
         await upsertMember(ctx, { ...(ctx.payload as MemberPayload), email: lowerEmail(ctx.payload.email) });
       },
-      performBatch: (ctx) => upsertMembers(ctx, ctx.items.map((item) => ({ ...(item.payload as MemberPayload), email: lowerEmail(item.payload.email) }))),
+      performBatch: (ctx) =>
+        upsertMembers(
+          ctx,
+          ctx.items.map((item) => ({ ...(item.payload as MemberPayload), email: lowerEmail(item.payload.email) })),
+        ),
     },
   },
   async onDelete(ctx) {

@@ -11,14 +11,20 @@ export const apiHost = (apiKey: string) => `${dataCenterOf(apiKey)}.api.mailchim
 /** Members are addressed by the MD5 of the lower-cased email. */
 export const subscriberHash = (email: string) => createHash('md5').update(email.trim().toLowerCase(), 'utf8').digest('hex');
 
-interface HttpErrorShape { response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown } }
+interface HttpErrorShape {
+  response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown };
+}
 
 /** Mailchimp's problem body: `{ "title": "Member Exists", "status": 400, "detail": "…" }`. */
 export function mailchimpError(thrown: unknown, where: string): unknown {
   const response = (thrown as HttpErrorShape | null)?.response;
   if (!response) return thrown;
   let problem: { title?: string; detail?: string } = {};
-  try { problem = JSON.parse(String(response.body)); } catch { /* not JSON */ }
+  try {
+    problem = JSON.parse(String(response.body));
+  } catch {
+    /* not JSON */
+  }
   const detail = [problem.title, problem.detail].filter(Boolean).join(': ');
   return errorForHttpStatus(response.statusCode, response.headers, `Mailchimp ${where}${detail ? ` — ${detail}` : ''}`) ?? thrown;
 }

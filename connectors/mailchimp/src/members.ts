@@ -60,13 +60,18 @@ export async function upsertMembers(ctx: Context, members: MemberPayload[]): Pro
     const error = errors.get(member.email);
     try {
       if (error?.error_code === 'ERROR_CONTACT_EXISTS') await upsertMember(ctx, member);
-      else if (error) results[i] = new PermanentError(`Mailchimp refused ${member.email}: ${error.error ?? error.error_code}`, { code: `MAILCHIMP_${error.error_code ?? 'ERROR'}` }).toResult();
+      else if (error)
+        results[i] = new PermanentError(`Mailchimp refused ${member.email}: ${error.error ?? error.error_code}`, {
+          code: `MAILCHIMP_${error.error_code ?? 'ERROR'}`,
+        }).toResult();
       else await addTags(ctx, member);
     } catch (thrown) {
       results[i] = classifyError(thrown);
     }
   }
-  members.forEach((m, i) => { results[i] = results[lastIndex.get(m.email)!]; });
+  members.forEach((m, i) => {
+    results[i] = results[lastIndex.get(m.email)!];
+  });
   return results;
 }
 

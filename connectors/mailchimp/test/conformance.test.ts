@@ -6,9 +6,15 @@ runConformanceSuite(connector, {
   partialFailure: {
     events: [buildIdentify(), buildIdentify({ traits: { email: 'fake@invalid' } })],
     // The batch members endpoint reports refused addresses in `errors`; the others were added.
-    respond: (request) => (request.method === 'POST' && request.url.endsWith('/lists/list123')
-      ? { body: { new_members: [{ email_address: 'jane.doe@example.com' }], errors: [{ email_address: 'fake@invalid', error: 'looks fake', error_code: 'ERROR_GENERIC' }] } }
-      : { body: {} }),
+    respond: (request) =>
+      request.method === 'POST' && request.url.endsWith('/lists/list123')
+        ? {
+            body: {
+              new_members: [{ email_address: 'jane.doe@example.com' }],
+              errors: [{ email_address: 'fake@invalid', error: 'looks fake', error_code: 'ERROR_GENERIC' }],
+            },
+          }
+        : { body: {} },
     expect: ['ok', 'permanent'],
   },
 });

@@ -15,8 +15,10 @@ const batchOk = { new_members: [], updated_members: [], errors: [], total_create
 
 /** A connection to a Mailchimp that answers each URL as `answers` says, and anything else with the batch success. */
 function mailchimp(answers: Record<string, MockResponse> = {}, extra: Record<string, unknown> = {}) {
-  return createTestHarness(connector, { settings: { ...settings, ...extra } })
-    .intercept('us21.api.mailchimp.com', (request) => answers[`${request.method} ${request.url}`] ?? { status: 200, body: batchOk });
+  return createTestHarness(connector, { settings: { ...settings, ...extra } }).intercept(
+    'us21.api.mailchimp.com',
+    (request) => answers[`${request.method} ${request.url}`] ?? { status: 200, body: batchOk },
+  );
 }
 
 /** Bodies sent as `method url`, after checking every request carried the API key as basic auth. */
@@ -25,7 +27,7 @@ function sent(requests: CapturedRequest[], method: string, url: string): any[] {
   return requests.filter((r) => r.method === method && r.url === url).map((r) => r.body);
 }
 
-test('the manifest passes the router\'s checks and calls only the key\'s data centre', () => {
+test("the manifest passes the router's checks and calls only the key's data centre", () => {
   expect(checkManifest(connector)).toEqual([]);
   expect(egressFor(connector as never, settings)).toEqual(['us21.api.mailchimp.com']);
 });
@@ -34,20 +36,22 @@ test('the subscriber hash is the MD5 of the lower-cased email', () => {
   expect(subscriberHash(' Ann@Example.COM ')).toBe(md5('ann@example.com'));
 });
 
-test('adds new members in one batch request with basic auth, without changing existing members\' status', async () => {
+test("adds new members in one batch request with basic auth, without changing existing members' status", async () => {
   const { requests, results } = await mailchimp().run([
     identify('m1', { email: 'Ann@Example.com', firstName: 'Ann', lastName: 'Lee' }),
     identify('m2', { email: 'bob@example.com' }),
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
   expect(requests).toHaveLength(1);
-  expect(sent(requests, 'POST', LIST)).toEqual([{
-    update_existing: false,
-    members: [
-      { email_address: 'ann@example.com', status: 'subscribed', merge_fields: { FNAME: 'Ann', LNAME: 'Lee' } },
-      { email_address: 'bob@example.com', status: 'subscribed' },
-    ],
-  }]);
+  expect(sent(requests, 'POST', LIST)).toEqual([
+    {
+      update_existing: false,
+      members: [
+        { email_address: 'ann@example.com', status: 'subscribed', merge_fields: { FNAME: 'Ann', LNAME: 'Lee' } },
+        { email_address: 'bob@example.com', status: 'subscribed' },
+      ],
+    },
+  ]);
 });
 
 test('existing members are updated with PUT and status_if_new; other refusals fail per email', async () => {
@@ -56,7 +60,8 @@ test('existing members are updated with PUT and status_if_new; other refusals fa
     [`POST ${LIST}`]: {
       status: 200,
       body: {
-        ...batchOk, error_count: 2,
+        ...batchOk,
+        error_count: 2,
         errors: [
           { email_address: 'ann@example.com', error: 'ann@example.com is already a list member.', error_code: 'ERROR_CONTACT_EXISTS' },
           { email_address: 'fake@example.com', error: 'fake@example.com looks fake or invalid', error_code: 'ERROR_GENERIC' },
@@ -77,16 +82,25 @@ test('existing members are updated with PUT and status_if_new; other refusals fa
 
 test('adds tags to members through the tags endpoint', async () => {
   const TAGS = `${LIST}/members/${md5('ann@example.com')}/tags`;
-  const { requests, results } = await mailchimp({ [`POST ${TAGS}`]: { status: 204 } })
-    .run([identify('m1', { email: 'ann@example.com', tags: ['vip', 'beta'] })]);
+  const { requests, results } = await mailchimp({ [`POST ${TAGS}`]: { status: 204 } }).run([
+    identify('m1', { email: 'ann@example.com', tags: ['vip', 'beta'] }),
+  ]);
   expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([`POST ${LIST}`, `POST ${TAGS}`]);
   expect(results).toEqual([{ status: 'ok' }]);
-  expect(sent(requests, 'POST', TAGS)).toEqual([{ tags: [{ name: 'vip', status: 'active' }, { name: 'beta', status: 'active' }] }]);
+  expect(sent(requests, 'POST', TAGS)).toEqual([
+    {
+      tags: [
+        { name: 'vip', status: 'active' },
+        { name: 'beta', status: 'active' },
+      ],
+    },
+  ]);
 });
 
 test('sends one member per email in a batch, the latest event winning', async () => {
   const { requests, results } = await mailchimp().run([
-    identify('m1', { email: 'ann@example.com', firstName: 'Old' }), identify('m2', { email: 'ANN@example.com', firstName: 'New' }),
+    identify('m1', { email: 'ann@example.com', firstName: 'Old' }),
+    identify('m2', { email: 'ANN@example.com', firstName: 'New' }),
   ]);
   const [body] = sent(requests, 'POST', LIST);
   expect(requests).toHaveLength(1);
@@ -94,9 +108,17 @@ test('sends one member per email in a batch, the latest event winning', async ()
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
 });
 
-test.each([[401, 'authentication'], [429, 'rate_limited'], [503, 'retryable']])('HTTP %i from Mailchimp is %s', async (status, outcome) => {
-  const { results: [result], logs } = await mailchimp({ [`POST ${LIST}`]: { status, body: { title: 'Problem', status, detail: 'details here' } } })
-    .run([identify('m1', { email: 'a@example.com' })]);
+test.each([
+  [401, 'authentication'],
+  [429, 'rate_limited'],
+  [503, 'retryable'],
+])('HTTP %i from Mailchimp is %s', async (status, outcome) => {
+  const {
+    results: [result],
+    logs,
+  } = await mailchimp({ [`POST ${LIST}`]: { status, body: { title: 'Problem', status, detail: 'details here' } } }).run([
+    identify('m1', { email: 'a@example.com' }),
+  ]);
   expect(result).toMatchObject({ status: outcome, httpStatus: status });
   expect(result!.message).not.toContain(API_KEY);
   expect(logs.join('\n')).not.toContain(API_KEY);
@@ -117,8 +139,9 @@ test('erasure archives the member when deleteMode is archive, and a member Mailc
   expect(archived.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`DELETE ${MEMBER}`]);
 
   const MISSING = `${LIST}/members/${md5('nobody@example.com')}/actions/delete-permanent`;
-  const missing = await mailchimp({ [`POST ${MISSING}`]: { status: 404, body: { title: 'Resource Not Found', status: 404 } } })
-    .runDelete({ email: 'nobody@example.com' });
+  const missing = await mailchimp({ [`POST ${MISSING}`]: { status: 404, body: { title: 'Resource Not Found', status: 404 } } }).runDelete({
+    email: 'nobody@example.com',
+  });
   expect(missing.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`POST ${MISSING}`]);
   expect(missing.result).toEqual({ status: 'ok' });
 });

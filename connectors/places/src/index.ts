@@ -1,19 +1,22 @@
-import {
-  AuthenticationError, RateLimitedError, RetryableError, PermanentError, defineConnector, Type,
-} from '@switchyard/sdk-kit';
+import { AuthenticationError, RateLimitedError, RetryableError, PermanentError, defineConnector, Type } from '@switchyard/sdk-kit';
 import { NEAREST_PLACE_QUERY, placeFrom, type NearestPlaceResponse } from './places-query.js';
 
 export { NEAREST_PLACE_QUERY } from './places-query.js';
 
-const settings = Type.Object({
-  apiKey: Type.String({ secret: true, minLength: 8, description: 'Places API key (sent as the `apikey` header).' }),
-  endpoint: Type.String({ format: 'uri', default: 'https://api.safegraph.com/v2/graphql', description: 'GraphQL endpoint.' }),
-  radiusMeters: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'How far from the point a place may be.' }),
-  coordinatePrecision: Type.Integer({
-    minimum: 2, maximum: 6, default: 4,
-    description: 'Decimals of latitude/longitude in the cache key (4 ≈ 11 m): nearby events share one lookup.',
-  }),
-}, { additionalProperties: false });
+const settings = Type.Object(
+  {
+    apiKey: Type.String({ secret: true, minLength: 8, description: 'Places API key (sent as the `apikey` header).' }),
+    endpoint: Type.String({ format: 'uri', default: 'https://api.safegraph.com/v2/graphql', description: 'GraphQL endpoint.' }),
+    radiusMeters: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'How far from the point a place may be.' }),
+    coordinatePrecision: Type.Integer({
+      minimum: 2,
+      maximum: 6,
+      default: 4,
+      description: 'Decimals of latitude/longitude in the cache key (4 ≈ 11 m): nearby events share one lookup.',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 function coordinates(event: { context: { location?: { latitude?: unknown; longitude?: unknown } } }) {
   const { latitude, longitude } = event.context.location ?? {};
@@ -24,7 +27,7 @@ export default defineConnector({
   name: 'places',
   version: '0.1.0',
   category: 'enrichment',
-  description: 'Adds the place at an event\'s coordinates (name, brand, category, placekey) to context.place, SafeGraph Places style.',
+  description: "Adds the place at an event's coordinates (name, brand, category, placekey) to context.place, SafeGraph Places style.",
   settings,
   egress: (s) => [new URL(s.endpoint).host],
   regions: ['us'],
@@ -40,11 +43,13 @@ export default defineConnector({
     async lookup(ctx) {
       const point = coordinates(ctx.event);
       if (!point) return undefined;
-      const response = await ctx.http.post(ctx.settings.endpoint, {
-        headers: { apikey: ctx.settings.apiKey },
-        json: { query: NEAREST_PLACE_QUERY, variables: { lat: point.latitude, lon: point.longitude, radius: ctx.settings.radiusMeters } },
-        signal: ctx.signal,
-      }).json<NearestPlaceResponse>();
+      const response = await ctx.http
+        .post(ctx.settings.endpoint, {
+          headers: { apikey: ctx.settings.apiKey },
+          json: { query: NEAREST_PLACE_QUERY, variables: { lat: point.latitude, lon: point.longitude, radius: ctx.settings.radiusMeters } },
+          signal: ctx.signal,
+        })
+        .json<NearestPlaceResponse>();
       const error = response.errors?.[0];
       if (error) throw graphQlError(error.message, error.extensions?.code);
       const place = placeFrom(response);

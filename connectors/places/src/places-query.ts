@@ -11,8 +11,13 @@ export const NEAREST_PLACE_QUERY = `query NearestPlace($lat: Float!, $lon: Float
 export interface PlaceNode {
   placekey: string;
   safegraph_core?: {
-    location_name?: string; brands?: Array<{ brand_name?: string }> | null; top_category?: string; sub_category?: string;
-    naics_code?: number; latitude?: number; longitude?: number;
+    location_name?: string;
+    brands?: Array<{ brand_name?: string }> | null;
+    top_category?: string;
+    sub_category?: string;
+    naics_code?: number;
+    latitude?: number;
+    longitude?: number;
   };
 }
 

@@ -1,6 +1,10 @@
 import { AuthenticationError, PermanentError, RetryableError } from '@switchyard/sdk-kit';
 
-interface PgErrorShape { code?: string; message?: string; errors?: unknown[] }
+interface PgErrorShape {
+  code?: string;
+  message?: string;
+  errors?: unknown[];
+}
 
 const RETRYABLE_CODES = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '55P03', '55006']);
 
@@ -20,7 +24,10 @@ export function toConnectorError(error: unknown, where: string): unknown {
   }
   const options = { code: `PG_${code}`, cause: error };
   if (/^E[A-Z]+$/.test(code)) {
-    return new RetryableError(`PostgreSQL ${where}: cannot reach the server (${code}); check settings.host/port and that PostgreSQL is running`, { ...options, code: `NETWORK_${code}` });
+    return new RetryableError(`PostgreSQL ${where}: cannot reach the server (${code}); check settings.host/port and that PostgreSQL is running`, {
+      ...options,
+      code: `NETWORK_${code}`,
+    });
   }
   if (code.startsWith('08') || code.startsWith('53') || RETRYABLE_CODES.has(code)) {
     return new RetryableError(`PostgreSQL ${where}: ${message} (SQLSTATE ${code})`, options);

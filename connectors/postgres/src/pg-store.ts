@@ -13,9 +13,14 @@ export const POSTGRES_DIALECT: SqlDialect = {
   isAlreadyExists,
 };
 
-interface Warehouse { pool: pg.Pool; writer: WarehouseWriter }
+interface Warehouse {
+  pool: pg.Pool;
+  writer: WarehouseWriter;
+}
 
 // PostgreSQL text cannot hold U+0000 (and jsonb not its \u0000 escape); other warehouses keep it, we drop it.
+// PostgreSQL text cannot hold NUL, raw or JSON-escaped: both are stripped.
+// eslint-disable-next-line no-control-regex
 const NUL = /\u0000|\\u0000/g;
 const withoutNul = (value: unknown) => (typeof value === 'string' ? value.replace(NUL, '') : value);
 
@@ -26,7 +31,12 @@ function poolConfig(s: PostgresSettings): pg.PoolConfig {
   const common = { max: 4, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, allowExitOnIdle: true, application_name: 'switchyard' };
   if (s.connectionString) return { ...common, connectionString: s.connectionString, ...(s.ssl ? { ssl: true } : {}) };
   return {
-    ...common, host: s.host, port: s.port, user: s.user, password: s.password, database: s.database,
+    ...common,
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: s.database,
     ...(s.ssl ? { ssl: true } : {}),
   };
 }

@@ -10,9 +10,13 @@ const settings = { ...server, schema };
 const admin = new pg.Pool({ ...server, max: 2 });
 
 const query = async (sql: string, params: unknown[] = []) => (await admin.query(sql, params)).rows;
-const columnsOf = async (table: string) => Object.fromEntries((await query(
-  'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table],
-)).map((r) => [r.column_name, r.data_type]));
+const columnsOf = async (table: string) =>
+  Object.fromEntries(
+    (await query('SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table])).map((r) => [
+      r.column_name,
+      r.data_type,
+    ]),
+  );
 
 afterAll(async () => {
   await closeWarehouses();
@@ -29,7 +33,7 @@ const load = async (events: CanonicalEvent[], extra?: Record<string, unknown>, c
 const purchase = (messageId: string, properties: Record<string, unknown>, extra: EventOverrides = {}) =>
   buildTrack({ messageId, event: 'Order Completed', properties, ...extra });
 
-test('the manifest passes the router\'s checks', () => {
+test("the manifest passes the router's checks", () => {
   expect(checkManifest(connector)).toEqual([]);
 });
 
@@ -39,24 +43,58 @@ test('settings without a connection string or a host are refused with a clear me
 
 test('loads a batch into tracks, a table per event name and identifies, with inferred column types', async () => {
   const results = await load([
-    purchase('m-1', { orderId: 'o-1', revenue: 59.9, itemCount: 2, giftWrap: false, paidAt: '2026-11-20T09:59:00Z', items: [{ sku: 'a' }] },
-      { context: { page: { url: 'https://shop.example/checkout' } } }),
+    purchase(
+      'm-1',
+      { orderId: 'o-1', revenue: 59.9, itemCount: 2, giftWrap: false, paidAt: '2026-11-20T09:59:00Z', items: [{ sku: 'a' }] },
+      { context: { page: { url: 'https://shop.example/checkout' } } },
+    ),
     purchase('m-2', { orderId: 'o-2', revenue: 10, itemCount: 1 }),
     buildIdentify({ messageId: 'm-3', traits: { email: 'jane@example.com', plan: 'pro', address: { city: 'Paris' } } }),
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
 
-  const orders = await query(`SELECT id, order_id, revenue, item_count, gift_wrap, paid_at, items, event, event_text, context_page_url FROM "${schema}".order_completed ORDER BY id`);
+  const orders = await query(
+    `SELECT id, order_id, revenue, item_count, gift_wrap, paid_at, items, event, event_text, context_page_url FROM "${schema}".order_completed ORDER BY id`,
+  );
   expect(orders).toEqual([
-    { id: 'm-1', order_id: 'o-1', revenue: 59.9, item_count: '2', gift_wrap: false, paid_at: new Date('2026-11-20T09:59:00Z'), items: [{ sku: 'a' }], event: 'order_completed', event_text: 'Order Completed', context_page_url: 'https://shop.example/checkout' },
-    { id: 'm-2', order_id: 'o-2', revenue: 10, item_count: '1', gift_wrap: null, paid_at: null, items: null, event: 'order_completed', event_text: 'Order Completed', context_page_url: null },
+    {
+      id: 'm-1',
+      order_id: 'o-1',
+      revenue: 59.9,
+      item_count: '2',
+      gift_wrap: false,
+      paid_at: new Date('2026-11-20T09:59:00Z'),
+      items: [{ sku: 'a' }],
+      event: 'order_completed',
+      event_text: 'Order Completed',
+      context_page_url: 'https://shop.example/checkout',
+    },
+    {
+      id: 'm-2',
+      order_id: 'o-2',
+      revenue: 10,
+      item_count: '1',
+      gift_wrap: null,
+      paid_at: null,
+      items: null,
+      event: 'order_completed',
+      event_text: 'Order Completed',
+      context_page_url: null,
+    },
   ]);
   expect(await columnsOf('order_completed')).toMatchObject({
-    id: 'text', order_id: 'text', revenue: 'double precision', item_count: 'bigint', gift_wrap: 'boolean',
-    paid_at: 'timestamp with time zone', items: 'jsonb', received_at: 'timestamp with time zone',
+    id: 'text',
+    order_id: 'text',
+    revenue: 'double precision',
+    item_count: 'bigint',
+    gift_wrap: 'boolean',
+    paid_at: 'timestamp with time zone',
+    items: 'jsonb',
+    received_at: 'timestamp with time zone',
   });
   expect(await query(`SELECT id, event FROM "${schema}".tracks ORDER BY id`)).toEqual([
-    { id: 'm-1', event: 'order_completed' }, { id: 'm-2', event: 'order_completed' },
+    { id: 'm-1', event: 'order_completed' },
+    { id: 'm-2', event: 'order_completed' },
   ]);
   const tracksColumns = await columnsOf('tracks');
   expect(tracksColumns.revenue).toBeUndefined();
@@ -81,7 +119,8 @@ test('a new property adds a column and leaves earlier rows null there', async ()
   expect(await load([purchase('m-new-col', { couponCode: 'WINTER' })])).toEqual([{ status: 'ok' }]);
   expect((await columnsOf('order_completed')).coupon_code).toBe('text');
   expect(await query(`SELECT id, coupon_code FROM "${schema}".order_completed WHERE id IN ('m-1', 'm-new-col') ORDER BY id`)).toEqual([
-    { id: 'm-1', coupon_code: null }, { id: 'm-new-col', coupon_code: 'WINTER' },
+    { id: 'm-1', coupon_code: null },
+    { id: 'm-new-col', coupon_code: 'WINTER' },
   ]);
 });
 
@@ -89,20 +128,24 @@ test('a value that does not fit its column goes to discards, the column keeps it
   const results = await load([purchase('m-mismatch', { orderId: 'o-9', itemCount: 'several' })]);
   expect(results).toEqual([{ status: 'ok' }]);
   expect((await columnsOf('order_completed')).item_count).toBe('bigint');
-  expect(await query(`SELECT order_id, item_count FROM "${schema}".order_completed WHERE id = 'm-mismatch'`)).toEqual([
-    { order_id: 'o-9', item_count: null },
-  ]);
+  expect(await query(`SELECT order_id, item_count FROM "${schema}".order_completed WHERE id = 'm-mismatch'`)).toEqual([{ order_id: 'o-9', item_count: null }]);
   const discards = await query(`SELECT table_name, column_name, value, reason, message_id, user_id FROM "${schema}".discards`);
-  expect(discards).toEqual([{
-    table_name: 'order_completed', column_name: 'item_count', value: 'several', message_id: 'm-mismatch', user_id: 'user-1',
-    reason: 'type mismatch: the column is bigint, the value is text',
-  }]);
+  expect(discards).toEqual([
+    {
+      table_name: 'order_completed',
+      column_name: 'item_count',
+      value: 'several',
+      message_id: 'm-mismatch',
+      user_id: 'user-1',
+      reason: 'type mismatch: the column is bigint, the value is text',
+    },
+  ]);
   // Re-delivery does not duplicate the discard either.
   expect(await load([purchase('m-mismatch', { orderId: 'o-9', itemCount: 'several' })])).toEqual([{ status: 'ok' }]);
   expect(await query(`SELECT count(*)::int AS n FROM "${schema}".discards`)).toEqual([{ n: 1 }]);
 });
 
-test('erasure deletes the user\'s rows from every table, discards included, and keeps other users\'', async () => {
+test("erasure deletes the user's rows from every table, discards included, and keeps other users'", async () => {
   const harness = warehouse();
   const loaded = await harness.run([
     purchase('m-erase-1', { orderId: 'e-1', itemCount: 'many' }, { userId: 'user-erase', anonymousId: 'anon-erase' }),
@@ -147,7 +190,9 @@ test('erasure by email ignores case and surrounding spaces, in the lookup of ids
   ]);
   expect(loaded.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
   expect((await harness.runDelete({ email: 'ada@EXAMPLE.com ' })).result).toEqual({ status: 'ok' });
-  const left = await query(`SELECT id FROM "${schema}".tracks WHERE id LIKE 'm-case-%' UNION ALL SELECT id FROM "${schema}".identifies WHERE id LIKE 'm-case-%'`);
+  const left = await query(
+    `SELECT id FROM "${schema}".tracks WHERE id LIKE 'm-case-%' UNION ALL SELECT id FROM "${schema}".identifies WHERE id LIKE 'm-case-%'`,
+  );
   expect(left).toEqual([{ id: 'm-case-3' }]);
 });
 
@@ -161,8 +206,15 @@ test('export reads back every row erasure would delete, from every table, as JSO
   expect(loaded.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
   const { result, records } = await harness.runExport({ email: 'exp@example.com' });
   expect(result).toEqual({ status: 'ok' });
-  const found = records.filter((r) => String(r.data.id).startsWith('m-exp-')).map((r) => [r.source, r.data.id]).sort();
-  expect(found).toEqual([['identifies', 'm-exp-1'], ['order_completed', 'm-exp-2'], ['tracks', 'm-exp-2']]);
+  const found = records
+    .filter((r) => String(r.data.id).startsWith('m-exp-'))
+    .map((r) => [r.source, r.data.id])
+    .sort();
+  expect(found).toEqual([
+    ['identifies', 'm-exp-1'],
+    ['order_completed', 'm-exp-2'],
+    ['tracks', 'm-exp-2'],
+  ]);
   const identify = records.find((r) => r.source === 'identifies' && r.data.id === 'm-exp-1')!;
   // pg reads bigint as text so no digit is lost.
   expect(identify.data).toMatchObject({ user_id: 'user-exp', email: 'Exp@Example.com', visits: '3', timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
@@ -199,7 +251,10 @@ test('the password never appears in an error message', async () => {
     settings: { connectionString: `postgres://no_such_role_sy:${secret}@${server.host}:${server.port}/${server.database}`, schema },
     connectionId: 'conn-secret',
   });
-  const { results: [result], logs } = await harness.run([purchase('m-s', {})]);
+  const {
+    results: [result],
+    logs,
+  } = await harness.run([purchase('m-s', {})]);
   expect(result!.status).toBe('authentication');
   expect(JSON.stringify(result)).not.toContain(secret);
   expect(logs.join('\n')).not.toContain(secret);

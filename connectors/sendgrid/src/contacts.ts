@@ -7,12 +7,13 @@ export type Context = Pick<PerformContext<Pick<SendGridSettings, 'apiKey' | 'reg
 export const MAX_CONTACTS = 30_000;
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
-export const apiBase = (settings: Pick<SendGridSettings, 'region'>) =>
-  `https://${settings.region === 'eu' ? 'api.eu.sendgrid.com' : 'api.sendgrid.com'}/v3`;
+export const apiBase = (settings: Pick<SendGridSettings, 'region'>) => `https://${settings.region === 'eu' ? 'api.eu.sendgrid.com' : 'api.sendgrid.com'}/v3`;
 
 export const authHeaders = (settings: Pick<SendGridSettings, 'apiKey'>) => ({ authorization: `Bearer ${settings.apiKey}` });
 
-interface HttpErrorShape { response?: { statusCode: number; body?: unknown } }
+interface HttpErrorShape {
+  response?: { statusCode: number; body?: unknown };
+}
 
 /** Cuts contacts into bodies under SendGrid's 6 MB request limit, keeping their order. */
 export function chunkBySize<T>(contacts: T[], maxBytes = MAX_BODY_BYTES): T[][] {
@@ -21,7 +22,11 @@ export function chunkBySize<T>(contacts: T[], maxBytes = MAX_BODY_BYTES): T[][] 
   let size = 200; // the envelope: {"list_ids":[…],"contacts":[]}
   for (const contact of contacts) {
     const bytes = Buffer.byteLength(JSON.stringify(contact)) + 1;
-    if (current.length > 0 && size + bytes > maxBytes) { chunks.push(current); current = []; size = 200; }
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 200;
+    }
     current.push(contact);
     size += bytes;
   }
@@ -31,9 +36,13 @@ export function chunkBySize<T>(contacts: T[], maxBytes = MAX_BODY_BYTES): T[][] 
 
 async function put(ctx: Context, contacts: Record<string, unknown>[]): Promise<string | undefined> {
   const body = { ...(ctx.settings.listIds.length ? { list_ids: ctx.settings.listIds } : {}), contacts };
-  const response = await ctx.http.put(`${apiBase(ctx.settings)}/marketing/contacts`, {
-    json: body, headers: authHeaders(ctx.settings), signal: ctx.signal,
-  }).json<{ job_id?: string }>();
+  const response = await ctx.http
+    .put(`${apiBase(ctx.settings)}/marketing/contacts`, {
+      json: body,
+      headers: authHeaders(ctx.settings),
+      signal: ctx.signal,
+    })
+    .json<{ job_id?: string }>();
   return response.job_id;
 }
 
@@ -58,7 +67,11 @@ export async function upsertContacts(ctx: Context, contacts: Record<string, unkn
         results[indexes[i]!] = new PermanentError(`SendGrid refused the contact: ${message}`, { code: 'CONTACT_INVALID', httpStatus: 400 }).toResult();
       }
       const valid = chunk.flatMap((contact, i) => (invalid.has(i) ? [] : [contact]));
-      try { await put(ctx, valid); } catch (again) { throw sendGridError(again, 'contacts upsert'); }
+      try {
+        await put(ctx, valid);
+      } catch (again) {
+        throw sendGridError(again, 'contacts upsert');
+      }
     }
   }
   return results;
@@ -68,9 +81,13 @@ export async function upsertContacts(ctx: Context, contacts: Record<string, unkn
 export async function deleteContactsByEmail(ctx: Context, emails: string[]): Promise<void> {
   let ids: string[] = [];
   try {
-    const response = await ctx.http.post(`${apiBase(ctx.settings)}/marketing/contacts/search/emails`, {
-      json: { emails }, headers: authHeaders(ctx.settings), signal: ctx.signal,
-    }).json<{ result?: Record<string, { contact?: { id?: string }; error?: string }> }>();
+    const response = await ctx.http
+      .post(`${apiBase(ctx.settings)}/marketing/contacts/search/emails`, {
+        json: { emails },
+        headers: authHeaders(ctx.settings),
+        signal: ctx.signal,
+      })
+      .json<{ result?: Record<string, { contact?: { id?: string }; error?: string }> }>();
     ids = Object.values(response.result ?? {}).flatMap((r) => (r.contact?.id ? [r.contact.id] : []));
   } catch (error) {
     if ((error as HttpErrorShape).response?.statusCode === 404) return; // none of the emails is a contact
@@ -79,7 +96,9 @@ export async function deleteContactsByEmail(ctx: Context, emails: string[]): Pro
   if (ids.length === 0) return;
   try {
     await ctx.http.delete(`${apiBase(ctx.settings)}/marketing/contacts`, {
-      searchParams: { ids: ids.join(',') }, headers: authHeaders(ctx.settings), signal: ctx.signal,
+      searchParams: { ids: ids.join(',') },
+      headers: authHeaders(ctx.settings),
+      signal: ctx.signal,
     });
   } catch (error) {
     throw sendGridError(error, 'contact deletion');

@@ -13,7 +13,12 @@ const email = {
 const optionalText = () => Type.Optional(Type.String());
 
 /** Sends the template configured for the event's name, if any, to the event's email. */
-async function sendTemplateFor(ctx: Parameters<typeof sendTemplate>[0], event: CanonicalEvent, payload: Partial<MailPayload>, messageId: string): Promise<void> {
+async function sendTemplateFor(
+  ctx: Parameters<typeof sendTemplate>[0],
+  event: CanonicalEvent,
+  payload: Partial<MailPayload>,
+  messageId: string,
+): Promise<void> {
   const templateId = event.event ? ctx.settings.templates[event.event] : undefined;
   if (!templateId) return;
   if (!ctx.settings.fromEmail) {
@@ -28,8 +33,13 @@ async function upsertWithEmail(ctx: Context, payloads: Array<{ email?: string } 
   const results: BatchResult = payloads.map((p) => (p.email ? undefined : { status: 'ok', code: 'NO_EMAIL' }));
   const indexes = payloads.flatMap((p, i) => (p.email ? [i] : []));
   if (indexes.length === 0) return results;
-  const sent = await upsertContacts(ctx, indexes.map((i) => ({ ...payloads[i], email: payloads[i]!.email!.trim().toLowerCase() })));
-  indexes.forEach((index, i) => { results[index] = sent[i]; });
+  const sent = await upsertContacts(
+    ctx,
+    indexes.map((i) => ({ ...payloads[i], email: payloads[i]!.email!.trim().toLowerCase() })),
+  );
+  indexes.forEach((index, i) => {
+    results[index] = sent[i];
+  });
   return results;
 }
 
@@ -48,27 +58,46 @@ export default defineConnector({
       description: 'identify events upsert a Marketing Campaigns contact (PUT /v3/marketing/contacts, up to 30,000 per request and 6 MB).',
       subscribe: { types: ['identify'] },
       fields: Type.Object({
-        email: Type.Optional(Type.String({ format: 'email', description: 'The contact\'s email, their identity in SendGrid; events without one are skipped.' })),
-        first_name: optionalText(), last_name: optionalText(), phone_number: optionalText(), external_id: optionalText(),
-        address_line_1: optionalText(), address_line_2: optionalText(), city: optionalText(),
-        state_province_region: optionalText(), postal_code: optionalText(), country: optionalText(),
-        custom_fields: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
-          description: 'Custom field ids (e1_T, w2_N, …) → values; the fields must exist in SendGrid.',
-        })),
+        email: Type.Optional(Type.String({ format: 'email', description: "The contact's email, their identity in SendGrid; events without one are skipped." })),
+        first_name: optionalText(),
+        last_name: optionalText(),
+        phone_number: optionalText(),
+        external_id: optionalText(),
+        address_line_1: optionalText(),
+        address_line_2: optionalText(),
+        city: optionalText(),
+        state_province_region: optionalText(),
+        postal_code: optionalText(),
+        country: optionalText(),
+        custom_fields: Type.Optional(
+          Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+            description: 'Custom field ids (e1_T, w2_N, …) → values; the fields must exist in SendGrid.',
+          }),
+        ),
       }),
       defaultMapping: {
         email,
-        first_name: trait('firstName'), last_name: trait('lastName'), phone_number: trait('phone'),
+        first_name: trait('firstName'),
+        last_name: trait('lastName'),
+        phone_number: trait('phone'),
         external_id: { '@path': '$.userId' },
-        address_line_1: trait('address.street'), city: trait('address.city'),
-        state_province_region: trait('address.state'), postal_code: trait('address.postalCode'), country: trait('address.country'),
+        address_line_1: trait('address.street'),
+        city: trait('address.city'),
+        state_province_region: trait('address.state'),
+        postal_code: trait('address.postalCode'),
+        country: trait('address.country'),
       },
       batch: { maxItems: MAX_CONTACTS },
       async perform(ctx) {
         const [result] = await upsertWithEmail(ctx, [ctx.payload]);
-        if (result && result.status !== 'ok') throw new PermanentError(result.message ?? 'contact refused', { code: result.code ?? 'CONTACT_INVALID', httpStatus: 400 });
+        if (result && result.status !== 'ok')
+          throw new PermanentError(result.message ?? 'contact refused', { code: result.code ?? 'CONTACT_INVALID', httpStatus: 400 });
       },
-      performBatch: (ctx) => upsertWithEmail(ctx, ctx.items.map((item) => item.payload)),
+      performBatch: (ctx) =>
+        upsertWithEmail(
+          ctx,
+          ctx.items.map((item) => item.payload),
+        ),
     },
     sendTemplateEmail: {
       title: 'Send template email',

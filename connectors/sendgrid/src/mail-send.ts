@@ -16,10 +16,12 @@ export async function sendTemplate(ctx: Context, templateId: string, payload: Ma
   const body = {
     from: { email: ctx.settings.fromEmail, ...(ctx.settings.fromName ? { name: ctx.settings.fromName } : {}) },
     template_id: templateId,
-    personalizations: [{
-      to: [{ email: payload.to_email, ...(payload.to_name ? { name: payload.to_name } : {}) }],
-      dynamic_template_data: payload.dynamic_template_data ?? {},
-    }],
+    personalizations: [
+      {
+        to: [{ email: payload.to_email, ...(payload.to_name ? { name: payload.to_name } : {}) }],
+        dynamic_template_data: payload.dynamic_template_data ?? {},
+      },
+    ],
     custom_args: { switchyard_message_id: messageId },
   };
   try {

@@ -1,9 +1,13 @@
 import { errorForHttpStatus, parseRetryAfter, RateLimitedError, type ConnectorError } from '@switchyard/sdk-kit';
 
 /** SendGrid's error body: `{"errors":[{"field":"contacts[2].email","message":"…"}]}`. */
-export interface SendGridErrorBody { errors?: Array<{ field?: string | null; message?: string; error_id?: string }> }
+export interface SendGridErrorBody {
+  errors?: Array<{ field?: string | null; message?: string; error_id?: string }>;
+}
 
-interface HttpErrorShape { response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown } }
+interface HttpErrorShape {
+  response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown };
+}
 
 export function readErrors(body: unknown): NonNullable<SendGridErrorBody['errors']> {
   try {
@@ -24,7 +28,9 @@ export function retryAfterFromReset(value: string | string[] | undefined, now = 
 export function sendGridError(thrown: unknown, where: string): unknown {
   const response = (thrown as HttpErrorShape | null)?.response;
   if (!response) return thrown;
-  const detail = readErrors(response.body).map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
+  const detail = readErrors(response.body)
+    .map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
+    .join('; ');
   const message = `SendGrid ${where}${detail ? `: ${detail}` : ''}`;
   if (response.statusCode === 429) {
     // A 429 from a proxy in front of SendGrid carries Retry-After instead.

@@ -12,7 +12,11 @@ const NORMALIZERS: Record<string, (value: string) => string> = {
   ct: (v) => normalizeName(v).replace(/\s+/g, ''),
   st: (v) => normalizeName(v).replace(/\s+/g, ''),
   zp: normalizeZip,
-  country: (v) => v.trim().toLowerCase().replace(/[^a-z]/g, ''),
+  country: (v) =>
+    v
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z]/g, ''),
   external_id: (v) => v.trim(),
 };
 
@@ -42,8 +46,7 @@ export function hashUserData(userData: Record<string, unknown>): Record<string, 
       if (value !== undefined && value !== null && value !== '') out[key] = value;
       continue;
     }
-    const hashed = (Array.isArray(value) ? value : [value])
-      .map((v) => hashOne(key, v)).filter((v): v is string => v !== undefined);
+    const hashed = (Array.isArray(value) ? value : [value]).map((v) => hashOne(key, v)).filter((v): v is string => v !== undefined);
     if (hashed.length > 0) out[key] = Array.isArray(value) ? hashed : hashed[0];
   }
   return out;

@@ -1,6 +1,15 @@
 import {
-  AuthenticationError, classifyError, defineConnector, errorForHttpStatus, PermanentError, RateLimitedError, RetryableError, Type,
-  type BatchResult, type CanonicalEvent, type PerformContext,
+  AuthenticationError,
+  classifyError,
+  defineConnector,
+  errorForHttpStatus,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  Type,
+  type BatchResult,
+  type CanonicalEvent,
+  type PerformContext,
 } from '@switchyard/sdk-kit';
 import { snapEventName, toSnapEvent, type SnapPayload } from './snap-event.js';
 
@@ -10,22 +19,33 @@ export { hashUserData } from './hashing.js';
 /** Events per request: the runtime's batches are cut to this size. */
 export const MAX_EVENTS = 2000;
 
-const settings = Type.Object({
-  pixelId: Type.String({ pattern: '^[0-9a-fA-F-]{36}$', description: 'The Snap Pixel id (a UUID).' }),
-  accessToken: Type.String({ secret: true, minLength: 10, description: 'Conversions API token generated in Ads Manager for the pixel.' }),
-  validateOnly: Type.Boolean({ default: false, description: 'Send to /events/validate: checked by Snap but not recorded (for setup).' }),
-  eventNames: Type.Record(Type.String(), Type.String({ pattern: '^[A-Z_0-9]+$' }), {
-    default: {}, description: 'Track event name → Snap event name (PURCHASE, SIGN_UP, CUSTOM_EVENT_1, …), over the built-in names.',
-  }),
-}, { additionalProperties: false });
+const settings = Type.Object(
+  {
+    pixelId: Type.String({ pattern: '^[0-9a-fA-F-]{36}$', description: 'The Snap Pixel id (a UUID).' }),
+    accessToken: Type.String({ secret: true, minLength: 10, description: 'Conversions API token generated in Ads Manager for the pixel.' }),
+    validateOnly: Type.Boolean({ default: false, description: 'Send to /events/validate: checked by Snap but not recorded (for setup).' }),
+    eventNames: Type.Record(Type.String(), Type.String({ pattern: '^[A-Z_0-9]+$' }), {
+      default: {},
+      description: 'Track event name → Snap event name (PURCHASE, SIGN_UP, CUSTOM_EVENT_1, …), over the built-in names.',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 type Settings = typeof settings.static;
 type Context = Pick<PerformContext<Settings, unknown>, 'http' | 'settings' | 'signal'>;
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }] });
+const trait = (name: string) => ({
+  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
+});
 const optionalText = () => Type.Optional(Type.String());
 
-interface HttpErrorShape { response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown } }
-interface SnapResponse { status?: string; reason?: string }
+interface HttpErrorShape {
+  response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown };
+}
+interface SnapResponse {
+  status?: string;
+  reason?: string;
+}
 
 /** Snap's body carries `status` and `reason`; a 200 with a failure status is still a failure. */
 const FAILED_STATUSES = new Set(['INVALID', 'FAILED', 'ERROR']);
@@ -34,7 +54,11 @@ function snapError(thrown: unknown): unknown {
   const response = (thrown as HttpErrorShape | null)?.response;
   if (!response) return thrown;
   let body: SnapResponse = {};
-  try { body = JSON.parse(String(response.body)); } catch { /* not JSON */ }
+  try {
+    body = JSON.parse(String(response.body));
+  } catch {
+    /* not JSON */
+  }
   const detail = `Snap Conversions API${body.status ? ` ${body.status}` : ''}${body.reason ? `: ${body.reason}` : ''}`;
   return errorForHttpStatus(response.statusCode, response.headers, detail) ?? thrown;
 }
@@ -43,9 +67,13 @@ async function send(ctx: Context, data: Record<string, unknown>[]): Promise<void
   const path = `https://tr.snapchat.com/v3/${ctx.settings.pixelId}/events${ctx.settings.validateOnly ? '/validate' : ''}`;
   let body: SnapResponse;
   try {
-    body = await ctx.http.post(path, {
-      searchParams: { access_token: ctx.settings.accessToken }, json: { data }, signal: ctx.signal,
-    }).json<SnapResponse>();
+    body = await ctx.http
+      .post(path, {
+        searchParams: { access_token: ctx.settings.accessToken },
+        json: { data },
+        signal: ctx.signal,
+      })
+      .json<SnapResponse>();
   } catch (error) {
     throw snapError(error);
   }
@@ -84,7 +112,12 @@ async function sendEvents(ctx: Context, items: Item[]): Promise<BatchResult> {
     // One invalid event can make Snap refuse the whole request: resend one by one so only that one fails.
     if (failed.status === 'permanent' && data.length > 1) {
       for (const [n, i] of indexes.entries()) {
-        try { await send(ctx, [data[n]!]); results[i] = undefined; } catch (single) { results[i] = classifyError(single); }
+        try {
+          await send(ctx, [data[n]!]);
+          results[i] = undefined;
+        } catch (single) {
+          results[i] = classifyError(single);
+        }
       }
     }
   }
@@ -95,7 +128,7 @@ export default defineConnector({
   name: 'snap-capi',
   version: '0.1.0',
   category: 'advertising',
-  description: 'Sends web conversions to the Snap Conversions API v3 with user data hashed by Snap\'s rules.',
+  description: "Sends web conversions to the Snap Conversions API v3 with user data hashed by Snap's rules.",
   settings,
   egress: ['tr.snapchat.com'],
   regions: ['us'],
@@ -108,12 +141,24 @@ export default defineConnector({
       fields: Type.Object({
         event_name: Type.String({ minLength: 1 }),
         event_time: Type.Union([Type.String(), Type.Number()]),
-        event_id: Type.String({ minLength: 1, description: 'Deduplication key shared with the Snap Pixel\'s client_dedup_id.' }),
+        event_id: Type.String({ minLength: 1, description: "Deduplication key shared with the Snap Pixel's client_dedup_id." }),
         event_source_url: optionalText(),
         user_data: Type.Object({
-          em: optionalText(), ph: optionalText(), fn: optionalText(), ln: optionalText(), ge: optionalText(), db: optionalText(),
-          ct: optionalText(), st: optionalText(), zp: optionalText(), country: optionalText(), external_id: optionalText(),
-          client_ip_address: optionalText(), client_user_agent: optionalText(), sc_click_id: optionalText(), sc_cookie1: optionalText(),
+          em: optionalText(),
+          ph: optionalText(),
+          fn: optionalText(),
+          ln: optionalText(),
+          ge: optionalText(),
+          db: optionalText(),
+          ct: optionalText(),
+          st: optionalText(),
+          zp: optionalText(),
+          country: optionalText(),
+          external_id: optionalText(),
+          client_ip_address: optionalText(),
+          client_user_agent: optionalText(),
+          sc_click_id: optionalText(),
+          sc_cookie1: optionalText(),
         }),
         custom_data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       }),
@@ -124,8 +169,13 @@ export default defineConnector({
         event_source_url: { '@path': '$.context.page.url' },
         user_data: {
           em: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
-          ph: trait('phone'), fn: trait('firstName'), ln: trait('lastName'),
-          ct: trait('address.city'), st: trait('address.state'), zp: trait('address.postalCode'), country: trait('address.country'),
+          ph: trait('phone'),
+          fn: trait('firstName'),
+          ln: trait('lastName'),
+          ct: trait('address.city'),
+          st: trait('address.state'),
+          zp: trait('address.postalCode'),
+          country: trait('address.country'),
           external_id: { '@path': '$.userId' },
           client_ip_address: { '@path': '$.context.ip' },
           client_user_agent: { '@path': '$.context.userAgent' },
@@ -137,7 +187,12 @@ export default defineConnector({
           currency: { '@path': '$.properties.currency' },
           order_id: { '@path': '$.properties.order_id' },
           search_string: { '@path': '$.properties.query' },
-          contents: { '@arrayPath': ['$.properties.products', { id: { '@path': '$.product_id' }, quantity: { '@path': '$.quantity' }, item_price: { '@path': '$.price' } }] },
+          contents: {
+            '@arrayPath': [
+              '$.properties.products',
+              { id: { '@path': '$.product_id' }, quantity: { '@path': '$.quantity' }, item_price: { '@path': '$.price' } },
+            ],
+          },
         },
       },
       batch: { maxItems: MAX_EVENTS },
@@ -147,7 +202,11 @@ export default defineConnector({
         const { status, code = 'NOT_SENT', message = 'not sent', httpStatus, retryAfterMs } = result;
         throw new ERRORS[status](message, { code, httpStatus, retryAfterMs });
       },
-      performBatch: (ctx) => sendEvents(ctx, ctx.items.map((item) => ({ payload: item.payload as SnapPayload, event: item.event }))),
+      performBatch: (ctx) =>
+        sendEvents(
+          ctx,
+          ctx.items.map((item) => ({ payload: item.payload as SnapPayload, event: item.event })),
+        ),
     },
   },
 });

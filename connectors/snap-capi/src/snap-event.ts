@@ -41,8 +41,12 @@ function unixSeconds(value: string | number): number {
   return Math.floor(millis / 1000);
 }
 
-const isEmpty = (v: unknown) => v === undefined || v === null || v === ''
-  || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+const isEmpty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  v === '' ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
 const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => !isEmpty(v)));
 
 // Snap takes email and phone as lists of hashes.

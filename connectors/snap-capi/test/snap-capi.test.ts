@@ -11,8 +11,10 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 
 /** A connection to a Conversions API that answers every request with `answer` (by default VALID). */
 function snap(answer: MockResponse | Responder = { status: 200, body: { status: 'VALID' } }, extra: Record<string, unknown> = {}) {
-  return createTestHarness(connector, { settings: { ...settings, ...extra } })
-    .intercept('tr.snapchat.com', typeof answer === 'function' ? answer : () => answer);
+  return createTestHarness(connector, { settings: { ...settings, ...extra } }).intercept(
+    'tr.snapchat.com',
+    typeof answer === 'function' ? answer : () => answer,
+  );
 }
 
 /** Bodies posted to `url`, after checking every request carried the token in its query. */
@@ -24,7 +26,7 @@ function sent(requests: CapturedRequest[], url = EVENTS): any[] {
   return requests.filter((r) => r.url.split('?')[0] === url).map((r) => r.body);
 }
 
-test('the manifest passes the router\'s checks', () => {
+test("the manifest passes the router's checks", () => {
   expect(checkManifest(connector)).toEqual([]);
 });
 
@@ -37,24 +39,35 @@ test('sends a purchase with the token in the query, user data hashed (email and 
     context: { ip: '192.0.2.8', userAgent: 'Mozilla/5.0', page: { url: 'https://shop.example/done' } },
   });
   expect(results).toEqual([{ status: 'ok' }]);
-  expect(sent(requests)).toEqual([{ data: [{
-    event_name: 'PURCHASE',
-    event_time: 1795168800, // 2026-11-20T10:00:00Z
-    event_id: 'msg-3',
-    action_source: 'WEB',
-    event_source_url: 'https://shop.example/done',
-    user_data: {
-      em: [sha256('person@example.com')],
-      ph: [sha256('448444124653')],
-      ct: sha256('newyork'), st: sha256('ny'), zp: sha256('10001'), country: sha256('us'),
-      external_id: sha256('user-3'),
-      client_ip_address: '192.0.2.8', client_user_agent: 'Mozilla/5.0', sc_click_id: 'click-1',
+  expect(sent(requests)).toEqual([
+    {
+      data: [
+        {
+          event_name: 'PURCHASE',
+          event_time: 1795168800, // 2026-11-20T10:00:00Z
+          event_id: 'msg-3',
+          action_source: 'WEB',
+          event_source_url: 'https://shop.example/done',
+          user_data: {
+            em: [sha256('person@example.com')],
+            ph: [sha256('448444124653')],
+            ct: sha256('newyork'),
+            st: sha256('ny'),
+            zp: sha256('10001'),
+            country: sha256('us'),
+            external_id: sha256('user-3'),
+            client_ip_address: '192.0.2.8',
+            client_user_agent: 'Mozilla/5.0',
+            sc_click_id: 'click-1',
+          },
+          custom_data: { value: 12.5, currency: 'USD', order_id: 'o-3', contents: [{ id: 'p1', quantity: 1, item_price: 12.5 }] },
+        },
+      ],
     },
-    custom_data: { value: 12.5, currency: 'USD', order_id: 'o-3', contents: [{ id: 'p1', quantity: 1, item_price: 12.5 }] },
-  }] }]);
+  ]);
 });
 
-test('the Snap documentation\'s own example email hashes to its published digest', async () => {
+test("the Snap documentation's own example email hashes to its published digest", async () => {
   const { requests } = await snap().run(buildTrack({ event: 'Signed Up', traits: { email: 'Person@Example.com' } }));
   const bodies = sent(requests);
   expect(bodies[0].data[0].user_data.em).toEqual(['542d240129883c019e106e3b1b2d3f3cb3537c43c425364de8e951d5a3083345']);
@@ -80,9 +93,16 @@ test('users who opted out of sale are flagged for Limited Data Use', async () =>
   expect(bodies[0].data[0]).toMatchObject({ data_processing_options: ['LDU'], data_processing_options_country: 0, data_processing_options_state: 0 });
 });
 
-test.each([[401, 'authentication'], [429, 'rate_limited'], [500, 'retryable'], [400, 'permanent']])('HTTP %i is %s, without the token in the reason', async (status, outcome) => {
-  const { results: [result], logs } = await snap({ status, body: { status: 'INVALID', reason: 'something is wrong' } })
-    .run(buildTrack({ event: 'Order Completed' }));
+test.each([
+  [401, 'authentication'],
+  [429, 'rate_limited'],
+  [500, 'retryable'],
+  [400, 'permanent'],
+])('HTTP %i is %s, without the token in the reason', async (status, outcome) => {
+  const {
+    results: [result],
+    logs,
+  } = await snap({ status, body: { status: 'INVALID', reason: 'something is wrong' } }).run(buildTrack({ event: 'Order Completed' }));
   expect(logs.join('\n')).not.toContain(TOKEN);
   expect(result).toMatchObject({ status: outcome, httpStatus: status });
   expect(result!.message).toContain('something is wrong');

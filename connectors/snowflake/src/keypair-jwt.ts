@@ -36,9 +36,14 @@ const base64url = (value: string | Buffer) => Buffer.from(value).toString('base6
 export function signKeyPairJwt(account: string, user: string, privateKey: KeyObject, nowSeconds = Math.floor(Date.now() / 1000)): string {
   const qualifiedUser = `${accountForJwt(account)}.${user.toUpperCase()}`;
   const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
-  const claims = base64url(JSON.stringify({
-    iss: `${qualifiedUser}.${publicKeyFingerprint(privateKey)}`, sub: qualifiedUser, iat: nowSeconds, exp: nowSeconds + LIFETIME_SECONDS,
-  }));
+  const claims = base64url(
+    JSON.stringify({
+      iss: `${qualifiedUser}.${publicKeyFingerprint(privateKey)}`,
+      sub: qualifiedUser,
+      iat: nowSeconds,
+      exp: nowSeconds + LIFETIME_SECONDS,
+    }),
+  );
   const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(privateKey);
   return `${header}.${claims}.${base64url(signature)}`;
 }
@@ -47,7 +52,11 @@ export function signKeyPairJwt(account: string, user: string, privateKey: KeyObj
 export class JwtCache {
   private current: { jwt: string; signedAt: number } | undefined;
 
-  constructor(private readonly account: string, private readonly user: string, private readonly key: KeyObject) {}
+  constructor(
+    private readonly account: string,
+    private readonly user: string,
+    private readonly key: KeyObject,
+  ) {}
 
   token(now = Date.now()): string {
     if (!this.current || now - this.current.signedAt >= RENEW_AFTER_MS) {

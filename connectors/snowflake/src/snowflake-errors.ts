@@ -1,11 +1,16 @@
-import {
-  AuthenticationError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, parseRetryAfter,
-} from '@switchyard/sdk-kit';
+import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, parseRetryAfter } from '@switchyard/sdk-kit';
 
-interface HttpErrorShape { response?: { statusCode?: number; headers?: Record<string, string | string[] | undefined>; body?: unknown } }
+interface HttpErrorShape {
+  response?: { statusCode?: number; headers?: Record<string, string | string[] | undefined>; body?: unknown };
+}
 
 /** The body Snowflake's SQL API returns with a failed statement. */
-export interface SnowflakeErrorBody { code?: string; message?: string; sqlState?: string; statementHandle?: string }
+export interface SnowflakeErrorBody {
+  code?: string;
+  message?: string;
+  sqlState?: string;
+  statementHandle?: string;
+}
 
 function readBody(body: unknown): SnowflakeErrorBody {
   try {

@@ -1,8 +1,20 @@
-import { identityPredicate, type ColumnDefinition, type IdentityCondition, type WarehouseSchema, type WarehouseStore, type WarehouseType } from '@switchyard/sdk-kit/warehouse';
+import {
+  identityPredicate,
+  type ColumnDefinition,
+  type IdentityCondition,
+  type WarehouseSchema,
+  type WarehouseStore,
+  type WarehouseType,
+} from '@switchyard/sdk-kit/warehouse';
 import type { Binding, StatementsApi } from './statements-api.js';
 
 const TYPES: Record<WarehouseType, string> = {
-  boolean: 'BOOLEAN', bigint: 'NUMBER(38,0)', double: 'FLOAT', timestamp: 'TIMESTAMP_TZ', text: 'VARCHAR', json: 'VARIANT',
+  boolean: 'BOOLEAN',
+  bigint: 'NUMBER(38,0)',
+  double: 'FLOAT',
+  timestamp: 'TIMESTAMP_TZ',
+  text: 'VARCHAR',
+  json: 'VARIANT',
 };
 
 // Every value is bound as text and converted in SQL: VARIANT cannot be bound, and text keeps timestamps exact.
@@ -80,7 +92,9 @@ export class SnowflakeStore implements WarehouseStore {
   async insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void> {
     if (rows.length === 0) return;
     const key = table === 'discards' ? ['message_id', 'table_name', 'column_name'] : ['id'];
-    const bindings: Binding[] = rows.flatMap((row) => row.map((value) => ({ type: 'TEXT' as const, value: value === null || value === undefined ? null : String(value) })));
+    const bindings: Binding[] = rows.flatMap((row) =>
+      row.map((value) => ({ type: 'TEXT' as const, value: value === null || value === undefined ? null : String(value) })),
+    );
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const selected = columns.map((c, i) => `${CONVERT[c.type](`column${i + 1}`)} AS ${quote(c.name)}`).join(', ');
     const on = key.map((k) => `t.${quote(k)} = s.${quote(k)}`).join(' AND ');
@@ -110,8 +124,10 @@ export class SnowflakeStore implements WarehouseStore {
 
 /** `"A" IN (?, ?) OR lower(trim("B")) IN (?)`, pushing the bound values onto `bindings`. */
 function predicates(conditions: IdentityCondition[], bindings: Binding[]): string {
-  return conditions.map((condition) => {
-    for (const value of condition.values) bindings.push({ type: 'TEXT', value });
-    return identityPredicate(quote(condition.column), condition, `(${condition.values.map(() => '?').join(', ')})`);
-  }).join(' OR ');
+  return conditions
+    .map((condition) => {
+      for (const value of condition.values) bindings.push({ type: 'TEXT', value });
+      return identityPredicate(quote(condition.column), condition, `(${condition.values.map(() => '?').join(', ')})`);
+    })
+    .join(' OR ');
 }

@@ -8,9 +8,18 @@ import { toSnowflakeError, unexpectedResponse } from './snowflake-errors.js';
 type Http = PerformContext<unknown, unknown>['http'];
 
 /** A bound value: the SQL API takes every value as a string with a Snowflake type name. */
-export interface Binding { type: 'TEXT' | 'FIXED' | 'REAL' | 'BOOLEAN'; value: string | null }
+export interface Binding {
+  type: 'TEXT' | 'FIXED' | 'REAL' | 'BOOLEAN';
+  value: string | null;
+}
 
-export interface SnowflakeTarget { account: string; database: string; schema: string; warehouse?: string; role?: string }
+export interface SnowflakeTarget {
+  account: string;
+  database: string;
+  schema: string;
+  warehouse?: string;
+  role?: string;
+}
 
 interface ResultSet {
   statementHandle?: string;
@@ -26,7 +35,11 @@ export const apiBase = (account: string) => `https://${account.toLowerCase()}.sn
 
 /** Runs single SQL statements through Snowflake's SQL API v2, authenticated with a key-pair JWT. */
 export class StatementsApi {
-  constructor(private readonly http: Http, private readonly jwt: JwtCache, readonly target: SnowflakeTarget) {}
+  constructor(
+    private readonly http: Http,
+    private readonly jwt: JwtCache,
+    readonly target: SnowflakeTarget,
+  ) {}
 
   private headers(): Record<string, string> {
     return {
@@ -42,28 +55,35 @@ export class StatementsApi {
     const base = apiBase(account);
     let response: { statusCode: number; body: ResultSet & { code?: string } };
     try {
-      response = await this.http.post(base, {
+      response = (await this.http.post(base, {
         headers: this.headers(),
         json: {
-          statement, timeout: STATEMENT_TIMEOUT_SECONDS, database, schema,
-          ...(warehouse ? { warehouse } : {}), ...(role ? { role } : {}),
+          statement,
+          timeout: STATEMENT_TIMEOUT_SECONDS,
+          database,
+          schema,
+          ...(warehouse ? { warehouse } : {}),
+          ...(role ? { role } : {}),
           ...(bindings.length ? { bindings: Object.fromEntries(bindings.map((b, i) => [String(i + 1), b])) } : {}),
         },
         responseType: 'json',
         signal,
-      }) as typeof response;
+      })) as typeof response;
       for (const wait of POLL_DELAYS_MS) {
         if (response.statusCode !== 202) break;
         const handle = response.body.statementHandle;
         if (!handle) throw unexpectedResponse('statement', response.body);
         await delay(wait, undefined, { signal });
-        response = await this.http.get(`${base}/${handle}`, { headers: this.headers(), responseType: 'json', signal }) as typeof response;
+        response = (await this.http.get(`${base}/${handle}`, { headers: this.headers(), responseType: 'json', signal })) as typeof response;
       }
     } catch (error) {
       throw toSnowflakeError(error, 'statement');
     }
     if (response.statusCode === 202) {
-      throw new RetryableError(`Snowflake statement ${response.body.statementHandle} is still running after ${POLL_DELAYS_MS.reduce((a, b) => a + b, 0) / 1000}s`, { code: 'SNOWFLAKE_STILL_RUNNING' });
+      throw new RetryableError(
+        `Snowflake statement ${response.body.statementHandle} is still running after ${POLL_DELAYS_MS.reduce((a, b) => a + b, 0) / 1000}s`,
+        { code: 'SNOWFLAKE_STILL_RUNNING' },
+      );
     }
     return this.readAll(response.body, base, signal);
   }

@@ -6,7 +6,9 @@ export const HOST = `https://${ACCOUNT}.snowflakecomputing.com`;
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 export const PRIVATE_KEY_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 /** What `DESC USER` shows as RSA_PUBLIC_KEY_FP for the test key. */
-export const FINGERPRINT = `SHA256:${createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64')}`;
+export const FINGERPRINT = `SHA256:${createHash('sha256')
+  .update(publicKey.export({ type: 'spki', format: 'der' }))
+  .digest('base64')}`;
 
 export function verifyJwt(jwt: string): Record<string, unknown> {
   const [header, claims, signature] = jwt.split('.');
@@ -26,18 +28,35 @@ export interface StatementCall {
 }
 
 const READ_TYPE: Record<string, [string, string | null]> = {
-  'NUMBER(38,0)': ['NUMBER', '0'], VARCHAR: ['TEXT', null], FLOAT: ['FLOAT', null], TIMESTAMP_TZ: ['TIMESTAMP_TZ', null],
-  BOOLEAN: ['BOOLEAN', null], VARIANT: ['VARIANT', null],
+  'NUMBER(38,0)': ['NUMBER', '0'],
+  VARCHAR: ['TEXT', null],
+  FLOAT: ['FLOAT', null],
+  TIMESTAMP_TZ: ['TIMESTAMP_TZ', null],
+  BOOLEAN: ['BOOLEAN', null],
+  VARIANT: ['VARIANT', null],
 };
 
 const ok = (rowType: string[], data: Array<Array<string | null>>) => ({
-  code: '090001', message: 'Statement executed successfully.', statementHandle: '01b2-handle', sqlState: '00000',
-  resultSetMetaData: { numRows: data.length, format: 'jsonv2', rowType: rowType.map((name) => ({ name, type: 'text' })), partitionInfo: [{ rowCount: data.length }] },
+  code: '090001',
+  message: 'Statement executed successfully.',
+  statementHandle: '01b2-handle',
+  sqlState: '00000',
+  resultSetMetaData: {
+    numRows: data.length,
+    format: 'jsonv2',
+    rowType: rowType.map((name) => ({ name, type: 'text' })),
+    partitionInfo: [{ rowCount: data.length }],
+  },
   data,
 });
 
 /** A request as the fake sees it (the shape of the sdk-kit harness's CapturedRequest). */
-export interface FakeRequest { method: string; url: string; headers: Record<string, unknown>; body: unknown }
+export interface FakeRequest {
+  method: string;
+  url: string;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
 
 /**
  * A stand-in for Snowflake's SQL API v2 as documented: POST /api/v2/statements runs one statement
@@ -52,7 +71,11 @@ export function createFakeSnowflake(override?: (call: StatementCall) => [number,
     const replaced = override?.(call);
     if (replaced) return { status: replaced[0], body: replaced[1] };
     const jwt = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
-    try { verifyJwt(jwt); } catch { return { status: 401, body: { code: '390144', message: 'JWT token is invalid.' } }; }
+    try {
+      verifyJwt(jwt);
+    } catch {
+      return { status: 401, body: { code: '390144', message: 'JWT token is invalid.' } };
+    }
     const sql = call.statement;
     if (sql.includes('information_schema.columns')) {
       const data = [...tables].flatMap(([table, columns]) => [...columns].map(([column, type]) => [table, column, ...READ_TYPE[type]!]));
@@ -76,7 +99,10 @@ export function createFakeSnowflake(override?: (call: StatementCall) => [number,
     if (sql.startsWith('SELECT DISTINCT')) return { status: 200, body: ok(['USER_ID', 'ANONYMOUS_ID'], []) };
     // Exports read rows back; the fake keeps none.
     if (sql.startsWith('SELECT * FROM')) return { status: 200, body: ok(['ID'], []) };
-    return { status: 422, body: { code: '001003', message: `SQL compilation error: syntax error near ${sql.slice(0, 20)}`, sqlState: '42000', statementHandle: 'h-err' } };
+    return {
+      status: 422,
+      body: { code: '001003', message: `SQL compilation error: syntax error near ${sql.slice(0, 20)}`, sqlState: '42000', statementHandle: 'h-err' },
+    };
   }
   return { tables, calls, respond };
 }

@@ -22,7 +22,7 @@ const answering = (answer: MockResponse) => connect().respond(() => answer);
 const event = (overrides: EventOverrides = {}): CanonicalEvent => buildTrack({ event: 'Order Completed', ...overrides });
 const order = (messageId: string, properties: Record<string, unknown>): CanonicalEvent => ({ ...event({ messageId }), properties });
 
-test('the manifest passes the router\'s checks and egress is the account\'s host only', () => {
+test("the manifest passes the router's checks and egress is the account's host only", () => {
   expect(checkManifest(connector)).toEqual([]);
   expect(egressFor(connector as unknown as AnyConnector, settings)).toEqual(['myorg-myaccount.snowflakecomputing.com']);
 });
@@ -46,10 +46,17 @@ test('creates tables, then writes each table with one MERGE that inserts only me
   ]);
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }]);
   expect(Object.fromEntries(sf.tables.get('ORDER_COMPLETED')!)).toMatchObject({
-    ID: 'VARCHAR', ORDER_ID: 'VARCHAR', REVENUE: 'FLOAT', ITEM_COUNT: 'NUMBER(38,0)', META_TAGS: 'VARIANT', RECEIVED_AT: 'TIMESTAMP_TZ',
+    ID: 'VARCHAR',
+    ORDER_ID: 'VARCHAR',
+    REVENUE: 'FLOAT',
+    ITEM_COUNT: 'NUMBER(38,0)',
+    META_TAGS: 'VARIANT',
+    RECEIVED_AT: 'TIMESTAMP_TZ',
   });
   const merge = sf.calls.find((c) => c.statement.startsWith('MERGE INTO "ANALYTICS"."SWITCHYARD"."ORDER_COMPLETED"'))!;
-  expect(merge.statement).toMatch(/USING \(SELECT .*TO_NUMBER\(column\d+\) AS "ITEM_COUNT".*PARSE_JSON\(column\d+\) AS "META_TAGS".* FROM VALUES \(\?(, \?)*\), \(\?(, \?)*\)\) s ON t\."ID" = s\."ID" WHEN NOT MATCHED THEN INSERT/);
+  expect(merge.statement).toMatch(
+    /USING \(SELECT .*TO_NUMBER\(column\d+\) AS "ITEM_COUNT".*PARSE_JSON\(column\d+\) AS "META_TAGS".* FROM VALUES \(\?(, \?)*\), \(\?(, \?)*\)\) s ON t\."ID" = s\."ID" WHEN NOT MATCHED THEN INSERT/,
+  );
   const values = Object.values(merge.bindings!);
   expect(values.every((b) => b.type === 'TEXT')).toBe(true);
   expect(values.map((b) => b.value)).toEqual(expect.arrayContaining(['m-1', 'm-2', 'o-1', '59.9', '2', '["a"]']));
@@ -57,11 +64,16 @@ test('creates tables, then writes each table with one MERGE that inserts only me
 });
 
 test('waits for a statement Snowflake answers with 202 by polling its handle', async () => {
-  const sf = createFakeSnowflake((call) => (call.statement.startsWith('MERGE INTO') && call.statement.includes('"TRACKS"')
-    ? [202, { code: '333334', message: 'Asynchronous execution in progress.', statementHandle: 'async-1', statementStatusUrl: '/api/v2/statements/async-1' }]
-    : undefined));
+  const sf = createFakeSnowflake((call) =>
+    call.statement.startsWith('MERGE INTO') && call.statement.includes('"TRACKS"')
+      ? [202, { code: '333334', message: 'Asynchronous execution in progress.', statementHandle: 'async-1', statementStatusUrl: '/api/v2/statements/async-1' }]
+      : undefined,
+  );
   const polled = {
-    code: '090001', statementHandle: 'async-1', resultSetMetaData: { rowType: [{ name: 'number of rows inserted' }], partitionInfo: [{}] }, data: [['1']],
+    code: '090001',
+    statementHandle: 'async-1',
+    resultSetMetaData: { rowType: [{ name: 'number of rows inserted' }], partitionInfo: [{}] },
+    data: [['1']],
   };
   const { requests, results } = await connect()
     .respond((request) => (request.method === 'GET' ? { status: 200, body: polled } : sf.respond(request)))
@@ -87,22 +99,32 @@ describe('errors', () => {
 
   test('401 and 403 are authentication failures that say what to check', async () => {
     const invalidJwt = answering({ status: 401, body: { code: '390144', message: 'JWT token is invalid.' } });
-    expect((await invalidJwt.run(event())).results[0])
-      .toMatchObject({ status: 'authentication', code: 'SNOWFLAKE_390144', message: expect.stringContaining('RSA_PUBLIC_KEY') });
+    expect((await invalidJwt.run(event())).results[0]).toMatchObject({
+      status: 'authentication',
+      code: 'SNOWFLAKE_390144',
+      message: expect.stringContaining('RSA_PUBLIC_KEY'),
+    });
     const forbidden = answering({ status: 403, body: { code: '390102', message: 'User is not authorized' } });
     expect((await forbidden.run(event())).results[0]).toMatchObject({ status: 'authentication' });
   });
 
   test('422 (the SQL did not compile or failed) is permanent and carries the SQL state', async () => {
-    const { results: [result] } = await answering({
-      status: 422, body: { code: '002003', message: "SQL compilation error: Database 'ANALYTICS' does not exist or not authorized.", sqlState: '02000' },
+    const {
+      results: [result],
+    } = await answering({
+      status: 422,
+      body: { code: '002003', message: "SQL compilation error: Database 'ANALYTICS' does not exist or not authorized.", sqlState: '02000' },
     }).run(event());
     expect(result).toMatchObject({ status: 'permanent', code: 'SNOWFLAKE_002003', message: expect.stringMatching(/does not exist.*SQLSTATE 02000/) });
   });
 
   test('an unreadable private key is an authentication failure naming the setting and never echoing the key', async () => {
     const broken = `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(80)}\n-----END PRIVATE KEY-----`;
-    const { requests, results: [result], logs } = await connect({ privateKey: broken }).run(event());
+    const {
+      requests,
+      results: [result],
+      logs,
+    } = await connect({ privateKey: broken }).run(event());
     expect(result).toMatchObject({ status: 'authentication', code: 'SNOWFLAKE_KEY_INVALID', message: expect.stringContaining('settings.privateKey') });
     expect(result!.message).not.toContain('AAAA');
     expect(logs.join('\n')).not.toContain('AAAA');
@@ -110,7 +132,7 @@ describe('errors', () => {
   });
 });
 
-test('erasure deletes the user\'s rows with a bound DELETE on every table with user columns', async () => {
+test("erasure deletes the user's rows with a bound DELETE on every table with user columns", async () => {
   const { sf, harness } = fakeSnowflake();
   expect((await harness.run(event({ anonymousId: 'anon-1' }))).results).toEqual([{ status: 'ok' }]);
   expect((await harness.runDelete({ user_id: 'user-1', anonymous_id: 'anon-1' })).result).toEqual({ status: 'ok' });

@@ -7,18 +7,24 @@ export { tikTokError } from './tiktok-errors.js';
 
 export const TRACK_URL = 'https://business-api.tiktok.com/open_api/v1.3/event/track/';
 
-const settings = Type.Object({
-  pixelCode: Type.String({ pattern: '^[A-Z0-9]+$', description: 'The TikTok Pixel code (event_source_id).' }),
-  accessToken: Type.String({ secret: true, minLength: 10, description: 'Events API access token generated for the pixel.' }),
-  testEventCode: Type.Optional(Type.String({ description: 'Sends events to Test Events in TikTok Events Manager.' })),
-  eventNames: Type.Record(Type.String(), Type.String(), {
-    default: {}, description: 'Track event name → TikTok event name, over the built-in e-commerce names (Order Completed → CompletePayment, …).',
-  }),
-}, { additionalProperties: false });
+const settings = Type.Object(
+  {
+    pixelCode: Type.String({ pattern: '^[A-Z0-9]+$', description: 'The TikTok Pixel code (event_source_id).' }),
+    accessToken: Type.String({ secret: true, minLength: 10, description: 'Events API access token generated for the pixel.' }),
+    testEventCode: Type.Optional(Type.String({ description: 'Sends events to Test Events in TikTok Events Manager.' })),
+    eventNames: Type.Record(Type.String(), Type.String(), {
+      default: {},
+      description: 'Track event name → TikTok event name, over the built-in e-commerce names (Order Completed → CompletePayment, …).',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 type Settings = typeof settings.static;
 type Context = Pick<PerformContext<Settings, unknown>, 'http' | 'settings' | 'signal'>;
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }] });
+const trait = (name: string) => ({
+  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
+});
 const optionalText = () => Type.Optional(Type.String());
 
 async function send(ctx: Context, data: Record<string, unknown>[]): Promise<void> {
@@ -28,9 +34,13 @@ async function send(ctx: Context, data: Record<string, unknown>[]): Promise<void
     ...(ctx.settings.testEventCode ? { test_event_code: ctx.settings.testEventCode } : {}),
     data,
   };
-  const response = await ctx.http.post(TRACK_URL, {
-    json: body, headers: { 'access-token': ctx.settings.accessToken }, signal: ctx.signal,
-  }).json<TikTokResponse>();
+  const response = await ctx.http
+    .post(TRACK_URL, {
+      json: body,
+      headers: { 'access-token': ctx.settings.accessToken },
+      signal: ctx.signal,
+    })
+    .json<TikTokResponse>();
   // TikTok reports errors in the body of an HTTP 200.
   if (response.code !== 0) throw tikTokError(response);
 }
@@ -60,10 +70,16 @@ export default defineConnector({
       fields: Type.Object({
         event: Type.String({ minLength: 1 }),
         event_time: Type.Union([Type.String(), Type.Number()]),
-        event_id: Type.String({ minLength: 1, description: 'Deduplication key shared with the pixel\'s event_id.' }),
+        event_id: Type.String({ minLength: 1, description: "Deduplication key shared with the pixel's event_id." }),
         user: Type.Object({
-          email: optionalText(), phone: optionalText(), external_id: optionalText(), ip: optionalText(),
-          user_agent: optionalText(), ttclid: optionalText(), ttp: optionalText(), locale: optionalText(),
+          email: optionalText(),
+          phone: optionalText(),
+          external_id: optionalText(),
+          ip: optionalText(),
+          user_agent: optionalText(),
+          ttclid: optionalText(),
+          ttp: optionalText(),
+          locale: optionalText(),
         }),
         properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
         page: Type.Optional(Type.Object({ url: optionalText(), referrer: optionalText() })),
@@ -88,10 +104,17 @@ export default defineConnector({
           order_id: { '@path': '$.properties.order_id' },
           query: { '@path': '$.properties.query' },
           content_type: { '@if': { exists: { '@path': '$.properties.products' }, then: 'product' } },
-          contents: { '@arrayPath': ['$.properties.products', {
-            content_id: { '@path': '$.product_id' }, content_name: { '@path': '$.name' },
-            quantity: { '@path': '$.quantity' }, price: { '@path': '$.price' },
-          }] },
+          contents: {
+            '@arrayPath': [
+              '$.properties.products',
+              {
+                content_id: { '@path': '$.product_id' },
+                content_name: { '@path': '$.name' },
+                quantity: { '@path': '$.quantity' },
+                price: { '@path': '$.price' },
+              },
+            ],
+          },
         },
         page: { url: { '@path': '$.context.page.url' }, referrer: { '@path': '$.context.page.referrer' } },
       },
@@ -120,7 +143,12 @@ export default defineConnector({
           // One invalid event makes TikTok refuse the whole request: resend one by one so only that one fails.
           if (failed.status === 'permanent' && data.length > 1) {
             for (const [n, i] of indexes.entries()) {
-              try { await send(ctx, [data[n]!]); results[i] = undefined; } catch (single) { results[i] = classifyError(single); }
+              try {
+                await send(ctx, [data[n]!]);
+                results[i] = undefined;
+              } catch (single) {
+                results[i] = classifyError(single);
+              }
             }
           }
         }

@@ -1,7 +1,11 @@
 import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, type ConnectorError } from '@switchyard/sdk-kit';
 
 /** TikTok's response envelope: HTTP 200 with `code` 0 on success and a non-zero `code` on errors. */
-export interface TikTokResponse { code?: number; message?: string; request_id?: string }
+export interface TikTokResponse {
+  code?: number;
+  message?: string;
+  request_id?: string;
+}
 
 const RATE_LIMITED = 40100;
 // 40001: no permission for the pixel; 40101–40109: access token missing, expired, revoked or wrong.

@@ -6,7 +6,14 @@ export interface TikTokPayload {
   event_time: string | number;
   event_id: string;
   user: {
-    email?: string; phone?: string; external_id?: string; ip?: string; user_agent?: string; ttclid?: string; ttp?: string; locale?: string;
+    email?: string;
+    phone?: string;
+    external_id?: string;
+    ip?: string;
+    user_agent?: string;
+    ttclid?: string;
+    ttp?: string;
+    locale?: string;
   };
   properties?: Record<string, unknown>;
   page?: { url?: string; referrer?: string };
@@ -46,7 +53,11 @@ function unixSeconds(value: string | number): number {
 }
 
 const compact = (o: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== '' && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)));
+  Object.fromEntries(
+    Object.entries(o).filter(
+      ([, v]) => v !== undefined && v !== null && v !== '' && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0),
+    ),
+  );
 
 /** One entry of the Events API 2.0 `data` array, identifiers hashed and CCPA opt-out sent as limited_data_use. */
 export function toTikTokEvent(payload: TikTokPayload, event: CanonicalEvent, eventNames: Record<string, string>): Record<string, unknown> {

@@ -1,30 +1,39 @@
-import {
-  defineConnector, errorForHttpStatus, PermanentError, Type, type BatchResult, type ItemResult, type PerformContext,
-} from '@switchyard/sdk-kit';
+import { defineConnector, errorForHttpStatus, PermanentError, Type, type BatchResult, type ItemResult, type PerformContext } from '@switchyard/sdk-kit';
 import { signBody, SIGNATURE_HEADER } from './signature.js';
 
 export { signBody, verifySignature, SIGNATURE_HEADER } from './signature.js';
 
-const settings = Type.Object({
-  url: Type.String({ format: 'uri', pattern: '^https?://', description: 'Where events are sent.' }),
-  method: Type.Union([Type.Literal('POST'), Type.Literal('PUT')], { default: 'POST' }),
-  headers: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Extra request headers.' }),
-  sharedSecret: Type.Optional(Type.String({
-    secret: true, minLength: 8, description: `Signs each body: ${SIGNATURE_HEADER}: sha256=<HMAC-SHA256 hex>.`,
-  })),
-  batching: Type.Boolean({ default: false, description: 'Send {"batch":[...]} bodies instead of one event per request.' }),
-  timeoutMs: Type.Integer({ minimum: 100, maximum: 120000, default: 10000 }),
-  region: Type.Optional(Type.String({
-    pattern: '^[a-z][a-z0-9-]*$',
-    description: 'Where the receiving endpoint is (e.g. eu, us); required under a deployment-wide residency setting.',
-  })),
-}, { additionalProperties: false });
+const settings = Type.Object(
+  {
+    url: Type.String({ format: 'uri', pattern: '^https?://', description: 'Where events are sent.' }),
+    method: Type.Union([Type.Literal('POST'), Type.Literal('PUT')], { default: 'POST' }),
+    headers: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Extra request headers.' }),
+    sharedSecret: Type.Optional(
+      Type.String({
+        secret: true,
+        minLength: 8,
+        description: `Signs each body: ${SIGNATURE_HEADER}: sha256=<HMAC-SHA256 hex>.`,
+      }),
+    ),
+    batching: Type.Boolean({ default: false, description: 'Send {"batch":[...]} bodies instead of one event per request.' }),
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 120000, default: 10000 }),
+    region: Type.Optional(
+      Type.String({
+        pattern: '^[a-z][a-z0-9-]*$',
+        description: 'Where the receiving endpoint is (e.g. eu, us); required under a deployment-wide residency setting.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 type Settings = typeof settings.static;
 type Context = Pick<PerformContext<Settings, unknown>, 'http' | 'settings' | 'signal'>;
 
 /** Per-item errors a receiver may report for a batch: `{"errors":[{"index":0,"status":503,"message":"…"}]}`. */
-interface BatchErrorBody { errors?: Array<{ index: number; status: number; message?: string }> }
+interface BatchErrorBody {
+  errors?: Array<{ index: number; status: number; message?: string }>;
+}
 
 async function send(ctx: Context, body: unknown, extraHeaders: Record<string, string>) {
   const raw = JSON.stringify(body);
@@ -46,7 +55,11 @@ function withMessageId(body: unknown, messageId: string): unknown {
 
 function perItemResults(count: number, responseBody: string): BatchResult {
   let parsed: BatchErrorBody = {};
-  try { parsed = responseBody ? JSON.parse(responseBody) as BatchErrorBody : {}; } catch { return []; }
+  try {
+    parsed = responseBody ? (JSON.parse(responseBody) as BatchErrorBody) : {};
+  } catch {
+    return [];
+  }
   const results: BatchResult = new Array(count).fill(undefined);
   for (const error of parsed.errors ?? []) {
     if (!Number.isInteger(error.index) || error.index < 0 || error.index >= count) continue;

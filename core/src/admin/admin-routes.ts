@@ -40,12 +40,20 @@ export function adminErrorBody(error: RequestError) {
 
 /** The admin API under /admin/v1: suppressions, privacy audit, rectification, dead letters. */
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: FastifyInstance, options) => {
-  app.addHook('onRequest', bearerAuth(options.tokens, (status, message) => adminError(status, message)));
+  app.addHook(
+    'onRequest',
+    bearerAuth(options.tokens, (status, message) => adminError(status, message)),
+  );
   const asRequestError = registerJsonBody(app, { maxBytes: INPUT_LIMITS.admin.maxBodyBytes, contentTypes: ['application/json'], tooLargeStatus: 413 });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
-      const problems = error.validation.map((v) => `${error.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}: ${v.message ?? 'is invalid'}${v.params && 'allowedValues' in v.params ? ` (${(v.params.allowedValues as string[]).join(', ')})` : ''}`);
-      return reply.code(400).send(adminErrorBody(new RequestError(400, `INVALID_${(error.validationContext ?? 'body').toUpperCase()}`, [], problems.join('; '))));
+      const problems = error.validation.map(
+        (v) =>
+          `${error.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}: ${v.message ?? 'is invalid'}${v.params && 'allowedValues' in v.params ? ` (${(v.params.allowedValues as string[]).join(', ')})` : ''}`,
+      );
+      return reply
+        .code(400)
+        .send(adminErrorBody(new RequestError(400, `INVALID_${(error.validationContext ?? 'body').toUpperCase()}`, [], problems.join('; '))));
     }
     const known = asRequestError(error, request);
     if (known) return reply.code(known.statusCode).send(adminErrorBody(known));
@@ -53,23 +61,35 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     return reply.code(500).send(adminError(500, 'internal error'));
   });
 
-  app.post<{ Body: { identity_type: string; identity_value: string; reason?: string } }>('/suppressions', {
-    schema: {
-      body: {
-        type: 'object', additionalProperties: false, required: ['identity_type', 'identity_value'],
-        properties: { ...identityBody, reason: { type: 'string', maxLength: INPUT_LIMITS.admin.maxReasonLength } },
+  app.post<{ Body: { identity_type: string; identity_value: string; reason?: string } }>(
+    '/suppressions',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['identity_type', 'identity_value'],
+          properties: { ...identityBody, reason: { type: 'string', maxLength: INPUT_LIMITS.admin.maxReasonLength } },
+        },
       },
     },
-  }, async (request, reply) => {
-    const { suppression, created } = options.suppressions.add(request.body.identity_type, request.body.identity_value, request.body.reason);
-    // Answered only once no delivery decided before the suppression can still be leaving a worker.
-    await options.gate.revoke([identityKey(suppression.identity_type, suppression.identity_value)]);
-    return reply.code(created ? 201 : 200).send({ suppression });
-  });
+    async (request, reply) => {
+      const { suppression, created } = options.suppressions.add(request.body.identity_type, request.body.identity_value, request.body.reason);
+      // Answered only once no delivery decided before the suppression can still be leaving a worker.
+      await options.gate.revoke([identityKey(suppression.identity_type, suppression.identity_value)]);
+      return reply.code(created ? 201 : 200).send({ suppression });
+    },
+  );
 
-  app.get<{ Querystring: { limit?: number; offset?: number } }>('/suppressions', {
-    schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } } } },
-  }, async (request) => ({ suppressions: options.suppressions.list(request.query.limit ?? 100, request.query.offset ?? 0), total: options.suppressions.size }));
+  app.get<{ Querystring: { limit?: number; offset?: number } }>(
+    '/suppressions',
+    {
+      schema: {
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } } },
+      },
+    },
+    async (request) => ({ suppressions: options.suppressions.list(request.query.limit ?? 100, request.query.offset ?? 0), total: options.suppressions.size }),
+  );
 
   app.delete<{ Params: { id: string } }>('/suppressions/:id', async (request, reply) => {
     if (!options.suppressions.remove(request.params.id)) return reply.code(404).send(adminError(404, `no suppression with id ${request.params.id}`));
@@ -80,34 +100,51 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     decisions: options.audit.rows({ sourceId: request.query.source, connectionId: request.query.connection }),
   }));
 
-  app.post<{ Body: { identity_type: string; identity_value: string; attributes: Record<string, unknown> } }>('/rectifications', {
-    schema: {
-      body: {
-        type: 'object', additionalProperties: false, required: ['identity_type', 'identity_value', 'attributes'],
-        properties: { ...identityBody, attributes: { type: 'object', minProperties: 1 } },
+  app.post<{ Body: { identity_type: string; identity_value: string; attributes: Record<string, unknown> } }>(
+    '/rectifications',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['identity_type', 'identity_value', 'attributes'],
+          properties: { ...identityBody, attributes: { type: 'object', minProperties: 1 } },
+        },
       },
     },
-  }, async (request, reply) => {
-    const { identity_type: type, identity_value: value, attributes } = request.body;
-    const traits = options.profiles.rectify([identityKey(type, value)], attributes);
-    const sentTo = await options.publish(rectificationEvent(type, value, attributes));
-    return reply.code(202).send({ rectification: { identity_type: type, attributes, stored_traits: traits, sent_to: sentTo } });
-  });
+    async (request, reply) => {
+      const { identity_type: type, identity_value: value, attributes } = request.body;
+      const traits = options.profiles.rectify([identityKey(type, value)], attributes);
+      const sentTo = await options.publish(rectificationEvent(type, value, attributes));
+      return reply.code(202).send({ rectification: { identity_type: type, attributes, stored_traits: traits, sent_to: sentTo } });
+    },
+  );
 
-  app.get<{ Querystring: { connection?: string; limit?: number; after?: number } }>('/dead-letters', {
-    schema: { querystring: { type: 'object', properties: { connection: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, after: { type: 'integer', minimum: 0 } } } },
-  }, async (request) => ({
-    deadLetters: (await options.runtime.listDeadLetters({ connectionId: request.query.connection, limit: request.query.limit ?? 100, afterId: request.query.after }))
-      .map((d) => ({ ...d, body: undefined, event: JSON.parse(d.body) as unknown })),
-  }));
+  app.get<{ Querystring: { connection?: string; limit?: number; after?: number } }>(
+    '/dead-letters',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { connection: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, after: { type: 'integer', minimum: 0 } },
+        },
+      },
+    },
+    async (request) => ({
+      deadLetters: (
+        await options.runtime.listDeadLetters({ connectionId: request.query.connection, limit: request.query.limit ?? 100, afterId: request.query.after })
+      ).map((d) => ({ ...d, body: undefined, event: JSON.parse(d.body) as unknown })),
+    }),
+  );
 
   const deadLetterFilter = {
-    type: 'object', additionalProperties: false,
+    type: 'object',
+    additionalProperties: false,
     properties: { connection: { type: 'string' }, ids: { type: 'array', items: { type: 'integer' }, maxItems: INPUT_LIMITS.admin.maxDeadLetterIds } },
   };
-  app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/replay', { schema: { body: deadLetterFilter } }, async (request) => (
-    options.replay({ connectionId: request.body.connection, ids: request.body.ids })
-  ));
+  app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/replay', { schema: { body: deadLetterFilter } }, async (request) =>
+    options.replay({ connectionId: request.body.connection, ids: request.body.ids }),
+  );
   app.post<{ Body: { connection?: string; ids?: number[] } }>('/dead-letters/purge', { schema: { body: deadLetterFilter } }, async (request) => ({
     purged: await options.runtime.purgeDeadLetters({ connectionId: request.body.connection, ids: request.body.ids }),
   }));

@@ -42,17 +42,28 @@ export interface DataPath {
 export async function openDataPath(options: DataPathOptions): Promise<DataPath> {
   const opened: Array<() => Promise<void> | void> = [];
   try {
-    const queue = options.queue ?? await ThreadedSqliteQueue.open(join(options.storageDir, 'queue.db'));
+    const queue = options.queue ?? (await ThreadedSqliteQueue.open(join(options.storageDir, 'queue.db')));
     if (!options.queue) opened.unshift(() => queue.close());
     const revocations = RevocationBoard.create();
     const privacy = PrivacyServices.open({ storageDir: options.storageDir, privacy: options.privacy, revocations, connections: options.connections });
     opened.unshift(() => privacy.close());
     const runtime = new DeliveryRuntime({
-      queue, storageDir: options.storageDir, log: options.log, revocations, logLevel: options.logLevel, gate: privacy.gate.deliveryGate,
+      queue,
+      storageDir: options.storageDir,
+      log: options.log,
+      revocations,
+      logLevel: options.logLevel,
+      gate: privacy.gate.deliveryGate,
     });
     opened.unshift(() => runtime.stop());
     const dsr = await DsrServices.open({
-      storageDir: options.storageDir, databaseFile: privacyDatabaseFile(options.storageDir), dsr: options.dsr, queue, privacy, forwarder: runtime, log: options.log,
+      storageDir: options.storageDir,
+      databaseFile: privacyDatabaseFile(options.storageDir),
+      dsr: options.dsr,
+      queue,
+      privacy,
+      forwarder: runtime,
+      log: options.log,
     });
     opened.unshift(() => dsr.close());
     const routing = new EventRouting({ gate: privacy.gate, audit: privacy.audit, deliveries: runtime, connections: options.connections });

@@ -72,16 +72,19 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     publish: (event) => deps.routing.publish(event),
     replay: (filter) => deps.routing.replayDeadLetters(filter),
   });
-  await app.register(async (dsr) => {
-    await dsr.register(openDsrRoutes, {
-      tokens: deps.adminTokens,
-      store: deps.dsr.store,
-      processor: deps.dsr.processor,
-      signer: deps.dsr.signer,
-      publicUrl: deps.publicUrl(),
-      expectedCompletionMs: deps.expectedCompletionMs(),
-    });
-  }, { prefix: '/opendsr/v1' });
+  await app.register(
+    async (dsr) => {
+      await dsr.register(openDsrRoutes, {
+        tokens: deps.adminTokens,
+        store: deps.dsr.store,
+        processor: deps.dsr.processor,
+        signer: deps.dsr.signer,
+        publicUrl: deps.publicUrl(),
+        expectedCompletionMs: deps.expectedCompletionMs(),
+      });
+    },
+    { prefix: '/opendsr/v1' },
+  );
 
   app.get('/health', async () => ({ status: 'ok', connections: deps.runtime.connectionIds().length }));
 
@@ -89,19 +92,27 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     const path = request.url.split('?')[0]!.replace(/\/+$/, '');
     const errorBody = errorBodyFor(request.url);
     if (POST_ONLY_PATHS.has(path) && request.method !== 'POST') {
-      return reply.code(405).header('allow', 'POST').send(errorBody(new RequestError(405, 'METHOD_NOT_ALLOWED', [], `${request.method} is not allowed on ${path}; use POST`)));
+      return reply
+        .code(405)
+        .header('allow', 'POST')
+        .send(errorBody(new RequestError(405, 'METHOD_NOT_ALLOWED', [], `${request.method} is not allowed on ${path}; use POST`)));
     }
-    return reply.code(404).send(errorBody(new RequestError(404, 'NOT_FOUND', [], `no route ${request.method} ${path}; ingestion is at /v1/batch (Segment) and /v2/events (mParticle)`)));
+    return reply
+      .code(404)
+      .send(
+        errorBody(new RequestError(404, 'NOT_FOUND', [], `no route ${request.method} ${path}; ingestion is at /v1/batch (Segment) and /v2/events (mParticle)`)),
+      );
   });
   return app;
 }
 
 /** URLs the router cannot route: a percent-escape that does not decode, or a path segment over the length limit. */
 function answerUrlError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    ? new RequestError(414, 'URI_TOO_LONG', [], `a path segment is longer than ${INPUT_LIMITS.maxPathSegmentLength} characters`)
-    : error.code === 'FST_ERR_BAD_URL'
-      ? new RequestError(400, 'BAD_URL', [], 'the URL is not valid: a percent-escape in it does not decode')
-      : new RequestError(500, 'INTERNAL_ERROR', [], 'internal error');
+  const failure =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new RequestError(414, 'URI_TOO_LONG', [], `a path segment is longer than ${INPUT_LIMITS.maxPathSegmentLength} characters`)
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new RequestError(400, 'BAD_URL', [], 'the URL is not valid: a percent-escape in it does not decode')
+        : new RequestError(500, 'INTERNAL_ERROR', [], 'internal error');
   return reply.code(failure.statusCode).send(errorBodyFor(request.url)(failure));
 }

@@ -25,8 +25,10 @@ export function answerClientError(connectionError: ConnectionError, socket: Sock
     const requestLine = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.subarray(0, 2048).toString('latin1') : '';
     const path = /^\S* (\/\S*)/.exec(requestLine)?.[1];
     const body = JSON.stringify(errorBodyFor(path)(failure));
-    socket.write(`HTTP/1.1 ${failure.statusCode} ${STATUS_CODES[failure.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n`
-      + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${failure.statusCode} ${STATUS_CODES[failure.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }
@@ -34,14 +36,29 @@ export function answerClientError(connectionError: ConnectionError, socket: Sock
 function parserFailure(error: ParserError): RequestError {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return new RequestError(431, 'HEADERS_TOO_LARGE', [], `the request line and headers are larger than ${INPUT_LIMITS.maxHeaderBytes / 1024} KB; shorten the URL or the headers`);
+      return new RequestError(
+        431,
+        'HEADERS_TOO_LARGE',
+        [],
+        `the request line and headers are larger than ${INPUT_LIMITS.maxHeaderBytes / 1024} KB; shorten the URL or the headers`,
+      );
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new RequestError(408, 'REQUEST_TIMEOUT', [], 'the request did not arrive in time; send it again');
     case 'HPE_INVALID_HEADER_TOKEN':
-      return new RequestError(400, 'MALFORMED_HTTP', [], `a header holds a character HTTP forbids, such as NUL or a control byte (${error.reason ?? error.code})`);
+      return new RequestError(
+        400,
+        'MALFORMED_HTTP',
+        [],
+        `a header holds a character HTTP forbids, such as NUL or a control byte (${error.reason ?? error.code})`,
+      );
     case 'HPE_INVALID_TRANSFER_ENCODING':
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return new RequestError(400, 'MALFORMED_HTTP', [], `the body length is ambiguous: send one Content-Length or Transfer-Encoding: chunked, never both (${error.reason ?? error.code})`);
+      return new RequestError(
+        400,
+        'MALFORMED_HTTP',
+        [],
+        `the body length is ambiguous: send one Content-Length or Transfer-Encoding: chunked, never both (${error.reason ?? error.code})`,
+      );
     case 'HPE_INVALID_CHUNK_SIZE':
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
     case 'HPE_INVALID_EOF_STATE':

@@ -7,7 +7,7 @@ import type { EnrichmentConnection } from '../enrichment/enrichment-stage.js';
 import { compileDataPlan, type DataPlan } from '../data-plans/data-plan.js';
 import { checkConsentRules, resolvePrivacyConfig } from '../privacy/privacy-config.js';
 import { checkResidency } from '../privacy/residency.js';
-import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, PrivacyConfig, SourceConfig, SwitchyardConfig } from '../config/config-types.js';
+import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, PrivacyConfig, SwitchyardConfig } from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
 import { ConfigError, readConfigFile } from '../config/read-config-file.js';
 
@@ -76,8 +76,18 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       problems.push(`${at}.connector: ${(error as Error).message}`);
     }
   }
-  problems.push(...checkConsentRules(privacy, enabled.map(({ c, at }) => ({ at: `${at}.consent`, rule: c.consent }))));
-  problems.push(...checkResidency(raw.residency, loaded.map(({ c, at, connector }) => ({ at, id: c.id, connector, settings: c.settings }))));
+  problems.push(
+    ...checkConsentRules(
+      privacy,
+      enabled.map(({ c, at }) => ({ at: `${at}.consent`, rule: c.consent })),
+    ),
+  );
+  problems.push(
+    ...checkResidency(
+      raw.residency,
+      loaded.map(({ c, at, connector }) => ({ at, id: c.id, connector, settings: c.settings })),
+    ),
+  );
 
   const connectionIds = new Set(loaded.map(({ c }) => c.id));
   const dataPlans = compileDataPlans(raw, baseDir, connectionIds, problems);
@@ -87,7 +97,11 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
   });
   if (raw.enrichment?.location?.maxmindDatabase) {
     const path = resolveFrom(baseDir, raw.enrichment.location.maxmindDatabase);
-    try { accessSync(path, constants.R_OK); } catch { problems.push(`enrichment.location.maxmindDatabase: cannot read ${path}`); }
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      problems.push(`enrichment.location.maxmindDatabase: cannot read ${path}`);
+    }
   }
   if (problems.length) throw new ConfigError(file, problems);
 
@@ -96,7 +110,12 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
   return {
     file,
     baseDir,
-    server: { host: raw.server?.host ?? '127.0.0.1', port: raw.server?.port ?? 8088, publicUrl: raw.server?.publicUrl, trustProxy: raw.server?.trustProxy ?? false },
+    server: {
+      host: raw.server?.host ?? '127.0.0.1',
+      port: raw.server?.port ?? 8088,
+      publicUrl: raw.server?.publicUrl,
+      trustProxy: raw.server?.trustProxy ?? false,
+    },
     storageDir: resolveFrom(baseDir, raw.storage?.dir ?? './.switchyard'),
     logLevel: raw.logging?.level,
     residency: raw.residency,
@@ -118,12 +137,25 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
     dataPlans,
     sources,
     connections: delivery.map(({ c, connector, moduleUrl }) => ({
-      id: c.id, connector, moduleUrl, settings: c.settings, sources: c.sources, delivery: c.delivery,
-      mappingOverrides: c.mapping, enabledActions: c.actions, consent: c.consent, endpointOverrides: c.endpointOverrides,
+      id: c.id,
+      connector,
+      moduleUrl,
+      settings: c.settings,
+      sources: c.sources,
+      delivery: c.delivery,
+      mappingOverrides: c.mapping,
+      enabledActions: c.actions,
+      consent: c.consent,
+      endpointOverrides: c.endpointOverrides,
     })),
     enrichments: enrichments.map(({ c, connector, moduleUrl }) => ({
-      id: c.id, connector, moduleUrl, settings: c.settings, timeoutMs: c.enrichment?.timeoutMs,
-      cacheTtlMs: c.enrichment?.cacheTtlSeconds && c.enrichment.cacheTtlSeconds * 1000, cacheSize: c.enrichment?.cacheSize,
+      id: c.id,
+      connector,
+      moduleUrl,
+      settings: c.settings,
+      timeoutMs: c.enrichment?.timeoutMs,
+      cacheTtlMs: c.enrichment?.cacheTtlSeconds && c.enrichment.cacheTtlSeconds * 1000,
+      cacheSize: c.enrichment?.cacheSize,
     })),
     secrets: [
       ...sources.flatMap((s) => (s.type === 'segment' ? [s.writeKey] : [s.apiSecret])),
@@ -150,14 +182,17 @@ function checkUniqueIds(raw: SwitchyardConfig, problems: string[]): void {
   raw.sources.forEach((s, i) => {
     const key = s.type === 'segment' ? `segment:${s.writeKey}` : `mparticle:${s.apiKey}`;
     const earlier = writeKeys.get(key);
-    if (earlier !== undefined) problems.push(`sources[${i}]: uses the same ${s.type === 'segment' ? 'writeKey' : 'apiKey'} as sources[${earlier}]; each source needs its own`);
+    if (earlier !== undefined)
+      problems.push(`sources[${i}]: uses the same ${s.type === 'segment' ? 'writeKey' : 'apiKey'} as sources[${earlier}]; each source needs its own`);
     else writeKeys.set(key, i);
   });
 }
 
 function checkActions(connector: AnyConnector, c: ConnectionConfig, at: string): string[] {
   const actions = Object.keys(connector.actions ?? {});
-  const problems = (c.actions ?? []).flatMap((name, i) => (actions.includes(name) ? [] : [`${at}.actions[${i}]: connector "${connector.name}" has no action "${name}" (actions: ${actions.join(', ')})`]));
+  const problems = (c.actions ?? []).flatMap((name, i) =>
+    actions.includes(name) ? [] : [`${at}.actions[${i}]: connector "${connector.name}" has no action "${name}" (actions: ${actions.join(', ')})`],
+  );
   for (const [action, fields] of Object.entries(c.mapping ?? {})) {
     if (!actions.includes(action)) {
       problems.push(`${at}.mapping.${action}: connector "${connector.name}" has no action "${action}" (actions: ${actions.join(', ')})`);

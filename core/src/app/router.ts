@@ -53,7 +53,16 @@ export class Router {
     readonly url: string,
     private readonly options: RouterOptions,
   ) {
-    ({ queue: this.queue, runtime: this.runtime, privacy: this.privacy, dsr: this.dsr, routing: this.routing, enrichment: this.enrichment, intake: this.intake, app: this.app } = parts);
+    ({
+      queue: this.queue,
+      runtime: this.runtime,
+      privacy: this.privacy,
+      dsr: this.dsr,
+      routing: this.routing,
+      enrichment: this.enrichment,
+      intake: this.intake,
+      app: this.app,
+    } = parts);
   }
 
   static async start(options: RouterOptions): Promise<Router> {
@@ -71,7 +80,9 @@ export class Router {
       await parts.close().catch(() => undefined);
       throw error;
     }
-    router.onConfigChange((next) => { secrets = next.secrets; });
+    router.onConfigChange((next) => {
+      secrets = next.secrets;
+    });
     if (options.watchConfig !== false) router.watchConfigFile();
     return router;
   }
@@ -94,10 +105,12 @@ export class Router {
 
   /** Loads the config file again and applies it; reloads are serialised. */
   reload(): Promise<ReloadResult> {
-    this.reloading = this.reloading.then(() => this.applyReload()).then((result) => {
-      for (const listener of this.reloadListeners) listener(result);
-      return result;
-    });
+    this.reloading = this.reloading
+      .then(() => this.applyReload())
+      .then((result) => {
+        for (const listener of this.reloadListeners) listener(result);
+        return result;
+      });
     return this.reloading;
   }
 
@@ -137,7 +150,9 @@ export class Router {
         if (changed !== null && changed !== file) return;
         clearTimeout(timer);
         // Editors write files in several steps; wait for the burst to end.
-        timer = setTimeout(() => { void this.reload(); }, 200);
+        timer = setTimeout(() => {
+          void this.reload();
+        }, 200);
       });
       this.watcher.on('error', (error) => this.log.warn({ err: error }, 'config file watch stopped; use SIGHUP to reload'));
     } catch (error) {
@@ -163,8 +178,5 @@ function describeChanges(before: ResolvedConfig, after: ResolvedConfig): string[
   const ids = (c: ResolvedConfig) => new Set([...c.connections, ...c.enrichments].map((x) => x.id));
   const old = ids(before);
   const now = ids(after);
-  return [
-    ...[...now].filter((id) => !old.has(id)).map((id) => `+connection ${id}`),
-    ...[...old].filter((id) => !now.has(id)).map((id) => `-connection ${id}`),
-  ];
+  return [...[...now].filter((id) => !old.has(id)).map((id) => `+connection ${id}`), ...[...old].filter((id) => !now.has(id)).map((id) => `-connection ${id}`)];
 }

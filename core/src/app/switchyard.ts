@@ -20,15 +20,23 @@ export interface Switchyard extends DataPath {
  */
 export async function buildSwitchyard(config: ResolvedConfig, log: Logger, current: () => ResolvedConfig = () => config): Promise<Switchyard> {
   const path = await openDataPath({
-    storageDir: config.storageDir, log, privacy: config.privacy, dsr: config.dsr,
-    connections: () => regularConnections(current()), logLevel: () => current().logLevel,
+    storageDir: config.storageDir,
+    log,
+    privacy: config.privacy,
+    dsr: config.dsr,
+    connections: () => regularConnections(current()),
+    logLevel: () => current().logLevel,
   });
   const opened: Array<() => Promise<void>> = [() => path.close()];
   try {
     const enrichment = new EnrichmentStage(config.storageDir, log);
     opened.unshift(() => enrichment.stop());
     await enrichment.apply(config.enrichments);
-    const intake = new EventIntake({ routing: path.routing, gate: path.privacy.gate, enrichment, audit: path.privacy.audit, log }, await intakeRoutingOf(config), config.ingestion);
+    const intake = new EventIntake(
+      { routing: path.routing, gate: path.privacy.gate, enrichment, audit: path.privacy.audit, log },
+      await intakeRoutingOf(config),
+      config.ingestion,
+    );
     await path.runtime.applyConnections(config.connections);
     const app = await buildHttpServer({
       log,
@@ -47,9 +55,14 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
     });
     opened.unshift(() => app.close());
     return {
-      ...path, enrichment, intake, app,
+      ...path,
+      enrichment,
+      intake,
+      app,
       // In order: stop taking requests, let deliveries finish (or go back to the queue), then close storage.
-      close: async () => { for (const step of opened.splice(0)) await step(); },
+      close: async () => {
+        for (const step of opened.splice(0)) await step();
+      },
     };
   } catch (error) {
     for (const step of opened) await step().catch(() => undefined);

@@ -10,7 +10,10 @@ export function bearerAuth(tokens: () => readonly string[], errorBody: (status: 
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
     if (!match) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(401, 'missing admin token: send "Authorization: Bearer <token>" with a token from admin.tokens in the config'));
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send(errorBody(401, 'missing admin token: send "Authorization: Bearer <token>" with a token from admin.tokens in the config'));
     }
     const given = match[1]!.trim();
     const valid = tokens().some((token) => constantTimeEqual(token, given));

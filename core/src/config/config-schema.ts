@@ -12,22 +12,25 @@ import { SOURCE_SCHEMA } from './schema/sources.js';
  * `Static<>` its TypeScript types (config-types.ts). Connector settings are checked afterwards against each
  * connector's own schema.
  */
-export const CONFIG_SCHEMA = Type.Object({
-  server: Type.Optional(SERVER_SCHEMA),
-  storage: Type.Optional(STORAGE_SCHEMA),
-  logging: Type.Optional(LOGGING_SCHEMA),
-  residency: Type.Optional(RESIDENCY_SCHEMA),
-  ingestion: Type.Optional(INGESTION_SCHEMA),
-  privacy: Type.Optional(PRIVACY_CONFIG_SCHEMA),
-  admin: Type.Optional(ADMIN_SCHEMA),
-  dsr: Type.Optional(DSR_CONFIG_SCHEMA),
-  enrichment: Type.Optional(ENRICHMENT_SCHEMA),
-  dataPlans: Type.Optional(Type.Array(DATA_PLAN_SCHEMA)),
-  sources: Type.Array(SOURCE_SCHEMA, { minItems: 1 }),
-  connections: Type.Optional(Type.Array(CONNECTION_SCHEMA)),
-}, {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://switchyard.dev/schemas/config.json',
-  title: 'Switchyard configuration',
-  additionalProperties: false,
-});
+export const CONFIG_SCHEMA = Type.Object(
+  {
+    server: Type.Optional(SERVER_SCHEMA),
+    storage: Type.Optional(STORAGE_SCHEMA),
+    logging: Type.Optional(LOGGING_SCHEMA),
+    residency: Type.Optional(RESIDENCY_SCHEMA),
+    ingestion: Type.Optional(INGESTION_SCHEMA),
+    privacy: Type.Optional(PRIVACY_CONFIG_SCHEMA),
+    admin: Type.Optional(ADMIN_SCHEMA),
+    dsr: Type.Optional(DSR_CONFIG_SCHEMA),
+    enrichment: Type.Optional(ENRICHMENT_SCHEMA),
+    dataPlans: Type.Optional(Type.Array(DATA_PLAN_SCHEMA)),
+    sources: Type.Array(SOURCE_SCHEMA, { minItems: 1 }),
+    connections: Type.Optional(Type.Array(CONNECTION_SCHEMA)),
+  },
+  {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://switchyard.dev/schemas/config.json',
+    title: 'Switchyard configuration',
+    additionalProperties: false,
+  },
+);

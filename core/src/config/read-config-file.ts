@@ -8,7 +8,10 @@ import type { SwitchyardConfig } from './config-types.js';
 /** Every problem found in a configuration, each naming its path; nothing runs until the list is empty. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
-  constructor(readonly file: string, readonly problems: string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
     super(`${file} is not a valid Switchyard configuration:\n  - ${problems.join('\n  - ')}`);
   }
 }
@@ -49,7 +52,10 @@ function parseJson(text: string, file: string): unknown {
 function parseYaml(text: string, file: string): unknown {
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length) {
-    throw new ConfigError(file, document.errors.map((e) => `not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(
+      file,
+      document.errors.map((e) => `not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
   }
   return document.toJS() ?? {};
 }

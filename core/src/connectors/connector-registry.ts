@@ -36,7 +36,9 @@ export function resolveConnectorModule(spec: string, baseDir: string, searchDirs
   for (const req of attempts) {
     try {
       return pathToFileURL(req.resolve(request)).href;
-    } catch { /* try the next place */ }
+    } catch {
+      /* try the next place */
+    }
   }
   const hint = isPath
     ? `no connector package at ${request} (build it first: it needs a package.json whose main points at the built file)`

@@ -31,7 +31,11 @@ function collect(modules: string, found: Set<string>): void {
 }
 
 function safeList(dir: string): string[] {
-  try { return readdirSync(dir); } catch { return []; }
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** The names a config can use for the installed connectors (`webhook` for @switchyard/connector-webhook). */

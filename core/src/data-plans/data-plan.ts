@@ -45,7 +45,7 @@ const ajv = createSchemaValidator();
 export function compileDataPlan(config: DataPlanConfig & { document: unknown }): DataPlan {
   const doc = config.document as { data_points?: unknown; version_document?: { data_points?: unknown } } | undefined;
   const points = doc?.version_document?.data_points ?? doc?.data_points;
-  if (!Array.isArray(points)) throw new Error('the data plan has no data_points array (expected mParticle\'s data plan format)');
+  if (!Array.isArray(points)) throw new Error("the data plan has no data_points array (expected mParticle's data plan format)");
   const events: CompiledPoint[] = [];
   let userAttributes: CompiledPoint | undefined;
   points.forEach((point: { match?: PlanMatch; validator?: { definition?: Record<string, unknown> } }, i) => {
@@ -57,9 +57,11 @@ export function compileDataPlan(config: DataPlanConfig & { document: unknown }):
     } catch (error) {
       throw new Error(`data_points[${i}].validator.definition is not a valid JSON Schema: ${(error as Error).message}`);
     }
-    const attributesSchema = point.match.type === 'user_attributes'
-      ? definition
-      : ((definition?.properties as Record<string, any> | undefined)?.data?.properties?.custom_attributes as Record<string, unknown> | undefined);
+    const attributesSchema =
+      point.match.type === 'user_attributes'
+        ? definition
+        : (definition?.properties as { data?: { properties?: { custom_attributes?: Record<string, unknown> } } } | undefined)?.data?.properties
+            ?.custom_attributes;
     const listed = attributesSchema?.properties as Record<string, unknown> | undefined;
     const compiled: CompiledPoint = {
       match: point.match,
@@ -89,14 +91,26 @@ export function compileDataPlan(config: DataPlanConfig & { document: unknown }):
         } else {
           checkAttributes(event.properties, 'properties', point, 'unplanned_event_attribute', block.unplannedEventAttributes, violations, blocked);
           if (point.validate && !point.validate({ data: { ...match.criteria, custom_attributes: event.properties } })) {
-            violations.push(...describeSchemaErrors(point.validate.errors, '').map((m) => ({ kind: 'invalid_data' as const, path: m.split(':')[0]!.replace(/^\.?data\.custom_attributes/, 'properties'), message: m })));
+            violations.push(
+              ...describeSchemaErrors(point.validate.errors, '').map((m) => ({
+                kind: 'invalid_data' as const,
+                path: m.split(':')[0]!.replace(/^\.?data\.custom_attributes/, 'properties'),
+                message: m,
+              })),
+            );
           }
         }
       }
       if (userAttributes && Object.keys(event.traits).length > 0) {
         checkAttributes(event.traits, 'traits', userAttributes, 'unplanned_user_attribute', block.unplannedUserAttributes, violations, blocked);
         if (userAttributes.validate && !userAttributes.validate(event.traits)) {
-          violations.push(...describeSchemaErrors(userAttributes.validate.errors, 'traits').map((m) => ({ kind: 'invalid_data' as const, path: m.split(':')[0]!, message: m })));
+          violations.push(
+            ...describeSchemaErrors(userAttributes.validate.errors, 'traits').map((m) => ({
+              kind: 'invalid_data' as const,
+              path: m.split(':')[0]!,
+              message: m,
+            })),
+          );
         }
       }
       return { event, violations, blocked };
@@ -105,8 +119,13 @@ export function compileDataPlan(config: DataPlanConfig & { document: unknown }):
 }
 
 function checkAttributes(
-  attributes: Record<string, unknown>, at: string, point: CompiledPoint, kind: PlanViolation['kind'],
-  blocking: boolean | undefined, violations: PlanViolation[], blocked: PlanVerdict['blocked'],
+  attributes: Record<string, unknown>,
+  at: string,
+  point: CompiledPoint,
+  kind: PlanViolation['kind'],
+  blocking: boolean | undefined,
+  violations: PlanViolation[],
+  blocked: PlanVerdict['blocked'],
 ): void {
   if (!point.plannedAttributes || point.allowsOtherAttributes) return;
   for (const name of Object.keys(attributes)) {
@@ -122,6 +141,7 @@ function checkAttributes(
 function sameMatch(planned: PlanMatch, actual: PlanMatch): boolean {
   if (planned.type !== actual.type) return false;
   // A criterion the source cannot report (Segment has no custom_event_type) does not exclude a match.
-  return Object.entries(planned.criteria ?? {}).every(([key, value]) => actual.criteria?.[key] === undefined
-    || String(actual.criteria[key]).toLowerCase() === String(value).toLowerCase());
+  return Object.entries(planned.criteria ?? {}).every(
+    ([key, value]) => actual.criteria?.[key] === undefined || String(actual.criteria[key]).toLowerCase() === String(value).toLowerCase(),
+  );
 }

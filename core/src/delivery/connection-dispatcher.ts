@@ -71,9 +71,21 @@ export class ConnectionDispatcher extends EventEmitter {
       ...(options.ratePerSecond ? { intervalCap: Math.max(1, Math.round(options.ratePerSecond)), interval: 1000 } : {}),
     });
     this.breaker = createDeliveryBreaker((events, checkpoint) => pool.run(events, checkpoint), options.breaker);
-    this.breaker.on('open', () => { this.probing = false; this.log.warn({ connection: connectionId }, 'circuit breaker opened'); this.emit('breaker', 'open'); });
-    this.breaker.on('halfOpen', () => { this.emit('breaker', 'half-open'); this.wake(); });
-    this.breaker.on('close', () => { this.probing = false; this.log.info({ connection: connectionId }, 'circuit breaker closed'); this.emit('breaker', 'closed'); this.wake(); });
+    this.breaker.on('open', () => {
+      this.probing = false;
+      this.log.warn({ connection: connectionId }, 'circuit breaker opened');
+      this.emit('breaker', 'open');
+    });
+    this.breaker.on('halfOpen', () => {
+      this.emit('breaker', 'half-open');
+      this.wake();
+    });
+    this.breaker.on('close', () => {
+      this.probing = false;
+      this.log.info({ connection: connectionId }, 'circuit breaker closed');
+      this.emit('breaker', 'closed');
+      this.wake();
+    });
   }
 
   start(): void {
@@ -83,9 +95,14 @@ export class ConnectionDispatcher extends EventEmitter {
   /** Something may be ready: new events, a finished task, a breaker probe. Coalesces concurrent calls. */
   wake(): void {
     if (this.stopping) return;
-    if (this.pumping) { this.wakeRequested = true; return; }
+    if (this.pumping) {
+      this.wakeRequested = true;
+      return;
+    }
     this.pumping = true;
-    void this.pump().finally(() => { this.pumping = false; });
+    void this.pump().finally(() => {
+      this.pumping = false;
+    });
   }
 
   stats(): ConnectionStats {
@@ -172,7 +189,9 @@ export class ConnectionDispatcher extends EventEmitter {
     // A rate limit answered while this task waited pauses it too: its items wait out the pause in the queue.
     if (Date.now() < this.pausedUntil) return this.handBack(items, this.pausedUntil);
     let finish!: () => void;
-    const finished = new Promise<void>((resolve) => { finish = resolve; });
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
     try {
       await this.gateAndSend(items, finished);
     } finally {
@@ -197,7 +216,11 @@ export class ConnectionDispatcher extends EventEmitter {
       if (!results) return;
       const handedBack = sendable.filter((_, i) => results[i]?.code === PRIVACY_RECHECK);
       const settled = sendable.filter((_, i) => results[i]?.code !== PRIVACY_RECHECK);
-      if (settled.length) await this.settle(settled, results.filter((r) => r?.code !== PRIVACY_RECHECK));
+      if (settled.length)
+        await this.settle(
+          settled,
+          results.filter((r) => r?.code !== PRIVACY_RECHECK),
+        );
       pending = handedBack.map((item) => ({ ...item, privacyVersion: 0 }));
     }
   }
@@ -252,7 +275,11 @@ export class ConnectionDispatcher extends EventEmitter {
           this.pausedUntil = Math.max(this.pausedUntil, decision.nextAttemptAt);
         }
       } else {
-        dead.push({ id: item.id, attempts: decision.attempts, error: { ...error, message: `${error.message ?? error.code ?? 'failed'} (${decision.reason})` } });
+        dead.push({
+          id: item.id,
+          attempts: decision.attempts,
+          error: { ...error, message: `${error.message ?? error.code ?? 'failed'} (${decision.reason})` },
+        });
         outcome.deadLettered.push(item.messageId);
         this.counters.deadLettered += 1;
         if (result.status === 'authentication') this.markHealth('unhealthy', `authentication failed: ${error.message ?? error.code}`);
@@ -272,7 +299,10 @@ export class ConnectionDispatcher extends EventEmitter {
 
   /** Returns leased items to the queue untouched, due again at `at` at the earliest. */
   private async handBack(items: QueuedDelivery[], at: number): Promise<void> {
-    await this.queue.release(items.map((i) => i.id), at);
+    await this.queue.release(
+      items.map((i) => i.id),
+      at,
+    );
     for (const item of items) this.leased.delete(item.id);
   }
 
@@ -294,7 +324,14 @@ export class ConnectionDispatcher extends EventEmitter {
     if (this.stopping || !Number.isFinite(at) || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => { this.timer = undefined; this.timerAt = Infinity; this.wake(); }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.wake();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.timer.unref();
   }
 
@@ -335,7 +372,11 @@ function splitByBytes(items: QueuedDelivery[], maxBytes: number): QueuedDelivery
   let size = 0;
   for (const item of items) {
     const bytes = item.body.length;
-    if (current.length > 0 && size + bytes > maxBytes) { chunks.push(current); current = []; size = 0; }
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
     current.push(item);
     size += bytes;
   }

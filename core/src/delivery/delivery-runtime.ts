@@ -110,7 +110,10 @@ export class DeliveryRuntime extends EventEmitter {
    * Forwards a data-subject erasure to a connection whose connector implements onDelete. `skipped` when it
    * has none; `failed` when the connection is not running (its destination may still hold the subject's data).
    */
-  async forwardDeletion(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number }> {
+  async forwardDeletion(
+    connectionId: string,
+    identities: Record<string, string>,
+  ): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number }> {
     const running = this.dispatchers.get(connectionId);
     if (!running) return NOT_RUNNING;
     if (!running.connection.connector.onDelete) return { status: 'skipped' };
@@ -123,7 +126,10 @@ export class DeliveryRuntime extends EventEmitter {
    * Reads a data subject's records back from a connection whose connector implements onExport. `skipped`
    * when it has none; `failed` when the connection is not running.
    */
-  async forwardExport(connectionId: string, identities: Record<string, string>): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number; records?: SubjectRecord[] }> {
+  async forwardExport(
+    connectionId: string,
+    identities: Record<string, string>,
+  ): Promise<{ status: 'sent' | 'failed' | 'skipped'; error?: string; retryAfterMs?: number; records?: SubjectRecord[] }> {
     const running = this.dispatchers.get(connectionId);
     if (!running) return NOT_RUNNING;
     if (!running.connection.connector.onExport) return { status: 'skipped' };
@@ -172,12 +178,19 @@ const NOT_RUNNING = { status: 'failed', error: 'NOT_RUNNING: the connection is n
 
 /** A failed data-subject call as the DSR processor records it; `retryAfterMs` when the connector asked for a wait. */
 function failed(result: ItemResult): { status: 'failed'; error: string; retryAfterMs?: number } {
-  return { status: 'failed', error: `${result.code ?? result.status}: ${result.message ?? ''}`.trim(), ...(result.retryAfterMs ? { retryAfterMs: result.retryAfterMs } : {}) };
+  return {
+    status: 'failed',
+    error: `${result.code ?? result.status}: ${result.message ?? ''}`.trim(),
+    ...(result.retryAfterMs ? { retryAfterMs: result.retryAfterMs } : {}),
+  };
 }
 
 function sameConnection(a: RuntimeConnection, b: RuntimeConnection): boolean {
-  return a.moduleUrl === b.moduleUrl && isDeepStrictEqual(
-    { s: a.settings, d: a.delivery, m: a.mappingOverrides, e: a.enabledActions, o: a.endpointOverrides },
-    { s: b.settings, d: b.delivery, m: b.mappingOverrides, e: b.enabledActions, o: b.endpointOverrides },
+  return (
+    a.moduleUrl === b.moduleUrl &&
+    isDeepStrictEqual(
+      { s: a.settings, d: a.delivery, m: a.mappingOverrides, e: a.enabledActions, o: a.endpointOverrides },
+      { s: b.settings, d: b.delivery, m: b.mappingOverrides, e: b.enabledActions, o: b.endpointOverrides },
+    )
   );
 }

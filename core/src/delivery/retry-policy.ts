@@ -22,11 +22,12 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
 }
 
 export type RetryDecision =
-  | { action: 'complete' }
-  | { action: 'retry'; attempts: number; nextAttemptAt: number }
-  | { action: 'dead-letter'; attempts: number; reason: string };
+  { action: 'complete' } | { action: 'retry'; attempts: number; nextAttemptAt: number } | { action: 'dead-letter'; attempts: number; reason: string };
 
-export interface DeliveryAttempt { attempts: number; enqueuedAt: number }
+export interface DeliveryAttempt {
+  attempts: number;
+  enqueuedAt: number;
+}
 
 /**
  * What to do with one delivery after a result. Retryable failures burn an attempt and back off (or wait

@@ -2,7 +2,12 @@ import type { SubjectRecord } from '@switchyard/sdk-kit';
 import type { ConnectionOutcome, ForwardingStatus } from './dsr-types.js';
 
 /** What one call to a connection answered; `retryAfterMs` when the destination said how long to wait. */
-export interface ForwardResult { status: Exclude<ForwardingStatus, 'pending'>; error?: string; retryAfterMs?: number; records?: SubjectRecord[] }
+export interface ForwardResult {
+  status: Exclude<ForwardingStatus, 'pending'>;
+  error?: string;
+  retryAfterMs?: number;
+  records?: SubjectRecord[];
+}
 
 /** What data-subject requests need of the delivery runtime: the running connections and their hooks. */
 export interface SubjectRequestForwarder {
@@ -30,17 +35,19 @@ export async function forwardToEach(
   settled: (connectionId: string, result: ForwardResult) => void,
   options: ForwardingOptions,
 ): Promise<void> {
-  await Promise.all(connectionIds.map(async (connectionId) => {
-    let result = await send(connectionId);
-    for (let attempt = 2; result.status === 'failed' && attempt <= options.attempts && !options.isStopped(); attempt += 1) {
-      const delayMs = options.baseDelayMs * 2 ** (attempt - 2);
-      // A destination that asks for a long wait (BigQuery's streaming buffer: 30 minutes) gets it in a later round.
-      if ((result.retryAfterMs ?? 0) > delayMs) break;
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      result = await send(connectionId);
-    }
-    settled(connectionId, result);
-  }));
+  await Promise.all(
+    connectionIds.map(async (connectionId) => {
+      let result = await send(connectionId);
+      for (let attempt = 2; result.status === 'failed' && attempt <= options.attempts && !options.isStopped(); attempt += 1) {
+        const delayMs = options.baseDelayMs * 2 ** (attempt - 2);
+        // A destination that asks for a long wait (BigQuery's streaming buffer: 30 minutes) gets it in a later round.
+        if ((result.retryAfterMs ?? 0) > delayMs) break;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        result = await send(connectionId);
+      }
+      settled(connectionId, result);
+    }),
+  );
 }
 
 /** The outcome stored on the request and shown to the controller (records are counted, not stored). */

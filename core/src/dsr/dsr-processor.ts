@@ -22,7 +22,9 @@ export type { SubjectRequestForwarder } from './connection-forwarding.js';
 export const DEFAULT_ROUND_RETRY = { baseDelayMs: 30_000, maxDelayMs: 3_600_000 };
 
 /** What one round learnt: the longest wait a failed connection asked for. */
-interface Round { retryAfterMs: number }
+interface Round {
+  retryAfterMs: number;
+}
 
 export interface DsrProcessorOptions {
   /** How long a request stays pending (and cancellable) before processing starts. */
@@ -63,9 +65,14 @@ export class DsrProcessor {
   private readonly callbackChains = new Map<string, Promise<void>>();
   private stopped = false;
   private requestStop!: () => void;
-  private readonly stopRequested = new Promise<void>((resolve) => { this.requestStop = resolve; });
+  private readonly stopRequested = new Promise<void>((resolve) => {
+    this.requestStop = resolve;
+  });
 
-  constructor(private readonly deps: DsrProcessorDeps, private readonly options: DsrProcessorOptions) {}
+  constructor(
+    private readonly deps: DsrProcessorDeps,
+    private readonly options: DsrProcessorOptions,
+  ) {}
 
   /** Picks up requests a previous run left unfinished, failed connections included. */
   resume(): void {
@@ -110,7 +117,9 @@ export class DsrProcessor {
   private schedule(record: DsrRecord, delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(record.id);
-      const run = this.process(record.id).catch((error: unknown) => this.deps.log.error({ err: error, request: record.id }, 'processing a data-subject request failed'));
+      const run = this.process(record.id).catch((error: unknown) =>
+        this.deps.log.error({ err: error, request: record.id }, 'processing a data-subject request failed'),
+      );
       this.running.add(run);
       void run.finally(() => this.running.delete(run));
     }, delayMs);
@@ -144,8 +153,13 @@ export class DsrProcessor {
     record.retry = { rounds, nextAttemptAt: new Date(Date.now() + delayMs).toISOString() };
     record.updatedAt = new Date().toISOString();
     this.deps.store.save(record);
-    const failed = Object.entries(record.connections).filter(([, c]) => c.status === 'failed').map(([id, c]) => ({ connection: id, error: c.error }));
-    this.deps.log.warn({ request: record.id, failed, nextAttemptAt: record.retry.nextAttemptAt }, 'a data-subject request stays in progress: a connection failed');
+    const failed = Object.entries(record.connections)
+      .filter(([, c]) => c.status === 'failed')
+      .map(([id, c]) => ({ connection: id, error: c.error }));
+    this.deps.log.warn(
+      { request: record.id, failed, nextAttemptAt: record.retry.nextAttemptAt },
+      'a data-subject request stays in progress: a connection failed',
+    );
     this.schedule(record, delayMs);
   }
 
@@ -172,15 +186,21 @@ export class DsrProcessor {
     if (this.stopped) return false;
     // A connection that was to get the deletion stays outstanding even if it no longer runs: its destination
     // may still hold the subject's data, so it fails (NOT_RUNNING) until it runs again.
-    const outstanding = [...new Set([...running, ...Object.keys(record.connections)])]
-      .filter((id) => record.connections[id]?.status !== 'sent' && record.connections[id]?.status !== 'skipped');
+    const outstanding = [...new Set([...running, ...Object.keys(record.connections)])].filter(
+      (id) => record.connections[id]?.status !== 'sent' && record.connections[id]?.status !== 'skipped',
+    );
     for (const connectionId of outstanding) record.connections[connectionId] = { status: 'pending' };
     this.deps.store.save(record);
-    await forwardToEach(outstanding, (id) => this.deps.forwarder.forwardDeletion(id, identities), (id, result) => {
-      round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
-      record.connections[id] = outcomeOf(result);
-      this.deps.store.save(record);
-    }, this.forwarding());
+    await forwardToEach(
+      outstanding,
+      (id) => this.deps.forwarder.forwardDeletion(id, identities),
+      (id, result) => {
+        round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
+        record.connections[id] = outcomeOf(result);
+        this.deps.store.save(record);
+      },
+      this.forwarding(),
+    );
     return allSettled(record.connections);
   }
 
@@ -193,12 +213,17 @@ export class DsrProcessor {
     record.connections = Object.fromEntries(connectionIds.map((id) => [id, { status: 'pending' as const }]));
     this.deps.store.save(record);
     const fromConnections = new Map<string, SubjectRecord[]>();
-    await forwardToEach(connectionIds, (id) => this.deps.forwarder.forwardExport(id, identities), (id, result) => {
-      if (result.records?.length) fromConnections.set(id, result.records);
-      round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
-      record.connections[id] = outcomeOf(result);
-      this.deps.store.save(record);
-    }, this.forwarding());
+    await forwardToEach(
+      connectionIds,
+      (id) => this.deps.forwarder.forwardExport(id, identities),
+      (id, result) => {
+        if (result.records?.length) fromConnections.set(id, result.records);
+        round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
+        record.connections[id] = outcomeOf(result);
+        this.deps.store.save(record);
+      },
+      this.forwarding(),
+    );
     if (this.stopped || !allSettled(record.connections)) return false;
 
     mkdirSync(this.options.exportDir, { recursive: true });
@@ -230,7 +255,9 @@ export class DsrProcessor {
     if (urls.length === 0) return;
     const snapshot = structuredClone(record);
     const previous = this.callbackChains.get(record.id) ?? Promise.resolve();
-    const run = previous.then(() => sendStatusCallbacks(urls, (url) => this.statusBody(snapshot, url), this.deps.signer, this.deps.log, this.options.callbacks));
+    const run = previous.then(() =>
+      sendStatusCallbacks(urls, (url) => this.statusBody(snapshot, url), this.deps.signer, this.deps.log, this.options.callbacks),
+    );
     this.callbackChains.set(record.id, run);
     this.running.add(run);
     void run.finally(() => {

@@ -22,7 +22,12 @@ export interface DsrServicesOptions {
 
 /** Data-subject requests (OpenDSR): their store, the signer of every answer and callback, and the processor. */
 export class DsrServices {
-  private constructor(private readonly db: Database.Database, readonly store: DsrStore, readonly signer: DsrSigner, readonly processor: DsrProcessor) {}
+  private constructor(
+    private readonly db: Database.Database,
+    readonly store: DsrStore,
+    readonly signer: DsrSigner,
+    readonly processor: DsrProcessor,
+  ) {}
 
   static async open(options: DsrServicesOptions): Promise<DsrServices> {
     const signer = await DsrSigner.load({

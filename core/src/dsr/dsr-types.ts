@@ -3,7 +3,11 @@ export type SubjectRequestType = 'erasure' | 'access' | 'portability';
 export type RequestStatus = 'pending' | 'in_progress' | 'completed' | 'cancelled';
 export type ForwardingStatus = 'pending' | 'sent' | 'failed' | 'skipped';
 
-export interface SubjectIdentity { identity_type: string; identity_value: string; identity_format: string }
+export interface SubjectIdentity {
+  identity_type: string;
+  identity_value: string;
+  identity_format: string;
+}
 
 export interface OpenDsrRequestBody {
   regulation: 'gdpr' | 'ccpa';

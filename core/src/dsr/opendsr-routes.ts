@@ -26,7 +26,10 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
   const baseUrl = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.headers.host ?? 'localhost'}`;
   const sendSigned = (reply: FastifyReply, status: number, body: unknown) => {
     const raw = JSON.stringify(body);
-    return reply.code(status).headers({ 'content-type': 'application/json', ...options.signer.headersFor(raw) }).send(raw);
+    return reply
+      .code(status)
+      .headers({ 'content-type': 'application/json', ...options.signer.headersFor(raw) })
+      .send(raw);
   };
   const auth = bearerAuth(options.tokens, (status, message) => openDsrError(status, message));
   const asRequestError = registerJsonBody(app, { maxBytes: INPUT_LIMITS.opendsr.maxBodyBytes, contentTypes: ['application/json'], tooLargeStatus: 413 });
@@ -37,12 +40,14 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
     return sendSigned(reply, 500, openDsrError(500, 'internal error'));
   });
 
-  app.get('/discovery', async (request, reply) => sendSigned(reply, 200, {
-    api_version: OPENDSR_API_VERSION,
-    supported_identities: OPENDSR_IDENTITY_TYPES.flatMap((type) => SUPPORTED_FORMATS.map((format) => ({ identity_type: type, identity_format: format }))),
-    supported_subject_request_types: ['erasure', 'access', 'portability'],
-    processor_certificate: `${baseUrl(request)}/opendsr/v1/certificate.pem`,
-  }));
+  app.get('/discovery', async (request, reply) =>
+    sendSigned(reply, 200, {
+      api_version: OPENDSR_API_VERSION,
+      supported_identities: OPENDSR_IDENTITY_TYPES.flatMap((type) => SUPPORTED_FORMATS.map((format) => ({ identity_type: type, identity_format: format }))),
+      supported_subject_request_types: ['erasure', 'access', 'portability'],
+      processor_certificate: `${baseUrl(request)}/opendsr/v1/certificate.pem`,
+    }),
+  );
 
   app.get('/certificate.pem', async (_request, reply) => reply.type('application/x-pem-file').send(options.signer.certificatePem));
 
@@ -51,7 +56,13 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
     if (!checked.ok) return sendSigned(reply, checked.code, openDsrError(checked.code, checked.message, checked.details));
     const body = checked.request;
     if (options.store.get(body.subject_request_id)) {
-      return sendSigned(reply, 409, openDsrError(409, `subject_request_id ${body.subject_request_id} was already submitted`, [{ reason: 'Duplicate', message: 'subject_request_id must be unique' }]));
+      return sendSigned(
+        reply,
+        409,
+        openDsrError(409, `subject_request_id ${body.subject_request_id} was already submitted`, [
+          { reason: 'Duplicate', message: 'subject_request_id must be unique' },
+        ]),
+      );
     }
     const now = new Date();
     const record: DsrRecord = {
@@ -85,9 +96,20 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
     if (!existing) return sendSigned(reply, 404, openDsrError(404, `no request ${request.params.id}`));
     const cancelled = options.processor.cancel(request.params.id);
     if (!cancelled) {
-      return sendSigned(reply, 400, openDsrError(400, `request ${request.params.id} is ${existing.status}; only pending requests can be cancelled`, [{ reason: 'NotPending', message: 'only pending requests can be cancelled' }]));
+      return sendSigned(
+        reply,
+        400,
+        openDsrError(400, `request ${request.params.id} is ${existing.status}; only pending requests can be cancelled`, [
+          { reason: 'NotPending', message: 'only pending requests can be cancelled' },
+        ]),
+      );
     }
-    return sendSigned(reply, 202, { controller_id: 'switchyard', subject_request_id: cancelled.id, received_time: new Date().toISOString(), api_version: OPENDSR_API_VERSION });
+    return sendSigned(reply, 202, {
+      controller_id: 'switchyard',
+      subject_request_id: cancelled.id,
+      received_time: new Date().toISOString(),
+      api_version: OPENDSR_API_VERSION,
+    });
   });
 
   app.get<{ Params: { token: string } }>('/results/:token', async (request, reply) => {

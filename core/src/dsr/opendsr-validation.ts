@@ -17,9 +17,12 @@ const REQUEST_SCHEMA = {
     subject_request_type: { enum: ['erasure', 'access', 'portability'] },
     submitted_time: { type: 'string', format: 'date-time' },
     subject_identities: {
-      type: 'array', minItems: 1, maxItems: INPUT_LIMITS.opendsr.maxSubjectIdentities,
+      type: 'array',
+      minItems: 1,
+      maxItems: INPUT_LIMITS.opendsr.maxSubjectIdentities,
       items: {
-        type: 'object', required: ['identity_type', 'identity_value', 'identity_format'],
+        type: 'object',
+        required: ['identity_type', 'identity_value', 'identity_format'],
         properties: {
           identity_type: { enum: OPENDSR_IDENTITY_TYPES },
           identity_value: { type: 'string', minLength: 1, maxLength: INPUT_LIMITS.maxIdLength },
@@ -29,7 +32,8 @@ const REQUEST_SCHEMA = {
     },
     api_version: { type: 'string' },
     status_callback_urls: {
-      type: 'array', maxItems: INPUT_LIMITS.opendsr.maxCallbackUrls,
+      type: 'array',
+      maxItems: INPUT_LIMITS.opendsr.maxCallbackUrls,
       items: { type: 'string', maxLength: INPUT_LIMITS.opendsr.maxCallbackUrlLength, format: 'uri', pattern: '^https?://' },
     },
     extensions: { type: 'object' },
@@ -38,7 +42,10 @@ const REQUEST_SCHEMA = {
 
 const validate = addFormats(new Ajv({ allErrors: true })).compile(REQUEST_SCHEMA);
 
-interface Detail { reason: string; message: string }
+interface Detail {
+  reason: string;
+  message: string;
+}
 
 /** The OpenDSR error object (spec §7.6); it never echoes identity values. */
 export function openDsrError(code: number, message: string, details: Detail[] = []) {
@@ -47,7 +54,11 @@ export function openDsrError(code: number, message: string, details: Detail[] = 
 
 /** A refused request (body, headers, route) in the OpenDSR error shape. */
 export function openDsrErrorBody(error: RequestError) {
-  return openDsrError(error.statusCode, error.message, error.problems.map((p) => ({ reason: error.code, message: `${p.path}: ${p.message}` })));
+  return openDsrError(
+    error.statusCode,
+    error.message,
+    error.problems.map((p) => ({ reason: error.code, message: `${p.path}: ${p.message}` })),
+  );
 }
 
 /**
@@ -55,7 +66,9 @@ export function openDsrErrorBody(error: RequestError) {
  * all-errors pass, whose work and answer would otherwise grow with the array; the answer lists the
  * first `INPUT_LIMITS.maxProblemsListed` problems and counts the rest.
  */
-export function validateOpenDsrRequest(body: unknown): { ok: true; request: OpenDsrRequestBody } | { ok: false; code: number; message: string; details: Detail[] } {
+export function validateOpenDsrRequest(
+  body: unknown,
+): { ok: true; request: OpenDsrRequestBody } | { ok: false; code: number; message: string; details: Detail[] } {
   const oversized = oversizedArray(body);
   if (oversized) return { ok: false, code: 400, message: oversized.message, details: [oversized] };
   if (validate(body)) return { ok: true, request: body as unknown as OpenDsrRequestBody };
@@ -63,7 +76,12 @@ export function validateOpenDsrRequest(body: unknown): { ok: true; request: Open
   const all = (validate.errors ?? []).map((e, i) => ({ reason: e.keyword, message: (messages[i] ?? '').replace(/^\./, '') }));
   const details = all.slice(0, INPUT_LIMITS.maxProblemsListed);
   const rest = all.length - details.length;
-  return { ok: false, code: 400, message: details.map((d) => d.message).join('; ') + (rest > 0 ? `; and ${rest} more problems (${all.length} in all)` : ''), details };
+  return {
+    ok: false,
+    code: 400,
+    message: details.map((d) => d.message).join('; ') + (rest > 0 ? `; and ${rest} more problems (${all.length} in all)` : ''),
+    details,
+  };
 }
 
 function oversizedArray(body: unknown): Detail | undefined {

@@ -18,7 +18,11 @@ export interface SignerOptions {
  * a production processor.
  */
 export class DsrSigner {
-  private constructor(readonly certificatePem: string, private readonly privateKeyPem: string, readonly processorDomain: string) {}
+  private constructor(
+    readonly certificatePem: string,
+    private readonly privateKeyPem: string,
+    readonly processorDomain: string,
+  ) {}
 
   static async load(options: SignerOptions): Promise<DsrSigner> {
     if (options.certificateFile && options.privateKeyFile) {
@@ -29,7 +33,9 @@ export class DsrSigner {
     if (!existsSync(certFile) || !existsSync(keyFile)) {
       mkdirSync(options.dir, { recursive: true });
       const pems = await generate([{ name: 'commonName', value: options.processorDomain }], {
-        keySize: 2048, algorithm: 'sha256', notAfterDate: new Date(Date.now() + 2 * 365 * 24 * 3600 * 1000),
+        keySize: 2048,
+        algorithm: 'sha256',
+        notAfterDate: new Date(Date.now() + 2 * 365 * 24 * 3600 * 1000),
       });
       writeFileSync(keyFile, pems.private, { mode: 0o600 });
       writeFileSync(certFile, pems.cert);

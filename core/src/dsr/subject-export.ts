@@ -28,11 +28,15 @@ export async function writeSubjectExport(
   const written = finished(out);
   written.catch(() => undefined);
   let count = 0;
-  const write = (line: unknown) => { out.write(`${JSON.stringify(line)}\n`); count += 1; };
+  const write = (line: unknown) => {
+    out.write(`${JSON.stringify(line)}\n`);
+    count += 1;
+  };
   try {
     for (const key of keys) {
       const profile = held.profiles.get(key);
-      if (profile) write({ kind: 'profile', identity: key, consent: profile.consent, traits: profile.traits, updated_at: new Date(profile.updatedAt).toISOString() });
+      if (profile)
+        write({ kind: 'profile', identity: key, consent: profile.consent, traits: profile.traits, updated_at: new Date(profile.updatedAt).toISOString() });
     }
     for (const s of held.suppressions.matching(keys)) write({ kind: 'suppression', ...s });
     for (const event of await held.queue.findByIdentity([...keys])) {

@@ -11,7 +11,13 @@ const OPENDSR_ONLY_TYPES: Record<string, IdentityType[]> = {
 };
 
 export const OPENDSR_IDENTITY_TYPES: readonly string[] = [
-  'email', 'controller_customer_id', 'phone_number', 'ios_advertising_id', 'ios_vendor_id', 'android_advertising_id', 'android_id',
+  'email',
+  'controller_customer_id',
+  'phone_number',
+  'ios_advertising_id',
+  'ios_vendor_id',
+  'android_advertising_id',
+  'android_id',
   ...IDENTITY_TYPES.filter((type) => type !== 'email'),
 ];
 

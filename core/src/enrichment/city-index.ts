@@ -3,7 +3,13 @@ import KDBush from 'kdbush';
 import { around } from 'geokdbush';
 import tzlookup from '@photostructure/tz-lookup';
 
-interface City { name: string; country: string; adminCode: string; population: number; loc: { coordinates: [number, number] } }
+interface City {
+  name: string;
+  country: string;
+  adminCode: string;
+  population: number;
+  loc: { coordinates: [number, number] };
+}
 
 export interface NearestCity {
   city: string;
@@ -59,7 +65,6 @@ function isCoordinate(value: number, limit: number): boolean {
 
 function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
   const rad = Math.PI / 180;
-  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2
-    + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
+  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
   return 6371 * 2 * Math.asin(Math.sqrt(a));
 }

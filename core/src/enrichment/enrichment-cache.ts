@@ -2,7 +2,10 @@
 export class EnrichmentCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
 
-  constructor(private readonly maxEntries: number, private readonly ttlMs: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly ttlMs: number,
+  ) {}
 
   get(key: string, now = Date.now()): { value: V } | undefined {
     const entry = this.entries.get(key);

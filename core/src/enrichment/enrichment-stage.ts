@@ -18,7 +18,14 @@ export interface EnrichmentConnection {
   cacheSize?: number;
 }
 
-export interface EnrichmentStats { enriched: number; cacheHits: number; timeouts: number; failures: number; skippedBreakerOpen: number; breaker: string }
+export interface EnrichmentStats {
+  enriched: number;
+  cacheHits: number;
+  timeouts: number;
+  failures: number;
+  skippedBreakerOpen: number;
+  breaker: string;
+}
 
 type Found = Record<string, unknown> | null;
 
@@ -39,12 +46,20 @@ interface Running {
 export class EnrichmentStage {
   private running = new Map<string, Running>();
 
-  constructor(private readonly storageDir: string, private readonly log: Logger) {}
+  constructor(
+    private readonly storageDir: string,
+    private readonly log: Logger,
+  ) {}
 
   async apply(connections: EnrichmentConnection[]): Promise<void> {
     const old = this.running;
     this.running = new Map(connections.map((c) => [c.id, this.start(c)]));
-    await Promise.all([...old.values()].map((r) => { r.breaker.shutdown(); return r.pool.close(); }));
+    await Promise.all(
+      [...old.values()].map((r) => {
+        r.breaker.shutdown();
+        return r.pool.close();
+      }),
+    );
   }
 
   private start(connection: EnrichmentConnection): Running {
@@ -59,22 +74,33 @@ export class EnrichmentStage {
     const lookup = async (events: CanonicalEvent[], keys: string[]) => {
       const results = await pool.enrich(JSON.stringify(events), 30_000);
       results.forEach((result: EnrichmentResult, i) => {
-        if (result.error) { stats.failures += 1; return; }
+        if (result.error) {
+          stats.failures += 1;
+          return;
+        }
         cache.set(keys[i]!, result.data ?? null);
       });
       if (results.length > 0 && results.every((r) => r.error)) throw new Error(results[0]!.error!.message ?? 'enrichment failed');
     };
     const breaker = createBreaker(lookup, {
-      timeoutMs: connection.timeoutMs ?? 100, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 10_000, rollingWindowMs: 10_000,
+      timeoutMs: connection.timeoutMs ?? 100,
+      errorThresholdPercentage: 50,
+      volumeThreshold: 5,
+      resetTimeoutMs: 10_000,
+      rollingWindowMs: 10_000,
     });
     return { connection, pool, breaker, cache, inflight: new Map(), stats };
   }
 
   /** Enriches the events in place. Never throws and never waits longer than the slowest connection's timeout. */
   async enrich(events: CanonicalEvent[]): Promise<void> {
-    await Promise.all([...this.running.values()].map((running) => this.enrichWith(running, events).catch((error: unknown) => {
-      this.log.warn({ connection: running.connection.id, err: error }, 'enrichment skipped');
-    })));
+    await Promise.all(
+      [...this.running.values()].map((running) =>
+        this.enrichWith(running, events).catch((error: unknown) => {
+          this.log.warn({ connection: running.connection.id, err: error }, 'enrichment skipped');
+        }),
+      ),
+    );
   }
 
   private async enrichWith(running: Running, events: CanonicalEvent[]): Promise<void> {
@@ -90,11 +116,18 @@ export class EnrichmentStage {
     if (missing.length > 0) {
       if (running.breaker.opened) stats.skippedBreakerOpen += missing.length;
       else {
-        const lookup = running.breaker.fire(missing.map((k) => wanted.get(k)![0]!), missing).catch((error: { code?: string }) => {
-          if (error.code === 'ETIMEDOUT') stats.timeouts += 1;
-        });
+        const lookup = running.breaker
+          .fire(
+            missing.map((k) => wanted.get(k)![0]!),
+            missing,
+          )
+          .catch((error: { code?: string }) => {
+            if (error.code === 'ETIMEDOUT') stats.timeouts += 1;
+          });
         for (const key of missing) running.inflight.set(key, lookup);
-        void lookup.finally(() => { for (const key of missing) running.inflight.delete(key); });
+        void lookup.finally(() => {
+          for (const key of missing) running.inflight.delete(key);
+        });
       }
     }
     await Promise.all([...wanted.keys()].map((key) => running.inflight.get(key)));

@@ -1,6 +1,13 @@
 import { open, type CityResponse, type Reader } from 'maxmind';
 
-export interface IpLocation { city?: string; region?: string; country?: string; timezone?: string; latitude?: number; longitude?: number }
+export interface IpLocation {
+  city?: string;
+  region?: string;
+  country?: string;
+  timezone?: string;
+  latitude?: number;
+  longitude?: number;
+}
 
 /** Looks IPs up in a MaxMind-format (.mmdb) database the operator configured (GeoLite2, DB-IP, …). */
 export class IpGeo {
@@ -12,7 +19,11 @@ export class IpGeo {
 
   lookup(ip: string): IpLocation | undefined {
     let found: CityResponse | null;
-    try { found = this.reader.get(ip); } catch { return undefined; }
+    try {
+      found = this.reader.get(ip);
+    } catch {
+      return undefined;
+    }
     if (!found) return undefined;
     const location: IpLocation = {
       city: found.city?.names?.en,

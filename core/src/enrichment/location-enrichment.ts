@@ -20,7 +20,11 @@ export function enrichLocation(event: CanonicalEvent, options: LocationEnrichmen
     const nearest = CityIndex.get().nearest(latitude, longitude);
     if (!nearest) return undefined;
     event.context.location = {
-      city: nearest.city, region: nearest.region, country: nearest.country, timezone: nearest.timezone, ...location,
+      city: nearest.city,
+      region: nearest.region,
+      country: nearest.country,
+      timezone: nearest.timezone,
+      ...location,
     };
     return 'coordinates';
   }

@@ -16,7 +16,9 @@ export interface JsonBodyOptions {
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 declare module 'fastify' {
-  interface FastifyRequest { bodyBytes?: number }
+  interface FastifyRequest {
+    bodyBytes?: number;
+  }
 }
 
 /**
@@ -27,23 +29,38 @@ declare module 'fastify' {
  */
 export function registerJsonBody(app: FastifyInstance, options: JsonBodyOptions): (error: unknown, request: FastifyRequest) => RequestError | undefined {
   const limitOf = (request: FastifyRequest) => request.routeOptions.bodyLimit ?? options.maxBytes;
-  const tooLarge = (request: FastifyRequest, decompressed: boolean) => new RequestError(options.tooLargeStatus, 'BODY_TOO_LARGE', [{
-    path: '$', message: `the request body is larger than ${Math.round(limitOf(request) / 1024)} KB${decompressed ? ' once decompressed' : ''}; split it into smaller requests`,
-  }]);
+  const tooLarge = (request: FastifyRequest, decompressed: boolean) =>
+    new RequestError(options.tooLargeStatus, 'BODY_TOO_LARGE', [
+      {
+        path: '$',
+        message: `the request body is larger than ${Math.round(limitOf(request) / 1024)} KB${decompressed ? ' once decompressed' : ''}; split it into smaller requests`,
+      },
+    ]);
 
-  app.addHook('onRoute', (route) => { route.bodyLimit ??= options.maxBytes; });
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= options.maxBytes;
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(options.contentTypes, { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(request, body as Buffer, limitOf(request), () => tooLarge(request, true)));
+      done(
+        null,
+        parseJsonBody(request, body as Buffer, limitOf(request), () => tooLarge(request, true)),
+      );
     } catch (error) {
       done(error as Error, undefined);
     }
   });
   app.addContentTypeParser('*', (request, _payload, done) => {
-    done(new RequestError(415, 'UNSUPPORTED_CONTENT_TYPE', [{
-      path: 'content-type', message: `"${(request.headers['content-type'] ?? '').slice(0, 100)}" is not accepted; send JSON with Content-Type: application/json`,
-    }]), undefined);
+    done(
+      new RequestError(415, 'UNSUPPORTED_CONTENT_TYPE', [
+        {
+          path: 'content-type',
+          message: `"${(request.headers['content-type'] ?? '').slice(0, 100)}" is not accepted; send JSON with Content-Type: application/json`,
+        },
+      ]),
+      undefined,
+    );
   });
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && BODY_METHODS.has(request.method)) {
@@ -64,7 +81,9 @@ export function registerJsonBody(app: FastifyInstance, options: JsonBodyOptions)
 
 function parseJsonBody(request: FastifyRequest, raw: Buffer, maxBytes: number, tooLarge: () => RequestError): unknown {
   if (raw.length === 0) return undefined;
-  const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  const encoding = String(request.headers['content-encoding'] ?? 'identity')
+    .toLowerCase()
+    .trim();
   const bytes = decompress(raw, encoding, maxBytes, tooLarge);
   request.bodyBytes = bytes.length;
   const text = decodeUtf8(bytes);
@@ -88,7 +107,9 @@ function decompress(raw: Buffer, encoding: string, maxBytes: number, tooLarge: (
   if (encoding === 'identity') return raw;
   const inflate = { gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateSync, br: brotliDecompressSync }[encoding];
   if (!inflate) {
-    throw new RequestError(415, 'UNSUPPORTED_CONTENT_ENCODING', [{ path: 'content-encoding', message: `"${encoding}" is not supported; use gzip, deflate, br or none` }]);
+    throw new RequestError(415, 'UNSUPPORTED_CONTENT_ENCODING', [
+      { path: 'content-encoding', message: `"${encoding}" is not supported; use gzip, deflate, br or none` },
+    ]);
   }
   try {
     return inflate(raw, { maxOutputLength: maxBytes });

@@ -56,10 +56,16 @@ function shapeError(root: object, maxDepth: number): RequestError {
     let child: unknown;
     if (frame.keys === undefined) {
       const array = frame.value as unknown[];
-      if (frame.next >= array.length) { stack.pop(); continue; }
+      if (frame.next >= array.length) {
+        stack.pop();
+        continue;
+      }
       child = array[frame.next++];
     } else {
-      if (frame.next >= frame.keys.length) { stack.pop(); continue; }
+      if (frame.next >= frame.keys.length) {
+        stack.pop();
+        continue;
+      }
       const key = frame.keys[frame.next++]!;
       if (key === '__proto__') {
         return new RequestError(400, 'FORBIDDEN_KEY', [{ path: pathOf(stack), message: 'the key "__proto__" is not accepted anywhere in a body; rename it' }]);

@@ -17,7 +17,12 @@ export class RequestError extends Error {
   readonly problemCount: number;
 
   /** `summary` replaces the message built from the problems (errors about the request, not its body). */
-  constructor(readonly statusCode: number, readonly code: string, problems: Problem[], summary?: string) {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    problems: Problem[],
+    summary?: string,
+  ) {
     const listed = problems.slice(0, INPUT_LIMITS.maxProblemsListed);
     super(summary ?? describeProblems(listed, problems.length));
     this.problems = listed;
@@ -36,7 +41,10 @@ export function badRequest(code: string, problems: Problem[]): RequestError {
 
 /** `$.batch[3].properties` from a base path and keys. */
 export function jsonPath(base: string, ...keys: Array<string | number>): string {
-  return keys.reduce<string>((path, key) => (typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`), base);
+  return keys.reduce<string>(
+    (path, key) => (typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`),
+    base,
+  );
 }
 
 /** fastify's own 4xx errors (FST_ERR_…) as a RequestError; undefined for anything else. */

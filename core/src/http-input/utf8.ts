@@ -10,9 +10,12 @@ export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return decoder.decode(bytes);
   } catch {
-    throw new RequestError(400, 'INVALID_UTF8', [{
-      path: '$', message: `the body is not valid UTF-8 at byte ${firstInvalidByte(bytes)} (counted in the decompressed body); send JSON encoded as UTF-8`,
-    }]);
+    throw new RequestError(400, 'INVALID_UTF8', [
+      {
+        path: '$',
+        message: `the body is not valid UTF-8 at byte ${firstInvalidByte(bytes)} (counted in the decompressed body); send JSON encoded as UTF-8`,
+      },
+    ]);
   }
 }
 
@@ -21,7 +24,10 @@ export function firstInvalidByte(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const lead = bytes[i]!;
-    if (lead < 0x80) { i += 1; continue; }
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
     const [trailing, low, high] = sequenceOf(lead);
     if (trailing === 0) return i;
     for (let k = 1; k <= trailing; k += 1) {

@@ -73,7 +73,7 @@ export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  const text = typeof value === 'bigint' ? value.toString() : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'bigint' ? value.toString() : (JSON.stringify(value) ?? String(value));
   return `${typeof value} ${text.slice(0, 40)}`;
 }
 

@@ -6,7 +6,10 @@
 export class DedupeWindow {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly windowMs: number, private readonly capacity: number) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly capacity: number,
+  ) {}
 
   has(sourceId: string, messageId: string, now = Date.now()): boolean {
     const at = this.seen.get(`${sourceId} ${messageId}`);

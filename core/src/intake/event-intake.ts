@@ -50,7 +50,11 @@ export class EventIntake {
   readonly stats = new IntakeStats();
   private readonly dedupe: DedupeWindow;
 
-  constructor(private readonly deps: IntakeDeps, private routing: IntakeRouting, dedupe: { dedupeWindowMs: number; dedupeCapacity: number }) {
+  constructor(
+    private readonly deps: IntakeDeps,
+    private routing: IntakeRouting,
+    dedupe: { dedupeWindowMs: number; dedupeCapacity: number },
+  ) {
     this.dedupe = new DedupeWindow(dedupe.dedupeWindowMs, dedupe.dedupeCapacity);
   }
 
@@ -75,10 +79,16 @@ export class EventIntake {
       // Admission before the data plan: a suppressed user's events reach no connection, quarantine included,
       // and consent an unplanned event carries is still the user's.
       const admission = this.deps.gate.admit(original);
-      if (!admission.admitted) { result.suppressed += 1; continue; }
+      if (!admission.admitted) {
+        result.suppressed += 1;
+        continue;
+      }
       if (admission.revocation) revocations.push(admission.revocation);
       const planned = this.applyDataPlan(source, original, routing, admission, queued);
-      if (!planned) { result.blockedByPlan += 1; continue; }
+      if (!planned) {
+        result.blockedByPlan += 1;
+        continue;
+      }
       admitted.push({ event: planned, standing: admission });
     }
     const toEnrich = admitted.map(({ event }) => event);
@@ -92,13 +102,19 @@ export class EventIntake {
 
     for (const { event, standing } of admitted) {
       const decided = this.deps.routing.decide(event, routing.connections, standing);
-      if (!decided) { result.unrouted += 1; continue; }
+      if (!decided) {
+        result.unrouted += 1;
+        continue;
+      }
       queued.push(decided);
       result.accepted += 1;
     }
     await this.deps.routing.queue(queued);
     await Promise.all(revocations);
-    this.dedupe.remember(source.id, fresh.map((e) => e.messageId));
+    this.dedupe.remember(
+      source.id,
+      fresh.map((e) => e.messageId),
+    );
     for (const [what, count] of Object.entries(result)) this.stats.add(source.id, what, count);
     this.stats.add(source.id, 'received', events.length);
     return result;
@@ -117,7 +133,13 @@ export class EventIntake {
   }
 
   /** Returns the event to route (possibly with blocked attributes removed), or undefined if the plan blocks it. */
-  private applyDataPlan(source: ResolvedSource, event: CanonicalEvent, routing: IntakeRouting, standing: PrivacyStanding, queued: AcceptedEvent[]): CanonicalEvent | undefined {
+  private applyDataPlan(
+    source: ResolvedSource,
+    event: CanonicalEvent,
+    routing: IntakeRouting,
+    standing: PrivacyStanding,
+    queued: AcceptedEvent[],
+  ): CanonicalEvent | undefined {
     const planId = event.context.dataPlan?.planId && routing.dataPlans.has(event.context.dataPlan.planId) ? event.context.dataPlan.planId : source.dataPlan;
     const plan = planId ? routing.dataPlans.get(planId) : undefined;
     if (!plan) return event;
@@ -126,7 +148,12 @@ export class EventIntake {
     const blockedSomething = verdict.blocked.event || Object.keys(verdict.blocked.attributes).length > 0;
     if (blockedSomething && plan.quarantine) {
       const quarantined = structuredClone(event);
-      quarantined.context.quarantine = { planId: plan.id, blockedEvent: verdict.blocked.event, blockedAttributes: verdict.blocked.attributes, violations: verdict.violations };
+      quarantined.context.quarantine = {
+        planId: plan.id,
+        blockedEvent: verdict.blocked.event,
+        blockedAttributes: verdict.blocked.attributes,
+        violations: verdict.violations,
+      };
       const quarantine = routing.connectionsById.get(plan.quarantine);
       const decided = quarantine && this.deps.routing.decide(quarantined, [quarantine], standing, { anySource: true, ignoreIntegrations: true });
       if (decided) queued.push(decided);

@@ -28,15 +28,13 @@ export function isRevocation(previous: UserConsent, next: UserConsent): boolean 
   return withdrew || optedOut;
 }
 
-export interface ConsentVerdict { allowed: boolean; reason?: string }
+export interface ConsentVerdict {
+  allowed: boolean;
+  reason?: string;
+}
 
 /** Decides whether a connection may receive an event of a user with this consent. */
-export function evaluateConsent(
-  consent: UserConsent,
-  rule: ConnectionConsentRule | undefined,
-  saleOrShare: boolean,
-  config: PrivacyConfig,
-): ConsentVerdict {
+export function evaluateConsent(consent: UserConsent, rule: ConnectionConsentRule | undefined, saleOrShare: boolean, config: PrivacyConfig): ConsentVerdict {
   const isConsented = (purpose: string) => {
     const decision = consent.purposes[purpose];
     return decision ? decision.consented : config.missingConsent.gdpr === 'allow';

@@ -6,8 +6,10 @@ function stripIpFields(value: unknown): boolean {
   if (!value || typeof value !== 'object') return false;
   let stripped = false;
   for (const key of Object.keys(value)) {
-    if (IP_KEYS.has(key)) { delete (value as Record<string, unknown>)[key]; stripped = true; }
-    else if (stripIpFields((value as Record<string, unknown>)[key])) stripped = true;
+    if (IP_KEYS.has(key)) {
+      delete (value as Record<string, unknown>)[key];
+      stripped = true;
+    } else if (stripIpFields((value as Record<string, unknown>)[key])) stripped = true;
   }
   return stripped;
 }
@@ -18,7 +20,10 @@ function stripIpFields(value: unknown): boolean {
  */
 export function stripIp(event: CanonicalEvent): boolean {
   let stripped = false;
-  if (event.context.ip !== undefined) { delete event.context.ip; stripped = true; }
+  if (event.context.ip !== undefined) {
+    delete event.context.ip;
+    stripped = true;
+  }
   if (stripIpFields(event.context)) stripped = true;
   if (stripIpFields(event.raw)) stripped = true;
   return stripped;

@@ -3,7 +3,12 @@ import type Database from 'better-sqlite3';
 /** Privacy decisions, counted per source and connection, for the admin API and metrics. */
 export type PrivacyDecision = 'suppressed' | 'erased' | 'ip_stripped' | `blocked:${string}`;
 
-export interface PrivacyAuditRow { sourceId: string; connectionId: string; decision: string; count: number }
+export interface PrivacyAuditRow {
+  sourceId: string;
+  connectionId: string;
+  decision: string;
+  count: number;
+}
 
 /**
  * Counts are kept in memory on the hot path and added to SQLite by `flush()` (on a timer and at shutdown),
@@ -34,12 +39,15 @@ export class PrivacyAudit {
     if (this.pending.size === 0) return;
     const rows = [...this.pending.values()];
     this.pending = new Map();
-    this.db.transaction(() => { for (const r of rows) this.upsert.run(r.sourceId, r.connectionId, r.decision, r.count); })();
+    this.db.transaction(() => {
+      for (const r of rows) this.upsert.run(r.sourceId, r.connectionId, r.decision, r.count);
+    })();
   }
 
   rows(filter: { sourceId?: string; connectionId?: string } = {}): PrivacyAuditRow[] {
     this.flush();
-    const rows = this.db.prepare('SELECT source_id, connection_id, decision, count FROM privacy_audit ORDER BY source_id, connection_id, decision')
+    const rows = this.db
+      .prepare('SELECT source_id, connection_id, decision, count FROM privacy_audit ORDER BY source_id, connection_id, decision')
       .all() as Array<{ source_id: string; connection_id: string; decision: string; count: number }>;
     return rows
       .map((r) => ({ sourceId: r.source_id, connectionId: r.connection_id, decision: r.decision, count: r.count }))

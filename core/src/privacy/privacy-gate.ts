@@ -38,9 +38,7 @@ export interface PrivacyStanding {
   privacyVersion: number;
 }
 
-export type Admission =
-  | ({ admitted: true; revocation?: Promise<void> } & PrivacyStanding)
-  | { admitted: false; reason: 'suppressed' };
+export type Admission = ({ admitted: true; revocation?: Promise<void> } & PrivacyStanding) | { admitted: false; reason: 'suppressed' };
 
 const ERASURE_MARK_TTL_MS = 24 * 3600 * 1000;
 

@@ -35,7 +35,11 @@ export class PrivacyServices {
   readonly audit: PrivacyAudit;
   readonly gate: PrivacyGate;
 
-  private constructor(private readonly db: Database.Database, options: PrivacyServicesOptions, runBase: number) {
+  private constructor(
+    private readonly db: Database.Database,
+    options: PrivacyServicesOptions,
+    runBase: number,
+  ) {
     this.config = resolvePrivacyConfig(options.privacy);
     this.profiles = new ProfileStore(db);
     this.suppressions = new SuppressionStore(db);

@@ -13,7 +13,9 @@ export function checkResidency(
     const regions = regionsFor(connector, settings);
     if (regions.includes(residency) || regions.includes('local')) return [];
     const where = regions.length ? `its endpoints are in ${regions.join(', ')}` : 'its connector does not declare where its endpoints are';
-    return [`${at}: connection "${id}" (${connector.name}) is not allowed under residency "${residency}": ${where}. `
-      + 'Choose the connector\'s regional endpoint in its settings, or remove the connection.'];
+    return [
+      `${at}: connection "${id}" (${connector.name}) is not allowed under residency "${residency}": ${where}. ` +
+        "Choose the connector's regional endpoint in its settings, or remove the connection.",
+    ];
   });
 }

@@ -36,7 +36,11 @@ export class SuppressionStore {
     };
     // Keys are derived again at load, so a change of the identity vocabulary (a new alias, a shared key
     // class) applies to suppressions stored before it.
-    for (const row of db.prepare('SELECT id, identity_type, identity_value FROM suppressions').all() as Array<{ id: string; identity_type: string; identity_value: string }>) {
+    for (const row of db.prepare('SELECT id, identity_type, identity_value FROM suppressions').all() as Array<{
+      id: string;
+      identity_type: string;
+      identity_value: string;
+    }>) {
       this.keys.set(identityKey(row.identity_type, row.identity_value), row.id);
     }
   }
@@ -46,11 +50,15 @@ export class SuppressionStore {
     const identityType = canonicalIdentityType(typeName) ?? typeName;
     const key = identityKey(identityType, identityValue);
     const existingId = this.keys.get(key);
-    const existing = (existingId ? this.statements.byId.get(existingId) : this.statements.byKey.get(key)) as (Suppression & { identity_key: string }) | undefined;
+    const existing = (existingId ? this.statements.byId.get(existingId) : this.statements.byKey.get(key)) as
+      (Suppression & { identity_key: string }) | undefined;
     if (existing) return { suppression: present(existing), created: false };
     const suppression: Suppression = {
-      id: randomUUID(), identity_type: identityType, identity_value: identityValue,
-      ...(reason ? { reason } : {}), created_at: new Date().toISOString(),
+      id: randomUUID(),
+      identity_type: identityType,
+      identity_value: identityValue,
+      ...(reason ? { reason } : {}),
+      created_at: new Date().toISOString(),
     };
     this.statements.insert.run(suppression.id, key, identityType, identityValue, reason ?? null, suppression.created_at);
     this.keys.set(key, suppression.id);
@@ -86,7 +94,10 @@ export class SuppressionStore {
 
 function present(row: Suppression & { identity_key?: string; reason?: string | null }): Suppression {
   return {
-    id: row.id, identity_type: row.identity_type, identity_value: row.identity_value,
-    ...(row.reason ? { reason: row.reason } : {}), created_at: row.created_at,
+    id: row.id,
+    identity_type: row.identity_type,
+    identity_value: row.identity_value,
+    ...(row.reason ? { reason: row.reason } : {}),
+    created_at: row.created_at,
   };
 }

@@ -4,7 +4,10 @@
  */
 
 /** One purpose's recorded decision; the latest timestamp wins when two disagree. */
-export interface PurposeDecision { consented: boolean; timestamp: number }
+export interface PurposeDecision {
+  consented: boolean;
+  timestamp: number;
+}
 
 /** A user's consent, in the deployment's own purposes. */
 export interface UserConsent {
@@ -23,7 +26,12 @@ export function keepLatest(into: Record<string, PurposeDecision>, key: string, d
 export function mergeConsent(a: UserConsent, b: UserConsent): UserConsent {
   const purposes = { ...a.purposes };
   for (const [id, decision] of Object.entries(b.purposes)) keepLatest(purposes, id, decision);
-  const saleOptOut = !a.saleOptOut ? b.saleOptOut : !b.saleOptOut ? a.saleOptOut
-    : b.saleOptOut.timestamp >= a.saleOptOut.timestamp ? b.saleOptOut : a.saleOptOut;
+  const saleOptOut = !a.saleOptOut
+    ? b.saleOptOut
+    : !b.saleOptOut
+      ? a.saleOptOut
+      : b.saleOptOut.timestamp >= a.saleOptOut.timestamp
+        ? b.saleOptOut
+        : a.saleOptOut;
   return { purposes, ...(saleOptOut ? { saleOptOut } : {}) };
 }

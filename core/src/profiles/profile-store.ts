@@ -58,10 +58,13 @@ export class ProfileStore {
 
   /** The user's stored consent, merged across all their identity keys. */
   consentOf(identityKeys: string[]): UserConsent {
-    return identityKeys.reduce<UserConsent>((acc, key) => {
-      const consent = this.storedConsent(key);
-      return consent ? mergeConsent(acc, consent) : acc;
-    }, { purposes: {} });
+    return identityKeys.reduce<UserConsent>(
+      (acc, key) => {
+        const consent = this.storedConsent(key);
+        return consent ? mergeConsent(acc, consent) : acc;
+      },
+      { purposes: {} },
+    );
   }
 
   private storedConsent(key: string): UserConsent | null {
@@ -107,7 +110,9 @@ export class ProfileStore {
     if (this.pendingConsent.size === 0) return;
     const rows = [...this.pendingConsent];
     this.pendingConsent.clear();
-    this.db.transaction(() => { for (const [key, row] of rows) this.statements.upsertConsent.run(key, row.json, row.at); })();
+    this.db.transaction(() => {
+      for (const [key, row] of rows) this.statements.upsertConsent.run(key, row.json, row.at);
+    })();
   }
 
   /** Applies attribute corrections (`null` removes one) under every key; returns the resulting traits. */
@@ -126,7 +131,9 @@ export class ProfileStore {
   delete(identityKeys: string[]): number {
     this.flushConsent();
     let removed = 0;
-    this.db.transaction(() => { for (const key of identityKeys) removed += this.statements.delete.run(key).changes; })();
+    this.db.transaction(() => {
+      for (const key of identityKeys) removed += this.statements.delete.run(key).changes;
+    })();
     for (const key of identityKeys) this.consentCache.delete(key);
     return removed;
   }

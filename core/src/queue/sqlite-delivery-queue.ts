@@ -83,7 +83,12 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     } catch {
       // Isolate the failure: commit callers one by one so one bad write fails only its own request.
       for (const g of group) {
-        try { this.insertEvents(g.events); g.resolve(); } catch (error) { g.reject(error); }
+        try {
+          this.insertEvents(g.events);
+          g.resolve();
+        } catch (error) {
+          g.reject(error);
+        }
       }
     }
   }
@@ -121,7 +126,9 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   async complete(ids: number[]): Promise<void> {
     const s = this.statements;
-    this.bookkeeping.transaction(() => { for (const id of ids) s.deleteDelivery.run(id); })();
+    this.bookkeeping.transaction(() => {
+      for (const id of ids) s.deleteDelivery.run(id);
+    })();
   }
 
   async reschedule(items: Reschedule[]): Promise<void> {
@@ -133,7 +140,9 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   async release(ids: number[], nextAttemptAt = 0): Promise<void> {
     const s = this.statements;
-    this.bookkeeping.transaction(() => { for (const id of ids) s.release.run(nextAttemptAt, id); })();
+    this.bookkeeping.transaction(() => {
+      for (const id of ids) s.release.run(nextAttemptAt, id);
+    })();
   }
 
   async deadLetter(items: Array<{ id: number; attempts: number; error: DeliveryError }>, now: number): Promise<void> {
@@ -143,8 +152,17 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       for (const item of items) {
         const row = s.selectForDeadLetter.get(item.id) as Row | undefined;
         if (!row) continue;
-        s.insertDeadLetter.run(row.connection_id, row.message_id, row.source_id, row.body, row.identity_keys,
-          item.attempts, row.enqueued_at, now, JSON.stringify(item.error));
+        s.insertDeadLetter.run(
+          row.connection_id,
+          row.message_id,
+          row.source_id,
+          row.body,
+          row.identity_keys,
+          item.attempts,
+          row.enqueued_at,
+          now,
+          JSON.stringify(item.error),
+        );
         s.deleteDeadDelivery.run(item.id);
       }
     })();
@@ -152,8 +170,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
     const { where, params } = deadLetterWhere(filter);
-    const rows = this.bookkeeping.prepare(`SELECT * FROM dead_letters ${where} ORDER BY id LIMIT ?`)
-      .all(...params, filter.limit ?? 100) as Row[];
+    const rows = this.bookkeeping.prepare(`SELECT * FROM dead_letters ${where} ORDER BY id LIMIT ?`).all(...params, filter.limit ?? 100) as Row[];
     return rows.map((row) => ({ ...toDelivery(row), deadAt: Number(row.dead_at), error: JSON.parse(String(row.error)) as DeliveryError }));
   }
 
@@ -161,8 +178,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const { where, params } = deadLetterWhere(filter);
     const s = this.statements;
     return this.durable.transaction(() => {
-      const rows = this.durable.prepare(`SELECT * FROM dead_letters ${where} ORDER BY id LIMIT ?`)
-        .all(...params, filter.limit ?? -1) as Row[];
+      const rows = this.durable.prepare(`SELECT * FROM dead_letters ${where} ORDER BY id LIMIT ?`).all(...params, filter.limit ?? -1) as Row[];
       const remove = this.durable.prepare('DELETE FROM dead_letters WHERE id = ?');
       for (const row of rows) {
         const seq = s.insertEvent.run(row.message_id, row.source_id, row.body, now).lastInsertRowid;
@@ -186,10 +202,18 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     if (identityKeys.length === 0) return { events: 0, deadLetters: 0 };
     const marks = identityKeys.map(() => '?').join(',');
     return this.durable.transaction(() => {
-      const events = this.durable.prepare(`DELETE FROM events WHERE seq IN
-        (SELECT event_seq FROM event_identities WHERE identity_key IN (${marks}))`).run(...identityKeys).changes;
-      const deadLetters = this.durable.prepare(`DELETE FROM dead_letters WHERE EXISTS
-        (SELECT 1 FROM json_each(dead_letters.identity_keys) WHERE value IN (${marks}))`).run(...identityKeys).changes;
+      const events = this.durable
+        .prepare(
+          `DELETE FROM events WHERE seq IN
+        (SELECT event_seq FROM event_identities WHERE identity_key IN (${marks}))`,
+        )
+        .run(...identityKeys).changes;
+      const deadLetters = this.durable
+        .prepare(
+          `DELETE FROM dead_letters WHERE EXISTS
+        (SELECT 1 FROM json_each(dead_letters.identity_keys) WHERE value IN (${marks}))`,
+        )
+        .run(...identityKeys).changes;
       return { events, deadLetters };
     })();
   }
@@ -197,10 +221,18 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   async findByIdentity(identityKeys: string[]): Promise<Array<{ where: 'queue' | 'dead-letters'; connectionIds: string[]; body: string }>> {
     if (identityKeys.length === 0) return [];
     const marks = identityKeys.map(() => '?').join(',');
-    const queued = this.bookkeeping.prepare(`SELECT e.body, (SELECT json_group_array(connection_id) FROM deliveries WHERE event_seq = e.seq) AS connections
-      FROM events e WHERE e.seq IN (SELECT event_seq FROM event_identities WHERE identity_key IN (${marks})) ORDER BY e.seq`).all(...identityKeys) as Row[];
-    const dead = this.bookkeeping.prepare(`SELECT body, connection_id FROM dead_letters WHERE EXISTS
-      (SELECT 1 FROM json_each(dead_letters.identity_keys) WHERE value IN (${marks})) ORDER BY id`).all(...identityKeys) as Row[];
+    const queued = this.bookkeeping
+      .prepare(
+        `SELECT e.body, (SELECT json_group_array(connection_id) FROM deliveries WHERE event_seq = e.seq) AS connections
+      FROM events e WHERE e.seq IN (SELECT event_seq FROM event_identities WHERE identity_key IN (${marks})) ORDER BY e.seq`,
+      )
+      .all(...identityKeys) as Row[];
+    const dead = this.bookkeeping
+      .prepare(
+        `SELECT body, connection_id FROM dead_letters WHERE EXISTS
+      (SELECT 1 FROM json_each(dead_letters.identity_keys) WHERE value IN (${marks})) ORDER BY id`,
+      )
+      .all(...identityKeys) as Row[];
     return [
       ...queued.map((row) => ({ where: 'queue' as const, connectionIds: JSON.parse(String(row.connections)) as string[], body: String(row.body) })),
       ...dead.map((row) => ({ where: 'dead-letters' as const, connectionIds: [String(row.connection_id)], body: String(row.body) })),
@@ -250,11 +282,17 @@ function open(file: string, synchronous: 'FULL' | 'NORMAL'): Database.Database {
 function deadLetterWhere(filter: DeadLetterFilter): { where: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
-  if (filter.connectionId !== undefined) { clauses.push('connection_id = ?'); params.push(filter.connectionId); }
+  if (filter.connectionId !== undefined) {
+    clauses.push('connection_id = ?');
+    params.push(filter.connectionId);
+  }
   if (filter.ids !== undefined) {
     clauses.push(`id IN (${filter.ids.map(() => '?').join(',') || 'NULL'})`);
     params.push(...filter.ids);
   }
-  if (filter.afterId !== undefined) { clauses.push('id > ?'); params.push(filter.afterId); }
+  if (filter.afterId !== undefined) {
+    clauses.push('id > ?');
+    params.push(filter.afterId);
+  }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }

@@ -45,6 +45,4 @@ CREATE INDEX IF NOT EXISTS dead_letters_by_connection ON dead_letters(connection
 `;
 
 /** Columns added after the first release, for queues created before them. */
-export const ADDED_COLUMNS = [
-  { table: 'deliveries', column: 'privacy_version', definition: 'INTEGER NOT NULL DEFAULT 0' },
-];
+export const ADDED_COLUMNS = [{ table: 'deliveries', column: 'privacy_version', definition: 'INTEGER NOT NULL DEFAULT 0' }];

@@ -6,6 +6,8 @@ import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, Queued
 // Resolved against the compiled output so the same path works from src (tests) and dist (production).
 const THREAD_FILE = fileURLToPath(new URL('../../dist/queue/queue-thread.js', import.meta.url));
 
+// Each pending call resolves with its own method's result type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Pending = { resolve: (value: any) => void; reject: (error: Error) => void };
 
 /**
@@ -31,7 +33,9 @@ export class ThreadedSqliteQueue implements DeliveryQueue {
       this.pending.clear();
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => { if (!this.failure) fail(new Error(`exit code ${code}`)); });
+    worker.on('exit', (code) => {
+      if (!this.failure) fail(new Error(`exit code ${code}`));
+    });
   }
 
   static async open(file: string): Promise<ThreadedSqliteQueue> {
@@ -56,20 +60,48 @@ export class ThreadedSqliteQueue implements DeliveryQueue {
     });
   }
 
-  enqueue(events: AcceptedEvent[]): Promise<void> { return this.call('enqueue', events); }
-  lease(connectionId: string, limit: number, now: number): Promise<QueuedDelivery[]> { return this.call('lease', connectionId, limit, now); }
-  countReady(connectionId: string, now: number, cap: number): Promise<number> { return this.call('countReady', connectionId, now, cap); }
-  nextDueAt(connectionId: string): Promise<number | undefined> { return this.call('nextDueAt', connectionId); }
-  complete(ids: number[]): Promise<void> { return this.call('complete', ids); }
-  reschedule(items: Reschedule[]): Promise<void> { return this.call('reschedule', items); }
-  release(ids: number[], nextAttemptAt?: number): Promise<void> { return this.call('release', ids, nextAttemptAt); }
-  deadLetter(items: Array<{ id: number; attempts: number; error: DeliveryError }>, now: number): Promise<void> { return this.call('deadLetter', items, now); }
-  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]> { return this.call('listDeadLetters', filter); }
-  replayDeadLetters(filter: DeadLetterFilter, now: number): Promise<number> { return this.call('replayDeadLetters', filter, now); }
-  purgeDeadLetters(filter: DeadLetterFilter): Promise<number> { return this.call('purgeDeadLetters', filter); }
-  purgeIdentity(identityKeys: string[]): Promise<{ events: number; deadLetters: number }> { return this.call('purgeIdentity', identityKeys); }
-  findByIdentity(identityKeys: string[]): Promise<Array<{ where: 'queue' | 'dead-letters'; connectionIds: string[]; body: string }>> { return this.call('findByIdentity', identityKeys); }
-  depth(): Promise<Record<string, number>> { return this.call('depth'); }
+  enqueue(events: AcceptedEvent[]): Promise<void> {
+    return this.call('enqueue', events);
+  }
+  lease(connectionId: string, limit: number, now: number): Promise<QueuedDelivery[]> {
+    return this.call('lease', connectionId, limit, now);
+  }
+  countReady(connectionId: string, now: number, cap: number): Promise<number> {
+    return this.call('countReady', connectionId, now, cap);
+  }
+  nextDueAt(connectionId: string): Promise<number | undefined> {
+    return this.call('nextDueAt', connectionId);
+  }
+  complete(ids: number[]): Promise<void> {
+    return this.call('complete', ids);
+  }
+  reschedule(items: Reschedule[]): Promise<void> {
+    return this.call('reschedule', items);
+  }
+  release(ids: number[], nextAttemptAt?: number): Promise<void> {
+    return this.call('release', ids, nextAttemptAt);
+  }
+  deadLetter(items: Array<{ id: number; attempts: number; error: DeliveryError }>, now: number): Promise<void> {
+    return this.call('deadLetter', items, now);
+  }
+  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]> {
+    return this.call('listDeadLetters', filter);
+  }
+  replayDeadLetters(filter: DeadLetterFilter, now: number): Promise<number> {
+    return this.call('replayDeadLetters', filter, now);
+  }
+  purgeDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    return this.call('purgeDeadLetters', filter);
+  }
+  purgeIdentity(identityKeys: string[]): Promise<{ events: number; deadLetters: number }> {
+    return this.call('purgeIdentity', identityKeys);
+  }
+  findByIdentity(identityKeys: string[]): Promise<Array<{ where: 'queue' | 'dead-letters'; connectionIds: string[]; body: string }>> {
+    return this.call('findByIdentity', identityKeys);
+  }
+  depth(): Promise<Record<string, number>> {
+    return this.call('depth');
+  }
 
   async close(): Promise<void> {
     if (!this.failure) await this.call('close');

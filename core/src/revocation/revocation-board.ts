@@ -31,7 +31,12 @@ export type Release = () => void;
 export type Slots = readonly number[] | (() => readonly number[]);
 
 // Atomics.waitAsync is in Node 16+ but only in TypeScript's ES2024 library.
-type WaitAsync = (cells: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+type WaitAsync = (
+  cells: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 export class RevocationBoard {

@@ -3,7 +3,12 @@ import { identityKeysOf } from '../identity/identity-types.js';
 import type { AcceptedEvent } from '../types.js';
 
 /** The queue record of a canonical event for these connections: serialised once, indexed by identity. */
-export function acceptedEvent(event: CanonicalEvent, connectionIds: string[], privacyVersion: number, identityKeys = identityKeysOf(event.identities)): AcceptedEvent {
+export function acceptedEvent(
+  event: CanonicalEvent,
+  connectionIds: string[],
+  privacyVersion: number,
+  identityKeys = identityKeysOf(event.identities),
+): AcceptedEvent {
   return {
     messageId: event.messageId,
     sourceId: event.sourceId,

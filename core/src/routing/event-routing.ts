@@ -50,7 +50,14 @@ export class EventRouting {
     if (!decidedAt) return undefined;
     const wanted = connectionsFor(event, candidates, options);
     const allowed = wanted.length ? this.deps.gate.allowedConnections(event, decidedAt.consent, wanted) : [];
-    return allowed.length ? acceptedEvent(event, allowed.map((c) => c.id), decidedAt.privacyVersion, decidedAt.identityKeys) : undefined;
+    return allowed.length
+      ? acceptedEvent(
+          event,
+          allowed.map((c) => c.id),
+          decidedAt.privacyVersion,
+          decidedAt.identityKeys,
+        )
+      : undefined;
   }
 
   /** Durably queues decided events; resolves once they are stored. */
@@ -81,7 +88,10 @@ export class EventRouting {
       const drop: number[] = [];
       for (const letter of page) {
         const connection = byId.get(letter.connectionId);
-        if (!connection) { result.skipped += 1; continue; }
+        if (!connection) {
+          result.skipped += 1;
+          continue;
+        }
         const event = JSON.parse(letter.body) as CanonicalEvent;
         const decided = this.decide(event, [connection], undefined, { anySource: true, ignoreIntegrations: true });
         (decided ? replay : drop).push(letter.id);

@@ -31,7 +31,10 @@ export function isFailedTask(results: ItemResult[]): boolean {
 type Run = (events: string, privacyCheckpoint: number | undefined) => Promise<ItemResult[]>;
 
 /** A breaker around any call to a connector's workers (delivery tasks, enrichment lookups). */
-export function createBreaker<A extends unknown[], R>(call: (...args: A) => Promise<R>, options: BreakerOptions & { timeoutMs?: number }): CircuitBreaker<A, R> {
+export function createBreaker<A extends unknown[], R>(
+  call: (...args: A) => Promise<R>,
+  options: BreakerOptions & { timeoutMs?: number },
+): CircuitBreaker<A, R> {
   return new CircuitBreaker(call, {
     timeout: options.timeoutMs ?? false,
     errorThresholdPercentage: options.errorThresholdPercentage,

@@ -3,7 +3,15 @@
  * once in the main thread; the answer is one plain result per event.
  */
 import { threadId, workerData } from 'node:worker_threads';
-import { executeDeletion, executeEnrichment, executeEvents, executeExport, prepareConnection, type AnyConnector, type CanonicalEvent } from '@switchyard/sdk-kit';
+import {
+  executeDeletion,
+  executeEnrichment,
+  executeEvents,
+  executeExport,
+  prepareConnection,
+  type AnyConnector,
+  type CanonicalEvent,
+} from '@switchyard/sdk-kit';
 import type { TaskKind, TaskOf, WorkerData, WorkerHandlers, WorkerReplies, WorkerTask } from './worker-protocol.js';
 import { WorkerSendGuards } from './worker-send-guard.js';
 

@@ -18,7 +18,10 @@ export interface WorkerPoolOptions {
 }
 
 export class TaskFailedError extends Error {
-  constructor(readonly code: 'TASK_TIMEOUT' | 'WORKER_OUT_OF_MEMORY' | 'WORKER_CRASHED' | 'POOL_CLOSED', message: string) {
+  constructor(
+    readonly code: 'TASK_TIMEOUT' | 'WORKER_OUT_OF_MEMORY' | 'WORKER_CRASHED' | 'POOL_CLOSED',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -33,7 +36,11 @@ export class ConnectionWorkerPool {
   /** Whether a worker has answered a task, i.e. has finished loading the connector. */
   private booted = false;
 
-  constructor(data: Omit<WorkerData, 'revocations'>, private readonly options: WorkerPoolOptions, revocations?: RevocationBoard) {
+  constructor(
+    data: Omit<WorkerData, 'revocations'>,
+    private readonly options: WorkerPoolOptions,
+    revocations?: RevocationBoard,
+  ) {
     const env = Object.fromEntries(WORKER_ENV_ALLOWLIST.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
     this.piscina = new Piscina({
       filename: pathToFileURL(WORKER_FILE).href,
@@ -54,7 +61,9 @@ export class ConnectionWorkerPool {
 
   async run(events: string, privacyCheckpoint?: number): Promise<ItemResult[]> {
     return this.submit({
-      kind: 'deliver', events, softDeadlineMs: this.softDeadline(),
+      kind: 'deliver',
+      events,
+      softDeadlineMs: this.softDeadline(),
       ...(privacyCheckpoint !== undefined ? { privacyCheckpoint } : {}),
     });
   }

@@ -12,7 +12,11 @@ const unitOf = (file: string) => (file.includes('/') ? file.slice(0, file.indexO
 
 async function importGraph(): Promise<{ files: Record<string, string[]>; circular: string[][] }> {
   const result = await madge(SRC, { fileExtensions: ['ts'], tsConfig: TSCONFIG, excludeRegExp: [/^\.\.\//, /\.d\.ts$/] });
-  const files = Object.fromEntries(Object.entries(result.obj()).filter(([file]) => !file.startsWith('..')).map(([file, deps]) => [file, deps.filter((d) => !d.startsWith('..'))]));
+  const files = Object.fromEntries(
+    Object.entries(result.obj())
+      .filter(([file]) => !file.startsWith('..'))
+      .map(([file, deps]) => [file, deps.filter((d) => !d.startsWith('..'))]),
+  );
   return { files, circular: result.circular() };
 }
 
@@ -47,7 +51,9 @@ function folderCycles(edges: Map<string, Set<string>>): string[] {
  */
 describe('import structure of core', () => {
   let graph: Awaited<ReturnType<typeof importGraph>>;
-  beforeAll(async () => { graph = await importGraph(); });
+  beforeAll(async () => {
+    graph = await importGraph();
+  });
 
   it('has no import cycle between files', () => {
     expect(Object.keys(graph.files).length).toBeGreaterThan(50);

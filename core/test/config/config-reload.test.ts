@@ -4,7 +4,11 @@ import { RouterFixture } from '../helpers/router.js';
 
 const SOURCES: SwitchyardConfig['sources'] = [{ id: 'web', type: 'segment', writeKey: 'wk_web' }];
 const track = (messageId: string) => ({ type: 'track', userId: 'u1', event: 'Clicked', messageId });
-const hook = (id: string, sink: HttpSink, extra: Record<string, unknown> = {}) => ({ id, connector: 'webhook', settings: { url: `${sink.url}/${id}`, ...extra } });
+const hook = (id: string, sink: HttpSink, extra: Record<string, unknown> = {}) => ({
+  id,
+  connector: 'webhook',
+  settings: { url: `${sink.url}/${id}`, ...extra },
+});
 
 describe('reloading the config without a restart', () => {
   let first: HttpSink;
@@ -33,7 +37,9 @@ describe('reloading the config without a restart', () => {
   });
 
   it('refuses an invalid new config with its error, and the old one keeps running', async () => {
-    fixture.writeConfig('sources: [{ id: web, type: segment, writeKey: wk_web }]\nconnections:\n  - { id: first, connector: webhook, settings: { url: "not a url" } }\n');
+    fixture.writeConfig(
+      'sources: [{ id: web, type: segment, writeKey: wk_web }]\nconnections:\n  - { id: first, connector: webhook, settings: { url: "not a url" } }\n',
+    );
     const result = await fixture.router.reload();
     expect(result).toEqual({ ok: false, error: expect.stringContaining('connections[0].settings.url: must be a URI') });
     expect((await send(['m-2'])).status).toBe(200);

@@ -10,12 +10,18 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function connectorPackage(dir: string, manifest: Record<string, unknown>): string {
   const path = join(root, dir);
   mkdirSync(path, { recursive: true });
-  writeFileSync(join(path, 'package.json'), JSON.stringify({ name: `switchyard-connector-${dir}`, version: '1.0.0', type: 'module', main: 'index.js', ...manifest }));
-  writeFileSync(join(path, 'index.js'), `export default {
+  writeFileSync(
+    join(path, 'package.json'),
+    JSON.stringify({ name: `switchyard-connector-${dir}`, version: '1.0.0', type: 'module', main: 'index.js', ...manifest }),
+  );
+  writeFileSync(
+    join(path, 'index.js'),
+    `export default {
     name: '${dir}', version: '1.0.0', category: 'analytics', contractVersion: 1,
     settings: { type: 'object', properties: {} }, egress: [],
     actions: { send: { subscribe: { types: 'all' }, fields: { type: 'object' }, defaultMapping: {}, perform() {} } },
-  };\n`);
+  };\n`,
+  );
   return path;
 }
 
@@ -31,15 +37,16 @@ test('refuses a connector built for another sdk-kit, naming both versions and th
   const load = loadConnector(path, root);
   await expect(load).rejects.toThrow(ConnectorLoadError);
   await expect(load).rejects.toThrow(
-    `connector "${path}" is not usable: connector package "switchyard-connector-too-new" was built for @switchyard/sdk-kit ^99.0.0 `
-    + `(its peerDependencies["@switchyard/sdk-kit"]), but this Switchyard runs @switchyard/sdk-kit ${runningSdkKitVersion()}`,
+    `connector "${path}" is not usable: connector package "switchyard-connector-too-new" was built for @switchyard/sdk-kit ^99.0.0 ` +
+      `(its peerDependencies["@switchyard/sdk-kit"]), but this Switchyard runs @switchyard/sdk-kit ${runningSdkKitVersion()}`,
   );
   await expect(load).rejects.toThrow(join(path, 'package.json'));
 });
 
 test('reads the range from switchyard.sdkKit first, then dependencies', async () => {
   const path = connectorPackage('declared', {
-    switchyard: { sdkKit: '<0.0.1' }, dependencies: { '@switchyard/sdk-kit': `^${runningSdkKitVersion()}` },
+    switchyard: { sdkKit: '<0.0.1' },
+    dependencies: { '@switchyard/sdk-kit': `^${runningSdkKitVersion()}` },
   });
   await expect(loadConnector(path, root)).rejects.toThrow('(its switchyard.sdkKit)');
 });
@@ -59,11 +66,14 @@ test('says which connectors are installed when a short name is unknown, and find
     const pkg = join(shipped, 'node_modules', '@switchyard', 'connector-acme');
     mkdirSync(pkg, { recursive: true });
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@switchyard/connector-acme', version: '1.0.0', type: 'module', main: 'index.js' }));
-    writeFileSync(join(pkg, 'index.js'), `export default {
+    writeFileSync(
+      join(pkg, 'index.js'),
+      `export default {
       name: 'acme', version: '1.0.0', category: 'analytics', contractVersion: 1,
       settings: { type: 'object', properties: {} }, egress: [],
       actions: { send: { subscribe: { types: 'all' }, fields: { type: 'object' }, defaultMapping: {}, perform() {} } },
-    };\n`);
+    };\n`,
+    );
     const error = await loadConnector('no-such-connector', root).catch((e: Error) => e);
     expect(error).toBeInstanceOf(ConnectorLoadError);
     // Every connector of this checkout is installed, not only the two that used to be listed.

@@ -73,13 +73,21 @@ describe('connection dispatcher: stopping', () => {
     expect(dispatcher.stats()).toMatchObject({ inFlight: 0, delivered: 0, retried: 0, deadLettered: 0 });
     expect(t.settled).toEqual([]);
     const back = await t.queue.lease('hook', 10, Date.now());
-    expect(back.map((d) => [d.messageId, d.attempts])).toEqual([['a', 0], ['b', 0]]);
+    expect(back.map((d) => [d.messageId, d.attempts])).toEqual([
+      ['a', 0],
+      ['b', 0],
+    ]);
     expect(await t.queue.listDeadLetters()).toEqual([]);
   });
 
   it('lets an in-flight task finish within the drain timeout, and hands back what never started', async () => {
     let answer!: (results: ItemResult[]) => void;
-    const held = new ScriptedPool(() => new Promise<ItemResult[]>((resolve) => { answer = resolve; }));
+    const held = new ScriptedPool(
+      () =>
+        new Promise<ItemResult[]>((resolve) => {
+          answer = resolve;
+        }),
+    );
     await t.queue.enqueue([event('a'), event('b')]);
     const dispatcher = t.start({ pool: held, overrides: { maxConcurrency: 1, batch: { maxItems: 1 }, drainTimeoutMs: 10_000 } });
     await t.until(() => held.calls.length === 1);

@@ -33,7 +33,10 @@ describe('connection dispatcher: the delivery gate', () => {
   });
 
   it("hands the gate's checkpoint to the task", async () => {
-    const { gate } = scriptedGate(() => true, () => 42);
+    const { gate } = scriptedGate(
+      () => true,
+      () => 42,
+    );
     await t.queue.enqueue([event('a')]);
     t.start({ gate });
 
@@ -42,7 +45,10 @@ describe('connection dispatcher: the delivery gate', () => {
   });
 
   it('sends items handed back for a privacy check through the gate again at version 0, without counting an attempt', async () => {
-    const { gate, calls } = scriptedGate(() => true, (call) => 100 + call);
+    const { gate, calls } = scriptedGate(
+      () => true,
+      (call) => 100 + call,
+    );
     const pool = new ScriptedPool((ids, call) => ids.map((id) => (call === 0 && id === 'a' ? recheck : OK)));
     await t.queue.enqueue([event('a', { privacyVersion: 5 }), event('b', { privacyVersion: 5 })]);
     // maxAttempts 1: a hand-back counted as an attempt would dead-letter `a`.
@@ -50,10 +56,16 @@ describe('connection dispatcher: the delivery gate', () => {
 
     await t.until(() => t.total('delivered').length === 2);
     expect(calls).toEqual([
-      [{ messageId: 'a', privacyVersion: 5 }, { messageId: 'b', privacyVersion: 5 }],
+      [
+        { messageId: 'a', privacyVersion: 5 },
+        { messageId: 'b', privacyVersion: 5 },
+      ],
       [{ messageId: 'a', privacyVersion: 0 }],
     ]);
-    expect(pool.calls.map((c) => [c.messageIds, c.checkpoint])).toEqual([[['a', 'b'], 100], [['a'], 101]]);
+    expect(pool.calls.map((c) => [c.messageIds, c.checkpoint])).toEqual([
+      [['a', 'b'], 100],
+      [['a'], 101],
+    ]);
     expect(t.dispatcher!.stats()).toMatchObject({ delivered: 2, retried: 0, deadLettered: 0, failedTasks: 0 });
     expect(await t.queue.depth()).toEqual({});
   });
@@ -85,14 +97,18 @@ describe('connection dispatcher: the delivery gate', () => {
     const pool = new ScriptedPool((ids, call) => ids.map(() => (call < 2 ? unavailable : OK)));
     await t.queue.enqueue([event('a'), event('b')]);
     const dispatcher = t.start({
-      gate, pool,
+      gate,
+      pool,
       overrides: {
-        maxConcurrency: 1, batch: { maxItems: 1 },
+        maxConcurrency: 1,
+        batch: { maxItems: 1 },
         retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 100 },
         breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 50 },
       },
     });
-    dispatcher.on('breaker', (state: string) => { if (state === 'half-open') halfOpen = true; });
+    dispatcher.on('breaker', (state: string) => {
+      if (state === 'half-open') halfOpen = true;
+    });
 
     await t.until(() => t.breaker.includes('closed'));
     expect(t.breaker).toEqual(['open', 'half-open', 'closed']);

@@ -8,7 +8,9 @@ const unavailable: ItemResult = { status: 'retryable', code: 'HTTP_503', message
 
 describe('connection dispatcher: settling results', () => {
   const t = useDispatcher();
-  afterEach(() => { jest.restoreAllMocks(); });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   it('reschedules a retryable failure with growing backoff, counting attempts, and dead-letters it after maxAttempts', async () => {
     // Full jitter picks 99% of each backoff ceiling: 19 ms after the first failure, 39 ms after the second.
@@ -31,10 +33,13 @@ describe('connection dispatcher: settling results', () => {
     expect(second! - first!).toBeGreaterThanOrEqual(19);
     expect(third! - second!).toBeGreaterThanOrEqual(39);
 
-    expect(await t.queue.listDeadLetters()).toEqual([expect.objectContaining({
-      messageId: 'a', attempts: 3,
-      error: { status: 'retryable', code: 'HTTP_503', httpStatus: 503, message: 'service unavailable (gave up after 3 attempts)' },
-    })]);
+    expect(await t.queue.listDeadLetters()).toEqual([
+      expect.objectContaining({
+        messageId: 'a',
+        attempts: 3,
+        error: { status: 'retryable', code: 'HTTP_503', httpStatus: 503, message: 'service unavailable (gave up after 3 attempts)' },
+      }),
+    ]);
     expect(t.dispatcher!.stats()).toMatchObject({ delivered: 0, retried: 2, deadLettered: 1, failedTasks: 3, tasks: 3 });
   });
 
@@ -70,25 +75,30 @@ describe('connection dispatcher: settling results', () => {
 
     await t.until(() => t.total('deadLettered').length === 1);
     expect(rejecting.calls).toHaveLength(1);
-    expect(await t.queue.listDeadLetters()).toEqual([expect.objectContaining({
-      messageId: 'a', attempts: 1,
-      error: { status: 'permanent', code: 'HTTP_422', httpStatus: 422, message: 'unknown field total (permanent)' },
-    })]);
+    expect(await t.queue.listDeadLetters()).toEqual([
+      expect.objectContaining({
+        messageId: 'a',
+        attempts: 1,
+        error: { status: 'permanent', code: 'HTTP_422', httpStatus: 422, message: 'unknown field total (permanent)' },
+      }),
+    ]);
     expect(await t.queue.depth()).toEqual({});
     expect(t.dispatcher!.stats()).toMatchObject({ deadLettered: 1, retried: 0, health: 'healthy' });
     expect(t.health).toEqual([]);
   });
 
   it('dead-letters an authentication failure and reports the connection unhealthy until a delivery succeeds', async () => {
-    const pool = new ScriptedPool((ids, call) => ids.map(() => (call === 0
-      ? { status: 'authentication', code: 'HTTP_401', message: 'invalid api key', httpStatus: 401 }
-      : OK)));
+    const pool = new ScriptedPool((ids, call) =>
+      ids.map(() => (call === 0 ? { status: 'authentication', code: 'HTTP_401', message: 'invalid api key', httpStatus: 401 } : OK)),
+    );
     await t.queue.enqueue([event('a')]);
     const dispatcher = t.start({ pool });
 
     await t.until(() => t.total('deadLettered').length === 1);
     expect(dispatcher.stats()).toMatchObject({ health: 'unhealthy', healthReason: 'authentication failed: invalid api key' });
-    expect(await t.queue.listDeadLetters()).toEqual([expect.objectContaining({ messageId: 'a', error: expect.objectContaining({ status: 'authentication' }) })]);
+    expect(await t.queue.listDeadLetters()).toEqual([
+      expect.objectContaining({ messageId: 'a', error: expect.objectContaining({ status: 'authentication' }) }),
+    ]);
 
     await t.queue.enqueue([event('b')]);
     dispatcher.wake();

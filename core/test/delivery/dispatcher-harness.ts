@@ -13,7 +13,11 @@ import { TaskFailedError, type ConnectionWorkerPool } from '../../src/workers/wo
 export const CONNECTION = 'hook';
 export const OK: ItemResult = { status: 'ok' };
 
-export interface RunCall { messageIds: string[]; checkpoint: number | undefined; at: number }
+export interface RunCall {
+  messageIds: string[];
+  checkpoint: number | undefined;
+  at: number;
+}
 type Respond = (messageIds: string[], call: number) => ItemResult[] | Promise<ItemResult[]>;
 
 /**
@@ -41,15 +45,21 @@ export class ScriptedPool extends EventEmitter {
     try {
       return await new Promise<ItemResult[]>((resolve, reject) => {
         this.unfinished.add(reject);
-        Promise.resolve(this.respond(messageIds, call)).then(resolve, reject).finally(() => this.unfinished.delete(reject));
+        Promise.resolve(this.respond(messageIds, call))
+          .then(resolve, reject)
+          .finally(() => this.unfinished.delete(reject));
       });
     } finally {
       this.inFlight -= 1;
     }
   }
 
-  async forwardDeletion(): Promise<ItemResult> { return OK; }
-  async forwardExport(): Promise<ExportOutcome> { return { result: OK, records: [] }; }
+  async forwardDeletion(): Promise<ItemResult> {
+    return OK;
+  }
+  async forwardExport(): Promise<ExportOutcome> {
+    return { result: OK, records: [] };
+  }
 
   async close(): Promise<void> {
     this.closed = true;
@@ -79,8 +89,13 @@ const batchingConnector = { actions: { send: { performBatch: async () => [] } } 
 
 export function event(messageId: string, overrides: Partial<AcceptedEvent> = {}): AcceptedEvent {
   return {
-    messageId, sourceId: 'web', body: JSON.stringify({ messageId }), identityKeys: ['user_id:u1'],
-    connectionIds: [CONNECTION], privacyVersion: 1, ...overrides,
+    messageId,
+    sourceId: 'web',
+    body: JSON.stringify({ messageId }),
+    identityKeys: ['user_id:u1'],
+    connectionIds: [CONNECTION],
+    privacyVersion: 1,
+    ...overrides,
   };
 }
 
@@ -94,8 +109,13 @@ export function useDispatcher() {
     breaker: [] as string[],
     health: [] as string[],
   } as {
-    dir: string; queue: SqliteDeliveryQueue; pool: ScriptedPool; dispatcher?: ConnectionDispatcher;
-    settled: SettledBatch[]; breaker: string[]; health: string[];
+    dir: string;
+    queue: SqliteDeliveryQueue;
+    pool: ScriptedPool;
+    dispatcher?: ConnectionDispatcher;
+    settled: SettledBatch[];
+    breaker: string[];
+    health: string[];
     start(options?: { overrides?: DeliveryOverrides; gate?: DeliveryGate; pool?: ScriptedPool }): ConnectionDispatcher;
     until(condition: () => boolean, timeoutMs?: number): Promise<void>;
     total(field: 'delivered' | 'retried' | 'deadLettered' | 'dropped'): string[];
@@ -120,7 +140,9 @@ export function useDispatcher() {
   t.start = ({ overrides = {}, gate, pool } = {}) => {
     if (pool) t.pool = pool;
     const options = resolveDeliveryOptions(batchingConnector, {
-      drainTimeoutMs: 200, ...overrides, batch: { maxWaitMs: 0, ...overrides.batch },
+      drainTimeoutMs: 200,
+      ...overrides,
+      batch: { maxWaitMs: 0, ...overrides.batch },
     });
     const dispatcher = new ConnectionDispatcher(CONNECTION, t.queue, t.pool as unknown as ConnectionWorkerPool, options, silentLogger, gate);
     dispatcher.on('settled', (batch: SettledBatch) => t.settled.push(batch));
@@ -132,21 +154,28 @@ export function useDispatcher() {
   };
 
   /** Resolves once `condition` holds, checked whenever the dispatcher or the pool reports something. */
-  t.until = (condition, timeoutMs = 5000) => new Promise<void>((resolve, reject) => {
-    const sources: Array<[EventEmitter, string[]]> = [[t.dispatcher!, ['settled', 'breaker', 'health']], [t.pool, ['run']]];
-    const check = () => {
-      if (!condition()) return;
-      done();
-      resolve();
-    };
-    const timer = setTimeout(() => { done(); reject(new Error(`condition not met within ${timeoutMs} ms`)); }, timeoutMs);
-    const done = () => {
-      clearTimeout(timer);
-      for (const [emitter, names] of sources) for (const name of names) emitter.off(name, check);
-    };
-    for (const [emitter, names] of sources) for (const name of names) emitter.on(name, check);
-    check();
-  });
+  t.until = (condition, timeoutMs = 5000) =>
+    new Promise<void>((resolve, reject) => {
+      const sources: Array<[EventEmitter, string[]]> = [
+        [t.dispatcher!, ['settled', 'breaker', 'health']],
+        [t.pool, ['run']],
+      ];
+      const check = () => {
+        if (!condition()) return;
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        for (const [emitter, names] of sources) for (const name of names) emitter.off(name, check);
+      };
+      for (const [emitter, names] of sources) for (const name of names) emitter.on(name, check);
+      check();
+    });
 
   t.total = (field) => t.settled.flatMap((batch) => batch[field]);
   return t;

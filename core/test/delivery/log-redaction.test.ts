@@ -13,10 +13,20 @@ function runToCompletion(args: string[]): Promise<{ code: number | null; stdout:
     const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\n${stderr}`)); }, 30_000);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out; stdout so far:\n${stdout}\n${stderr}`));
+    }, 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -29,7 +39,10 @@ describe('secrets in logs', () => {
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
       expect(sink.messageIds()).toEqual(['m-1']);
       // The connector logged its settings and interpolated the key into its message; the router logged its config.
-      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines.some((l) => l.msg === 'sending with key [REDACTED]')).toBe(true);
       expect(lines.some((l) => l.msg === 'configured leaky with [REDACTED]')).toBe(true);
       expect(stdout).not.toContain(API_KEY);
@@ -46,7 +59,10 @@ describe('secrets in logs', () => {
       const { code, stdout } = await runToCompletion([dir, sink.url, API_KEY, 'warn']);
       expect(code).toBe(0);
       expect(sink.messageIds()).toEqual(['m-1']);
-      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       // The router's own info line stays (its logger is at debug); the connector's info line is below warn.
       expect(lines.some((l) => l.msg === 'configured leaky with [REDACTED]')).toBe(true);
       expect(lines.filter((l) => l.connector === 'misbehaving')).toEqual([]);

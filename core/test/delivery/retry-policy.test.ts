@@ -1,13 +1,21 @@
-import {
-  AuthenticationError, PermanentError, RateLimitedError, RetryableError, classifyError, errorForHttpStatus, parseRetryAfter,
-} from '@switchyard/sdk-kit';
+import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, classifyError, errorForHttpStatus, parseRetryAfter } from '@switchyard/sdk-kit';
 import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../src/index.js';
 
 describe('retry classification', () => {
   it.each([
-    [408, 'retryable'], [423, 'retryable'], [429, 'rate_limited'], [500, 'retryable'], [502, 'retryable'],
-    [503, 'retryable'], [504, 'retryable'], [501, 'permanent'], [400, 'permanent'], [404, 'permanent'],
-    [422, 'permanent'], [401, 'authentication'], [403, 'authentication'],
+    [408, 'retryable'],
+    [423, 'retryable'],
+    [429, 'rate_limited'],
+    [500, 'retryable'],
+    [502, 'retryable'],
+    [503, 'retryable'],
+    [504, 'retryable'],
+    [501, 'permanent'],
+    [400, 'permanent'],
+    [404, 'permanent'],
+    [422, 'permanent'],
+    [401, 'authentication'],
+    [403, 'authentication'],
   ])('HTTP %i is %s', (status, outcome) => {
     expect(errorForHttpStatus(status)?.outcome).toBe(outcome);
   });
@@ -30,12 +38,20 @@ describe('retry classification', () => {
     expect(classifyError(new AuthenticationError('no', { code: 'AUTH' }))).toMatchObject({ status: 'authentication' });
     expect(classifyError(new RateLimitedError('slow', { code: 'RL', retryAfterMs: 10 }))).toMatchObject({ status: 'rate_limited', retryAfterMs: 10 });
     expect(classifyError(new RetryableError('later', { code: 'R' }))).toMatchObject({ status: 'retryable' });
-    expect(classifyError({ name: 'HTTPError', response: { statusCode: 503, headers: { 'retry-after': '2' }, body: 'busy' } }))
-      .toMatchObject({ status: 'retryable', code: 'HTTP_503', retryAfterMs: 2000, httpStatus: 503 });
-    expect(classifyError({ name: 'RequestError', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }))
-      .toMatchObject({ status: 'retryable', code: 'NETWORK_ECONNREFUSED' });
-    expect(classifyError({ name: 'TimeoutError', code: 'ETIMEDOUT', message: 'Timeout awaiting request' }))
-      .toMatchObject({ status: 'retryable', code: 'TIMEOUT' });
+    expect(classifyError({ name: 'HTTPError', response: { statusCode: 503, headers: { 'retry-after': '2' }, body: 'busy' } })).toMatchObject({
+      status: 'retryable',
+      code: 'HTTP_503',
+      retryAfterMs: 2000,
+      httpStatus: 503,
+    });
+    expect(classifyError({ name: 'RequestError', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })).toMatchObject({
+      status: 'retryable',
+      code: 'NETWORK_ECONNREFUSED',
+    });
+    expect(classifyError({ name: 'TimeoutError', code: 'ETIMEDOUT', message: 'Timeout awaiting request' })).toMatchObject({
+      status: 'retryable',
+      code: 'TIMEOUT',
+    });
     const wrapped = Object.assign(new Error('wrapped'), { code: 'ERR_GOT_REQUEST_ERROR', cause: new PermanentError('denied', { code: 'EGRESS_DENIED' }) });
     expect(classifyError(wrapped)).toMatchObject({ status: 'permanent', code: 'EGRESS_DENIED' });
     expect(classifyError(new TypeError('x is undefined'))).toMatchObject({ status: 'retryable', code: 'CONNECTOR_THREW' });
@@ -67,10 +83,8 @@ describe('retry policy', () => {
 
   it('dead-letters when attempts or age run out, and at once for permanent and authentication failures', () => {
     expect(decideRetry({ status: 'retryable' }, { attempts: 3, enqueuedAt: now }, policy, now)).toMatchObject({ action: 'dead-letter', attempts: 4 });
-    expect(decideRetry({ status: 'retryable', retryAfterMs: 120_000 }, { attempts: 0, enqueuedAt: now }, policy, now))
-      .toMatchObject({ action: 'dead-letter' });
-    expect(decideRetry({ status: 'rate_limited' }, { attempts: 0, enqueuedAt: now - 59_999 }, policy, now, () => 0.9))
-      .toMatchObject({ action: 'dead-letter' });
+    expect(decideRetry({ status: 'retryable', retryAfterMs: 120_000 }, { attempts: 0, enqueuedAt: now }, policy, now)).toMatchObject({ action: 'dead-letter' });
+    expect(decideRetry({ status: 'rate_limited' }, { attempts: 0, enqueuedAt: now - 59_999 }, policy, now, () => 0.9)).toMatchObject({ action: 'dead-letter' });
     expect(decideRetry({ status: 'permanent' }, { attempts: 0, enqueuedAt: now }, policy, now)).toMatchObject({ action: 'dead-letter', attempts: 1 });
     expect(decideRetry({ status: 'authentication' }, { attempts: 0, enqueuedAt: now }, policy, now)).toMatchObject({ action: 'dead-letter' });
     expect(decideRetry({ status: 'ok' }, { attempts: 0, enqueuedAt: now }, DEFAULT_RETRY_POLICY, now)).toEqual({ action: 'complete' });

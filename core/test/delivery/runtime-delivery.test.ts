@@ -34,10 +34,14 @@ describe('delivery runtime with the webhook connector', () => {
   it('waits for Retry-After on a 429 without burning an attempt', async () => {
     // maxAttempts 1: a burnt attempt would dead-letter at once, so delivery proves 429 did not count.
     t.sink.responder = (_r, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 });
-    await t.fixture.connect([{
-      id: 'hook', connector: 'webhook', settings: { url: t.sink.url },
-      delivery: { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
-    }]);
+    await t.fixture.connect([
+      {
+        id: 'hook',
+        connector: 'webhook',
+        settings: { url: t.sink.url },
+        delivery: { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
+      },
+    ]);
     const event = trackEvent();
     await t.fixture.runtime.accept([accepted(event, ['hook'])]);
 
@@ -57,7 +61,9 @@ describe('delivery runtime with the webhook connector', () => {
     await t.fixture.until(() => t.fixture.deadLettered('hook').length === 1);
     const [letter] = await t.fixture.runtime.listDeadLetters({ connectionId: 'hook' });
     expect(letter).toMatchObject({
-      connectionId: 'hook', messageId: event.messageId, attempts: 1,
+      connectionId: 'hook',
+      messageId: event.messageId,
+      attempts: 1,
       error: { status: 'permanent', code: 'HTTP_422', httpStatus: 422 },
     });
     expect(letter!.error.message).toContain('unknown field total');
@@ -102,12 +108,24 @@ describe('delivery runtime with the webhook connector', () => {
     t.sink.responder = () => {
       if (!firstBatch) return { status: 200 };
       firstBatch = false;
-      return { status: 200, body: { errors: [{ index: 1, status: 503, message: 'shard busy' }, { index: 2, status: 400, message: 'bad email' }] } };
+      return {
+        status: 200,
+        body: {
+          errors: [
+            { index: 1, status: 503, message: 'shard busy' },
+            { index: 2, status: 400, message: 'bad email' },
+          ],
+        },
+      };
     };
-    await t.fixture.connect([{
-      id: 'hook', connector: 'webhook', settings: { url: t.sink.url, batching: true },
-      delivery: { ...fastRetry, batch: { maxItems: 10, maxWaitMs: 200 } },
-    }]);
+    await t.fixture.connect([
+      {
+        id: 'hook',
+        connector: 'webhook',
+        settings: { url: t.sink.url, batching: true },
+        delivery: { ...fastRetry, batch: { maxItems: 10, maxWaitMs: 200 } },
+      },
+    ]);
     const events = Array.from({ length: 4 }, () => trackEvent());
     await t.fixture.runtime.accept(events.map((e) => accepted(e, ['hook'])));
 
@@ -131,9 +149,14 @@ describe('delivery runtime with the webhook connector', () => {
   });
 
   it('holds a connection to its ratePerSecond', async () => {
-    await t.fixture.connect([{
-      id: 'hook', connector: 'webhook', settings: { url: t.sink.url }, delivery: { ratePerSecond: 4, batch: { maxItems: 1 } },
-    }]);
+    await t.fixture.connect([
+      {
+        id: 'hook',
+        connector: 'webhook',
+        settings: { url: t.sink.url },
+        delivery: { ratePerSecond: 4, batch: { maxItems: 1 } },
+      },
+    ]);
     await t.fixture.runtime.accept(Array.from({ length: 12 }, () => accepted(trackEvent(), ['hook'])));
     await t.sink.waitFor(() => t.sink.requests.length === 12);
     // Four requests per one-second interval. The first interval's arrivals include the worker's start-up, so
@@ -142,10 +165,14 @@ describe('delivery runtime with the webhook connector', () => {
   });
 
   it('splits micro-batches by maxBytes as well as maxItems', async () => {
-    await t.fixture.connect([{
-      id: 'hook', connector: 'webhook', settings: { url: t.sink.url, batching: true },
-      delivery: { batch: { maxItems: 50, maxBytes: 1500, maxWaitMs: 200 } },
-    }]);
+    await t.fixture.connect([
+      {
+        id: 'hook',
+        connector: 'webhook',
+        settings: { url: t.sink.url, batching: true },
+        delivery: { batch: { maxItems: 50, maxBytes: 1500, maxWaitMs: 200 } },
+      },
+    ]);
     const events = Array.from({ length: 6 }, () => trackEvent({ properties: { padding: 'x'.repeat(400) } }));
     await t.fixture.runtime.accept(events.map((e) => accepted(e, ['hook'])));
     await t.sink.waitFor(() => t.sink.messageIds().length === 6);

@@ -11,8 +11,15 @@ describe('delivery runtime isolation and fences', () => {
   async function connectMisbehaving(extra: Record<string, unknown> = {}) {
     await t.fixture.connect([
       {
-        id: 'bad', connector: './misbehaving', settings: { url: `${t.sink.url}/bad`, apiKey: API_KEY },
-        delivery: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 }, workers: { taskTimeoutMs: 1000, maxOldGenerationSizeMb: 32 }, breaker: { volumeThreshold: 100 }, ...extra },
+        id: 'bad',
+        connector: './misbehaving',
+        settings: { url: `${t.sink.url}/bad`, apiKey: API_KEY },
+        delivery: {
+          retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+          workers: { taskTimeoutMs: 1000, maxOldGenerationSizeMb: 32 },
+          breaker: { volumeThreshold: 100 },
+          ...extra,
+        },
       },
       { id: 'good', connector: 'webhook', settings: { url: `${t.sink.url}/good` } },
     ]);
@@ -71,15 +78,19 @@ describe('circuit breaker', () => {
   it('opens on a failing destination, probes half-open, and closes when it recovers', async () => {
     let healthy = false;
     t.sink.responder = () => (healthy ? { status: 200 } : { status: 503 });
-    await t.fixture.connect([{
-      id: 'hook', connector: 'webhook', settings: { url: t.sink.url },
-      delivery: {
-        maxConcurrency: 1,
-        batch: { maxItems: 1 },
-        retry: { maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 5 },
-        breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: 300 },
+    await t.fixture.connect([
+      {
+        id: 'hook',
+        connector: 'webhook',
+        settings: { url: t.sink.url },
+        delivery: {
+          maxConcurrency: 1,
+          batch: { maxItems: 1 },
+          retry: { maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 5 },
+          breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: 300 },
+        },
       },
-    }]);
+    ]);
     const events = Array.from({ length: 5 }, () => trackEvent());
     await t.fixture.runtime.accept(events.map((e) => accepted(e, ['hook'])));
 
@@ -106,12 +117,21 @@ describe('graceful shutdown', () => {
   it('hands in-flight deliveries back to the queue so the next runtime delivers them', async () => {
     const sink = await new HttpSink().start();
     let release: () => void = () => undefined;
-    const blocker = await new StallingServer(new Promise<void>((resolve) => { release = resolve; })).start();
+    const blocker = await new StallingServer(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    ).start();
     const fixture = new RuntimeFixture();
     try {
-      await fixture.connect([{
-        id: 'hook', connector: 'webhook', settings: { url: blocker.url, timeoutMs: 60_000 }, delivery: { drainTimeoutMs: 300 },
-      }]);
+      await fixture.connect([
+        {
+          id: 'hook',
+          connector: 'webhook',
+          settings: { url: blocker.url, timeoutMs: 60_000 },
+          delivery: { drainTimeoutMs: 300 },
+        },
+      ]);
       const event = trackEvent();
       await fixture.runtime.accept([accepted(event, ['hook'])]);
       await blocker.waitForRequest();

@@ -7,7 +7,15 @@ import { trackEvent } from '../helpers/events.js';
 import { HttpSink } from '../helpers/http-sink.js';
 import { StallingServer } from '../helpers/stalling-server.js';
 
-const placeAnswer = { data: { search: { places: { results: { edges: [{ node: { placekey: 'zzw-222@8fy-fjg-b8v', safegraph_core: { location_name: 'Ferry Building', top_category: 'Markets' } } }] } } } } };
+const placeAnswer = {
+  data: {
+    search: {
+      places: {
+        results: { edges: [{ node: { placekey: 'zzw-222@8fy-fjg-b8v', safegraph_core: { location_name: 'Ferry Building', top_category: 'Markets' } } }] },
+      },
+    },
+  },
+};
 const at = (latitude: number, longitude: number) => trackEvent({ context: { location: { latitude, longitude } } });
 
 describe('enrichment stage', () => {
@@ -53,7 +61,11 @@ describe('enrichment stage', () => {
 
   it('lets events through unenriched when the provider does not answer in time', async () => {
     let release: () => void = () => undefined;
-    const provider = await new StallingServer(new Promise<void>((resolve) => { release = resolve; })).start();
+    const provider = await new StallingServer(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    ).start();
     try {
       await connect(provider.url, 150);
       const first = [at(37.7955, -122.3937)];

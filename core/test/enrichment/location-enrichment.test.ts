@@ -33,10 +33,21 @@ describe('location enrichment', () => {
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'switchyard-mmdb-'));
       const file = join(dir, 'test-city.mmdb');
-      writeFileSync(file, writeMmdb([
-        { cidr: '203.0.113.0/24', record: { city: { names: { en: 'Lyon' } }, country: { iso_code: 'FR' }, subdivisions: [{ iso_code: 'ARA' }], location: { latitude: 45.76, longitude: 4.84, time_zone: 'Europe/Paris' } } },
-        { cidr: '198.51.100.0/24', record: { country: { iso_code: 'CA' } } },
-      ]));
+      writeFileSync(
+        file,
+        writeMmdb([
+          {
+            cidr: '203.0.113.0/24',
+            record: {
+              city: { names: { en: 'Lyon' } },
+              country: { iso_code: 'FR' },
+              subdivisions: [{ iso_code: 'ARA' }],
+              location: { latitude: 45.76, longitude: 4.84, time_zone: 'Europe/Paris' },
+            },
+          },
+          { cidr: '198.51.100.0/24', record: { country: { iso_code: 'CA' } } },
+        ]),
+      );
       ipGeo = await IpGeo.open(file);
     });
 

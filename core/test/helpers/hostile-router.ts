@@ -18,7 +18,14 @@ export const MPARTICLE_AUTH = `${MPARTICLE_KEY}:${SECRETS.mparticleSecret}`;
 /** Log lines kept in memory, unscrubbed, so a test sees exactly what the router wrote. */
 export class CapturedLog {
   readonly lines: string[] = [];
-  readonly logger = pino({ level: 'debug' }, { write: (line: string) => { this.lines.push(line); } });
+  readonly logger = pino(
+    { level: 'debug' },
+    {
+      write: (line: string) => {
+        this.lines.push(line);
+      },
+    },
+  );
 }
 
 /** A router with a Segment and an mParticle source, admin and OpenDSR enabled, and a webhook into a loopback sink. */
@@ -29,16 +36,19 @@ export class HostileRouter {
 
   async start(): Promise<this> {
     this.sink = await new HttpSink().start();
-    this.fixture = await new RouterFixture({
-      sources: [
-        { id: 'web', type: 'segment', writeKey: SECRETS.writeKey },
-        { id: 'app', type: 'mparticle', apiKey: MPARTICLE_KEY, apiSecret: SECRETS.mparticleSecret },
-      ],
-      connections: [{ id: 'hook', connector: 'webhook', settings: { url: `${this.sink.url}/hook`, sharedSecret: SECRETS.hookSecret } }],
-      admin: { tokens: [SECRETS.adminToken] },
-      // Accepted data-subject requests stay pending for the whole test: nothing runs behind its back.
-      dsr: { gracePeriodMs: 3_600_000 },
-    }, this.log.logger).start();
+    this.fixture = await new RouterFixture(
+      {
+        sources: [
+          { id: 'web', type: 'segment', writeKey: SECRETS.writeKey },
+          { id: 'app', type: 'mparticle', apiKey: MPARTICLE_KEY, apiSecret: SECRETS.mparticleSecret },
+        ],
+        connections: [{ id: 'hook', connector: 'webhook', settings: { url: `${this.sink.url}/hook`, sharedSecret: SECRETS.hookSecret } }],
+        admin: { tokens: [SECRETS.adminToken] },
+        // Accepted data-subject requests stay pending for the whole test: nothing runs behind its back.
+        dsr: { gracePeriodMs: 3_600_000 },
+      },
+      this.log.logger,
+    ).start();
     return this;
   }
 
@@ -55,7 +65,11 @@ export class HostileRouter {
     const response = await fetch(`${this.url}${path}`, { method, headers: options.headers, body: options.raw });
     const text = await response.text();
     let json: any;
-    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
     return { status: response.status, headers: response.headers, text, json };
   }
 
@@ -63,14 +77,23 @@ export class HostileRouter {
    * A POST through node:http on keep-alive sockets: several times cheaper per request than fetch, which
    * matters to the fuzz test. Rejects when the server closes the connection without an answer.
    */
-  post(agent: Agent, path: string, headers: Record<string, string>, raw: Buffer | undefined): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  post(
+    agent: Agent,
+    path: string,
+    headers: Record<string, string>,
+    raw: Buffer | undefined,
+  ): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
     return new Promise((resolve, reject) => {
-      const outgoing = httpRequest(`${this.url}${path}`, { method: 'POST', agent, headers: raw ? { ...headers, 'content-length': raw.length } : headers }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      });
+      const outgoing = httpRequest(
+        `${this.url}${path}`,
+        { method: 'POST', agent, headers: raw ? { ...headers, 'content-length': raw.length } : headers },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+          response.on('error', reject);
+        },
+      );
       outgoing.on('error', reject);
       outgoing.end(raw);
     });
@@ -113,7 +136,10 @@ export function rawRequest(port: number, bytes: string | Buffer): Promise<RawRes
       socket.destroy();
       resolve(parsed);
     };
-    socket.on('data', (chunk: Buffer) => { received = Buffer.concat([received, chunk]); finish(false); });
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      finish(false);
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       finish(true);
@@ -138,6 +164,10 @@ function parseResponse(data: Buffer, closed: boolean): RawResponse | undefined {
   if (Number.isNaN(length) || body.length < length) return undefined;
   const text = body.subarray(0, length).toString('utf8');
   let json: any;
-  try { json = JSON.parse(text); } catch { json = undefined; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
   return { status: Number(statusLine!.split(' ')[1]), headers, body: text, json };
 }

@@ -10,7 +10,11 @@ export interface CapturedRequest {
   receivedAt: number;
 }
 
-export interface Answer { status: number; headers?: Record<string, string>; body?: unknown }
+export interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
 
 /** A promise holds the request open (recorded, unanswered) until it resolves. */
 export type Responder = (request: CapturedRequest, index: number) => Answer | Promise<Answer>;
@@ -39,7 +43,11 @@ export class HttpSink {
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
       let body: unknown = rawBody;
-      try { body = JSON.parse(rawBody); } catch { /* keep raw */ }
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        /* keep raw */
+      }
       const captured: CapturedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body, receivedAt: Date.now() };
       const index = this.requests.length;
       this.requests.push(captured);
@@ -68,7 +76,10 @@ export class HttpSink {
       if (remaining <= 0) throw new Error(`timed out waiting for ${what}; got ${this.requests.length} requests`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(remaining, 250));
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
   }

@@ -9,8 +9,13 @@ function control(type: number, size: number): Buffer {
   const head: number[] = [];
   let sizeBits = size;
   const extra: number[] = [];
-  if (size >= 29 && size < 285) { sizeBits = 29; extra.push(size - 29); }
-  else if (size >= 285) { sizeBits = 30; extra.push((size - 285) >> 8, (size - 285) & 0xff); }
+  if (size >= 29 && size < 285) {
+    sizeBits = 29;
+    extra.push(size - 29);
+  } else if (size >= 285) {
+    sizeBits = 30;
+    extra.push((size - 285) >> 8, (size - 285) & 0xff);
+  }
   head.push(((extended ? 0 : type) << 5) | sizeBits);
   if (extended) head.push(type - 7);
   return Buffer.from([...head, ...extra]);
@@ -37,13 +42,18 @@ function encode(value: Value): Buffer {
   return Buffer.concat([control(7, entries.length), ...entries.flatMap(([k, v]) => [encode(k), encode(v)])]);
 }
 
-interface TrieNode { children: [TrieNode | number | undefined, TrieNode | number | undefined] }
+interface TrieNode {
+  children: [TrieNode | number | undefined, TrieNode | number | undefined];
+}
 
 export function writeMmdb(networks: Array<{ cidr: string; record: Record<string, Value> }>): Buffer {
   const records = networks.map((n) => encode(n.record));
   const offsets: number[] = [];
   let cursor = 0;
-  for (const r of records) { offsets.push(cursor); cursor += r.length; }
+  for (const r of records) {
+    offsets.push(cursor);
+    cursor += r.length;
+  }
 
   const root: TrieNode = { children: [undefined, undefined] };
   networks.forEach((network, index) => {
@@ -52,16 +62,26 @@ export function writeMmdb(networks: Array<{ cidr: string; record: Record<string,
     let node = root;
     for (let depth = 0; depth < Number(bits); depth += 1) {
       const bit = (value >>> (31 - depth)) & 1;
-      if (depth === Number(bits) - 1) { node.children[bit] = -(index + 1); break; }
+      if (depth === Number(bits) - 1) {
+        node.children[bit] = -(index + 1);
+        break;
+      }
       let next = node.children[bit];
-      if (typeof next !== 'object') { next = { children: [undefined, undefined] }; node.children[bit] = next; }
+      if (typeof next !== 'object') {
+        next = { children: [undefined, undefined] };
+        node.children[bit] = next;
+      }
       node = next;
     }
   });
 
   const nodes: TrieNode[] = [];
   const number = new Map<TrieNode, number>();
-  const visit = (node: TrieNode) => { number.set(node, nodes.length); nodes.push(node); for (const c of node.children) if (typeof c === 'object') visit(c); };
+  const visit = (node: TrieNode) => {
+    number.set(node, nodes.length);
+    nodes.push(node);
+    for (const c of node.children) if (typeof c === 'object') visit(c);
+  };
   visit(root);
   const nodeCount = nodes.length;
   const tree = Buffer.alloc(nodeCount * 6);
@@ -75,9 +95,15 @@ export function writeMmdb(networks: Array<{ cidr: string; record: Record<string,
   });
 
   const metadata = encode({
-    node_count: nodeCount, record_size: 24, ip_version: 4, database_type: 'Switchyard-Test-City',
-    languages: ['en'], binary_format_major_version: 2, binary_format_minor_version: 0,
-    build_epoch: 1_700_000_000, description: { en: 'test database' },
+    node_count: nodeCount,
+    record_size: 24,
+    ip_version: 4,
+    database_type: 'Switchyard-Test-City',
+    languages: ['en'],
+    binary_format_major_version: 2,
+    binary_format_minor_version: 0,
+    build_epoch: 1_700_000_000,
+    description: { en: 'test database' },
   });
   return Buffer.concat([tree, Buffer.alloc(16), ...records, Buffer.from([0xab, 0xcd, 0xef]), Buffer.from('MaxMind.com'), metadata]);
 }

@@ -38,13 +38,22 @@ export class PrivacyFixture {
     const tokens = () => [ADMIN_TOKEN];
     const { privacy: services, routing } = this.path;
     await this.app.register(adminRoutes, {
-      prefix: '/admin/v1', tokens, suppressions: services.suppressions, audit: services.audit,
-      gate: services.gate, profiles: services.profiles, runtime: this.path.runtime,
+      prefix: '/admin/v1',
+      tokens,
+      suppressions: services.suppressions,
+      audit: services.audit,
+      gate: services.gate,
+      profiles: services.profiles,
+      runtime: this.path.runtime,
       publish: (event) => routing.publish(event),
       replay: (filter) => routing.replayDeadLetters(filter),
     });
     await this.app.register(openDsrRoutes, {
-      prefix: '/opendsr/v1', tokens, store: this.path.dsr.store, processor: this.path.dsr.processor, signer: this.path.dsr.signer,
+      prefix: '/opendsr/v1',
+      tokens,
+      store: this.path.dsr.store,
+      processor: this.path.dsr.processor,
+      signer: this.path.dsr.signer,
       expectedCompletionMs: 24 * 3600 * 1000,
     });
     this.baseUrl = await this.app.listen({ port: 0, host: '127.0.0.1' });
@@ -59,7 +68,11 @@ export class PrivacyFixture {
     });
     const raw = await response.text();
     let json: any;
-    try { json = raw ? JSON.parse(raw) : undefined; } catch { json = raw; }
+    try {
+      json = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      json = raw;
+    }
     return { status: response.status, headers: response.headers, raw, json };
   }
 

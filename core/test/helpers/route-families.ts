@@ -26,7 +26,9 @@ export function errorShapeProblem(family: Family | undefined, json: any, status:
     case undefined:
       return json?.success === false && isText(json.code) && isText(json.message) ? undefined : 'not {success:false, code, message}';
     case 'mparticle':
-      return Array.isArray(json?.errors) && json.errors.length > 0 && json.errors.every((e: any) => isText(e.code) && isText(e.message)) ? undefined : 'not {errors:[{code, message}]}';
+      return Array.isArray(json?.errors) && json.errors.length > 0 && json.errors.every((e: any) => isText(e.code) && isText(e.message))
+        ? undefined
+        : 'not {errors:[{code, message}]}';
     case 'admin':
       return json?.error?.status === status && isText(json.error.message) ? undefined : 'not {error:{status, message}}';
     case 'opendsr':
@@ -55,7 +57,9 @@ export function expectErrorShape(family: Family | undefined, json: any, status: 
 
 export const track = (overrides: Record<string, unknown> = {}) => ({ type: 'track', userId: 'u1', event: 'Clicked', properties: { a: 1 }, ...overrides });
 export const mpBatch = (overrides: Record<string, unknown> = {}) => ({
-  user_identities: { customer_id: 'c1' }, events: [{ event_type: 'custom_event', data: { event_name: 'Play' } }], ...overrides,
+  user_identities: { customer_id: 'c1' },
+  events: [{ event_type: 'custom_event', data: { event_name: 'Play' } }],
+  ...overrides,
 });
 export const dsrRequest = (overrides: Record<string, unknown> = {}) => ({
   regulation: 'gdpr',

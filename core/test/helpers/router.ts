@@ -19,7 +19,10 @@ export class RouterFixture {
   readonly configFile = join(this.dir, 'switchyard.yaml');
   router!: Router;
 
-  constructor(private config: SwitchyardConfig, private readonly log: Logger = silentLogger) {}
+  constructor(
+    private config: SwitchyardConfig,
+    private readonly log: Logger = silentLogger,
+  ) {}
 
   async start(): Promise<this> {
     this.writeConfig(this.config);
@@ -48,7 +51,11 @@ export class RouterFixture {
     const response = await fetch(`${this.url}${path}`, { method: options.method ?? 'POST', headers, body: options.method === 'GET' ? undefined : payload });
     const text = await response.text();
     let json: any;
-    try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = text;
+    }
     return { status: response.status, json, text, headers: response.headers };
   }
 
@@ -60,7 +67,10 @@ export class RouterFixture {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, 200);
         this.router.runtime.once('settled', done);
-        function done() { clearTimeout(timer); resolve(); }
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     }
   }

@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpSink } from './http-sink.js';
-import {
-  DeliveryRuntime, SqliteDeliveryQueue, loadConnector, silentLogger, type RuntimeConnection, type SettledBatch,
-} from '../../src/index.js';
+import { DeliveryRuntime, SqliteDeliveryQueue, loadConnector, silentLogger, type RuntimeConnection, type SettledBatch } from '../../src/index.js';
 import type { ConnectionConsentRule, DeliveryOverrides } from '../../src/config/config-types.js';
 import type { DeliveryGate } from '../../src/types.js';
 
@@ -67,7 +65,10 @@ export class RuntimeFixture {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, 200);
         this.runtime.once('settled', done);
-        function done() { clearTimeout(timer); resolve(); }
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     }
   }

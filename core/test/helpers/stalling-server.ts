@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 export class StallingServer {
   private server?: Server;
   private gotRequest!: () => void;
-  private readonly requested = new Promise<void>((resolve) => { this.gotRequest = resolve; });
+  private readonly requested = new Promise<void>((resolve) => {
+    this.gotRequest = resolve;
+  });
 
   constructor(private readonly released: Promise<void>) {}
 

@@ -13,9 +13,19 @@ const now = () => new Date().toISOString();
 /** Valid bodies to start from, per family and route. */
 const SEEDS: Record<Family, Array<{ path: string; body: () => unknown }>> = {
   segment: [
-    { path: '/v1/batch', body: () => ({ batch: [track(), { type: 'identify', userId: 'u2', traits: { email: 'a@example.com' } }, { type: 'page', anonymousId: 'a1', name: 'Home' }], sentAt: now(), context: { ip: '10.0.0.1' } }) },
+    {
+      path: '/v1/batch',
+      body: () => ({
+        batch: [track(), { type: 'identify', userId: 'u2', traits: { email: 'a@example.com' } }, { type: 'page', anonymousId: 'a1', name: 'Home' }],
+        sentAt: now(),
+        context: { ip: '10.0.0.1' },
+      }),
+    },
     { path: '/v1/import', body: () => ({ batch: [track({ originalTimestamp: now(), sentAt: now() })] }) },
-    { path: '/v1/track', body: () => track({ context: { consent: { categoryPreferences: { Analytics: true } }, device: { id: 'd1' } }, integrations: { All: true } }) },
+    {
+      path: '/v1/track',
+      body: () => track({ context: { consent: { categoryPreferences: { Analytics: true } }, device: { id: 'd1' } }, integrations: { All: true } }),
+    },
     { path: '/v1/identify', body: () => ({ userId: 'u1', traits: { email: 'u1@example.com', plan: 'pro' } }) },
     { path: '/v1/page', body: () => ({ anonymousId: 'a1', name: 'Home', properties: { url: 'http://x' } }) },
     { path: '/v1/screen', body: () => ({ userId: 'u1', name: 'Main' }) },
@@ -25,30 +35,39 @@ const SEEDS: Record<Family, Array<{ path: string; body: () => unknown }>> = {
   mparticle: [
     {
       path: '/v2/events',
-      body: () => mpBatch({
-        mpid: '123', device_info: { ios_idfv: 'v1', locale_language: 'en' }, user_attributes: { tier: 'gold' },
-        consent_state: { gdpr: { analytics: { consented: true, timestamp_unixtime_ms: Date.now() } }, ccpa: { data_sale_opt_out: { consented: false } } },
-        events: [
-          { event_type: 'custom_event', data: { event_name: 'Play', custom_attributes: { a: 1 }, timestamp_unixtime_ms: Date.now() } },
-          { event_type: 'commerce_event', data: { product_action: { action: 'purchase', total_amount: 3, products: [{ id: 'p' }] } } },
-          { event_type: 'screen_view', data: { screen_name: 'Home', location: { latitude: 48.85, longitude: 2.35 } } },
-        ],
-      }),
+      body: () =>
+        mpBatch({
+          mpid: '123',
+          device_info: { ios_idfv: 'v1', locale_language: 'en' },
+          user_attributes: { tier: 'gold' },
+          consent_state: { gdpr: { analytics: { consented: true, timestamp_unixtime_ms: Date.now() } }, ccpa: { data_sale_opt_out: { consented: false } } },
+          events: [
+            { event_type: 'custom_event', data: { event_name: 'Play', custom_attributes: { a: 1 }, timestamp_unixtime_ms: Date.now() } },
+            { event_type: 'commerce_event', data: { product_action: { action: 'purchase', total_amount: 3, products: [{ id: 'p' }] } } },
+            { event_type: 'screen_view', data: { screen_name: 'Home', location: { latitude: 48.85, longitude: 2.35 } } },
+          ],
+        }),
     },
     { path: '/v2/bulkevents', body: () => [mpBatch(), mpBatch({ user_identities: { email: 'b@example.com' } })] },
   ],
   admin: [
     { path: '/admin/v1/suppressions', body: () => ({ identity_type: 'email', identity_value: 'fuzz@example.com', reason: 'fuzz' }) },
-    { path: '/admin/v1/rectifications', body: () => ({ identity_type: 'user_id', identity_value: 'u-fuzz', attributes: { last_name: 'Lovelace', nickname: null } }) },
+    {
+      path: '/admin/v1/rectifications',
+      body: () => ({ identity_type: 'user_id', identity_value: 'u-fuzz', attributes: { last_name: 'Lovelace', nickname: null } }),
+    },
     { path: '/admin/v1/dead-letters/replay', body: () => ({ connection: 'hook', ids: [1, 2] }) },
     { path: '/admin/v1/dead-letters/purge', body: () => ({ ids: [3] }) },
   ],
-  opendsr: [
-    { path: '/opendsr/v1/requests', body: () => dsrRequest({ extensions: { 'switchyard.localhost': { suppress: false } } }) },
-  ],
+  opendsr: [{ path: '/opendsr/v1/requests', body: () => dsrRequest({ extensions: { 'switchyard.localhost': { suppress: false } } }) }],
 };
 
-interface Sent { family: Family; path: string; headers: Record<string, string>; raw: Buffer | undefined }
+interface Sent {
+  family: Family;
+  path: string;
+  headers: Record<string, string>;
+  raw: Buffer | undefined;
+}
 
 /** One hostile request: a mutated valid body, sometimes damaged at the byte level, in a random envelope. */
 function hostileRequest(dice: Dice, family: Family): Sent {
@@ -58,7 +77,11 @@ function hostileRequest(dice: Dice, family: Family): Sent {
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const mutated = mutate(dice, body);
     const candidate = Buffer.from(JSON.stringify(mutated) ?? 'null');
-    if (candidate.length <= MAX_BODY_BYTES) { body = mutated; text = candidate; break; }
+    if (candidate.length <= MAX_BODY_BYTES) {
+      body = mutated;
+      text = candidate;
+      break;
+    }
   }
   let writeKeyInBody = false;
   if (family === 'segment' && dice.chance(0.15) && body !== null && typeof body === 'object' && !Array.isArray(body)) {
@@ -68,8 +91,11 @@ function hostileRequest(dice: Dice, family: Family): Sent {
   if (dice.chance(0.3)) text = damage(dice, text);
   const { headers, raw } = envelope(dice, text);
   const auth = dice.int(20);
-  if (auth === 0) { /* no credentials */ } else if (auth === 1) {
-    headers.authorization = family === 'segment' || family === 'mparticle' ? `Basic ${Buffer.from(`${MPARTICLE_KEY}:nope`).toString('base64')}` : 'Bearer not-a-token';
+  if (auth === 0) {
+    /* no credentials */
+  } else if (auth === 1) {
+    headers.authorization =
+      family === 'segment' || family === 'mparticle' ? `Basic ${Buffer.from(`${MPARTICLE_KEY}:nope`).toString('base64')}` : 'Bearer not-a-token';
   } else if (family === 'segment') {
     if (!writeKeyInBody) headers.authorization = `Basic ${Buffer.from(SEGMENT_AUTH).toString('base64')}`;
   } else {
@@ -83,23 +109,38 @@ function answerProblem(sent: Sent, status: number, text: string): string | undef
   if (status >= 500) return `${status} ${text.slice(0, 200)}`;
   if (status >= 200 && status < 300) {
     if (sent.family === 'mparticle') return status === 202 && text === '' ? undefined : `unexpected success answer ${status} ${text.slice(0, 100)}`;
-    try { JSON.parse(text); return undefined; } catch { return `a success answer that is not JSON: ${text.slice(0, 100)}`; }
+    try {
+      JSON.parse(text);
+      return undefined;
+    } catch {
+      return `a success answer that is not JSON: ${text.slice(0, 100)}`;
+    }
   }
   if (status < 400) return `unexpected status ${status}`;
   let json: unknown;
-  try { json = JSON.parse(text); } catch { return `a ${status} that is not JSON: ${JSON.stringify(text.slice(0, 100))}`; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return `a ${status} that is not JSON: ${JSON.stringify(text.slice(0, 100))}`;
+  }
   const shape = errorShapeProblem(sent.family, json, status);
   return shape && `${status} ${shape}: ${text.slice(0, 200)}`;
 }
 
 describe('fuzzing every route family with hostile bodies', () => {
   const router = new HostileRouter();
-  beforeAll(async () => { await router.start(); });
-  afterAll(async () => { await router.close(); });
+  beforeAll(async () => {
+    await router.start();
+  });
+  afterAll(async () => {
+    await router.close();
+  });
 
   it(`answers ${BODIES_PER_FAMILY} hostile bodies per family (seed ${SEED}) with 2xx or a JSON 4xx, leaks no secret, and still delivers`, async () => {
     const dice = new Dice(mulberry32(SEED));
-    const requests = (['segment', 'mparticle', 'admin', 'opendsr'] as const).flatMap((family) => Array.from({ length: BODIES_PER_FAMILY }, () => hostileRequest(dice, family)));
+    const requests = (['segment', 'mparticle', 'admin', 'opendsr'] as const).flatMap((family) =>
+      Array.from({ length: BODIES_PER_FAMILY }, () => hostileRequest(dice, family)),
+    );
     const problems: string[] = [];
     const answers: string[] = [];
     const statuses = new Map<number, number>();
@@ -126,7 +167,17 @@ describe('fuzzing every route family with hostile bodies', () => {
     expect(problems.slice(0, 20)).toEqual([]);
     // The corpus reaches both sides of the contract: accepted bodies and every kind of refusal of a body.
     expect([...statuses.keys()].filter((s) => s >= 200 && s < 300).length).toBeGreaterThan(0);
-    for (const code of ['TOO_DEEP', 'FORBIDDEN_KEY', 'MALFORMED_JSON', 'MALFORMED_BODY', 'EMPTY_BODY', 'UNSUPPORTED_CONTENT_TYPE', 'UNSUPPORTED_CONTENT_ENCODING', 'INVALID_EVENT', 'INVALID_UTF8']) {
+    for (const code of [
+      'TOO_DEEP',
+      'FORBIDDEN_KEY',
+      'MALFORMED_JSON',
+      'MALFORMED_BODY',
+      'EMPTY_BODY',
+      'UNSUPPORTED_CONTENT_TYPE',
+      'UNSUPPORTED_CONTENT_ENCODING',
+      'INVALID_EVENT',
+      'INVALID_UTF8',
+    ]) {
       expect({ code, seen: answers.some((answer) => answer.includes(`"${code}"`)) }).toEqual({ code, seen: true });
     }
 

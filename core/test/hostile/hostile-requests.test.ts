@@ -1,20 +1,44 @@
 import { HostileRouter, MPARTICLE_AUTH, SECRETS, SEGMENT_AUTH } from '../helpers/hostile-router.js';
-import { dsrRequest, errorMessage, expectErrorShape, familyOf, mpBatch, nestedJson, POST_ROUTES, track, withRaw, type Family } from '../helpers/route-families.js';
+import {
+  dsrRequest,
+  errorMessage,
+  expectErrorShape,
+  familyOf,
+  mpBatch,
+  nestedJson,
+  POST_ROUTES,
+  track,
+  withRaw,
+  type Family,
+} from '../helpers/route-families.js';
 
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 
 describe('hostile requests on every route family', () => {
   const router = new HostileRouter();
-  const authFor = (family: Family) => (family === 'segment' ? { auth: SEGMENT_AUTH } : family === 'mparticle' ? { auth: MPARTICLE_AUTH } : { headers: { authorization: `Bearer ${SECRETS.adminToken}` } });
+  const authFor = (family: Family) =>
+    family === 'segment'
+      ? { auth: SEGMENT_AUTH }
+      : family === 'mparticle'
+        ? { auth: MPARTICLE_AUTH }
+        : { headers: { authorization: `Bearer ${SECRETS.adminToken}` } };
   /** POSTs exact bytes as JSON with the family's credentials. */
   const post = (family: Family, path: string, raw: string | Buffer | undefined, headers: Record<string, string> = {}) => {
     const auth = authFor(family);
-    return router.fixture.send(path, undefined, { ...auth, raw: raw as string, headers: { ...(raw === undefined ? {} : { 'content-type': 'application/json' }), ...auth.headers, ...headers } });
+    return router.fixture.send(path, undefined, {
+      ...auth,
+      raw: raw as string,
+      headers: { ...(raw === undefined ? {} : { 'content-type': 'application/json' }), ...auth.headers, ...headers },
+    });
   };
   const delivered = () => router.sink.requests.map((r) => r.body as any);
 
-  beforeAll(async () => { await router.start(); });
-  afterAll(async () => { await router.close(); });
+  beforeAll(async () => {
+    await router.start();
+  });
+  afterAll(async () => {
+    await router.close();
+  });
   afterEach(async () => {
     expect((await router.fixture.send('/health', undefined, { method: 'GET' })).status).toBe(200);
   });
@@ -25,12 +49,15 @@ describe('hostile requests on every route family', () => {
       return auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : headers!;
     };
 
-    it.each(POST_ROUTES.map((r) => [r.path, r.family] as const))('answers 400 EMPTY_BODY, never 503, to a POST without a body or content type on %s', async (path, family) => {
-      const response = await router.request('POST', path, { headers: credentials(family) });
-      expect(response.status).toBe(400);
-      expectErrorShape(family, response.json, 400);
-      expect(response.text).toMatch(/body is empty/);
-    });
+    it.each(POST_ROUTES.map((r) => [r.path, r.family] as const))(
+      'answers 400 EMPTY_BODY, never 503, to a POST without a body or content type on %s',
+      async (path, family) => {
+        const response = await router.request('POST', path, { headers: credentials(family) });
+        expect(response.status).toBe(400);
+        expectErrorShape(family, response.json, 400);
+        expect(response.text).toMatch(/body is empty/);
+      },
+    );
 
     it.each(POST_ROUTES.map((r) => [r.path, r.family] as const))('answers 400 EMPTY_BODY to an empty JSON body on %s', async (path, family) => {
       const response = await router.request('POST', path, { headers: { ...credentials(family), 'content-type': 'application/json' }, raw: '' });
@@ -60,7 +87,12 @@ describe('hostile requests on every route family', () => {
       ['/v1/track', 'segment', withRaw(track({ properties: '@@' }), deep), '$.properties.a.a'],
       ['/v1/batch', 'segment', withRaw({ batch: [track({ context: '@@' })] }, deep), '$.batch[0].context.a'],
       ['/v2/events', 'mparticle', withRaw(mpBatch({ user_attributes: '@@' }), deep), '$.user_attributes.a'],
-      ['/v2/bulkevents', 'mparticle', withRaw([mpBatch({ events: [{ event_type: 'custom_event', data: { event_name: 'x', custom_attributes: '@@' } }] })], deep), '$[0].events[0].data.custom_attributes.a'],
+      [
+        '/v2/bulkevents',
+        'mparticle',
+        withRaw([mpBatch({ events: [{ event_type: 'custom_event', data: { event_name: 'x', custom_attributes: '@@' } }] })], deep),
+        '$[0].events[0].data.custom_attributes.a',
+      ],
       ['/admin/v1/rectifications', 'admin', withRaw({ identity_type: 'user_id', identity_value: 'u1', attributes: '@@' }, deep), '$.attributes.a'],
       ['/opendsr/v1/requests', 'opendsr', withRaw(dsrRequest({ extensions: '@@' }), deep), '$.extensions.a'],
     ];
@@ -108,13 +140,21 @@ describe('hostile requests on every route family', () => {
     });
 
     it('rejects an mParticle timestamp beyond year 9999', async () => {
-      const response = await post('mparticle', '/v2/events', JSON.stringify(mpBatch({ events: [{ event_type: 'custom_event', data: { event_name: 'x', timestamp_unixtime_ms: 8.64e15 } }] })));
+      const response = await post(
+        'mparticle',
+        '/v2/events',
+        JSON.stringify(mpBatch({ events: [{ event_type: 'custom_event', data: { event_name: 'x', timestamp_unixtime_ms: 8.64e15 } }] })),
+      );
       expect(response.status).toBe(400);
       expect(response.json.errors[0].path).toBe('$.events[0].data.timestamp_unixtime_ms');
     });
 
     it('clamps a clock-skew correction that would leave the range to its end', async () => {
-      const response = await post('segment', '/v1/track', JSON.stringify(track({ messageId: 'clamped', originalTimestamp: '9999-12-31T00:00:00.000Z', sentAt: '1970-01-01T00:00:00.000Z' })));
+      const response = await post(
+        'segment',
+        '/v1/track',
+        JSON.stringify(track({ messageId: 'clamped', originalTimestamp: '9999-12-31T00:00:00.000Z', sentAt: '1970-01-01T00:00:00.000Z' })),
+      );
       expect(response.status).toBe(200);
       await router.sink.waitFor(() => delivered().some((b) => b.messageId === 'clamped'));
       expect(delivered().find((b) => b.messageId === 'clamped').timestamp).toBe('9999-12-31T23:59:59.999Z');
@@ -164,7 +204,11 @@ describe('hostile requests on every route family', () => {
     });
 
     it('lists the first 50 problems of an OpenDSR request and counts the rest', async () => {
-      const response = await post('opendsr', '/opendsr/v1/requests', JSON.stringify(dsrRequest({ subject_identities: Array(100).fill({ identity_type: 1, identity_value: 2, identity_format: 3 }) })));
+      const response = await post(
+        'opendsr',
+        '/opendsr/v1/requests',
+        JSON.stringify(dsrRequest({ subject_identities: Array(100).fill({ identity_type: 1, identity_value: 2, identity_format: 3 }) })),
+      );
       expect(response.status).toBe(400);
       expect(response.json.error.errors).toHaveLength(50);
       expect(response.json.error.message).toMatch(/more problems \(\d+ in all\)$/);
@@ -187,7 +231,13 @@ describe('hostile requests on every route family', () => {
     it('keeps user_identities named like Object.prototype members as plain identity names', async () => {
       const names = PROTOTYPE_NAMES.filter((n) => n !== '__proto__');
       const userIdentities = Object.fromEntries(names.map((n) => [n, `id-${n}`]));
-      const response = await post('mparticle', '/v2/events', JSON.stringify(mpBatch({ user_identities: userIdentities, events: [{ event_type: 'custom_event', data: { event_name: 'Proto', source_message_id: 'proto-ids' } }] })));
+      const response = await post(
+        'mparticle',
+        '/v2/events',
+        JSON.stringify(
+          mpBatch({ user_identities: userIdentities, events: [{ event_type: 'custom_event', data: { event_name: 'Proto', source_message_id: 'proto-ids' } }] }),
+        ),
+      );
       expect(response.status).toBe(202);
       await router.sink.waitFor(() => delivered().some((b) => b.messageId === 'proto-ids'));
       const event = delivered().find((b) => b.messageId === 'proto-ids');
@@ -210,7 +260,11 @@ describe('hostile requests on every route family', () => {
     it('rejects Object.prototype names as admin and OpenDSR identity types', async () => {
       const admin = await post('admin', '/admin/v1/suppressions', JSON.stringify({ identity_type: 'toString', identity_value: 'x' }));
       expect(admin.status).toBe(400);
-      const dsr = await post('opendsr', '/opendsr/v1/requests', JSON.stringify(dsrRequest({ subject_identities: [{ identity_type: 'constructor', identity_value: 'x', identity_format: 'raw' }] })));
+      const dsr = await post(
+        'opendsr',
+        '/opendsr/v1/requests',
+        JSON.stringify(dsrRequest({ subject_identities: [{ identity_type: 'constructor', identity_value: 'x', identity_format: 'raw' }] })),
+      );
       expect(dsr.status).toBe(400);
     });
   });
@@ -219,7 +273,11 @@ describe('hostile requests on every route family', () => {
     it('strips a body writeKey from /v1/track and from /v1/batch and its messages', async () => {
       const single = await router.fixture.send('/v1/track', { ...track({ messageId: 'wk-single' }), writeKey: SECRETS.writeKey }, { auth: null });
       expect(single.status).toBe(200);
-      const batch = await router.fixture.send('/v1/batch', { writeKey: SECRETS.writeKey, batch: [{ ...track({ messageId: 'wk-batch' }), writeKey: SECRETS.writeKey }] }, { auth: null });
+      const batch = await router.fixture.send(
+        '/v1/batch',
+        { writeKey: SECRETS.writeKey, batch: [{ ...track({ messageId: 'wk-batch' }), writeKey: SECRETS.writeKey }] },
+        { auth: null },
+      );
       expect(batch.status).toBe(200);
       await router.sink.waitFor(() => ['wk-single', 'wk-batch'].every((id) => delivered().some((b) => b.messageId === id)));
       for (const id of ['wk-single', 'wk-batch']) expect(delivered().find((b) => b.messageId === id).raw).not.toHaveProperty('writeKey');
@@ -228,10 +286,24 @@ describe('hostile requests on every route family', () => {
 
     it('forwards nothing of the Basic credentials of Segment and mParticle sources, nor the admin token of a rectification', async () => {
       expect((await post('segment', '/v1/identify', JSON.stringify({ userId: 'u-basic', messageId: 'basic-segment' }))).status).toBe(200);
-      expect((await post('mparticle', '/v2/events', JSON.stringify(mpBatch({ events: [{ event_type: 'custom_event', data: { event_name: 'x', source_message_id: 'basic-mparticle' } }] })))).status).toBe(202);
-      const rectified = await post('admin', '/admin/v1/rectifications', JSON.stringify({ identity_type: 'user_id', identity_value: 'u-rect', attributes: { name: 'Ada' } }));
+      expect(
+        (
+          await post(
+            'mparticle',
+            '/v2/events',
+            JSON.stringify(mpBatch({ events: [{ event_type: 'custom_event', data: { event_name: 'x', source_message_id: 'basic-mparticle' } }] })),
+          )
+        ).status,
+      ).toBe(202);
+      const rectified = await post(
+        'admin',
+        '/admin/v1/rectifications',
+        JSON.stringify({ identity_type: 'user_id', identity_value: 'u-rect', attributes: { name: 'Ada' } }),
+      );
       expect(rectified.status).toBe(202);
-      await router.sink.waitFor(() => ['basic-segment', 'basic-mparticle'].every((id) => delivered().some((b) => b.messageId === id)) && delivered().some((b) => b.userId === 'u-rect'));
+      await router.sink.waitFor(
+        () => ['basic-segment', 'basic-mparticle'].every((id) => delivered().some((b) => b.messageId === id)) && delivered().some((b) => b.userId === 'u-rect'),
+      );
       expect(router.leakedSecrets()).toEqual([]);
     });
   });
@@ -261,7 +333,7 @@ describe('hostile requests on every route family', () => {
       expect(response.text).toContain(`not valid UTF-8 at byte ${offset}`);
     });
 
-    it.each(POST_ROUTES.map((r) => [r.path, r] as const))('rejects invalid UTF-8 on %s in the family\'s error shape', async (_path, route) => {
+    it.each(POST_ROUTES.map((r) => [r.path, r] as const))("rejects invalid UTF-8 on %s in the family's error shape", async (_path, route) => {
       const { raw, offset } = bodyWith(Buffer.from([0xff, 0xfe]), route);
       const response = await post(route.family, route.path, raw);
       expect(response.status).toBe(400);

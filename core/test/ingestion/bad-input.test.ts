@@ -5,7 +5,9 @@ const SEGMENT = 'wk_web:';
 const MPARTICLE = 'mp_key:mp_secret';
 const track = (overrides: Record<string, unknown> = {}) => ({ type: 'track', userId: 'u1', event: 'Clicked', properties: { a: 1 }, ...overrides });
 const mpBatch = (overrides: Record<string, unknown> = {}) => ({
-  user_identities: { customer_id: 'c1' }, events: [{ event_type: 'custom_event', data: { event_name: 'Play' } }], ...overrides,
+  user_identities: { customer_id: 'c1' },
+  events: [{ event_type: 'custom_event', data: { event_name: 'Play' } }],
+  ...overrides,
 });
 
 describe('bad input at the ingestion endpoints', () => {
@@ -15,7 +17,10 @@ describe('bad input at the ingestion endpoints', () => {
   beforeAll(async () => {
     sink = await new HttpSink().start();
     fixture = await new RouterFixture({
-      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }, { id: 'app', type: 'mparticle', apiKey: 'mp_key', apiSecret: 'mp_secret' }],
+      sources: [
+        { id: 'web', type: 'segment', writeKey: 'wk_web' },
+        { id: 'app', type: 'mparticle', apiKey: 'mp_key', apiSecret: 'mp_secret' },
+      ],
       connections: [{ id: 'hook', connector: 'webhook', settings: { url: `${sink.url}/hook` } }],
     }).start();
   });
@@ -32,27 +37,102 @@ describe('bad input at the ingestion endpoints', () => {
 
   const cases: Array<[string, () => Promise<{ status: number; json: any }>, number, RegExp]> = [
     ['malformed JSON', () => fixture.send('/v1/batch', undefined, { auth: SEGMENT, raw: '{"batch": [' }), 400, /not valid JSON/],
-    ['a wrong content type', () => fixture.send('/v1/track', undefined, { auth: SEGMENT, raw: '<xml/>', headers: { 'content-type': 'application/xml' } }), 415, /application\/xml.*application\/json/],
+    [
+      'a wrong content type',
+      () => fixture.send('/v1/track', undefined, { auth: SEGMENT, raw: '<xml/>', headers: { 'content-type': 'application/xml' } }),
+      415,
+      /application\/xml.*application\/json/,
+    ],
     ['an empty body', () => fixture.send('/v1/track', undefined, { auth: SEGMENT, raw: '' }), 400, /empty/],
-    ['a message over 32 KB', () => fixture.send('/v1/batch', { batch: [track({ properties: { blob: 'x'.repeat(40_000) } })] }, { auth: SEGMENT }), 400, /\$\.batch\[0\]: the message is 40 KB; the limit is 32 KB/],
-    ['a request over 500 KB', () => fixture.send('/v1/batch', { batch: Array.from({ length: 30 }, () => track({ properties: { blob: 'x'.repeat(20_000) } })) }, { auth: SEGMENT }), 400, /larger than 500 KB/],
-    ['a 10,000-message Segment batch', () => fixture.send('/v1/batch', { batch: Array.from({ length: 10_000 }, () => ({ userId: 'u' })) }, { auth: SEGMENT }), 400, /10000 messages; the limit is 2500/],
-    ['a 10,000-batch mParticle bulk request', () => fixture.send('/v2/bulkevents', Array.from({ length: 10_000 }, () => ({})), { auth: MPARTICLE }), 400, /10000 batches; the limit is 100/],
-    ['a message without userId or anonymousId', () => fixture.send('/v1/batch', { batch: [track(), track({ userId: undefined })] }, { auth: SEGMENT }), 400, /\$\.batch\[1\]\.userId: every message needs a userId or an anonymousId/],
-    ['a track without an event name', () => fixture.send('/v1/track', { userId: 'u1' }, { auth: SEGMENT }), 400, /\$\.event: track messages need an event name/],
-    ['properties of the wrong type', () => fixture.send('/v1/batch', { batch: [track({ properties: 'cheap' })] }, { auth: SEGMENT }), 400, /\$\.batch\[0\]\.properties: must be an object, got string/],
-    ['a userId of the wrong type', () => fixture.send('/v1/identify', { userId: { id: 1 } }, { auth: SEGMENT }), 400, /\$\.userId: must be a string or a number, got an object/],
+    [
+      'a message over 32 KB',
+      () => fixture.send('/v1/batch', { batch: [track({ properties: { blob: 'x'.repeat(40_000) } })] }, { auth: SEGMENT }),
+      400,
+      /\$\.batch\[0\]: the message is 40 KB; the limit is 32 KB/,
+    ],
+    [
+      'a request over 500 KB',
+      () => fixture.send('/v1/batch', { batch: Array.from({ length: 30 }, () => track({ properties: { blob: 'x'.repeat(20_000) } })) }, { auth: SEGMENT }),
+      400,
+      /larger than 500 KB/,
+    ],
+    [
+      'a 10,000-message Segment batch',
+      () => fixture.send('/v1/batch', { batch: Array.from({ length: 10_000 }, () => ({ userId: 'u' })) }, { auth: SEGMENT }),
+      400,
+      /10000 messages; the limit is 2500/,
+    ],
+    [
+      'a 10,000-batch mParticle bulk request',
+      () =>
+        fixture.send(
+          '/v2/bulkevents',
+          Array.from({ length: 10_000 }, () => ({})),
+          { auth: MPARTICLE },
+        ),
+      400,
+      /10000 batches; the limit is 100/,
+    ],
+    [
+      'a message without userId or anonymousId',
+      () => fixture.send('/v1/batch', { batch: [track(), track({ userId: undefined })] }, { auth: SEGMENT }),
+      400,
+      /\$\.batch\[1\]\.userId: every message needs a userId or an anonymousId/,
+    ],
+    [
+      'a track without an event name',
+      () => fixture.send('/v1/track', { userId: 'u1' }, { auth: SEGMENT }),
+      400,
+      /\$\.event: track messages need an event name/,
+    ],
+    [
+      'properties of the wrong type',
+      () => fixture.send('/v1/batch', { batch: [track({ properties: 'cheap' })] }, { auth: SEGMENT }),
+      400,
+      /\$\.batch\[0\]\.properties: must be an object, got string/,
+    ],
+    [
+      'a userId of the wrong type',
+      () => fixture.send('/v1/identify', { userId: { id: 1 } }, { auth: SEGMENT }),
+      400,
+      /\$\.userId: must be a string or a number, got an object/,
+    ],
     ['a bad timestamp', () => fixture.send('/v1/track', track({ timestamp: 'yesterday' }), { auth: SEGMENT }), 400, /\$\.timestamp: must be an ISO-8601 date/],
-    ['an unknown message type in a batch', () => fixture.send('/v1/batch', { batch: [track({ type: 'purchase' })] }, { auth: SEGMENT }), 400, /\$\.batch\[0\]\.type: must be one of track/],
+    [
+      'an unknown message type in a batch',
+      () => fixture.send('/v1/batch', { batch: [track({ type: 'purchase' })] }, { auth: SEGMENT }),
+      400,
+      /\$\.batch\[0\]\.type: must be one of track/,
+    ],
     ['a missing write key', () => fixture.send('/v1/track', track(), { auth: null }), 401, /write key/],
     ['a wrong write key', () => fixture.send('/v1/track', track(), { auth: 'nope:' }), 403, /does not belong/],
-    ['a gzip bomb', () => fixture.send('/v1/batch', undefined, { auth: SEGMENT, gzip: true, raw: Buffer.alloc(64 * 1024 * 1024, 0x20) }), 400, /larger than 500 KB once decompressed/],
-    ['corrupt gzip', () => fixture.send('/v1/batch', undefined, { auth: SEGMENT, raw: 'not gzip at all', headers: { 'content-encoding': 'gzip' } }), 400, /not valid gzip/],
+    [
+      'a gzip bomb',
+      () => fixture.send('/v1/batch', undefined, { auth: SEGMENT, gzip: true, raw: Buffer.alloc(64 * 1024 * 1024, 0x20) }),
+      400,
+      /larger than 500 KB once decompressed/,
+    ],
+    [
+      'corrupt gzip',
+      () => fixture.send('/v1/batch', undefined, { auth: SEGMENT, raw: 'not gzip at all', headers: { 'content-encoding': 'gzip' } }),
+      400,
+      /not valid gzip/,
+    ],
     ['missing mParticle credentials', () => fixture.send('/v2/events', mpBatch(), { auth: null }), 401, /Basic auth/],
     ['a wrong mParticle secret', () => fixture.send('/v2/events', mpBatch(), { auth: 'mp_key:wrong' }), 403, /do not match/],
-    ['an unknown mParticle event_type', () => fixture.send('/v2/events', mpBatch({ events: [{ event_type: 'party', data: {} }] }), { auth: MPARTICLE }), 400, /\$\.events\[0\]\.event_type: must be one of/],
+    [
+      'an unknown mParticle event_type',
+      () => fixture.send('/v2/events', mpBatch({ events: [{ event_type: 'party', data: {} }] }), { auth: MPARTICLE }),
+      400,
+      /\$\.events\[0\]\.event_type: must be one of/,
+    ],
     ['a non-numeric mpid', () => fixture.send('/v2/events', mpBatch({ mpid: 'abc' }), { auth: MPARTICLE }), 400, /\$\.mpid: must be an integer/],
-    ['consent that is not a boolean', () => fixture.send('/v2/events', mpBatch({ consent_state: { gdpr: { analytics: { consented: 'yes' } } } }), { auth: MPARTICLE }), 400, /consent_state\.gdpr\.analytics\.consented: must be true or false/],
+    [
+      'consent that is not a boolean',
+      () => fixture.send('/v2/events', mpBatch({ consent_state: { gdpr: { analytics: { consented: 'yes' } } } }), { auth: MPARTICLE }),
+      400,
+      /consent_state\.gdpr\.analytics\.consented: must be true or false/,
+    ],
     ['a batch with no identity', () => fixture.send('/v2/events', mpBatch({ user_identities: {} }), { auth: MPARTICLE }), 400, /at least one user identity/],
     ['an array sent to /v2/events', () => fixture.send('/v2/events', [mpBatch()], { auth: MPARTICLE }), 400, /bulkevents/],
   ];
@@ -92,4 +172,3 @@ describe('bad input at the ingestion endpoints', () => {
     expect(sink.requests.every((r) => (r.body as { messageId: string }).messageId === 'after-abuse')).toBe(true);
   });
 });
-

@@ -28,7 +28,12 @@ const PLAN = {
 };
 
 const order = (messageId: string, properties: Record<string, unknown>, traits?: Record<string, unknown>) => ({
-  type: 'track', userId: 'u1', event: 'Order Completed', messageId, properties, ...(traits ? { context: { traits } } : {}),
+  type: 'track',
+  userId: 'u1',
+  event: 'Order Completed',
+  messageId,
+  properties,
+  ...(traits ? { context: { traits } } : {}),
 });
 
 describe('data plans at ingestion', () => {
@@ -40,10 +45,15 @@ describe('data plans at ingestion', () => {
     main = await new HttpSink().start();
     quarantine = await new HttpSink().start();
     fixture = await new RouterFixture({
-      dataPlans: [{
-        id: 'checkout', version: 1, document: PLAN, quarantine: 'held',
-        block: { unplannedEvents: true, unplannedEventAttributes: true, unplannedUserAttributes: true },
-      }],
+      dataPlans: [
+        {
+          id: 'checkout',
+          version: 1,
+          document: PLAN,
+          quarantine: 'held',
+          block: { unplannedEvents: true, unplannedEventAttributes: true, unplannedUserAttributes: true },
+        },
+      ],
       sources: [
         { id: 'web', type: 'segment', writeKey: 'wk_web', dataPlan: 'checkout' },
         { id: 'app', type: 'mparticle', apiKey: 'mp_key', apiSecret: 'mp_secret' },
@@ -74,7 +84,9 @@ describe('data plans at ingestion', () => {
     await fixture.send('/v1/track', { type: 'track', userId: 'u1', event: 'Spun Wheel', messageId: 'plan-unplanned' }, { auth: 'wk_web:' });
     await quarantine.waitFor(() => Boolean(bodyOf(quarantine, 'plan-unplanned')));
     expect(bodyOf(quarantine, 'plan-unplanned').context.quarantine).toMatchObject({
-      planId: 'checkout', blockedEvent: true, violations: [expect.objectContaining({ kind: 'unplanned_event' })],
+      planId: 'checkout',
+      blockedEvent: true,
+      violations: [expect.objectContaining({ kind: 'unplanned_event' })],
     });
     await fixture.drained();
     expect(bodyOf(main, 'plan-unplanned')).toBeUndefined();
@@ -111,7 +123,10 @@ describe('data plans at ingestion', () => {
       user_identities: { customer_id: 'c1' },
       context: { data_plan: { plan_id: 'checkout', plan_version: 1 } },
       events: [
-        { event_type: 'custom_event', data: { event_name: 'Order Completed', custom_event_type: 'transaction', source_message_id: 'mp-plan-ok', custom_attributes: { total: 3 } } },
+        {
+          event_type: 'custom_event',
+          data: { event_name: 'Order Completed', custom_event_type: 'transaction', source_message_id: 'mp-plan-ok', custom_attributes: { total: 3 } },
+        },
         { event_type: 'custom_event', data: { event_name: 'Unplanned Thing', custom_event_type: 'other', source_message_id: 'mp-plan-blocked' } },
         { event_type: 'screen_view', data: { screen_name: 'Home', source_message_id: 'mp-plan-screen' } },
       ],

@@ -39,12 +39,13 @@ describe('fan-out from ingestion to connections', () => {
   });
 
   it('honours the integrations object: All:false sends only to the ones named true', async () => {
-    await fixture.send('/v1/batch', {
-      batch: [
-        track('int-1', { integrations: { All: false, Beta: true } }),
-        track('int-2', { integrations: { alpha: false } }),
-      ],
-    }, { auth: WEB });
+    await fixture.send(
+      '/v1/batch',
+      {
+        batch: [track('int-1', { integrations: { All: false, Beta: true } }), track('int-2', { integrations: { alpha: false } })],
+      },
+      { auth: WEB },
+    );
     await beta.waitFor(() => beta.messageIds().includes('int-1') && beta.messageIds().includes('int-2'));
     await fixture.drained();
     expect(alpha.messageIds()).not.toContain('int-1');
@@ -84,7 +85,9 @@ describe('fan-out from ingestion to connections', () => {
     await alpha.waitFor(() => alpha.messageIds().includes('geo-1'));
     await beta.waitFor(() => beta.messageIds().includes('geo-1'));
     for (const sink of [alpha, beta]) {
-      const body = sink.requests.find((r) => (r.body as { messageId: string }).messageId === 'geo-1')!.body as { context: { location: Record<string, unknown> } };
+      const body = sink.requests.find((r) => (r.body as { messageId: string }).messageId === 'geo-1')!.body as {
+        context: { location: Record<string, unknown> };
+      };
       expect(body.context.location).toMatchObject({ city: 'Paris', country: 'FR', timezone: 'Europe/Paris', latitude: 48.8566 });
     }
   });

@@ -58,7 +58,11 @@ describe('admin API and late-binding privacy', () => {
     await fixture.request('POST', '/admin/v1/suppressions', { identity_type: 'user_id', identity_value: 'u-gone' });
     const firstAfter = sink.requests.length;
     up = true;
-    await fixture.runtime.until(() => fixture.runtime.delivered('hook').length === 5 && fixture.runtime.settled.flatMap((s) => s.dropped).length === 5, 15_000, 'delivery and drops');
+    await fixture.runtime.until(
+      () => fixture.runtime.delivered('hook').length === 5 && fixture.runtime.settled.flatMap((s) => s.dropped).length === 5,
+      15_000,
+      'delivery and drops',
+    );
 
     const sentAfter = sink.requests.slice(firstAfter).map((r) => (r.body as { messageId: string }).messageId);
     expect(sentAfter.filter((id) => suppressed.some((e) => e.messageId === id))).toEqual([]);
@@ -102,7 +106,9 @@ describe('admin API and late-binding privacy', () => {
     fixture = await new PrivacyFixture().start();
     await fixture.runtime.connect([{ id: 'crm', connector: 'webhook', settings: { url: `${sink.url}/crm` } }]);
     const response = await fixture.request('POST', '/admin/v1/rectifications', {
-      identity_type: 'user_id', identity_value: 'u-7', attributes: { last_name: 'Lovelace', nickname: null },
+      identity_type: 'user_id',
+      identity_value: 'u-7',
+      attributes: { last_name: 'Lovelace', nickname: null },
     });
     expect(response.status).toBe(202);
     expect(response.json.rectification).toMatchObject({ sent_to: ['crm'], stored_traits: { last_name: 'Lovelace', nickname: null } });

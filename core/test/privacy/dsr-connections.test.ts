@@ -17,15 +17,18 @@ const DOMAIN = 'switchyard.localhost';
  */
 describe('data-subject requests reach what connections hold', () => {
   let fixture: RouterFixture;
-  afterEach(async () => { await fixture?.close(); });
+  afterEach(async () => {
+    await fixture?.close();
+  });
 
-  const configWith = (connections: SwitchyardConfig['connections'], extra: Partial<SwitchyardConfig> = {}) => ({
-    admin: { tokens: [ADMIN] },
-    dsr: { gracePeriodMs: 0 },
-    sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
-    connections,
-    ...extra,
-  } as SwitchyardConfig);
+  const configWith = (connections: SwitchyardConfig['connections'], extra: Partial<SwitchyardConfig> = {}) =>
+    ({
+      admin: { tokens: [ADMIN] },
+      dsr: { gracePeriodMs: 0 },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+      connections,
+      ...extra,
+    }) as SwitchyardConfig;
   const start = (connections: SwitchyardConfig['connections'], extra: Partial<SwitchyardConfig> = {}) => {
     fixture = new RouterFixture(configWith(connections, extra));
     return fixture.start();
@@ -35,7 +38,10 @@ describe('data-subject requests reach what connections hold', () => {
   const statusOf = async (id: string) => (await api('GET', `/opendsr/v1/requests/${id}`)).json;
   const submit = async (type: 'erasure' | 'access', identities: Array<[string, string]>) => {
     const request = {
-      regulation: 'gdpr', subject_request_id: randomUUID(), subject_request_type: type, submitted_time: new Date().toISOString(),
+      regulation: 'gdpr',
+      subject_request_id: randomUUID(),
+      subject_request_type: type,
+      submitted_time: new Date().toISOString(),
       subject_identities: identities.map(([identity_type, identity_value]) => ({ identity_type, identity_value, identity_format: 'raw' })),
     };
     expect((await api('POST', '/opendsr/v1/requests', request)).status).toBe(201);
@@ -51,9 +57,12 @@ describe('data-subject requests reach what connections hold', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
-  const counted = (connection: string, counter: 'delivered' | 'retried' | 'deadLettered', count: number) => until(
-    async () => (await api('GET', '/admin/v1/stats')).json.connections[connection]?.[counter] ?? 0, (n) => n >= count, `${count} ${counter} of ${connection}`,
-  );
+  const counted = (connection: string, counter: 'delivered' | 'retried' | 'deadLettered', count: number) =>
+    until(
+      async () => (await api('GET', '/admin/v1/stats')).json.connections[connection]?.[counter] ?? 0,
+      (n) => n >= count,
+      `${count} ${counter} of ${connection}`,
+    );
   const delivered = (connection: string, count: number) => counted(connection, 'delivered', count);
   const connectionDir = (id: string) => join(fixture.dir, 'storage', 'connections', id);
 
@@ -71,7 +80,11 @@ describe('data-subject requests reach what connections hold', () => {
     await delivered('warehouse', 4);
 
     const id = await submit('erasure', [['email', 'ada@example.com']]);
-    const done = await until(() => statusOf(id), (s) => s.request_status === 'completed', 'the erasure to complete');
+    const done = await until(
+      () => statusOf(id),
+      (s) => s.request_status === 'completed',
+      'the erasure to complete',
+    );
     expect(done.extensions[DOMAIN].connections).toEqual({ warehouse: { status: 'sent' } });
 
     await fixture.router.close(); // DuckDB lets another reader open the file only once the router has let go of it
@@ -82,19 +95,38 @@ describe('data-subject requests reach what connections hold', () => {
     expect(await ids('order_completed')).toEqual(['bob-order']);
   });
 
-  it('erasure rewrites the file connector\'s files without the subject\'s lines and keeps every other user\'s', async () => {
+  it("erasure rewrites the file connector's files without the subject's lines and keeps every other user's", async () => {
     await start([{ id: 'files', connector: 'file' }]);
     await ingest(adaAndBob);
     await delivered('files', 4);
     const filesDir = join(connectionDir('files'), 'files');
-    const lines = () => readdirSync(filesDir).filter((f) => f.endsWith('.jsonl'))
-      .flatMap((f) => readFileSync(join(filesDir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { messageId: string }));
-    expect(lines().map((l) => l.messageId).sort()).toEqual(['ada-identify', 'ada-order', 'bob-identify', 'bob-order']);
+    const lines = () =>
+      readdirSync(filesDir)
+        .filter((f) => f.endsWith('.jsonl'))
+        .flatMap((f) =>
+          readFileSync(join(filesDir, f), 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { messageId: string }),
+        );
+    expect(
+      lines()
+        .map((l) => l.messageId)
+        .sort(),
+    ).toEqual(['ada-identify', 'ada-order', 'bob-identify', 'bob-order']);
 
     const id = await submit('erasure', [['email', 'ADA@example.com']]);
-    const done = await until(() => statusOf(id), (s) => s.request_status === 'completed', 'the erasure to complete');
+    const done = await until(
+      () => statusOf(id),
+      (s) => s.request_status === 'completed',
+      'the erasure to complete',
+    );
     expect(done.extensions[DOMAIN].connections).toEqual({ files: { status: 'sent' } });
-    expect(lines().map((l) => l.messageId).sort()).toEqual(['bob-identify', 'bob-order']);
+    expect(
+      lines()
+        .map((l) => l.messageId)
+        .sort(),
+    ).toEqual(['bob-identify', 'bob-order']);
     expect(readdirSync(filesDir).filter((f) => !f.endsWith('.jsonl'))).toEqual([]);
   });
 
@@ -105,7 +137,11 @@ describe('data-subject requests reach what connections hold', () => {
     await delivered('vendor', 2);
 
     const id = await submit('erasure', [['email', 'ada@example.com']]);
-    const stuck = await until(() => statusOf(id), (s) => s.extensions[DOMAIN].connections.vendor?.status === 'failed', 'the deletion to fail');
+    const stuck = await until(
+      () => statusOf(id),
+      (s) => s.extensions[DOMAIN].connections.vendor?.status === 'failed',
+      'the deletion to fail',
+    );
     expect(stuck.request_status).toBe('in_progress');
     expect(stuck.extensions[DOMAIN].connections.vendor).toEqual({ status: 'failed', error: 'VENDOR_UNAVAILABLE: the vendor deletion API answered 503' });
     expect(Date.parse(stuck.extensions[DOMAIN].next_attempt_at)).toBeGreaterThan(Date.now());
@@ -115,7 +151,11 @@ describe('data-subject requests reach what connections hold', () => {
     await fixture.router.close();
     fixture.writeConfig(configWith([{ id: 'files', connector: 'file' }]));
     await fixture.start();
-    const removed = await until(() => statusOf(id), (s) => /^NOT_RUNNING/.test(s.extensions[DOMAIN].connections.vendor?.error ?? '') && s.extensions[DOMAIN].connections.files, 'the removed connection to fail');
+    const removed = await until(
+      () => statusOf(id),
+      (s) => /^NOT_RUNNING/.test(s.extensions[DOMAIN].connections.vendor?.error ?? '') && s.extensions[DOMAIN].connections.files,
+      'the removed connection to fail',
+    );
     expect(removed.request_status).toBe('in_progress');
     expect(removed.extensions[DOMAIN].connections).toMatchObject({ vendor: { status: 'failed' }, files: { status: 'sent' } });
 
@@ -123,48 +163,93 @@ describe('data-subject requests reach what connections hold', () => {
     await fixture.router.close();
     fixture.writeConfig(configWith([vendor(false)]));
     await fixture.start();
-    const done = await until(() => statusOf(id), (s) => s.request_status === 'completed', 'the erasure to complete after the restart');
+    const done = await until(
+      () => statusOf(id),
+      (s) => s.request_status === 'completed',
+      'the erasure to complete after the restart',
+    );
     expect(done.extensions[DOMAIN].connections).toEqual({ vendor: { status: 'sent' }, files: { status: 'sent' } });
     expect(done.extensions[DOMAIN].next_attempt_at).toBeUndefined();
     expect(JSON.parse(readFileSync(join(connectionDir('vendor'), 'deleted.json'), 'utf8'))).toEqual({ email: 'ada@example.com' });
   });
 
-  it('an access request exports the profile with consent, the suppression, queued and dead-lettered events and the warehouse\'s rows of the subject', async () => {
+  it("an access request exports the profile with consent, the suppression, queued and dead-lettered events and the warehouse's rows of the subject", async () => {
     const retrying = await new HttpSink().start();
     const refusing = await new HttpSink().start();
     retrying.responder = () => ({ status: 503 });
     refusing.responder = () => ({ status: 400, body: { error: 'unknown field' } });
     try {
-      await start([
-        { id: 'warehouse', connector: 'duckdb' },
-        { id: 'crm', connector: 'webhook', settings: { url: `${retrying.url}/crm` }, delivery: { retry: { baseDelayMs: 600_000, maxDelayMs: 600_000 } } },
-        { id: 'ads', connector: 'webhook', settings: { url: `${refusing.url}/ads` } },
-      ], { privacy: { purposes: [{ id: 'analytics', segmentCategories: ['Analytics'] }] } });
+      await start(
+        [
+          { id: 'warehouse', connector: 'duckdb' },
+          { id: 'crm', connector: 'webhook', settings: { url: `${retrying.url}/crm` }, delivery: { retry: { baseDelayMs: 600_000, maxDelayMs: 600_000 } } },
+          { id: 'ads', connector: 'webhook', settings: { url: `${refusing.url}/ads` } },
+        ],
+        { privacy: { purposes: [{ id: 'analytics', segmentCategories: ['Analytics'] }] } },
+      );
       const consent = { consent: { categoryPreferences: { Analytics: true } } };
       await ingest([{ ...adaAndBob[0], context: consent }, ...adaAndBob.slice(1)]);
       await delivered('warehouse', 4);
       await counted('ads', 'deadLettered', 4);
       // Suppressing before the first attempt would let the gate drop the queued events instead of holding them.
       await counted('crm', 'retried', 4);
-      const suppressed = (await api('POST', '/admin/v1/suppressions', { identity_type: 'email', identity_value: 'ada@example.com', reason: 'ticket 812' })).json.suppression;
+      const suppressed = (await api('POST', '/admin/v1/suppressions', { identity_type: 'email', identity_value: 'ada@example.com', reason: 'ticket 812' })).json
+        .suppression;
 
-      const id = await submit('access', [['email', 'Ada@Example.com'], ['controller_customer_id', 'u-ada']]);
-      const done = await until(() => statusOf(id), (s) => s.request_status === 'completed', 'the export');
-      expect(done.extensions[DOMAIN].connections).toEqual({ warehouse: { status: 'sent', records: 3 }, crm: { status: 'skipped' }, ads: { status: 'skipped' } });
-      const lines = (await (await fetch(done.results_url)).text()).trim().split('\n').map((l) => JSON.parse(l));
+      const id = await submit('access', [
+        ['email', 'Ada@Example.com'],
+        ['controller_customer_id', 'u-ada'],
+      ]);
+      const done = await until(
+        () => statusOf(id),
+        (s) => s.request_status === 'completed',
+        'the export',
+      );
+      expect(done.extensions[DOMAIN].connections).toEqual({
+        warehouse: { status: 'sent', records: 3 },
+        crm: { status: 'skipped' },
+        ads: { status: 'skipped' },
+      });
+      const lines = (await (await fetch(done.results_url)).text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(done.results_count).toBe(lines.length);
 
-      expect(lines).toContainEqual(expect.objectContaining({
-        kind: 'profile', identity: 'email:ada@example.com', consent: expect.objectContaining({ purposes: expect.objectContaining({ analytics: expect.objectContaining({ consented: true }) }) }),
-      }));
-      expect(lines).toContainEqual({ kind: 'suppression', id: suppressed.id, identity_type: 'email', identity_value: 'ada@example.com', reason: 'ticket 812', created_at: suppressed.created_at });
-      const events = lines.filter((l) => l.kind === 'event').map((l) => [l.held_in, l.connections.join(), l.event.messageId]).sort();
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          kind: 'profile',
+          identity: 'email:ada@example.com',
+          consent: expect.objectContaining({ purposes: expect.objectContaining({ analytics: expect.objectContaining({ consented: true }) }) }),
+        }),
+      );
+      expect(lines).toContainEqual({
+        kind: 'suppression',
+        id: suppressed.id,
+        identity_type: 'email',
+        identity_value: 'ada@example.com',
+        reason: 'ticket 812',
+        created_at: suppressed.created_at,
+      });
+      const events = lines
+        .filter((l) => l.kind === 'event')
+        .map((l) => [l.held_in, l.connections.join(), l.event.messageId])
+        .sort();
       expect(events).toEqual([
-        ['dead-letters', 'ads', 'ada-identify'], ['dead-letters', 'ads', 'ada-order'],
-        ['queue', 'crm', 'ada-identify'], ['queue', 'crm', 'ada-order'],
+        ['dead-letters', 'ads', 'ada-identify'],
+        ['dead-letters', 'ads', 'ada-order'],
+        ['queue', 'crm', 'ada-identify'],
+        ['queue', 'crm', 'ada-order'],
       ]);
-      const rows = lines.filter((l) => l.kind === 'connection_record').map((l) => [l.connection, l.source, l.data.id]).sort();
-      expect(rows).toEqual([['warehouse', 'identifies', 'ada-identify'], ['warehouse', 'order_completed', 'ada-order'], ['warehouse', 'tracks', 'ada-order']]);
+      const rows = lines
+        .filter((l) => l.kind === 'connection_record')
+        .map((l) => [l.connection, l.source, l.data.id])
+        .sort();
+      expect(rows).toEqual([
+        ['warehouse', 'identifies', 'ada-identify'],
+        ['warehouse', 'order_completed', 'ada-order'],
+        ['warehouse', 'tracks', 'ada-order'],
+      ]);
       expect(lines.find((l) => l.source === 'identifies').data).toMatchObject({ user_id: 'u-ada', email: 'Ada@Example.com', first_name: 'Ada' });
       expect(JSON.stringify(lines)).not.toContain('bob');
     } finally {

@@ -44,7 +44,7 @@ describe('privacy closes every path', () => {
   const connections = async () => (await admin('GET', '/admin/v1/connections')).json.connections;
   const bodies = (path: string) => sink.requests.filter((r) => r.path.startsWith(path)).flatMap(eventsOf);
 
-  it('sends a rectification only where the user\'s consent allows, and nowhere for a suppressed user', async () => {
+  it("sends a rectification only where the user's consent allows, and nowhere for a suppressed user", async () => {
     fixture = await new RouterFixture({
       admin: { tokens: [ADMIN] },
       privacy: { purposes: PURPOSES },
@@ -62,11 +62,15 @@ describe('privacy closes every path', () => {
     await track('u-no-marketing', consent({ Marketing: false }));
     await track('u-no-ads', consent({ Marketing: true, Advertising: false }));
     // CCPA arrives from mParticle: marketing consented, sale opted out.
-    const optOut = await fixture.send('/v2/events', {
-      user_identities: { customerid: 'u-opted-out' },
-      consent_state: { gdpr: { marketing: { consented: true } }, ccpa: { data_sale_opt_out: { consented: true } } },
-      events: [{ event_type: 'custom_event', data: { event_name: 'Viewed', custom_event_type: 'other' } }],
-    }, { auth: 'mp_key:mp_secret' });
+    const optOut = await fixture.send(
+      '/v2/events',
+      {
+        user_identities: { customerid: 'u-opted-out' },
+        consent_state: { gdpr: { marketing: { consented: true } }, ccpa: { data_sale_opt_out: { consented: true } } },
+        events: [{ event_type: 'custom_event', data: { event_name: 'Viewed', custom_event_type: 'other' } }],
+      },
+      { auth: 'mp_key:mp_secret' },
+    );
     expect(optOut.status).toBe(202);
     await suppress('user_id', 'u-suppressed');
     await fixture.drained();
@@ -89,21 +93,29 @@ describe('privacy closes every path', () => {
       // No recorded marketing consent: GDPR is opt-in, so the newsletter does not get it either.
       'u-everything-ok': ['retargeting', 'data-broker', 'crm'],
     });
-    const received = (path: string) => bodies(path).map((e) => e.userId ?? e.identities?.customer_id).sort();
+    const received = (path: string) =>
+      bodies(path)
+        .map((e) => e.userId ?? e.identities?.customer_id)
+        .sort();
     expect(received('/newsletter')).toEqual(['u-no-ads', 'u-opted-out']);
     expect(received('/retargeting')).toEqual(['u-everything-ok', 'u-no-marketing', 'u-opted-out']);
     expect(received('/broker')).toEqual(['u-everything-ok', 'u-no-ads', 'u-no-marketing']);
     expect(received('/crm')).toEqual(['u-everything-ok', 'u-no-ads', 'u-no-marketing', 'u-opted-out']);
   });
 
-  it('never queues a quarantine copy of a suppressed user\'s blocked event', async () => {
+  it("never queues a quarantine copy of a suppressed user's blocked event", async () => {
     fixture = await new RouterFixture({
       admin: { tokens: [ADMIN] },
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web', dataPlan: 'plan' }],
-      dataPlans: [{
-        id: 'plan', version: 1, quarantine: 'quarantine', block: { unplannedEvents: true },
-        document: { data_points: [{ match: { type: 'custom_event', criteria: { event_name: 'Order Completed', custom_event_type: 'transaction' } } }] },
-      }],
+      dataPlans: [
+        {
+          id: 'plan',
+          version: 1,
+          quarantine: 'quarantine',
+          block: { unplannedEvents: true },
+          document: { data_points: [{ match: { type: 'custom_event', criteria: { event_name: 'Order Completed', custom_event_type: 'transaction' } } }] },
+        },
+      ],
       connections: [
         { id: 'quarantine', connector: 'webhook', settings: { url: `${sink.url}/quarantine` } },
         { id: 'main', connector: 'webhook', settings: { url: `${sink.url}/main` } },
@@ -112,7 +124,7 @@ describe('privacy closes every path', () => {
     await suppress('user_id', 'u-suppressed');
     const blockedOfSuppressed = await track('u-suppressed');
     const blockedOfOther = await track('u-other');
-    await sink.waitFor(() => bodies('/quarantine').some((e) => e.messageId === blockedOfOther), 10_000, 'the other user\'s quarantine copy');
+    await sink.waitFor(() => bodies('/quarantine').some((e) => e.messageId === blockedOfOther), 10_000, "the other user's quarantine copy");
     await fixture.drained();
     expect(bodies('/quarantine').map((e) => e.messageId)).toEqual([blockedOfOther]);
     expect(sink.requests.flatMap(eventsOf).map((e) => e.messageId)).not.toContain(blockedOfSuppressed);
@@ -127,7 +139,11 @@ describe('privacy closes every path', () => {
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
       connections: [{ id: 'newsletter', connector: 'webhook', consent: { purposes: ['marketing'] }, settings: { url: `${sink.url}/newsletter` } }],
     }).start();
-    const later = { suppressed: await track('u-suppressed', consent({ Marketing: true })), withdrawn: await track('u-withdrawn', consent({ Marketing: true })), kept: await track('u-kept', consent({ Marketing: true })) };
+    const later = {
+      suppressed: await track('u-suppressed', consent({ Marketing: true })),
+      withdrawn: await track('u-withdrawn', consent({ Marketing: true })),
+      kept: await track('u-kept', consent({ Marketing: true })),
+    };
     await fixture.drained();
     expect((await admin('GET', '/admin/v1/dead-letters')).json.deadLetters).toHaveLength(3);
 
@@ -139,7 +155,12 @@ describe('privacy closes every path', () => {
     expect(replay.json).toEqual({ replayed: 1, dropped: 2, skipped: 0 });
     await fixture.drained();
 
-    expect(sink.requests.slice(firstAfter).flatMap(eventsOf).map((e) => e.messageId)).toEqual([later.kept]);
+    expect(
+      sink.requests
+        .slice(firstAfter)
+        .flatMap(eventsOf)
+        .map((e) => e.messageId),
+    ).toEqual([later.kept]);
     expect((await admin('GET', '/admin/v1/dead-letters')).json.deadLetters).toEqual([]);
   });
 
@@ -157,7 +178,13 @@ describe('privacy closes every path', () => {
       await Promise.all(sent);
       const acknowledgedAt = await acknowledged;
       await fixture.drained();
-      leaks.push(...sink.requests.filter((r) => r.receivedAt > acknowledgedAt).flatMap(eventsOf).filter((e) => e.userId === user).map((e) => e.messageId));
+      leaks.push(
+        ...sink.requests
+          .filter((r) => r.receivedAt > acknowledgedAt)
+          .flatMap(eventsOf)
+          .filter((e) => e.userId === user)
+          .map((e) => e.messageId),
+      );
     }
     expect(leaks).toEqual([]);
   });
@@ -169,7 +196,14 @@ describe('privacy closes every path', () => {
       fixture = await new RouterFixture({
         admin: { tokens: [ADMIN] },
         sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
-        connections: [{ id: 'cold', connector: join(FIXTURES, 'slow-start'), settings: { url: `${sink.url}/cold`, readyUrl: `${sink.url}/ready` }, delivery: { batch: { maxItems: 5 } } }],
+        connections: [
+          {
+            id: 'cold',
+            connector: join(FIXTURES, 'slow-start'),
+            settings: { url: `${sink.url}/cold`, readyUrl: `${sink.url}/ready` },
+            delivery: { batch: { maxItems: 5 } },
+          },
+        ],
       }).start();
       const batch = [
         ...Array.from({ length: 20 }, () => ({ type: 'track', userId: 'u-gone', event: 'Viewed', messageId: randomUUID() })),
@@ -194,7 +228,8 @@ describe('privacy closes every path', () => {
 
   it('checks again right before each request leaves: a connector between two requests sends nothing of a user suppressed meanwhile', async () => {
     const held: Array<() => void> = [];
-    sink.responder = (r) => (r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 });
+    sink.responder = (r) =>
+      r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 };
     fixture = await new RouterFixture({
       admin: { tokens: [ADMIN] },
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
@@ -209,7 +244,13 @@ describe('privacy closes every path', () => {
       for (const release of held.splice(0)) release();
       await fixture.drained();
       const sent = sink.requests.filter((r) => r.path === '/two/events');
-      leaks.push(...sent.filter((r) => r.receivedAt > acknowledgedAt).flatMap(eventsOf).filter((e) => e.messageId === goneId).map((e) => e.messageId));
+      leaks.push(
+        ...sent
+          .filter((r) => r.receivedAt > acknowledgedAt)
+          .flatMap(eventsOf)
+          .filter((e) => e.messageId === goneId)
+          .map((e) => e.messageId),
+      );
       expect(sent.flatMap(eventsOf).map((e) => e.messageId)).toContain(keptId);
     }
     expect(leaks).toEqual([]);
@@ -217,12 +258,21 @@ describe('privacy closes every path', () => {
 
   it('applies a consent withdrawal to an event a worker is about to send, once the withdrawing event is acknowledged', async () => {
     const held: Array<() => void> = [];
-    sink.responder = (r) => (r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 });
+    sink.responder = (r) =>
+      r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 };
     fixture = await new RouterFixture({
       admin: { tokens: [ADMIN] },
       privacy: { purposes: PURPOSES },
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
-      connections: [{ id: 'two', connector: join(FIXTURES, 'two-step'), consent: { purposes: ['marketing'] }, settings: { url: `${sink.url}/two` }, delivery: { batch: { maxItems: 1 } } }],
+      connections: [
+        {
+          id: 'two',
+          connector: join(FIXTURES, 'two-step'),
+          consent: { purposes: ['marketing'] },
+          settings: { url: `${sink.url}/two` },
+          delivery: { batch: { maxItems: 1 } },
+        },
+      ],
     }).start();
     for (let round = 0; round < 4; round += 1) {
       const user = `u-changes-mind-${round}`;
@@ -237,17 +287,22 @@ describe('privacy closes every path', () => {
     }
   });
 
-  it('decides queued deliveries again when a reload changes a connection\'s consent rule', async () => {
+  it("decides queued deliveries again when a reload changes a connection's consent rule", async () => {
     let up = false;
     sink.responder = () => (up ? { status: 200 } : { status: 503 });
     const config = (rule?: { purposes: string[] }) => ({
       admin: { tokens: [ADMIN] },
       privacy: { purposes: PURPOSES },
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
-      connections: [{
-        id: 'newsletter', connector: 'webhook', settings: { url: `${sink.url}/newsletter` }, ...(rule ? { consent: rule } : {}),
-        delivery: { retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 1000 }, breaker: { volumeThreshold: 1000 } },
-      }],
+      connections: [
+        {
+          id: 'newsletter',
+          connector: 'webhook',
+          settings: { url: `${sink.url}/newsletter` },
+          ...(rule ? { consent: rule } : {}),
+          delivery: { retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 1000 }, breaker: { volumeThreshold: 1000 } },
+        },
+      ],
     });
     fixture = await new RouterFixture(config()).start();
     const unconsented = await track('u-never-asked');
@@ -257,9 +312,22 @@ describe('privacy closes every path', () => {
     expect((await fixture.router.reload()).ok).toBe(true);
     const firstAfter = sink.requests.length;
     up = true;
-    await sink.waitFor(() => sink.requests.slice(firstAfter).flatMap(eventsOf).some((e) => e.messageId === consented), 10_000, 'the consented user\'s event');
+    await sink.waitFor(
+      () =>
+        sink.requests
+          .slice(firstAfter)
+          .flatMap(eventsOf)
+          .some((e) => e.messageId === consented),
+      10_000,
+      "the consented user's event",
+    );
     await fixture.drained();
-    expect(sink.requests.slice(firstAfter).flatMap(eventsOf).map((e) => e.messageId)).not.toContain(unconsented);
+    expect(
+      sink.requests
+        .slice(firstAfter)
+        .flatMap(eventsOf)
+        .map((e) => e.messageId),
+    ).not.toContain(unconsented);
   });
 
   it('suppresses device advertising ids and phones under every spelling, on both sources and in OpenDSR', async () => {
@@ -275,23 +343,42 @@ describe('privacy closes every path', () => {
     // OpenDSR names the Fire advertising id its own way too; an erasure suppresses it under every spelling.
     const fireAdId = 'B5E2C6F0-1D4A-4C4E-9F00-0C0FFEE00001';
     const erasure = {
-      regulation: 'gdpr', subject_request_id: randomUUID(), subject_request_type: 'erasure', submitted_time: new Date().toISOString(),
-      subject_identities: [{ identity_type: 'fire_advertising_id', identity_value: fireAdId, identity_format: 'raw' }], api_version: '1.0',
+      regulation: 'gdpr',
+      subject_request_id: randomUUID(),
+      subject_request_type: 'erasure',
+      submitted_time: new Date().toISOString(),
+      subject_identities: [{ identity_type: 'fire_advertising_id', identity_value: fireAdId, identity_format: 'raw' }],
+      api_version: '1.0',
     };
     expect((await admin('POST', '/opendsr/v1/requests', erasure)).status).toBe(201);
     await until(async () => (await admin('GET', `/opendsr/v1/requests/${erasure.subject_request_id}`)).json.request_status === 'completed', 'the erasure');
     const idfa = 'AEBE52E7-03EE-455A-B3C4-E57283966239';
     const aaid = '38400000-8cf0-11bd-b23e-10b96e40000d';
     const segmentAdId = '6d92078a-8246-4ba4-ae5b-76104861e7dc';
-    for (const [type, value] of [['ios_advertising_id', idfa.toLowerCase()], ['google_advertising_id', aaid], ['advertising_id', segmentAdId], ['phone', '+1 (650) 555-1234']] as const) {
+    for (const [type, value] of [
+      ['ios_advertising_id', idfa.toLowerCase()],
+      ['google_advertising_id', aaid],
+      ['advertising_id', segmentAdId],
+      ['phone', '+1 (650) 555-1234'],
+    ] as const) {
       await suppress(type, value);
     }
     const mparticle = (identities: Record<string, unknown>, deviceInfo: Record<string, unknown>) => {
       const id = randomUUID();
-      return fixture!.send('/v2/events', {
-        user_identities: identities, device_info: deviceInfo,
-        events: [{ event_type: 'custom_event', data: { event_name: 'Opened', custom_event_type: 'other', source_message_id: id } }],
-      }, { auth: 'mp_key:mp_secret' }).then((r) => { expect(r.status).toBe(202); return id; });
+      return fixture!
+        .send(
+          '/v2/events',
+          {
+            user_identities: identities,
+            device_info: deviceInfo,
+            events: [{ event_type: 'custom_event', data: { event_name: 'Opened', custom_event_type: 'other', source_message_id: id } }],
+          },
+          { auth: 'mp_key:mp_secret' },
+        )
+        .then((r) => {
+          expect(r.status).toBe(202);
+          return id;
+        });
     };
     const blocked = [
       await mparticle({ customerid: 'c-1' }, { ios_advertising_id: idfa }),
@@ -318,10 +405,14 @@ describe('privacy closes every path', () => {
     fixture = await new RouterFixture({
       admin: { tokens: [ADMIN] },
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
-      connections: [{
-        id: 'flaky', connector: 'webhook', settings: { url: `${sink.url}/flaky` },
-        delivery: { retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 1000 }, breaker: { volumeThreshold: 2, resetTimeoutMs: 300 } },
-      }],
+      connections: [
+        {
+          id: 'flaky',
+          connector: 'webhook',
+          settings: { url: `${sink.url}/flaky` },
+          delivery: { retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 1000 }, breaker: { volumeThreshold: 2, resetTimeoutMs: 300 } },
+        },
+      ],
     }).start();
     await track('u-probe');
     await until(async () => (await connections()).flaky.breaker === 'open', 'the breaker to open');
@@ -332,11 +423,20 @@ describe('privacy closes every path', () => {
     await sink.waitFor(() => later.every((id) => sink.messageIds().includes(id)), 15_000, 'deliveries after the dropped probe');
     await fixture.drained();
     expect((await admin('GET', '/admin/v1/connections')).json.connections.flaky.breaker).toBe('closed');
-    expect(sink.requests.slice(firstAfterUp).flatMap(eventsOf).filter((e) => e.userId === 'u-probe')).toEqual([]);
+    expect(
+      sink.requests
+        .slice(firstAfterUp)
+        .flatMap(eventsOf)
+        .filter((e) => e.userId === 'u-probe'),
+    ).toEqual([]);
   });
 });
 
-interface SentEvent { messageId: string; userId?: string; identities?: Record<string, string> }
+interface SentEvent {
+  messageId: string;
+  userId?: string;
+  identities?: Record<string, string>;
+}
 
 function eventsOf(request: CapturedRequest): SentEvent[] {
   const body = request.body as SentEvent & { batch?: SentEvent[] };

@@ -62,8 +62,18 @@ describe('OpenDSR processor', () => {
     let destinationUp = false;
     destination.responder = (request) => (request.path === '/delete' || destinationUp ? { status: 200 } : { status: 503 });
     await fixture.runtime.connect([
-      { id: 'ads', connector: './deletable', settings: { url: destination.url }, delivery: { retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 1000 }, breaker: { volumeThreshold: 1000 } } },
-      { id: 'hook', connector: 'webhook', settings: { url: `${destination.url}/hook` }, delivery: { retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 1000 }, breaker: { volumeThreshold: 1000 } } },
+      {
+        id: 'ads',
+        connector: './deletable',
+        settings: { url: destination.url },
+        delivery: { retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 1000 }, breaker: { volumeThreshold: 1000 } },
+      },
+      {
+        id: 'hook',
+        connector: 'webhook',
+        settings: { url: `${destination.url}/hook` },
+        delivery: { retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 1000 }, breaker: { volumeThreshold: 1000 } },
+      },
     ]);
     const subject = Array.from({ length: 3 }, () => trackEvent({ identities: { email: 'erase.me@example.com' } }));
     const other = trackEvent({ identities: { email: 'keep@example.com' } });
@@ -112,7 +122,9 @@ describe('OpenDSR processor', () => {
     fixture = await new PrivacyFixture().start({}, { gracePeriodMs: 0 });
     const subject = Array.from({ length: 3 }, () => trackEvent({ identities: { email: 'erase.me@example.com' } }));
     let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const isHeld = (r: CapturedRequest) => (r.body as any)?.messageId === subject[0]!.messageId;
     destination.responder = (request) => (isHeld(request) ? released.then(() => ({ status: 200 })) : { status: 200 });
     await fixture.runtime.connect([{ id: 'ads', connector: './deletable', settings: { url: destination.url } }]);
@@ -132,13 +144,22 @@ describe('OpenDSR processor', () => {
     const deletionAt = destination.requests.findIndex((r) => r.path === '/delete');
     expect(deletionAt).toBeGreaterThan(destination.requests.findIndex(isHeld));
     expect(destination.requests.slice(deletionAt + 1)).toEqual([]);
-    expect((await fixture.request('GET', `/opendsr/v1/requests/${request.subject_request_id}`)).json.extensions['switchyard.localhost'].connections)
-      .toEqual({ ads: { status: 'sent' } });
+    expect((await fixture.request('GET', `/opendsr/v1/requests/${request.subject_request_id}`)).json.extensions['switchyard.localhost'].connections).toEqual({
+      ads: { status: 'sent' },
+    });
   });
 
-  it('stops the subject\'s events leased before an erasure that asks not to suppress, and lets later ones through', async () => {
+  it("stops the subject's events leased before an erasure that asks not to suppress, and lets later ones through", async () => {
     fixture = await new PrivacyFixture().start({}, { gracePeriodMs: 0 });
-    const leased = (event: ReturnType<typeof trackEvent>, privacyVersion: number) => ({ id: 1, connectionId: 'hook', messageId: event.messageId, body: JSON.stringify(event), attempts: 0, enqueuedAt: Date.now(), privacyVersion });
+    const leased = (event: ReturnType<typeof trackEvent>, privacyVersion: number) => ({
+      id: 1,
+      connectionId: 'hook',
+      messageId: event.messageId,
+      body: JSON.stringify(event),
+      attempts: 0,
+      enqueuedAt: Date.now(),
+      privacyVersion,
+    });
     const before = leased(trackEvent({ identities: { email: 'erase.me@example.com' } }), fixture.services.gate.version);
     const request = erasureRequest({ status_callback_urls: [controller.url], extensions: { 'switchyard.localhost': { suppress: false } } });
     await fixture.request('POST', '/opendsr/v1/requests', request);
@@ -173,10 +194,14 @@ describe('OpenDSR processor', () => {
     expect(missing.json.error.message).toContain('subject_request_id: is required');
     expect(missing.json.error.errors[0]).toMatchObject({ domain: 'Validation', reason: 'required' });
 
-    const badType = await fixture.request('POST', '/opendsr/v1/requests', erasureRequest({
-      subject_request_type: 'rectification',
-      subject_identities: [{ identity_type: 'shoe_size', identity_value: 'secret-person@example.com', identity_format: 'raw' }],
-    }));
+    const badType = await fixture.request(
+      'POST',
+      '/opendsr/v1/requests',
+      erasureRequest({
+        subject_request_type: 'rectification',
+        subject_identities: [{ identity_type: 'shoe_size', identity_value: 'secret-person@example.com', identity_format: 'raw' }],
+      }),
+    );
     expect(badType.status).toBe(400);
     expect(badType.json.error.message).toContain('subject_request_type');
     expect(badType.json.error.message).toContain('subject_identities[0].identity_type');
@@ -196,7 +221,9 @@ describe('OpenDSR processor', () => {
   it('answers an access request with a JSON Lines export of what is held, downloadable by its token', async () => {
     fixture = await new PrivacyFixture().start({ purposes: [{ id: 'analytics' }] }, { gracePeriodMs: 0 });
     destination.responder = () => ({ status: 503 });
-    await fixture.runtime.connect([{ id: 'hook', connector: 'webhook', settings: { url: destination.url }, delivery: { retry: { baseDelayMs: 5000, maxDelayMs: 5000 } } }]);
+    await fixture.runtime.connect([
+      { id: 'hook', connector: 'webhook', settings: { url: destination.url }, delivery: { retry: { baseDelayMs: 5000, maxDelayMs: 5000 } } },
+    ]);
     const held = trackEvent({ userId: 'u-42', identities: { user_id: 'u-42' }, properties: { plan: 'pro' } });
     await fixture.runtime.runtime.accept([accepted(held, ['hook'])]);
     fixture.services.profiles.rectify(['user_id:u-42'], { name: 'Ada' });
@@ -212,9 +239,14 @@ describe('OpenDSR processor', () => {
     expect(status.results_url).toMatch(/\/opendsr\/v1\/results\/[A-Za-z0-9_-]{32}$/);
     const download = await fetch(status.results_url);
     expect(download.status).toBe(200);
-    const lines = (await download.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await download.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toContainEqual(expect.objectContaining({ kind: 'profile', identity: 'user_id:u-42', traits: { name: 'Ada' } }));
-    expect(lines).toContainEqual(expect.objectContaining({ kind: 'event', held_in: 'queue', connections: ['hook'], event: expect.objectContaining({ messageId: held.messageId }) }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: 'event', held_in: 'queue', connections: ['hook'], event: expect.objectContaining({ messageId: held.messageId }) }),
+    );
     expect(status.results_count).toBe(lines.length);
     expect((await fetch(`${fixture.baseUrl}/opendsr/v1/results/not-a-token`)).status).toBe(404);
   });

@@ -15,11 +15,15 @@ const config = resolvePrivacyConfig({
 
 describe('consent rules', () => {
   it('reads mParticle purposes and Segment categories into the configured purposes, latest timestamp winning', () => {
-    const consent = consentFromEvent({
-      gdpr: { performance: { consented: true, timestamp: 100 } },
-      categories: { Advertising: true, Targeting: false },
-      ccpa: { dataSaleOptOut: true, timestamp: 50 },
-    }, 200, config);
+    const consent = consentFromEvent(
+      {
+        gdpr: { performance: { consented: true, timestamp: 100 } },
+        categories: { Advertising: true, Targeting: false },
+        ccpa: { dataSaleOptOut: true, timestamp: 50 },
+      },
+      200,
+      config,
+    );
     expect(consent.purposes.analytics).toEqual({ consented: true, timestamp: 100 });
     expect(consent.purposes.advertising?.timestamp).toBe(200);
     expect(consent.saleOptOut).toEqual({ consented: true, timestamp: 50 });
@@ -62,7 +66,9 @@ describe('COPPA IP stripping', () => {
 
 describe('data residency', () => {
   const regional = defineConnector({
-    name: 'regional', version: '1.0.0', category: 'email',
+    name: 'regional',
+    version: '1.0.0',
+    category: 'email',
     settings: Type.Object({ region: Type.Union([Type.Literal('us'), Type.Literal('eu')]) }),
     egress: (s) => [s.region === 'eu' ? 'api.eu.example.com' : 'api.example.com'],
     regions: (s) => [s.region],

@@ -42,17 +42,32 @@ describe('privacy through real ingestion', () => {
     await ads.stop();
   });
 
-  const segmentTrack = (userId: string, messageId: string, categories?: Record<string, boolean>) => fixture.send('/v1/track', {
-    userId, event: 'Viewed', messageId, ...(categories ? { context: { consent: { categoryPreferences: categories } } } : {}),
-  }, { auth: 'wk_web:' });
-  const mparticleEvent = (customerId: string, messageId: string, consent?: unknown) => fixture.send('/v2/events', {
-    user_identities: { customer_id: customerId },
-    ...(consent ? { consent_state: consent } : {}),
-    events: [{ event_type: 'custom_event', data: { event_name: 'Viewed', custom_event_type: 'other', source_message_id: messageId } }],
-  }, { auth: 'mp_key:mp_secret' });
-  const admin = (method: string, path: string, body?: unknown, token: string | null = ADMIN) => fixture.send(path, body, {
-    method, headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
+  const segmentTrack = (userId: string, messageId: string, categories?: Record<string, boolean>) =>
+    fixture.send(
+      '/v1/track',
+      {
+        userId,
+        event: 'Viewed',
+        messageId,
+        ...(categories ? { context: { consent: { categoryPreferences: categories } } } : {}),
+      },
+      { auth: 'wk_web:' },
+    );
+  const mparticleEvent = (customerId: string, messageId: string, consent?: unknown) =>
+    fixture.send(
+      '/v2/events',
+      {
+        user_identities: { customer_id: customerId },
+        ...(consent ? { consent_state: consent } : {}),
+        events: [{ event_type: 'custom_event', data: { event_name: 'Viewed', custom_event_type: 'other', source_message_id: messageId } }],
+      },
+      { auth: 'mp_key:mp_secret' },
+    );
+  const admin = (method: string, path: string, body?: unknown, token: string | null = ADMIN) =>
+    fixture.send(path, body, {
+      method,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
 
   it('forwards by GDPR purpose from Segment categoryPreferences', async () => {
     await segmentTrack('u-seg', 'seg-consent', { Analytics: true, Advertising: false });
@@ -76,7 +91,7 @@ describe('privacy through real ingestion', () => {
     await ads.waitFor(() => ads.messageIds().includes('mp-ok-1'));
   });
 
-  it('drops a suppressed user\'s events at ingestion without storing them, and lists the suppression', async () => {
+  it("drops a suppressed user's events at ingestion without storing them, and lists the suppression", async () => {
     const created = await admin('POST', '/admin/v1/suppressions', { identity_type: 'user_id', identity_value: 'u-gone' });
     expect(created.status).toBe(201);
     await segmentTrack('u-gone', 'sup-1', { Analytics: true });
@@ -103,7 +118,7 @@ describe('privacy through real ingestion', () => {
     expect(delivered).not.toContain('late-1');
   });
 
-  it('guards the admin API with the config\'s bearer tokens, never a write key', async () => {
+  it("guards the admin API with the config's bearer tokens, never a write key", async () => {
     expect((await admin('GET', '/admin/v1/suppressions', undefined, null)).status).toBe(401);
     expect((await admin('GET', '/admin/v1/suppressions', undefined, 'wk_web')).status).toBe(403);
     expect((await fixture.send('/opendsr/v1/requests', {}, { method: 'POST' })).status).toBe(401);
@@ -113,8 +128,12 @@ describe('privacy through real ingestion', () => {
     await segmentTrack('u-erase', 'erase-1', { Analytics: true });
     await analytics.waitFor(() => analytics.messageIds().includes('erase-1'));
     const request = {
-      regulation: 'gdpr', subject_request_id: randomUUID(), subject_request_type: 'erasure', submitted_time: new Date().toISOString(),
-      subject_identities: [{ identity_type: 'controller_customer_id', identity_value: 'u-erase', identity_format: 'raw' }], api_version: '1.0',
+      regulation: 'gdpr',
+      subject_request_id: randomUUID(),
+      subject_request_type: 'erasure',
+      submitted_time: new Date().toISOString(),
+      subject_identities: [{ identity_type: 'controller_customer_id', identity_value: 'u-erase', identity_format: 'raw' }],
+      api_version: '1.0',
     };
     const submitted = await admin('POST', '/opendsr/v1/requests', request);
     expect(submitted.status).toBe(201);

@@ -80,9 +80,7 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: leasing and settling', ({ open }) =
     await t.queue.complete([forHook!.id]);
 
     expect(await t.queue.depth()).toEqual({ other: 1 });
-    expect(await t.queue.findByIdentity(['user_id:u1'])).toEqual([
-      { where: 'queue', connectionIds: ['other'], body: '{"messageId":"both"}' },
-    ]);
+    expect(await t.queue.findByIdentity(['user_id:u1'])).toEqual([{ where: 'queue', connectionIds: ['other'], body: '{"messageId":"both"}' }]);
 
     const [forOther] = await t.queue.lease('other', 10, later());
     await t.queue.complete([forOther!.id]);
@@ -138,9 +136,16 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: dead letters', ({ open }) => {
     expect(await t.queue.depth()).toEqual({});
     expect(await t.queue.lease('hook', 10, later())).toEqual([]);
     const letters = await t.queue.listDeadLetters();
-    expect(letters).toEqual([expect.objectContaining({
-      connectionId: 'hook', messageId: 'x', body: '{"messageId":"x"}', attempts: 4, deadAt, error: HTTP_422,
-    })]);
+    expect(letters).toEqual([
+      expect.objectContaining({
+        connectionId: 'hook',
+        messageId: 'x',
+        body: '{"messageId":"x"}',
+        attempts: 4,
+        deadAt,
+        error: HTTP_422,
+      }),
+    ]);
     expect(letters[0]!.enqueuedAt).toBeGreaterThanOrEqual(acceptedAt);
     expect(letters[0]!.enqueuedAt).toBeLessThanOrEqual(deadAt);
   });
@@ -150,7 +155,15 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: dead letters', ({ open }) => {
     const [a, b] = await t.queue.lease('hook', 10, later());
     // An error that cannot be stored fails the second item; the first must not be dead-lettered alone.
     const unstorable = undefined as unknown as typeof HTTP_422;
-    await expect(t.queue.deadLetter([{ id: a!.id, attempts: 1, error: HTTP_422 }, { id: b!.id, attempts: 1, error: unstorable }], Date.now()))
+    await expect(
+      t.queue.deadLetter(
+        [
+          { id: a!.id, attempts: 1, error: HTTP_422 },
+          { id: b!.id, attempts: 1, error: unstorable },
+        ],
+        Date.now(),
+      ),
+    )
       // Matched by message: SQLite's error class may come from another test file's realm, failing toThrow.
       .rejects.toMatchObject({ message: expect.stringMatching(/NOT NULL/) });
 
@@ -175,25 +188,32 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: dead letters', ({ open }) => {
   });
 
   it('replays dead letters as fresh deliveries at privacy version 0 and removes them', async () => {
-    await deadLettered(t.queue, [
-      acceptedEvent({ messageId: 'h1', privacyVersion: 9 }),
-      acceptedEvent({ messageId: 'o1', connectionIds: ['other'] }),
-    ]);
+    await deadLettered(t.queue, [acceptedEvent({ messageId: 'h1', privacyVersion: 9 }), acceptedEvent({ messageId: 'o1', connectionIds: ['other'] })]);
     const now = Date.now();
     expect(await t.queue.replayDeadLetters({ connectionId: 'hook' }, now)).toBe(1);
 
     expect(ids(await t.queue.listDeadLetters())).toEqual(['o1']);
-    expect(await t.queue.lease('hook', 10, now)).toEqual([expect.objectContaining({
-      connectionId: 'hook', messageId: 'h1', body: '{"messageId":"h1"}', attempts: 0, enqueuedAt: now, privacyVersion: 0,
-    })]);
+    expect(await t.queue.lease('hook', 10, now)).toEqual([
+      expect.objectContaining({
+        connectionId: 'hook',
+        messageId: 'h1',
+        body: '{"messageId":"h1"}',
+        attempts: 0,
+        enqueuedAt: now,
+        privacyVersion: 0,
+      }),
+    ]);
     // The replayed event keeps its identities, so erasure still finds it.
-    expect(await t.queue.findByIdentity(['user_id:u1'])).toEqual(expect.arrayContaining([
-      { where: 'queue', connectionIds: ['hook'], body: '{"messageId":"h1"}' },
-    ]));
+    expect(await t.queue.findByIdentity(['user_id:u1'])).toEqual(
+      expect.arrayContaining([{ where: 'queue', connectionIds: ['hook'], body: '{"messageId":"h1"}' }]),
+    );
   });
 
   it('replays only the dead letters the filter selects', async () => {
-    await deadLettered(t.queue, ['h1', 'h2', 'h3'].map((messageId) => acceptedEvent({ messageId })));
+    await deadLettered(
+      t.queue,
+      ['h1', 'h2', 'h3'].map((messageId) => acceptedEvent({ messageId })),
+    );
     const all = await t.queue.listDeadLetters();
     expect(await t.queue.replayDeadLetters({ afterId: all[0]!.id, limit: 1 }, Date.now())).toBe(1);
     expect(ids(await t.queue.listDeadLetters())).toEqual(['h1', 'h3']);

@@ -64,7 +64,10 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: enqueueing and depth', ({ open }) =
   it('carries the privacy version from enqueue to lease', async () => {
     await t.queue.enqueue([acceptedEvent({ messageId: 'v7', privacyVersion: 7 }), acceptedEvent({ messageId: 'v0', privacyVersion: 0 })]);
     const leased = await t.queue.lease('hook', 10, later());
-    expect(leased.map((d) => [d.messageId, d.privacyVersion])).toEqual([['v7', 7], ['v0', 0]]);
+    expect(leased.map((d) => [d.messageId, d.privacyVersion])).toEqual([
+      ['v7', 7],
+      ['v0', 0],
+    ]);
   });
 
   it('stores nothing for an event routed to no connection', async () => {

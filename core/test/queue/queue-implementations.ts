@@ -68,6 +68,9 @@ export async function deadLettered(queue: DeliveryQueue, events: AcceptedEvent[]
   const connections = [...new Set(events.flatMap((e) => e.connectionIds))];
   for (const connectionId of connections) {
     const leased = await queue.lease(connectionId, 1000, Date.now() + 60_000);
-    await queue.deadLetter(leased.map((d) => ({ id: d.id, attempts: 1, error: HTTP_422 })), deadAt);
+    await queue.deadLetter(
+      leased.map((d) => ({ id: d.id, attempts: 1, error: HTTP_422 })),
+      deadAt,
+    );
   }
 }

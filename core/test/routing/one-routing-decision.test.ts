@@ -35,6 +35,11 @@ describe('one routing decision', () => {
 
   it('writes to the queue only in the delivery runtime and the queue itself', () => {
     // Calls into the routing decision itself (`routing.replayDeadLetters`) are the way in, not around it.
-    expect(offenders(/(?<!\brouting)\.(enqueue|replayDeadLetters)\(/, (f) => f.startsWith('queue/') || f.startsWith('routing/') || f === 'delivery/delivery-runtime.ts')).toEqual([]);
+    expect(
+      offenders(
+        /(?<!\brouting)\.(enqueue|replayDeadLetters)\(/,
+        (f) => f.startsWith('queue/') || f.startsWith('routing/') || f === 'delivery/delivery-runtime.ts',
+      ),
+    ).toEqual([]);
   });
 });

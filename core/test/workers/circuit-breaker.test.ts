@@ -1,9 +1,7 @@
 import { jest } from '@jest/globals';
 import type CircuitBreaker from 'opossum';
 import { PRIVACY_RECHECK, type ItemResult } from '@switchyard/sdk-kit';
-import {
-  breakerState, createBreaker, createDeliveryBreaker, FailedTask, isFailedTask, type BreakerOptions,
-} from '../../src/workers/circuit-breaker.js';
+import { breakerState, createBreaker, createDeliveryBreaker, FailedTask, isFailedTask, type BreakerOptions } from '../../src/workers/circuit-breaker.js';
 
 const ok: ItemResult = { status: 'ok' };
 const notSubscribed: ItemResult = { status: 'ok', code: 'NOT_SUBSCRIBED' };
@@ -34,7 +32,9 @@ const options: BreakerOptions = { errorThresholdPercentage: 50, volumeThreshold:
 
 describe('createDeliveryBreaker', () => {
   let breaker: CircuitBreaker<[string, number | undefined], ItemResult[]> | undefined;
-  beforeEach(() => { jest.useFakeTimers(); });
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
   afterEach(() => {
     breaker?.shutdown();
     breaker = undefined;
@@ -117,7 +117,9 @@ describe('createDeliveryBreaker', () => {
 
 describe('createBreaker', () => {
   let breaker: CircuitBreaker<[], string> | undefined;
-  beforeEach(() => { jest.useFakeTimers(); });
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
   afterEach(() => {
     breaker?.shutdown();
     breaker = undefined;

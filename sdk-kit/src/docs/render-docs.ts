@@ -1,9 +1,22 @@
 import type { AnyAction, AnyConnector, ConnectorDefinition } from '../define-connector.js';
 
 type SchemaNode = {
-  type?: unknown; const?: unknown; enum?: unknown[]; anyOf?: SchemaNode[]; items?: SchemaNode; format?: string;
-  properties?: Record<string, SchemaNode>; required?: string[]; additionalProperties?: unknown; patternProperties?: Record<string, SchemaNode>;
-  secret?: boolean; default?: unknown; description?: string; minimum?: number; maximum?: number; pattern?: string;
+  type?: unknown;
+  const?: unknown;
+  enum?: unknown[];
+  anyOf?: SchemaNode[];
+  items?: SchemaNode;
+  format?: string;
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+  additionalProperties?: unknown;
+  patternProperties?: Record<string, SchemaNode>;
+  secret?: boolean;
+  default?: unknown;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
 };
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
@@ -16,7 +29,8 @@ export function describeSchemaType(node: SchemaNode): string {
   if (node.anyOf) return node.anyOf.map(describeSchemaType).join(' | ');
   if (node.type === 'array') return `array of ${node.items ? describeSchemaType(node.items) : 'any'}`;
   if (node.type === 'object' && !node.properties && (node.patternProperties || node.additionalProperties)) {
-    const values = Object.values(node.patternProperties ?? {})[0] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties as SchemaNode : undefined);
+    const values =
+      Object.values(node.patternProperties ?? {})[0] ?? (typeof node.additionalProperties === 'object' ? (node.additionalProperties as SchemaNode) : undefined);
     return values ? `map of ${describeSchemaType(values)}` : 'object';
   }
   const base = Array.isArray(node.type) ? node.type.join(' | ') : String(node.type ?? 'any');
@@ -36,8 +50,12 @@ function renderAction(name: string, action: AnyAction): string[] {
   const { types, where } = action.subscribe;
   const lines = [`### ${action.title ?? name} (\`${name}\`)`, ''];
   if (action.description) lines.push(action.description, '');
-  lines.push(`- Subscribes to: ${types === 'all' ? 'all event types' : types.map((t) => `\`${t}\``).join(', ')}${where ? ' (narrowed by a filter in code)' : ''}`);
-  lines.push(`- Batching: ${action.performBatch ? `yes${action.batch ? `, up to ${action.batch.maxItems} events per request` : ''}${action.batchWhen ? ' (when the settings turn it on)' : ''}` : 'no, one request per event'}`);
+  lines.push(
+    `- Subscribes to: ${types === 'all' ? 'all event types' : types.map((t) => `\`${t}\``).join(', ')}${where ? ' (narrowed by a filter in code)' : ''}`,
+  );
+  lines.push(
+    `- Batching: ${action.performBatch ? `yes${action.batch ? `, up to ${action.batch.maxItems} events per request` : ''}${action.batchWhen ? ' (when the settings turn it on)' : ''}` : 'no, one request per event'}`,
+  );
   lines.push('', 'Default mapping (operators can override any field):', '', '```json', JSON.stringify(action.defaultMapping, null, 2), '```', '');
   return lines;
 }
@@ -66,27 +84,52 @@ export function renderConnectorDocs(definition: ConnectorDefinition<any, any>): 
   }
   if (connector.enrichment) {
     const { types } = connector.enrichment.subscribe;
-    lines.push('## Enrichment', '', `Adds its result at \`${connector.enrichment.target}\` for ${types === 'all' ? 'all event types' : types.map((t) => `\`${t}\``).join(', ')}, before fan-out.`, '');
+    lines.push(
+      '## Enrichment',
+      '',
+      `Adds its result at \`${connector.enrichment.target}\` for ${types === 'all' ? 'all event types' : types.map((t) => `\`${t}\``).join(', ')}, before fan-out.`,
+      '',
+    );
   }
 
-  lines.push('## Egress hosts', '', 'The only hosts this connector may call:', '', ...listOrComputed(connector.egress, 'the hosts of the URLs you configure'), '');
+  lines.push(
+    '## Egress hosts',
+    '',
+    'The only hosts this connector may call:',
+    '',
+    ...listOrComputed(connector.egress, 'the hosts of the URLs you configure'),
+    '',
+  );
   lines.push('## Regions', '', ...listOrComputed(connector.regions, 'the region you configure'), '');
 
   const defaults = connector.defaults ?? {};
   lines.push('## Rate limits and delivery defaults', '');
   const rows: Array<[string, number | undefined]> = [
-    ['Requests per second', defaults.ratePerSecond], ['Concurrent requests', defaults.maxConcurrency],
-    ['Request timeout (ms)', defaults.requestTimeoutMs], ['Worker threads', defaults.maxWorkers],
+    ['Requests per second', defaults.ratePerSecond],
+    ['Concurrent requests', defaults.maxConcurrency],
+    ['Request timeout (ms)', defaults.requestTimeoutMs],
+    ['Worker threads', defaults.maxWorkers],
   ];
   const set = rows.filter(([, v]) => v !== undefined);
-  if (set.length) lines.push('| Limit | Default |', '| --- | --- |', ...set.map(([k, v]) => `| ${k} | ${v} |`), '', 'Override them per connection in the configuration.', '');
-  else lines.push('The router\'s defaults apply; override them per connection in the configuration.', '');
+  if (set.length)
+    lines.push('| Limit | Default |', '| --- | --- |', ...set.map(([k, v]) => `| ${k} | ${v} |`), '', 'Override them per connection in the configuration.', '');
+  else lines.push("The router's defaults apply; override them per connection in the configuration.", '');
 
-  lines.push('## Data-subject erasure', '', connector.onDelete
-    ? 'Supported: an erasure request (DSR) is forwarded to the destination through `onDelete`.'
-    : 'Not supported: erasure requests are not forwarded to this destination; delete the user there yourself.', '');
-  lines.push('## Data-subject access', '', connector.onExport
-    ? 'Supported: an access or portability request (DSR) includes what `onExport` reads back from the destination.'
-    : 'Not supported: access and portability exports do not include what this destination holds; ask the vendor for it.', '');
+  lines.push(
+    '## Data-subject erasure',
+    '',
+    connector.onDelete
+      ? 'Supported: an erasure request (DSR) is forwarded to the destination through `onDelete`.'
+      : 'Not supported: erasure requests are not forwarded to this destination; delete the user there yourself.',
+    '',
+  );
+  lines.push(
+    '## Data-subject access',
+    '',
+    connector.onExport
+      ? 'Supported: an access or portability request (DSR) includes what `onExport` reads back from the destination.'
+      : 'Not supported: access and portability exports do not include what this destination holds; ask the vendor for it.',
+    '',
+  );
   return lines.join('\n');
 }

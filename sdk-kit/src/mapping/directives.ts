@@ -12,6 +12,8 @@ export type Evaluate = (mapping: Mapping, root: unknown) => unknown;
 export interface Directive {
   /** Returns problems with the directive's argument, each with a path relative to the directive. */
   validate(arg: unknown, validateChild: (mapping: Mapping, at: string) => string[]): string[];
+  // Each directive checks its own argument's shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   evaluate(arg: any, root: unknown, evaluate: Evaluate): unknown;
 }
 
@@ -24,7 +26,11 @@ function requireKeys(arg: unknown, keys: string[], optional: string[] = []): str
   if (!isObject(arg)) return [`must be an object with ${keys.map((k) => `"${k}"`).join(', ')}`];
   const problems = keys.filter((k) => !(k in arg)).map((k) => `.${k}: is required`);
   const allowed = new Set([...keys, ...optional]);
-  problems.push(...Object.keys(arg).filter((k) => !allowed.has(k)).map((k) => `.${k}: is not a known option`));
+  problems.push(
+    ...Object.keys(arg)
+      .filter((k) => !allowed.has(k))
+      .map((k) => `.${k}: is not a known option`),
+  );
   return problems;
 }
 
@@ -42,8 +48,7 @@ export const directives: Record<string, Directive> = {
   },
   '@template': {
     validate: (arg) => (typeof arg === 'string' ? [] : ['must be a string such as "{{traits.first_name}} {{traits.last_name}}"']),
-    evaluate: (arg: string, root) =>
-      arg.replace(/\{\{\s*([^}\s]+)\s*\}\}/g, (_m, path: string) => asText(readPath(root, path)) ?? ''),
+    evaluate: (arg: string, root) => arg.replace(/\{\{\s*([^}\s]+)\s*\}\}/g, (_m, path: string) => asText(readPath(root, path)) ?? ''),
   },
   '@if': {
     validate: (arg, validate) => {
@@ -55,9 +60,7 @@ export const directives: Record<string, Directive> = {
       return childProblems(validate, a, ['exists', 'value', 'equals', 'then', 'else']);
     },
     evaluate: (arg, root, evaluate) => {
-      const holds = 'exists' in arg
-        ? !isEmpty(evaluate(arg.exists, root))
-        : evaluate(arg.value, root) === evaluate(arg.equals, root);
+      const holds = 'exists' in arg ? !isEmpty(evaluate(arg.exists, root)) : evaluate(arg.value, root) === evaluate(arg.equals, root);
       if (holds) return evaluate(arg.then, root);
       return 'else' in arg ? evaluate(arg.else, root) : undefined;
     },
@@ -122,8 +125,7 @@ export const directives: Record<string, Directive> = {
   '@merge': {
     validate: (arg, validate) =>
       Array.isArray(arg) && arg.length > 0 ? arg.flatMap((m, i) => validate(m, `[${i}]`)) : ['must be a non-empty array of mappings that produce objects'],
-    evaluate: (arg: Mapping[], root, evaluate) =>
-      Object.assign({}, ...arg.map((m) => evaluate(m, root)).filter(isObject)),
+    evaluate: (arg: Mapping[], root, evaluate) => Object.assign({}, ...arg.map((m) => evaluate(m, root)).filter(isObject)),
   },
   '@hash': {
     validate: (arg, validate) => {

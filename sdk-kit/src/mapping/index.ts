@@ -44,7 +44,9 @@ export function validateMapping(mapping: Mapping, at = '$'): string[] {
     const here = `${at}.${name}`;
     return implementation
       .validate(arg, (child, rel) => validateMapping(child, `${here}${rel}`))
-      .map((problem) => (problem.startsWith(here) ? problem : problem.startsWith('.') || problem.startsWith('[') ? `${here}${problem}` : `${here}: ${problem}`));
+      .map((problem) =>
+        problem.startsWith(here) ? problem : problem.startsWith('.') || problem.startsWith('[') ? `${here}${problem}` : `${here}: ${problem}`,
+      );
   }
   if (Array.isArray(mapping)) return mapping.flatMap((item, i) => validateMapping(item, `${at}[${i}]`));
   if (typeof mapping === 'object' && mapping !== null) {

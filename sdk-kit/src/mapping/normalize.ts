@@ -14,16 +14,25 @@ export function normalizePhone(value: string): string {
 
 /** Lower-case, trimmed, punctuation removed, UTF-8 kept (vendor rules for first/last name). */
 export function normalizeName(value: string): string {
-  return value.trim().toLowerCase().replace(/[\p{P}\p{S}]/gu, '').replace(/\s+/g, ' ');
+  return value
+    .trim()
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}]/gu, '')
+    .replace(/\s+/g, ' ');
 }
 
 export function normalize(value: string, kind: NormalizeKind): string {
   switch (kind) {
-    case 'email': return normalizeEmail(value);
-    case 'phone': return normalizePhone(value);
-    case 'name': return normalizeName(value);
-    case 'lower': return value.trim().toLowerCase();
-    case 'none': return value;
+    case 'email':
+      return normalizeEmail(value);
+    case 'phone':
+      return normalizePhone(value);
+    case 'name':
+      return normalizeName(value);
+    case 'lower':
+      return value.trim().toLowerCase();
+    case 'none':
+      return value;
   }
 }
 

@@ -20,7 +20,10 @@ export function main(argv: string[]): number {
     const arg = rest[i]!;
     if (arg === '--dir' || arg === '--sdk-kit') {
       const value = rest[i + 1];
-      if (!value) { process.stderr.write(`${arg} needs a value\n${USAGE}\n`); return 1; }
+      if (!value) {
+        process.stderr.write(`${arg} needs a value\n${USAGE}\n`);
+        return 1;
+      }
       flags[arg] = value;
       i += 1;
     } else if (arg.startsWith('--')) {
@@ -29,7 +32,10 @@ export function main(argv: string[]): number {
     } else positional.push(arg);
   }
   const [name] = positional;
-  if (!name || positional.length > 1) { process.stderr.write(`${USAGE}\n`); return 1; }
+  if (!name || positional.length > 1) {
+    process.stderr.write(`${USAGE}\n`);
+    return 1;
+  }
   try {
     const directory = resolve(flags['--dir'] ?? defaultDirectory(name));
     const result = scaffoldConnector({ name, directory, sdkKitRange: flags['--sdk-kit'] });

@@ -1,4 +1,2 @@
 /** The connector scaffolder: `@switchyard/sdk-kit/scaffold`, and the `switchyard-connector` bin. */
-export {
-  scaffoldConnector, describeScaffold, defaultDirectory, sdkKitVersion, type ScaffoldOptions, type ScaffoldResult,
-} from './scaffold-connector.js';
+export { scaffoldConnector, describeScaffold, defaultDirectory, sdkKitVersion, type ScaffoldOptions, type ScaffoldResult } from './scaffold-connector.js';

@@ -11,7 +11,11 @@ export interface TemplateInput {
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-const title = (name: string) => name.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+const title = (name: string) =>
+  name
+    .split('-')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join(' ');
 
 export function packageJson({ name, sdkKitRange, sdkKitSpec }: TemplateInput): string {
   return json({
@@ -29,7 +33,7 @@ export function packageJson({ name, sdkKitRange, sdkKitSpec }: TemplateInput): s
     scripts: {
       build: 'tsc -p tsconfig.json',
       test: 'node --experimental-vm-modules node_modules/jest/bin/jest.js',
-      docs: 'node --input-type=module -e "import c from \'./dist/index.js\'; import { renderConnectorDocs } from \'@switchyard/sdk-kit/docs\'; console.log(renderConnectorDocs(c));" > CONNECTOR.md',
+      docs: "node --input-type=module -e \"import c from './dist/index.js'; import { renderConnectorDocs } from '@switchyard/sdk-kit/docs'; console.log(renderConnectorDocs(c));\" > CONNECTOR.md",
       prepublishOnly: 'npm run build && npm test',
     },
     peerDependencies: { '@switchyard/sdk-kit': sdkKitRange },
@@ -50,9 +54,18 @@ export function packageJson({ name, sdkKitRange, sdkKitSpec }: TemplateInput): s
 export function tsconfigJson(): string {
   return json({
     compilerOptions: {
-      target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noUncheckedIndexedAccess: true,
-      esModuleInterop: true, skipLibCheck: true, declaration: true, sourceMap: true, types: ['node'],
-      rootDir: 'src', outDir: 'dist',
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      declaration: true,
+      sourceMap: true,
+      types: ['node'],
+      rootDir: 'src',
+      outDir: 'dist',
     },
     include: ['src'],
   });

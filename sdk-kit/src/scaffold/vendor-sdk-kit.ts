@@ -16,13 +16,18 @@ export function packSdkKit(packageDir: string): string {
   let output: string;
   try {
     output = execFileSync('npm', ['pack', SDK_KIT_ROOT, '--pack-destination', vendor, '--json', '--silent'], {
-      cwd: packageDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32',
+      cwd: packageDir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: process.platform === 'win32',
     });
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
-    throw new Error(`could not pack @switchyard/sdk-kit from ${SDK_KIT_ROOT} into ${vendor}: ${(stderr || message).trim()}\n`
-      + 'check that npm is on your PATH and that the kit is built (npm run build in the Switchyard checkout), '
-      + 'or depend on a published sdk-kit instead with --sdk-kit <range>');
+    throw new Error(
+      `could not pack @switchyard/sdk-kit from ${SDK_KIT_ROOT} into ${vendor}: ${(stderr || message).trim()}\n` +
+        'check that npm is on your PATH and that the kit is built (npm run build in the Switchyard checkout), ' +
+        'or depend on a published sdk-kit instead with --sdk-kit <range>',
+    );
   }
   const [packed] = JSON.parse(output) as Array<{ filename: string }>;
   return `vendor/${packed!.filename}`;

@@ -8,7 +8,12 @@ import type { TestHarness } from './harness.js';
 import { neverAnswer, type CapturedRequest, type Responder } from './http-capture.js';
 import { describeSettings, valueAt } from './secret-names.js';
 
-export interface Probe { results: ItemResult[]; requests: CapturedRequest[]; logs: string[]; denied: string[] }
+export interface Probe {
+  results: ItemResult[];
+  requests: CapturedRequest[];
+  logs: string[];
+  denied: string[];
+}
 
 export interface CheckContext extends ConnectorFacts {
   events: CanonicalEvent[];
@@ -38,7 +43,10 @@ const describeResult = (r: ItemResult) => `${r.status}${r.code ? ` ${r.code}` : 
 
 /** Sends the deliverable events with `failure` answers and lists events whose result is not `expected`. */
 async function expectOutcome(
-  context: CheckContext, failure: Responder, expected: ItemOutcome, extra?: (r: ItemResult) => string | undefined,
+  context: CheckContext,
+  failure: Responder,
+  expected: ItemOutcome,
+  extra?: (r: ItemResult) => string | undefined,
 ): Promise<string[]> {
   if (context.deliverable.length === 0) {
     return ['no sample event was delivered over HTTP, so this could not be checked: pass sampleEvents (and respond) the connector sends'];
@@ -56,7 +64,7 @@ async function expectOutcome(
 export const CHECKS: Check[] = [
   {
     name: 'manifest',
-    title: 'manifest passes the router\'s checks',
+    title: "manifest passes the router's checks",
     applies: always,
     run: async ({ connector }) => checkManifest(connector),
   },
@@ -69,17 +77,20 @@ export const CHECKS: Check[] = [
       if (schema?.type !== 'object' || typeof schema.properties !== 'object') {
         return ['settings: must be an object schema with properties (Type.Object({...}))'];
       }
-      return checkSettings(connector, structuredClone(options.settings ?? {}))
-        .map((problem) => `the fixture settings are invalid: ${problem}`);
+      return checkSettings(connector, structuredClone(options.settings ?? {})).map((problem) => `the fixture settings are invalid: ${problem}`);
     },
   },
   {
     name: 'secret-settings',
     title: 'settings named like secrets (apiKey, token, secret, password) are marked secret',
     applies: always,
-    run: async ({ connector }) => describeSettings(connector.settings)
-      .filter((s) => s.looksSecret && s.secret === undefined)
-      .map((s) => `settings.${s.path.join('.')} looks like a secret (its name ends in "${s.looksSecret}") but is not marked: add \`secret: true\` to its schema so logs and errors scrub it (or \`secret: false\` if it is not a secret)`),
+    run: async ({ connector }) =>
+      describeSettings(connector.settings)
+        .filter((s) => s.looksSecret && s.secret === undefined)
+        .map(
+          (s) =>
+            `settings.${s.path.join('.')} looks like a secret (its name ends in "${s.looksSecret}") but is not marked: add \`secret: true\` to its schema so logs and errors scrub it (or \`secret: false\` if it is not a secret)`,
+        ),
   },
   {
     name: 'delivers',
@@ -96,7 +107,10 @@ export const CHECKS: Check[] = [
         if (result.status !== 'ok') problems.push(`${describeEvent(event)}: expected "ok", got ${describeResult(result)}`);
         else if (!context.usesHttp || requests.length > 0) context.deliverable.push(event);
       }
-      if (taken === 0) problems.push(`no action takes any of the sample events (${context.events.map((e) => e.type).join(', ')}): pass sampleEvents the connector subscribes to`);
+      if (taken === 0)
+        problems.push(
+          `no action takes any of the sample events (${context.events.map((e) => e.type).join(', ')}): pass sampleEvents the connector subscribes to`,
+        );
       else if (context.usesHttp && context.deliverable.length === 0 && problems.length === 0) {
         problems.push('the connector declares egress hosts but made no HTTP request for any sample event: pass sampleEvents it sends');
       }
@@ -107,19 +121,24 @@ export const CHECKS: Check[] = [
     name: 'rate-limit',
     title: 'a 429 with Retry-After becomes "rate_limited" with retryAfterMs',
     applies: overHttp,
-    run: (context) => expectOutcome(
-      context, () => ({ status: 429, headers: { 'retry-after': '7' }, body: SIMULATED }), 'rate_limited',
-      (r) => (r.retryAfterMs !== undefined && r.retryAfterMs >= 6000 && r.retryAfterMs <= 8000
-        ? undefined : `expected retryAfterMs ≈ 7000 from "Retry-After: 7", got ${String(r.retryAfterMs)}`),
-    ),
+    run: (context) =>
+      expectOutcome(
+        context,
+        () => ({ status: 429, headers: { 'retry-after': '7' }, body: SIMULATED }),
+        'rate_limited',
+        (r) =>
+          r.retryAfterMs !== undefined && r.retryAfterMs >= 6000 && r.retryAfterMs <= 8000
+            ? undefined
+            : `expected retryAfterMs ≈ 7000 from "Retry-After: 7", got ${String(r.retryAfterMs)}`,
+      ),
   },
   {
     name: 'server-error',
     title: '5xx answers are "retryable"',
     applies: overHttp,
     run: async (context) => [
-      ...await expectOutcome(context, () => ({ status: 500, body: SIMULATED }), 'retryable'),
-      ...await expectOutcome(context, () => ({ status: 503, body: SIMULATED }), 'retryable'),
+      ...(await expectOutcome(context, () => ({ status: 500, body: SIMULATED }), 'retryable')),
+      ...(await expectOutcome(context, () => ({ status: 503, body: SIMULATED }), 'retryable')),
     ],
   },
   {
@@ -133,8 +152,8 @@ export const CHECKS: Check[] = [
     title: '4xx answers (400, 422) are "permanent"',
     applies: overHttp,
     run: async (context) => [
-      ...await expectOutcome(context, () => ({ status: 400, body: SIMULATED }), 'permanent'),
-      ...await expectOutcome(context, () => ({ status: 422, body: SIMULATED }), 'permanent'),
+      ...(await expectOutcome(context, () => ({ status: 400, body: SIMULATED }), 'permanent')),
+      ...(await expectOutcome(context, () => ({ status: 422, body: SIMULATED }), 'permanent')),
     ],
   },
   {
@@ -142,8 +161,8 @@ export const CHECKS: Check[] = [
     title: '401 and 403 answers are "authentication" failures',
     applies: overHttp,
     run: async (context) => [
-      ...await expectOutcome(context, () => ({ status: 401, body: SIMULATED }), 'authentication'),
-      ...await expectOutcome(context, () => ({ status: 403, body: SIMULATED }), 'authentication'),
+      ...(await expectOutcome(context, () => ({ status: 401, body: SIMULATED }), 'authentication')),
+      ...(await expectOutcome(context, () => ({ status: 403, body: SIMULATED }), 'authentication')),
     ],
   },
   {
@@ -154,7 +173,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: 'on-export',
-    title: 'onExport reads the subject\'s records back as { source, data } and classifies errors',
+    title: "onExport reads the subject's records back as { source, data } and classifies errors",
     applies: (facts) => typeof facts.connector.onExport === 'function',
     run: (context) => checkOnExport(context),
   },
@@ -170,7 +189,8 @@ export const CHECKS: Check[] = [
     applies: always,
     runsLast: true,
     run: async ({ egress, captured }) => {
-      const problems = egress.filter((p) => /[/\s]|^https?:/i.test(p))
+      const problems = egress
+        .filter((p) => /[/\s]|^https?:/i.test(p))
         .map((p) => `egress entry "${p}" must be a host name (api.example.com, *.example.com or host:port), not a URL`);
       const hosts = new Set(captured.requests.filter((r) => !isHostAllowed(new URL(r.url), egress)).map((r) => r.host));
       for (const url of captured.denied) hosts.add(new URL(url).host);
@@ -189,21 +209,39 @@ export const CHECKS: Check[] = [
       const settings = options.settings ?? {};
       const paths = [
         ...secretPaths(connector.settings),
-        ...describeSettings(connector.settings).filter((s) => s.looksSecret && s.secret !== false).map((s) => s.path),
+        ...describeSettings(connector.settings)
+          .filter((s) => s.looksSecret && s.secret !== false)
+          .map((s) => s.path),
       ];
-      const secrets = new Map(paths.flatMap((p) => {
-        const value = valueAt(settings, p);
-        return value ? [[p.join('.'), value] as const] : [];
-      }));
+      const secrets = new Map(
+        paths.flatMap((p) => {
+          const value = valueAt(settings, p);
+          return value ? [[p.join('.'), value] as const] : [];
+        }),
+      );
       if (paths.length > 0 && secrets.size === 0) {
-        return [`the fixture settings have no value for the secret settings (${[...new Set(paths.map((p) => p.join('.')))].join(', ')}): give them one so this check means something`];
+        return [
+          `the fixture settings have no value for the secret settings (${[...new Set(paths.map((p) => p.join('.')))].join(', ')}): give them one so this check means something`,
+        ];
       }
       const problems: string[] = [];
       for (const [path, value] of secrets) {
         const line = captured.logs.find((l) => l.includes(value));
-        if (line) problems.push(`settings.${path} appeared in the connector's log output: ${line.split(value).join('<settings.' + path + '>').slice(0, 300)}`);
+        if (line)
+          problems.push(
+            `settings.${path} appeared in the connector's log output: ${line
+              .split(value)
+              .join('<settings.' + path + '>')
+              .slice(0, 300)}`,
+          );
         const result = captured.results.find((r) => r.message?.includes(value));
-        if (result) problems.push(`settings.${path} appeared in a result message: ${result.message!.split(value).join('<settings.' + path + '>').slice(0, 300)}`);
+        if (result)
+          problems.push(
+            `settings.${path} appeared in a result message: ${result
+              .message!.split(value)
+              .join('<settings.' + path + '>')
+              .slice(0, 300)}`,
+          );
       }
       return problems;
     },
@@ -214,8 +252,8 @@ async function checkPartialFailure(context: CheckContext): Promise<string[]> {
   const fixture = context.options.partialFailure!;
   const actions = Object.entries(context.connector.actions);
   const [name] = fixture.action
-    ? actions.find(([n]) => n === fixture.action) ?? [undefined]
-    : actions.find(([, a]) => typeof a.performBatch === 'function') ?? [undefined];
+    ? (actions.find(([n]) => n === fixture.action) ?? [undefined])
+    : (actions.find(([, a]) => typeof a.performBatch === 'function') ?? [undefined]);
   if (!name) return [`partialFailure.action "${fixture.action}" is not an action of this connector`];
   let events = fixture.events ?? context.deliverable;
   if (events.length === 1) events = [events[0]!, { ...events[0]!, messageId: `${events[0]!.messageId}-2` }];
@@ -228,19 +266,23 @@ async function checkPartialFailure(context: CheckContext): Promise<string[]> {
   context.captured.denied.push(...denied);
   const statuses = results.map((r) => r.status);
   if (fixture.expect) {
-    const wrong = events.flatMap((e, i) => (statuses[i] === fixture.expect![i] ? [] : [`${describeEvent(e)}: expected "${fixture.expect![i]}", got ${describeResult(results[i]!)}`]));
+    const wrong = events.flatMap((e, i) =>
+      statuses[i] === fixture.expect![i] ? [] : [`${describeEvent(e)}: expected "${fixture.expect![i]}", got ${describeResult(results[i]!)}`],
+    );
     return wrong;
   }
   if (statuses.includes('ok') && statuses.some((s) => s !== 'ok')) return [];
-  return [`action "${name}": expected some items "ok" and some failed, got ${statuses.join(', ')}: performBatch must return one result per item instead of failing (or passing) the whole batch`];
+  return [
+    `action "${name}": expected some items "ok" and some failed, got ${statuses.join(', ')}: performBatch must return one result per item instead of failing (or passing) the whole batch`,
+  ];
 }
 
 // The identities the default sample events carry, so a connector that stored them can find them.
 const DEFAULT_SUBJECT = { user_id: 'user-1', anonymous_id: 'anon-1', email: 'jane.doe@example.com', phone: '+16505551212' };
 
 /** A connector that keeps what it was sent in its own files or database, not behind an HTTP API. */
-const keepsLocalData = (context: CheckContext) => !context.usesHttp && context.deliverable.length > 0
-  && !context.options.sampleEvents && !context.options.deleteIdentities;
+const keepsLocalData = (context: CheckContext) =>
+  !context.usesHttp && context.deliverable.length > 0 && !context.options.sampleEvents && !context.options.deleteIdentities;
 
 async function checkOnExport(context: CheckContext): Promise<string[]> {
   const identities = context.options.deleteIdentities ?? DEFAULT_SUBJECT;
@@ -286,7 +328,10 @@ async function checkOnDelete(context: CheckContext): Promise<string[]> {
   if (!context.usesHttp) {
     if (context.connector.onExport && keepsLocalData(context)) {
       const left = (await context.harness(context.responder()).runExport(identities)).records;
-      if (left.length) problems.push(`after onDelete, onExport still reads back ${left.length} record(s) of the subject (first from ${left[0]!.source}): erasure must remove what export finds`);
+      if (left.length)
+        problems.push(
+          `after onDelete, onExport still reads back ${left.length} record(s) of the subject (first from ${left[0]!.source}): erasure must remove what export finds`,
+        );
     }
     return problems;
   }

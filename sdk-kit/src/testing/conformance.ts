@@ -9,13 +9,22 @@ import { CHECKS, type CheckContext, type Probe } from './conformance-checks.js';
 import type { ConformanceOptions, ConnectorFacts } from './conformance-types.js';
 import { sampleEvents } from './events.js';
 import { createTestHarness, type TestableConnector } from './harness.js';
-import type { CapturedRequest, Responder } from './http-capture.js';
+import type { CapturedRequest } from './http-capture.js';
 
 export type { ConformanceOptions, PartialFailureFixture } from './conformance-types.js';
 
-export interface ConformanceFailure { check: string; message: string }
-export interface ConformanceReport { passed: string[]; failures: ConformanceFailure[] }
-export interface PlannedCheck { name: string; title: string }
+export interface ConformanceFailure {
+  check: string;
+  message: string;
+}
+export interface ConformanceReport {
+  passed: string[];
+  failures: ConformanceFailure[];
+}
+export interface PlannedCheck {
+  name: string;
+  title: string;
+}
 
 /** The checks that apply to this connector, in the order they are reported. */
 export function planConformance(testable: TestableConnector, options: ConformanceOptions): PlannedCheck[] {
@@ -51,17 +60,21 @@ export async function checkConformance(testable: TestableConnector, options: Con
   return report;
 }
 
-
 function connectorFacts(connector: AnyConnector, options: ConformanceOptions): ConnectorFacts {
   let egress: readonly string[] = [];
   try {
     const settings = structuredClone(options.settings ?? {});
     checkSettings(connector, settings); // fills defaults a settings-dependent egress may read
     egress = egressFor(connector, settings);
-  } catch { /* the settings-schema check reports it */ }
+  } catch {
+    /* the settings-schema check reports it */
+  }
   const actions = Object.values(connector.actions ?? {});
   return {
-    connector, options, egress, usesHttp: egress.length > 0,
+    connector,
+    options,
+    egress,
+    usesHttp: egress.length > 0,
     hasBatchAction: actions.some((a) => typeof a.performBatch === 'function'),
   };
 }
@@ -89,7 +102,11 @@ function createContext(connector: AnyConnector, options: ConformanceOptions, fac
     },
     harness(respond, settings = options.settings) {
       return createTestHarness(connector, {
-        settings, respond, dataDir, mappingOverrides: options.mappingOverrides, enabledActions: options.enabledActions,
+        settings,
+        respond,
+        dataDir,
+        mappingOverrides: options.mappingOverrides,
+        enabledActions: options.enabledActions,
         requestTimeoutMs: options.requestTimeoutMs ?? 1000,
       });
     },

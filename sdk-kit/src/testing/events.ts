@@ -60,59 +60,87 @@ export function buildTrack(overrides: EventOverrides = {}): CanonicalEvent {
 
 /** A canonical `identify` event with email, phone, name and address traits. */
 export function buildIdentify(overrides: EventOverrides = {}): CanonicalEvent {
-  return build('identify', {
-    identities: { user_id: 'user-1', anonymous_id: 'anon-1', email: EMAIL, phone: '+16505551212' },
-    traits: {
-      email: EMAIL, phone: '+16505551212', firstName: 'Jane', lastName: 'Doe',
-      address: { city: 'San Francisco', state: 'CA', postalCode: '94103', country: 'US' },
+  return build(
+    'identify',
+    {
+      identities: { user_id: 'user-1', anonymous_id: 'anon-1', email: EMAIL, phone: '+16505551212' },
+      traits: {
+        email: EMAIL,
+        phone: '+16505551212',
+        firstName: 'Jane',
+        lastName: 'Doe',
+        address: { city: 'San Francisco', state: 'CA', postalCode: '94103', country: 'US' },
+      },
     },
-  }, overrides);
+    overrides,
+  );
 }
 
 /** A canonical `page` event; the page is in both `properties` and `context.page`, as sources send it. */
 export function buildPage(overrides: EventOverrides = {}): CanonicalEvent {
   const page = { url: 'https://shop.example/pricing', path: '/pricing', title: 'Pricing', referrer: 'https://www.example.org/' };
-  return build('page', {
-    event: 'Pricing',
-    properties: { name: 'Pricing', ...page },
-    context: { ...defaultContext(), page },
-  }, overrides);
+  return build(
+    'page',
+    {
+      event: 'Pricing',
+      properties: { name: 'Pricing', ...page },
+      context: { ...defaultContext(), page },
+    },
+    overrides,
+  );
 }
 
 /** A canonical `screen` event from a mobile app. */
 export function buildScreen(overrides: EventOverrides = {}): CanonicalEvent {
-  return build('screen', {
-    event: 'Home',
-    properties: { name: 'Home' },
-    context: {
-      ...defaultContext(),
-      app: { name: 'Example', version: '2.1.0', build: '210' },
-      device: { type: 'ios', model: 'iPhone15,2', advertisingId: '6D92078A-8246-4BA4-AE5B-76104861E7DC' },
-      os: { name: 'iOS', version: '17.1' },
+  return build(
+    'screen',
+    {
+      event: 'Home',
+      properties: { name: 'Home' },
+      context: {
+        ...defaultContext(),
+        app: { name: 'Example', version: '2.1.0', build: '210' },
+        device: { type: 'ios', model: 'iPhone15,2', advertisingId: '6D92078A-8246-4BA4-AE5B-76104861E7DC' },
+        os: { name: 'iOS', version: '17.1' },
+      },
     },
-  }, overrides);
+    overrides,
+  );
 }
 
 /** A canonical `group` event: the user joins the account `group-1`. */
 export function buildGroup(overrides: EventOverrides = {}): CanonicalEvent {
-  return build('group', {
-    groupId: 'group-1',
-    traits: { name: 'Acme Inc', industry: 'Retail', employees: 120, email: 'billing@acme.example' },
-  }, overrides);
+  return build(
+    'group',
+    {
+      groupId: 'group-1',
+      traits: { name: 'Acme Inc', industry: 'Retail', employees: 120, email: 'billing@acme.example' },
+    },
+    overrides,
+  );
 }
 
 /** A canonical `commerce` purchase ("Order Completed") with two products. */
 export function buildCommerce(overrides: EventOverrides = {}): CanonicalEvent {
-  return build('commerce', {
-    event: 'Order Completed',
-    properties: {
-      order_id: 'order-1001', total: 59.9, revenue: 59.9, value: 59.9, currency: 'USD', num_items: 3,
-      products: [
-        { product_id: 'sku-1', sku: 'sku-1', name: 'T-shirt', category: 'Apparel', price: 19.95, quantity: 2 },
-        { product_id: 'sku-2', sku: 'sku-2', name: 'Socks', category: 'Apparel', price: 20, quantity: 1 },
-      ],
+  return build(
+    'commerce',
+    {
+      event: 'Order Completed',
+      properties: {
+        order_id: 'order-1001',
+        total: 59.9,
+        revenue: 59.9,
+        value: 59.9,
+        currency: 'USD',
+        num_items: 3,
+        products: [
+          { product_id: 'sku-1', sku: 'sku-1', name: 'T-shirt', category: 'Apparel', price: 19.95, quantity: 2 },
+          { product_id: 'sku-2', sku: 'sku-2', name: 'Socks', category: 'Apparel', price: 20, quantity: 1 },
+        ],
+      },
     },
-  }, overrides);
+    overrides,
+  );
 }
 
 /** One event of each kind the builders make: the conformance suite's default sample. */

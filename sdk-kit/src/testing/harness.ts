@@ -35,9 +35,25 @@ export interface HarnessRun {
   denied: string[];
 }
 
-export interface HarnessDeleteRun { requests: CapturedRequest[]; result: ItemResult; logs: string[]; denied: string[] }
-export interface HarnessExportRun { requests: CapturedRequest[]; result: ItemResult; records: SubjectRecord[]; logs: string[]; denied: string[] }
-export interface HarnessEnrichmentRun { requests: CapturedRequest[]; results: EnrichmentResult[]; logs: string[]; denied: string[] }
+export interface HarnessDeleteRun {
+  requests: CapturedRequest[];
+  result: ItemResult;
+  logs: string[];
+  denied: string[];
+}
+export interface HarnessExportRun {
+  requests: CapturedRequest[];
+  result: ItemResult;
+  records: SubjectRecord[];
+  logs: string[];
+  denied: string[];
+}
+export interface HarnessEnrichmentRun {
+  requests: CapturedRequest[];
+  results: EnrichmentResult[];
+  logs: string[];
+  denied: string[];
+}
 
 export interface TestHarness {
   /** The prepared connection (settings with defaults applied, fenced http client, logger). */
@@ -83,15 +99,21 @@ export function createTestHarness(testable: TestableConnector, options: HarnessO
     enabledActions: options.enabledActions,
     requestTimeoutMs: options.requestTimeoutMs,
     logLevel: options.logLevel ?? 'trace',
-    logDestination: { write: (line: string) => { logs.push(line); } },
+    logDestination: {
+      write: (line: string) => {
+        logs.push(line);
+      },
+    },
   });
   // Observes (never changes) the runtime client, so a refusal the connector swallows is still reported.
   const http = prepared.http.extend({
     hooks: {
-      beforeError: [(error) => {
-        if (error.code === 'EGRESS_DENIED') denied.push(String(error.options?.url ?? ''));
-        return error;
-      }],
+      beforeError: [
+        (error) => {
+          if (error.code === 'EGRESS_DENIED') denied.push(String(error.options?.url ?? ''));
+          return error;
+        },
+      ],
     },
   });
   const connection: PreparedConnection = { ...prepared, http };
@@ -162,10 +184,16 @@ function captureConsole(lines: string[]): () => void {
       original.apply(console, args);
     };
   }
-  return () => { for (const [method, original] of originals) console[method] = original; };
+  return () => {
+    for (const [method, original] of originals) console[method] = original;
+  };
 }
 
 function safeStringify(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
-  try { return JSON.stringify(value) ?? String(value); } catch { return String(value); }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }

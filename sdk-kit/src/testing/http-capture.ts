@@ -2,9 +2,12 @@ import type nockModule from 'nock';
 import { EgressDeniedError, isHostAllowed } from '../egress.js';
 import { isMissing, missingPeerError } from './optional-peer.js';
 
-const nock = await import('nock').then((m) => m.default, (error: unknown) => {
-  throw isMissing('nock', error) ? missingPeerError('nock', 'to capture HTTP requests', error) : error;
-});
+const nock = await import('nock').then(
+  (m) => m.default,
+  (error: unknown) => {
+    throw isMissing('nock', error) ? missingPeerError('nock', 'to capture HTTP requests', error) : error;
+  },
+);
 
 /** One request the connector made, as the destination would have received it. */
 export interface CapturedRequest {
@@ -29,7 +32,10 @@ export type Responder = (request: CapturedRequest) => MockResponse | Promise<Moc
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'MERGE'];
 
 /** Never answers, so the client's own request timeout fires: a real timeout, as the runtime would see it. */
-export const neverAnswer: Responder = () => new Promise<MockResponse>(() => { /* hangs until the client gives up */ });
+export const neverAnswer: Responder = () =>
+  new Promise<MockResponse>(() => {
+    /* hangs until the client gives up */
+  });
 
 function refusal(url: URL, connectorName: string): MockResponse {
   const message = new EgressDeniedError(url, connectorName).message;
@@ -41,7 +47,10 @@ export function networkError(code = 'ETIMEDOUT'): Error {
   return Object.assign(new Error(`simulated network failure ${code}`), { code });
 }
 
-export interface HostResponder { pattern: string; respond: Responder }
+export interface HostResponder {
+  pattern: string;
+  respond: Responder;
+}
 
 export interface CaptureSession {
   requests: CapturedRequest[];
@@ -60,7 +69,11 @@ function parseBody(body: unknown, headers: Record<string, string>): unknown {
   if (body === undefined || body === '') return undefined;
   if (typeof body !== 'string') return body;
   if (/json/i.test(headers['content-type'] ?? '')) {
-    try { return JSON.parse(body); } catch { return body; }
+    try {
+      return JSON.parse(body);
+    } catch {
+      return body;
+    }
   }
   return body;
 }
@@ -102,10 +115,11 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
   });
   return {
     requests,
-    stop: () => { for (const interceptor of interceptors) nock.removeInterceptor(interceptor); },
+    stop: () => {
+      for (const interceptor of interceptors) nock.removeInterceptor(interceptor);
+    },
   };
 }
-
 
 function toNockReply(response: MockResponse): [number, string, Record<string, string>] {
   // No keep-alive: an intercepted socket reused by the next request can swallow that request's simulated error.

@@ -3,15 +3,24 @@
  * thread, through the same code the router's workers run.
  */
 export {
-  createTestHarness, type HarnessOptions, type HarnessRun, type HarnessDeleteRun, type HarnessExportRun, type HarnessEnrichmentRun, type TestHarness,
+  createTestHarness,
+  type HarnessOptions,
+  type HarnessRun,
+  type HarnessDeleteRun,
+  type HarnessExportRun,
+  type HarnessEnrichmentRun,
+  type TestHarness,
   type TestableConnector,
 } from './harness.js';
 export { networkError, neverAnswer, type CapturedRequest, type MockResponse, type Responder } from './http-capture.js';
+export { buildTrack, buildIdentify, buildPage, buildScreen, buildGroup, buildCommerce, sampleEvents, type EventOverrides } from './events.js';
 export {
-  buildTrack, buildIdentify, buildPage, buildScreen, buildGroup, buildCommerce, sampleEvents, type EventOverrides,
-} from './events.js';
-export {
-  checkConformance, planConformance, type ConformanceOptions, type ConformanceReport, type ConformanceFailure,
-  type PartialFailureFixture, type PlannedCheck,
+  checkConformance,
+  planConformance,
+  type ConformanceOptions,
+  type ConformanceReport,
+  type ConformanceFailure,
+  type PartialFailureFixture,
+  type PlannedCheck,
 } from './conformance.js';
 export { runConformanceSuite } from './jest-suite.js';

@@ -9,7 +9,9 @@ const jestGlobals = await import('@jest/globals').catch((error: unknown) => erro
 function jest(): typeof import('@jest/globals') {
   if (!(jestGlobals instanceof Error)) return jestGlobals;
   if (isMissing('@jest/globals', jestGlobals)) throw missingPeerError('@jest/globals', 'to register the conformance suite', jestGlobals);
-  throw new Error(`runConformanceSuite registers jest tests, so it runs in a jest test file; elsewhere, call checkConformance(connector, options) (${jestGlobals.message})`);
+  throw new Error(
+    `runConformanceSuite registers jest tests, so it runs in a jest test file; elsewhere, call checkConformance(connector, options) (${jestGlobals.message})`,
+  );
 }
 
 /**
@@ -20,12 +22,15 @@ function jest(): typeof import('@jest/globals') {
 export function runConformanceSuite(connector: TestableConnector, options: ConformanceOptions & { timeoutMs?: number }): void {
   const { beforeAll, describe, expect, it } = jest();
   const checks = planConformance(connector, options);
-  const missingFixture = checks.every((c) => c.name !== 'batch-partial-failure')
-    && Object.values(connector.actions ?? {}).some((a: { performBatch?: unknown }) => typeof a.performBatch === 'function');
+  const missingFixture =
+    checks.every((c) => c.name !== 'batch-partial-failure') &&
+    Object.values(connector.actions ?? {}).some((a: { performBatch?: unknown }) => typeof a.performBatch === 'function');
   const note = missingFixture ? ' (batch partial failure not checked: no partialFailure fixture)' : '';
   describe(`connector "${connector.name}" conformance${note}`, () => {
     let report: ConformanceReport | undefined;
-    beforeAll(async () => { report = await checkConformance(connector, options); }, options.timeoutMs ?? 60_000);
+    beforeAll(async () => {
+      report = await checkConformance(connector, options);
+    }, options.timeoutMs ?? 60_000);
     for (const check of checks) {
       it(check.title, () => {
         if (!report) throw new Error('the conformance checks did not run (see the beforeAll failure above)');

@@ -9,6 +9,8 @@ export function isMissing(name: string, error: unknown): boolean {
 
 /** The error for a missing optional peer, saying what to install. */
 export function missingPeerError(name: string, purpose: string, cause: unknown): Error {
-  return new Error(`@switchyard/sdk-kit/testing needs ${name} ${purpose}: add it to your devDependencies `
-    + `(npm install --save-dev ${name}), then run the tests again`, { cause });
+  return new Error(
+    `@switchyard/sdk-kit/testing needs ${name} ${purpose}: add it to your devDependencies ` + `(npm install --save-dev ${name}), then run the tests again`,
+    { cause },
+  );
 }

@@ -73,5 +73,5 @@ export function fitValue(column: WarehouseType, value: unknown): Fit {
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Date) return value.toISOString();
-  return typeof value === 'bigint' ? value.toString() : JSON.stringify(value) ?? String(value);
+  return typeof value === 'bigint' ? value.toString() : (JSON.stringify(value) ?? String(value));
 }

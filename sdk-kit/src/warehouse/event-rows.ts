@@ -29,7 +29,11 @@ export const BASE_COLUMNS: Readonly<Record<string, WarehouseType>> = {
 
 /** Columns some tables add to the base ones, also with fixed types. */
 export const EXTRA_COLUMNS: Readonly<Record<string, WarehouseType>> = {
-  event: 'text', event_text: 'text', name: 'text', group_id: 'text', previous_id: 'text',
+  event: 'text',
+  event_text: 'text',
+  name: 'text',
+  group_id: 'text',
+  previous_id: 'text',
 };
 
 export const RESERVED_COLUMNS = new Set([...Object.keys(BASE_COLUMNS), ...Object.keys(EXTRA_COLUMNS)]);

@@ -28,7 +28,12 @@ const fields = Type.Object({}, { description: 'Tables and columns come from the 
  * deletes the user's rows and an access request reads the same rows back. A connector only says how to
  * reach its writer.
  */
-export function warehouseConnectorParts<Settings>(writerFor: WriterFor<Settings>, batch: { maxItems: number }): {
+export function warehouseConnectorParts<Settings>(
+  writerFor: WriterFor<Settings>,
+  batch: { maxItems: number },
+): {
+  // The load action maps nothing: it writes the whole event.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   actions: { load: ActionDefinition<Settings, TObject<{}>> };
   onDelete: (ctx: DeleteContext<Settings>) => Promise<void>;
   onExport: (ctx: ExportContext<Settings>) => Promise<SubjectRecord[]>;

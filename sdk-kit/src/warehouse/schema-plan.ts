@@ -6,7 +6,10 @@ export type TableColumns = Map<string, WarehouseType | undefined>;
 /** Table name → its columns, for the one schema (dataset) a connection writes to. */
 export type WarehouseSchema = Map<string, TableColumns>;
 
-export interface ColumnDefinition { name: string; type: WarehouseType }
+export interface ColumnDefinition {
+  name: string;
+  type: WarehouseType;
+}
 
 export interface SchemaChange {
   table: string;
@@ -42,7 +45,10 @@ export function planSchemaChanges(rows: readonly WarehouseRow[], schema: Warehou
   for (const row of rows) {
     const existing = schema.get(row.table);
     let added = pending.get(row.table);
-    if (!added) { added = new Map(); pending.set(row.table, added); }
+    if (!added) {
+      added = new Map();
+      pending.set(row.table, added);
+    }
     for (const [column, value] of Object.entries(row.values)) {
       if (existing?.has(column)) continue;
       const inferred = FIXED_TYPES[column] ?? inferType(value);
@@ -81,7 +87,10 @@ export interface DiscardedValue {
   reason: string;
 }
 
-export interface FittedBatch { inserts: TableInsert[]; discards: DiscardedValue[] }
+export interface FittedBatch {
+  inserts: TableInsert[];
+  discards: DiscardedValue[];
+}
 
 /**
  * Fits each row's values to the columns the warehouse has. Values that do not fit are discarded, not
@@ -89,12 +98,18 @@ export interface FittedBatch { inserts: TableInsert[]; discards: DiscardedValue[
  * A message already seen in this batch for the same table is skipped, so the insert never conflicts with itself.
  */
 export function fitRows(rows: ReadonlyArray<{ row: WarehouseRow; itemIndex: number }>, schema: WarehouseSchema): FittedBatch {
-  const byTable = new Map<string, { columns: Map<string, WarehouseType>; fitted: Array<{ values: Map<string, unknown>; itemIndex: number }>; seen: Set<string> }>();
+  const byTable = new Map<
+    string,
+    { columns: Map<string, WarehouseType>; fitted: Array<{ values: Map<string, unknown>; itemIndex: number }>; seen: Set<string> }
+  >();
   const discards: DiscardedValue[] = [];
   for (const { row, itemIndex } of rows) {
     const tableColumns = schema.get(row.table);
     let entry = byTable.get(row.table);
-    if (!entry) { entry = { columns: new Map(), fitted: [], seen: new Set() }; byTable.set(row.table, entry); }
+    if (!entry) {
+      entry = { columns: new Map(), fitted: [], seen: new Set() };
+      byTable.set(row.table, entry);
+    }
     if (entry.seen.has(row.messageId)) continue;
     entry.seen.add(row.messageId);
     const discard = (column: string, value: unknown, reason: string) => {
@@ -103,11 +118,20 @@ export function fitRows(rows: ReadonlyArray<{ row: WarehouseRow; itemIndex: numb
     const values = new Map<string, unknown>();
     for (const [column, value] of Object.entries(row.values)) {
       if (value === null || value === undefined) continue;
-      if (!tableColumns?.has(column)) { discard(column, value, 'the column does not exist and could not be added'); continue; }
+      if (!tableColumns?.has(column)) {
+        discard(column, value, 'the column does not exist and could not be added');
+        continue;
+      }
       const type = tableColumns.get(column);
-      if (!type) { discard(column, value, 'the column has a type Switchyard does not write'); continue; }
+      if (!type) {
+        discard(column, value, 'the column has a type Switchyard does not write');
+        continue;
+      }
       const fit = fitValue(type, value);
-      if (!fit.fits) { discard(column, value, `type mismatch: the column is ${type}, the value is ${fit.valueType}`); continue; }
+      if (!fit.fits) {
+        discard(column, value, `type mismatch: the column is ${type}, the value is ${fit.valueType}`);
+        continue;
+      }
       values.set(column, fit.value);
       entry.columns.set(column, type);
     }
@@ -146,7 +170,17 @@ export function discardRows(
     columns: DISCARDS_COLUMNS,
     rows: unique.map((d) => {
       const user = users[d.itemIndex] ?? {};
-      return [d.messageId, d.table, d.column, describeValue(d.value), d.reason, user.userId ?? null, user.anonymousId ?? null, user.receivedAt ?? null, discardedAt];
+      return [
+        d.messageId,
+        d.table,
+        d.column,
+        describeValue(d.value),
+        d.reason,
+        user.userId ?? null,
+        user.anonymousId ?? null,
+        user.receivedAt ?? null,
+        discardedAt,
+      ];
     }),
     itemIndexes: unique.map((d) => d.itemIndex),
   };

@@ -47,7 +47,11 @@ export class SqlWarehouseStore implements WarehouseStore {
   readonly maxParameters?: number;
   private schemaCreated = false;
 
-  constructor(private readonly dialect: SqlDialect, private readonly schemaName: string, private readonly run: RunSql) {
+  constructor(
+    private readonly dialect: SqlDialect,
+    private readonly schemaName: string,
+    private readonly run: RunSql,
+  ) {
     this.maxRowsPerInsert = dialect.maxRowsPerInsert ?? 1000;
     this.maxParameters = dialect.maxParameters;
   }
@@ -73,7 +77,10 @@ export class SqlWarehouseStore implements WarehouseStore {
     for (const row of rows) {
       const table = String(row.table_name);
       let columns: TableColumns | undefined = schema.get(table);
-      if (!columns) { columns = new Map(); schema.set(table, columns); }
+      if (!columns) {
+        columns = new Map();
+        schema.set(table, columns);
+      }
       columns.set(String(row.column_name), this.dialect.readType(String(row.data_type)));
     }
     return schema;
@@ -98,10 +105,15 @@ export class SqlWarehouseStore implements WarehouseStore {
   async insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void> {
     if (rows.length === 0) return;
     const params: unknown[] = [];
-    const tuples = rows.map((row) => `(${columns.map((c, i) => {
-      params.push(row[i] ?? null);
-      return this.dialect.placeholder(params.length, c.type);
-    }).join(', ')})`);
+    const tuples = rows.map(
+      (row) =>
+        `(${columns
+          .map((c, i) => {
+            params.push(row[i] ?? null);
+            return this.dialect.placeholder(params.length, c.type);
+          })
+          .join(', ')})`,
+    );
     const names = columns.map((c) => quoteIdentifier(c.name)).join(', ');
     await this.run(`INSERT INTO ${this.qualified(table)} (${names}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
   }
@@ -126,9 +138,14 @@ export class SqlWarehouseStore implements WarehouseStore {
 
   /** `a IN (…) OR lower(trim(b)) IN (…)`, pushing the bound values onto `params`. */
   private predicates(conditions: IdentityCondition[], params: unknown[]): string {
-    return conditions.map((condition) => {
-      const list = condition.values.map((v) => { params.push(v); return this.dialect.placeholder(params.length, 'text'); });
-      return identityPredicate(quoteIdentifier(condition.column), condition, `(${list.join(', ')})`);
-    }).join(' OR ');
+    return conditions
+      .map((condition) => {
+        const list = condition.values.map((v) => {
+          params.push(v);
+          return this.dialect.placeholder(params.length, 'text');
+        });
+        return identityPredicate(quoteIdentifier(condition.column), condition, `(${list.join(', ')})`);
+      })
+      .join(' OR ');
   }
 }

@@ -5,8 +5,15 @@ import type { CanonicalEvent, ItemResult, SubjectIdentity, SubjectRecord } from 
 import { asTimestamp } from './column-types.js';
 import { eventToRows, type WarehouseRow } from './event-rows.js';
 import {
-  DISCARDS_COLUMNS, DISCARDS_PRIMARY_KEY, DISCARDS_TABLE, discardRows, fitRows, planSchemaChanges,
-  type ColumnDefinition, type TableInsert, type WarehouseSchema,
+  DISCARDS_COLUMNS,
+  DISCARDS_PRIMARY_KEY,
+  DISCARDS_TABLE,
+  discardRows,
+  fitRows,
+  planSchemaChanges,
+  type ColumnDefinition,
+  type TableInsert,
+  type WarehouseSchema,
 } from './schema-plan.js';
 
 /**
@@ -41,7 +48,11 @@ export interface WarehouseStore {
  * Rows whose `column` holds one of `values`. With `caseInsensitive` the store compares the column trimmed and
  * lower-cased (`lower(trim(column))`) with values the writer has already normalised that way: emails.
  */
-export interface IdentityCondition { column: string; values: string[]; caseInsensitive?: boolean }
+export interface IdentityCondition {
+  column: string;
+  values: string[];
+  caseInsensitive?: boolean;
+}
 
 /** Columns a data subject's rows are found by, which identity names fill them, and how they compare. */
 const SUBJECT_COLUMNS: Array<{ column: string; identities: string[]; caseInsensitive?: boolean }> = [
@@ -107,9 +118,14 @@ export class WarehouseWriter {
   private async subjectConditions(user: SubjectIdentity): Promise<Array<[string, IdentityCondition[]]>> {
     const schema = await this.store.describe();
     const wanted = SUBJECT_COLUMNS.map(({ column, identities, caseInsensitive }) => ({
-      column, caseInsensitive,
-      values: new Set(identities.map((n) => user.identities[n]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
-        .map((v) => (caseInsensitive ? normalizeIdentity('email', v) : v))),
+      column,
+      caseInsensitive,
+      values: new Set(
+        identities
+          .map((n) => user.identities[n])
+          .filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+          .map((v) => (caseInsensitive ? normalizeIdentity('email', v) : v)),
+      ),
     }));
     const byColumn = new Map(wanted.map((w) => [w.column, w]));
     const email = byColumn.get('email')!;
@@ -124,8 +140,9 @@ export class WarehouseWriter {
     }
     const out: Array<[string, IdentityCondition[]]> = [];
     for (const [table, columns] of schema) {
-      const conditions = wanted.flatMap(({ column, values, caseInsensitive }) => (columns.has(column) && values.size
-        ? [{ column, values: [...values], ...(caseInsensitive ? { caseInsensitive } : {}) }] : []));
+      const conditions = wanted.flatMap(({ column, values, caseInsensitive }) =>
+        columns.has(column) && values.size ? [{ column, values: [...values], ...(caseInsensitive ? { caseInsensitive } : {}) }] : [],
+      );
       if (conditions.length) out.push([table, conditions]);
     }
     return out;
@@ -151,16 +168,18 @@ export class WarehouseWriter {
   }
 
   private async insertTable(insert: TableInsert, record: (index: number, result: ItemResult) => void): Promise<void> {
-    const perStatement = Math.max(1, Math.min(
-      this.store.maxRowsPerInsert,
-      this.store.maxParameters ? Math.floor(this.store.maxParameters / Math.max(1, insert.columns.length)) : Infinity,
-    ));
+    const perStatement = Math.max(
+      1,
+      Math.min(this.store.maxRowsPerInsert, this.store.maxParameters ? Math.floor(this.store.maxParameters / Math.max(1, insert.columns.length)) : Infinity),
+    );
     for (let start = 0; start < insert.rows.length; start += perStatement) {
       const rows = insert.rows.slice(start, start + perStatement);
       const indexes = insert.itemIndexes.slice(start, start + perStatement);
       try {
         const rowResults = await this.store.insert(insert.table, insert.columns, rows);
-        rowResults?.forEach((result, i) => { if (result && result.status !== 'ok') record(indexes[i]!, result); });
+        rowResults?.forEach((result, i) => {
+          if (result && result.status !== 'ok') record(indexes[i]!, result);
+        });
       } catch (error) {
         this.schema = undefined;
         const result = classifyError(error);
@@ -187,9 +206,13 @@ export function errorForResult(result: ItemResult): ConnectorError {
   const options = { code: result.code ?? 'WAREHOUSE_WRITE_FAILED', httpStatus: result.httpStatus, retryAfterMs: result.retryAfterMs };
   const message = result.message ?? 'the warehouse write failed';
   switch (result.status) {
-    case 'authentication': return new AuthenticationError(message, options);
-    case 'permanent': return new PermanentError(message, options);
-    case 'rate_limited': return new RateLimitedError(message, options);
-    default: return new RetryableError(message, options);
+    case 'authentication':
+      return new AuthenticationError(message, options);
+    case 'permanent':
+      return new PermanentError(message, options);
+    case 'rate_limited':
+      return new RateLimitedError(message, options);
+    default:
+      return new RetryableError(message, options);
   }
 }

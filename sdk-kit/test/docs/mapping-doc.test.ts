@@ -6,14 +6,17 @@ import { buildTrack } from '../../src/testing/index.js';
 const doc = readFileSync(new URL('../../../docs/mapping.md', import.meta.url), 'utf8');
 
 /** Each directive section: its heading name and the Event / Mapping / Result JSON blocks under it. */
-const sections = doc.split(/\n### /).slice(1).map((section) => {
-  const name = /^`(@\w+)`/.exec(section)?.[1];
-  const block = (label: string) => {
-    const match = new RegExp(`\\n${label}[^\\n]*:\\n\\n\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(section);
-    return match ? JSON.parse(match[1]!) : undefined;
-  };
-  return { name, event: block('Event'), mapping: block('Mapping'), result: block('Result') };
-});
+const sections = doc
+  .split(/\n### /)
+  .slice(1)
+  .map((section) => {
+    const name = /^`(@\w+)`/.exec(section)?.[1];
+    const block = (label: string) => {
+      const match = new RegExp(`\\n${label}[^\\n]*:\\n\\n\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(section);
+      return match ? JSON.parse(match[1]!) : undefined;
+    };
+    return { name, event: block('Event'), mapping: block('Mapping'), result: block('Result') };
+  });
 
 test('docs/mapping.md documents every directive the mapping language has', () => {
   expect(sections.map((s) => s.name).sort()).toEqual(Object.keys(directives).sort());

@@ -11,20 +11,35 @@ const require = createRequire(import.meta.url);
 const nodeModules = dirname(dirname(require.resolve('typescript/package.json')));
 const cli = fileURLToPath(new URL('../../dist/scaffold/cli.js', import.meta.url));
 const made: string[] = [];
-const tempDir = () => { const dir = mkdtempSync(join(tmpdir(), 'switchyard-scaffold-')); made.push(dir); return dir; };
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-scaffold-'));
+  made.push(dir);
+  return dir;
+};
 
-afterAll(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 test('writes a self-contained package whose source type-checks outside the workspace', () => {
   const directory = join(tempDir(), 'acme-crm');
   const { files } = scaffoldConnector({ name: 'acme-crm', directory, sdkKitRange: '0.1.0' });
-  expect(files.map((f) => f.slice(directory.length + 1)).sort()).toEqual(
-    ['.gitignore', 'README.md', 'jest.config.js', 'package.json', 'src/index.ts', 'test/connector.test.ts', 'tsconfig.json'],
-  );
+  expect(files.map((f) => f.slice(directory.length + 1)).sort()).toEqual([
+    '.gitignore',
+    'README.md',
+    'jest.config.js',
+    'package.json',
+    'src/index.ts',
+    'test/connector.test.ts',
+    'tsconfig.json',
+  ]);
   const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
   expect(manifest).toMatchObject({
-    name: 'switchyard-connector-acme-crm', type: 'module', keywords: ['switchyard-connector'],
-    peerDependencies: { '@switchyard/sdk-kit': '^0.1.0' }, switchyard: { sdkKit: '^0.1.0' },
+    name: 'switchyard-connector-acme-crm',
+    type: 'module',
+    keywords: ['switchyard-connector'],
+    peerDependencies: { '@switchyard/sdk-kit': '^0.1.0' },
+    switchyard: { sdkKit: '^0.1.0' },
     devDependencies: { '@switchyard/sdk-kit': '^0.1.0', nock: expect.any(String) },
   });
   expect(manifest.dependencies).toBeUndefined();
@@ -32,7 +47,7 @@ test('writes a self-contained package whose source type-checks outside the works
   expect(tsconfig).not.toContain('extends');
   expect(tsconfig).not.toContain('../');
   const source = readFileSync(join(directory, 'src/index.ts'), 'utf8');
-  expect(source).toContain("apiKey: Type.String({ secret: true");
+  expect(source).toContain('apiKey: Type.String({ secret: true');
   expect(source).toContain('https://${HOST}/v1/events');
   expect(source).toContain("const HOST = 'api.acme-crm.example'");
   expect(readFileSync(join(directory, 'test/connector.test.ts'), 'utf8')).toContain('runConformanceSuite(connector, { settings })');
@@ -45,8 +60,9 @@ test('writes a self-contained package whose source type-checks outside the works
 
 test('refuses a bad name and a directory that is not empty, saying what to do', () => {
   const dir = tempDir();
-  expect(() => scaffoldConnector({ name: 'Acme CRM', directory: join(dir, 'x') }))
-    .toThrow('connector name "Acme CRM" is not valid: use lower-case letters, digits and dashes, e.g. "acme-crm"');
+  expect(() => scaffoldConnector({ name: 'Acme CRM', directory: join(dir, 'x') })).toThrow(
+    'connector name "Acme CRM" is not valid: use lower-case letters, digits and dashes, e.g. "acme-crm"',
+  );
   writeFileSync(join(dir, 'keep.txt'), 'x');
   expect(() => scaffoldConnector({ name: 'acme', directory: dir })).toThrow(`${dir} is not empty`);
 });

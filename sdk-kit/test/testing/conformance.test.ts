@@ -15,19 +15,36 @@ test('a well-behaved connector passes every check', async () => {
   const report = await checkConformance(acme, { settings: acmeSettings, partialFailure });
   expect(report.failures).toEqual([]);
   expect(report.passed).toEqual(planConformance(acme, { settings: acmeSettings, partialFailure }).map((c) => c.name));
-  expect(report.passed).toEqual(expect.arrayContaining([
-    'manifest', 'settings-schema', 'secret-settings', 'delivers', 'rate-limit', 'server-error', 'timeout', 'client-error',
-    'authentication', 'batch-partial-failure', 'on-delete', 'egress', 'secrets-not-logged',
-  ]));
+  expect(report.passed).toEqual(
+    expect.arrayContaining([
+      'manifest',
+      'settings-schema',
+      'secret-settings',
+      'delivers',
+      'rate-limit',
+      'server-error',
+      'timeout',
+      'client-error',
+      'authentication',
+      'batch-partial-failure',
+      'on-delete',
+      'egress',
+      'secrets-not-logged',
+    ]),
+  );
 });
 
 test('the broken connector fails, with a readable message naming each mistake', async () => {
   const report = await checkConformance(broken, { settings: { apiKey: 'broken-key-123456' } });
-  const failed = (check: string) => report.failures.filter((f) => f.check === check).map((f) => f.message).join('\n');
+  const failed = (check: string) =>
+    report.failures
+      .filter((f) => f.check === check)
+      .map((f) => f.message)
+      .join('\n');
   expect(failed('secret-settings')).toContain('settings.apiKey looks like a secret (its name ends in "key") but is not marked');
   expect(failed('egress')).toContain('the connector called telemetry.broken.example, which is not in its egress list (api.broken.example)');
   expect(failed('rate-limit')).toMatch(/track "Signed Up" \(msg-track-\d+\): expected "rate_limited", got permanent GAVE_UP: rate limited, giving up/);
-  expect(failed('secrets-not-logged')).toContain('settings.apiKey appeared in the connector\'s log output');
+  expect(failed('secrets-not-logged')).toContain("settings.apiKey appeared in the connector's log output");
   expect(failed('secrets-not-logged')).toContain('<settings.apiKey>');
   // The report never repeats the secret it found.
   expect(JSON.stringify(report.failures)).not.toContain('broken-key-123456');
@@ -36,16 +53,19 @@ test('the broken connector fails, with a readable message naming each mistake', 
 
 test('a batch that fails or passes as a whole fails the partial-failure check', async () => {
   const report = await checkConformance(acme, { settings: acmeSettings, partialFailure: { respond: () => ({ status: 200, body: {} }) } });
-  expect(report.failures).toEqual([expect.objectContaining({
-    check: 'batch-partial-failure',
-    message: expect.stringContaining('expected some items "ok" and some failed, got ok, ok'),
-  })]);
+  expect(report.failures).toEqual([
+    expect.objectContaining({
+      check: 'batch-partial-failure',
+      message: expect.stringContaining('expected some items "ok" and some failed, got ok, ok'),
+    }),
+  ]);
 });
 
 test('settings the schema refuses are reported, not thrown', async () => {
   const report = await checkConformance(acme, { settings: { apiKey: 'x' } });
-  expect(report.failures.find((f) => f.check === 'settings-schema')?.message)
-    .toBe('the fixture settings are invalid: settings.apiKey: must NOT have fewer than 8 characters');
+  expect(report.failures.find((f) => f.check === 'settings-schema')?.message).toBe(
+    'the fixture settings are invalid: settings.apiKey: must NOT have fewer than 8 characters',
+  );
 });
 
 const local = defineConnector({
@@ -55,7 +75,14 @@ const local = defineConnector({
   settings: Type.Object({ prefix: Type.String({ default: 'events' }) }),
   egress: [],
   actions: {
-    keep: { subscribe: { types: 'all' }, fields: Type.Object({}), defaultMapping: {}, perform() { /* stored in memory */ } },
+    keep: {
+      subscribe: { types: 'all' },
+      fields: Type.Object({}),
+      defaultMapping: {},
+      perform() {
+        /* stored in memory */
+      },
+    },
   },
 });
 
@@ -72,10 +99,23 @@ test('an HTTP connector no sample event reaches is told to pass sampleEvents', a
 
 test('names that look like secrets are told apart from identifiers that end in "key"', async () => {
   const { secretLookingWord } = await import('../../src/testing/secret-names.js');
-  expect(['apiKey', 'api_key', 'accessToken', 'clientSecret', 'dbPassword', 'privateKey', 'serviceAccountKey', 'key'].map(secretLookingWord))
-    .toEqual(['key', 'key', 'token', 'secret', 'password', 'key', 'key', 'key']);
-  expect(['audienceKey', 'partitionKey', 'idempotencyKey', 'tokenUrl', 'region'].map(secretLookingWord))
-    .toEqual([undefined, undefined, undefined, undefined, undefined]);
+  expect(['apiKey', 'api_key', 'accessToken', 'clientSecret', 'dbPassword', 'privateKey', 'serviceAccountKey', 'key'].map(secretLookingWord)).toEqual([
+    'key',
+    'key',
+    'token',
+    'secret',
+    'password',
+    'key',
+    'key',
+    'key',
+  ]);
+  expect(['audienceKey', 'partitionKey', 'idempotencyKey', 'tokenUrl', 'region'].map(secretLookingWord)).toEqual([
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
 });
 
 /** A connector that keeps events in memory and whose erasure and export can be made wrong on purpose. */
@@ -89,7 +129,14 @@ function memoryConnector(flaw?: 'export-misses' | 'delete-keeps') {
     settings: Type.Object({}),
     egress: [],
     actions: {
-      keep: { subscribe: { types: 'all' }, fields: Type.Object({}), defaultMapping: {}, perform(ctx) { kept.push({ ...ctx.event }); } },
+      keep: {
+        subscribe: { types: 'all' },
+        fields: Type.Object({}),
+        defaultMapping: {},
+        perform(ctx) {
+          kept.push({ ...ctx.event });
+        },
+      },
     },
     onDelete(ctx) {
       if (flaw === 'delete-keeps') return;
@@ -110,10 +157,14 @@ test('a local connector whose onExport and onDelete agree passes both checks', a
 
 test('onExport that finds nothing of the delivered sample subject fails the on-export check', async () => {
   const report = await checkConformance(memoryConnector('export-misses'), { settings: {} });
-  expect(report.failures).toEqual([expect.objectContaining({ check: 'on-export', message: expect.stringContaining('onExport returned no record of the subject') })]);
+  expect(report.failures).toEqual([
+    expect.objectContaining({ check: 'on-export', message: expect.stringContaining('onExport returned no record of the subject') }),
+  ]);
 });
 
 test('onDelete that leaves what onExport still reads back fails the on-delete check', async () => {
   const report = await checkConformance(memoryConnector('delete-keeps'), { settings: {} });
-  expect(report.failures).toEqual([expect.objectContaining({ check: 'on-delete', message: expect.stringContaining('after onDelete, onExport still reads back') })]);
+  expect(report.failures).toEqual([
+    expect.objectContaining({ check: 'on-delete', message: expect.stringContaining('after onDelete, onExport still reads back') }),
+  ]);
 });

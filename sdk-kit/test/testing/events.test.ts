@@ -6,7 +6,9 @@ test('builders give each event a unique messageId and the canonical shape', () =
   expect(new Set(events.map((e) => e.messageId)).size).toBe(6);
   for (const event of events) {
     expect(event).toMatchObject({
-      userId: 'user-1', anonymousId: 'anon-1', sourceId: 'src-test',
+      userId: 'user-1',
+      anonymousId: 'anon-1',
+      sourceId: 'src-test',
       context: { ip: '203.0.113.7', locale: 'en-US', consent: { ccpa: { dataSaleOptOut: false } } },
     });
     expect(typeof event.context.userAgent).toBe('string');
@@ -20,7 +22,11 @@ test('builders give each event a unique messageId and the canonical shape', () =
 
 test('overrides replace top-level fields and merge context, traits, properties and identities', () => {
   const event = buildTrack({
-    event: 'Order Completed', userId: 'u-9', context: { ip: '198.51.100.1' }, traits: { plan: 'pro' }, properties: { total: 5 },
+    event: 'Order Completed',
+    userId: 'u-9',
+    context: { ip: '198.51.100.1' },
+    traits: { plan: 'pro' },
+    properties: { total: 5 },
   });
   expect(event.event).toBe('Order Completed');
   expect(event.userId).toBe('u-9');

@@ -11,15 +11,18 @@ test('returns the requests the connector made, with parsed JSON bodies, and one 
   expect(results).toEqual([{ status: 'ok' }, { status: 'ok', code: 'NOT_SUBSCRIBED' }]);
   expect(requests).toHaveLength(1);
   expect(requests[0]).toMatchObject({
-    method: 'POST', url: 'https://api.acme.example/v1/batch', host: 'api.acme.example',
+    method: 'POST',
+    url: 'https://api.acme.example/v1/batch',
+    host: 'api.acme.example',
     body: { events: [{ name: 'Signed Up', userId: 'user-1', email: 'jane.doe@example.com', id: 'm-1' }] },
   });
   expect(requests[0]!.headers.authorization).toBe(`Bearer ${settings.apiKey}`);
 });
 
 test('validates settings the way the router does, with the same message', () => {
-  expect(() => createTestHarness(acme, { settings: { apiKey: 'short' } }))
-    .toThrow('connection "conn-test" has invalid settings for connector "acme": settings.apiKey: must NOT have fewer than 8 characters');
+  expect(() => createTestHarness(acme, { settings: { apiKey: 'short' } })).toThrow(
+    'connection "conn-test" has invalid settings for connector "acme": settings.apiKey: must NOT have fewer than 8 characters',
+  );
 });
 
 test('applies operator mapping overrides', async () => {
@@ -29,18 +32,24 @@ test('applies operator mapping overrides', async () => {
 });
 
 test('answers each host with its intercept, and classifies the answer like the runtime', async () => {
-  const harness = createTestHarness(acme, { settings })
-    .intercept('api.acme.example', () => ({ status: 429, headers: { 'retry-after': '3' }, body: { error: 'slow down' } }));
+  const harness = createTestHarness(acme, { settings }).intercept('api.acme.example', () => ({
+    status: 429,
+    headers: { 'retry-after': '3' },
+    body: { error: 'slow down' },
+  }));
   const { results } = await harness.run(buildTrack());
   expect(results[0]).toMatchObject({ status: 'rate_limited', code: 'HTTP_429', retryAfterMs: 3000, httpStatus: 429 });
 
-  harness.intercept('*.acme.example', () => { throw networkError('ETIMEDOUT'); });
+  harness.intercept('*.acme.example', () => {
+    throw networkError('ETIMEDOUT');
+  });
   expect((await harness.run(buildTrack())).results[0]).toMatchObject({ status: 'retryable' });
 });
 
 test('reports per-item results of a batch', async () => {
   const harness = createTestHarness(acme, {
-    settings, respond: () => ({ status: 200, body: { errors: [{ index: 1, status: 400, message: 'bad name' }] } }),
+    settings,
+    respond: () => ({ status: 200, body: { errors: [{ index: 1, status: 400, message: 'bad name' }] } }),
   });
   const { results } = await harness.run([buildTrack(), buildTrack(), buildTrack()]);
   expect(results.map((r) => r.status)).toEqual(['ok', 'permanent', 'ok']);
@@ -110,15 +119,43 @@ test('leaves no interceptor behind once a run is over', async () => {
 });
 
 test('runExport hands back what onExport read, JSON-safe, and classifies what it throws', async () => {
-  const exporting = (onExport: () => unknown) => createTestHarness(defineConnector({
-    name: 'exporting', version: '1.0.0', category: 'storage', settings: Type.Object({}), egress: [],
-    actions: { keep: { subscribe: { types: 'all' }, fields: Type.Object({}), defaultMapping: {}, perform() { /* nothing */ } } },
-    onExport: onExport as never,
-  }), { settings: {} });
-  const read = await exporting(() => [{ source: 'rows', data: { id: 'm-1', visits: 3n, at: new Date('2026-01-15T10:00:00Z'), nested: { n: 2n ** 70n } } }]).runExport({ user_id: 'u-1' });
+  const exporting = (onExport: () => unknown) =>
+    createTestHarness(
+      defineConnector({
+        name: 'exporting',
+        version: '1.0.0',
+        category: 'storage',
+        settings: Type.Object({}),
+        egress: [],
+        actions: {
+          keep: {
+            subscribe: { types: 'all' },
+            fields: Type.Object({}),
+            defaultMapping: {},
+            perform() {
+              /* nothing */
+            },
+          },
+        },
+        onExport: onExport as never,
+      }),
+      { settings: {} },
+    );
+  const read = await exporting(() => [
+    { source: 'rows', data: { id: 'm-1', visits: 3n, at: new Date('2026-01-15T10:00:00Z'), nested: { n: 2n ** 70n } } },
+  ]).runExport({ user_id: 'u-1' });
   expect(read.result).toEqual({ status: 'ok' });
   expect(read.records).toEqual([{ source: 'rows', data: { id: 'm-1', visits: 3, at: '2026-01-15T10:00:00.000Z', nested: { n: '1180591620717411303424' } } }]);
   expect((await exporting(() => ({ rows: [] })).runExport({ user_id: 'u-1' })).result).toMatchObject({ status: 'permanent', code: 'EXPORT_INVALID' });
-  expect((await exporting(() => { throw errorForHttpStatus(503, {}, 'down'); }).runExport({ user_id: 'u-1' })).result).toMatchObject({ status: 'retryable' });
-  expect((await createTestHarness(acme, { settings }).runExport({ user_id: 'u-1' }))).toMatchObject({ result: { status: 'ok', code: 'NO_EXPORT_SUPPORT' }, records: [] });
+  expect(
+    (
+      await exporting(() => {
+        throw errorForHttpStatus(503, {}, 'down');
+      }).runExport({ user_id: 'u-1' })
+    ).result,
+  ).toMatchObject({ status: 'retryable' });
+  expect(await createTestHarness(acme, { settings }).runExport({ user_id: 'u-1' })).toMatchObject({
+    result: { status: 'ok', code: 'NO_EXPORT_SUPPORT' },
+    records: [],
+  });
 });

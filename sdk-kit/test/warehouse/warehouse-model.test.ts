@@ -1,18 +1,40 @@
 import {
-  eventToRows, fitRows, fitValue, inferType, planSchemaChanges, toIdentifier, toSnakeCase, WarehouseWriter,
-  type WarehouseSchema, type WarehouseStore,
+  eventToRows,
+  fitRows,
+  fitValue,
+  inferType,
+  planSchemaChanges,
+  toIdentifier,
+  toSnakeCase,
+  WarehouseWriter,
+  type WarehouseSchema,
+  type WarehouseStore,
 } from '../../src/warehouse/index.js';
 import type { CanonicalEvent } from '../../src/types.js';
 
 const event = (overrides: Partial<CanonicalEvent> = {}): CanonicalEvent => ({
-  messageId: 'm-1', type: 'track', event: 'Order Completed', userId: 'u-1', identities: {}, traits: {}, properties: {},
-  context: {}, timestamp: '2026-11-20T10:00:00.000Z', receivedAt: '2026-11-20T10:00:01.000Z', sourceId: 's-1', ...overrides,
+  messageId: 'm-1',
+  type: 'track',
+  event: 'Order Completed',
+  userId: 'u-1',
+  identities: {},
+  traits: {},
+  properties: {},
+  context: {},
+  timestamp: '2026-11-20T10:00:00.000Z',
+  receivedAt: '2026-11-20T10:00:01.000Z',
+  sourceId: 's-1',
+  ...overrides,
 });
 
 describe('names', () => {
   test.each([
-    ['firstName', 'first_name'], ['Order Completed', 'order_completed'], ['utm-source', 'utm_source'],
-    ['HTTPStatus', 'http_status'], ['  __weird..name__ ', 'weird_name'], ['prénom', 'pr_nom'],
+    ['firstName', 'first_name'],
+    ['Order Completed', 'order_completed'],
+    ['utm-source', 'utm_source'],
+    ['HTTPStatus', 'http_status'],
+    ['  __weird..name__ ', 'weird_name'],
+    ['prénom', 'pr_nom'],
   ])('%s snake-cases to %s', (input, expected) => expect(toSnakeCase(input)).toBe(expected));
 
   test('identifiers never start with a digit and long names stay distinct within 63 characters', () => {
@@ -27,8 +49,16 @@ describe('names', () => {
 
 describe('types', () => {
   test.each([
-    [true, 'boolean'], [42, 'bigint'], [4.2, 'double'], [2 ** 60, 'double'], ['2026-11-20T10:00:00Z', 'timestamp'],
-    ['2026-11-20 10:00:00.123+02:00', 'timestamp'], ['2026-11-20', 'text'], ['hello', 'text'], [[1, 2], 'json'], [{ a: 1 }, 'json'],
+    [true, 'boolean'],
+    [42, 'bigint'],
+    [4.2, 'double'],
+    [2 ** 60, 'double'],
+    ['2026-11-20T10:00:00Z', 'timestamp'],
+    ['2026-11-20 10:00:00.123+02:00', 'timestamp'],
+    ['2026-11-20', 'text'],
+    ['hello', 'text'],
+    [[1, 2], 'json'],
+    [{ a: 1 }, 'json'],
   ])('%p is inferred as %s', (value, type) => expect(inferType(value)).toBe(type));
 
   test('null makes no column', () => expect(inferType(null)).toBeUndefined());
@@ -46,16 +76,27 @@ describe('types', () => {
 
 describe('rows', () => {
   test('a track becomes a tracks row and an event-table row with flattened, snake_cased properties and context', () => {
-    const [track, detail] = eventToRows(event({
-      properties: { orderId: 'o-1', shipping: { address: { zipCode: '75001' } }, user_id: 'spoof', deep: { a: { b: { c: 1 } } } },
-      context: { page: { url: 'https://x.example' } },
-    }), '2026-11-20T10:00:02.000Z');
+    const [track, detail] = eventToRows(
+      event({
+        properties: { orderId: 'o-1', shipping: { address: { zipCode: '75001' } }, user_id: 'spoof', deep: { a: { b: { c: 1 } } } },
+        context: { page: { url: 'https://x.example' } },
+      }),
+      '2026-11-20T10:00:02.000Z',
+    );
     expect(track!.table).toBe('tracks');
     expect(track!.values).not.toHaveProperty('order_id');
     expect(detail!.table).toBe('order_completed');
     expect(detail!.values).toMatchObject({
-      id: 'm-1', event: 'order_completed', event_text: 'Order Completed', order_id: 'o-1', shipping_address_zip_code: '75001',
-      context_page_url: 'https://x.example', user_id: 'u-1', property_user_id: 'spoof', deep_a_b: { c: 1 }, loaded_at: '2026-11-20T10:00:02.000Z',
+      id: 'm-1',
+      event: 'order_completed',
+      event_text: 'Order Completed',
+      order_id: 'o-1',
+      shipping_address_zip_code: '75001',
+      context_page_url: 'https://x.example',
+      user_id: 'u-1',
+      property_user_id: 'spoof',
+      deep_a_b: { c: 1 },
+      loaded_at: '2026-11-20T10:00:02.000Z',
     });
   });
 
@@ -64,16 +105,21 @@ describe('rows', () => {
   });
 
   test.each([
-    ['identify', 'identifies'], ['page', 'pages'], ['screen', 'screens'], ['group', 'groups'], ['alias', 'aliases'],
+    ['identify', 'identifies'],
+    ['page', 'pages'],
+    ['screen', 'screens'],
+    ['group', 'groups'],
+    ['alias', 'aliases'],
   ] as const)('%s goes to %s', (type, table) => {
     expect(eventToRows(event({ type })).map((r) => r.table)).toEqual([table]);
   });
 
   test('two properties with the same column name: the first wins, the second is discarded', () => {
     const rows = eventToRows(event({ properties: { firstName: 'A', first_name: 'B' } }));
-    const { inserts, discards } = fitRows(rows.map((row) => ({ row, itemIndex: 0 })), new Map(
-      rows.map((r) => [r.table, new Map(Object.keys(r.values).map((c) => [c, 'text' as const]))]),
-    ));
+    const { inserts, discards } = fitRows(
+      rows.map((row) => ({ row, itemIndex: 0 })),
+      new Map(rows.map((r) => [r.table, new Map(Object.keys(r.values).map((c) => [c, 'text' as const]))])),
+    );
     expect(inserts.find((i) => i.table === 'order_completed')!.columns.map((c) => c.name)).toContain('first_name');
     expect(discards).toEqual([expect.objectContaining({ column: 'first_name', value: 'B', reason: expect.stringMatching(/another property/) })]);
   });
@@ -85,7 +131,15 @@ describe('schema evolution', () => {
       ...eventToRows(event({ messageId: 'a', properties: { price: 1, sku: 'x' } })),
       ...eventToRows(event({ messageId: 'b', properties: { price: 1.5, sku: 7 } })),
     ];
-    const schema: WarehouseSchema = new Map([['order_completed', new Map([['id', 'text'], ['sku', 'text']])]]);
+    const schema: WarehouseSchema = new Map([
+      [
+        'order_completed',
+        new Map([
+          ['id', 'text'],
+          ['sku', 'text'],
+        ]),
+      ],
+    ]);
     const change = planSchemaChanges(rows, schema).find((c) => c.table === 'order_completed')!;
     expect(change.create).toBe(false);
     expect(change.columns).toContainEqual({ name: 'price', type: 'double' });
@@ -99,10 +153,19 @@ describe('WarehouseWriter', () => {
     const schema: WarehouseSchema = new Map();
     const tables = new Map<string, unknown[][]>();
     return {
-      tables, statements: 0, maxRowsPerInsert: 2,
-      async describe() { return new Map([...schema].map(([t, c]) => [t, new Map(c)])); },
-      async createTable(table, columns) { schema.set(table, new Map(columns.map((c) => [c.name, c.type]))); tables.set(table, []); },
-      async addColumns(table, columns) { for (const c of columns) schema.get(table)!.set(c.name, c.type); },
+      tables,
+      statements: 0,
+      maxRowsPerInsert: 2,
+      async describe() {
+        return new Map([...schema].map(([t, c]) => [t, new Map(c)]));
+      },
+      async createTable(table, columns) {
+        schema.set(table, new Map(columns.map((c) => [c.name, c.type])));
+        tables.set(table, []);
+      },
+      async addColumns(table, columns) {
+        for (const c of columns) schema.get(table)!.set(c.name, c.type);
+      },
       async insert(table, _columns, rows) {
         this.statements += 1;
         if (failOn && rows.some(failOn)) throw Object.assign(new Error('bad row'), { response: { statusCode: 400 } });
@@ -112,7 +175,7 @@ describe('WarehouseWriter', () => {
     };
   }
 
-  test('splits inserts by the store\'s row limit', async () => {
+  test("splits inserts by the store's row limit", async () => {
     const store = memoryStore();
     const results = await new WarehouseWriter(store).write(['a', 'b', 'c'].map((id) => event({ messageId: id, type: 'identify' })));
     expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);

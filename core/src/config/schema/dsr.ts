@@ -2,15 +2,18 @@ import { Type } from '@sinclair/typebox';
 import { closed, NonEmptyString, PositiveInt } from './common.js';
 
 /** The `dsr` section: data-subject requests (OpenDSR) this deployment answers as a processor. */
-export const DSR_CONFIG_SCHEMA = Type.Object({
-  processorDomain: Type.Optional(NonEmptyString),
-  publicUrl: Type.Optional(Type.String({ format: 'uri' })),
-  certificateFile: Type.Optional(Type.String()),
-  privateKeyFile: Type.Optional(Type.String()),
-  /** How long a request stays pending and cancellable (default 60 s). */
-  gracePeriodMs: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** How long access/portability results stay downloadable (default 7 days). */
-  resultsTtlMs: Type.Optional(PositiveInt),
-  /** Reported to controllers as expected_completion_time (default 24 h). */
-  expectedCompletionMs: Type.Optional(PositiveInt),
-}, closed);
+export const DSR_CONFIG_SCHEMA = Type.Object(
+  {
+    processorDomain: Type.Optional(NonEmptyString),
+    publicUrl: Type.Optional(Type.String({ format: 'uri' })),
+    certificateFile: Type.Optional(Type.String()),
+    privateKeyFile: Type.Optional(Type.String()),
+    /** How long a request stays pending and cancellable (default 60 s). */
+    gracePeriodMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** How long access/portability results stay downloadable (default 7 days). */
+    resultsTtlMs: Type.Optional(PositiveInt),
+    /** Reported to controllers as expected_completion_time (default 24 h). */
+    expectedCompletionMs: Type.Optional(PositiveInt),
+  },
+  closed,
+);

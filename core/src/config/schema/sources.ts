@@ -13,13 +13,24 @@ const sourceCommon = {
   dataPlan: Type.Optional(Id),
 };
 
-export const SEGMENT_SOURCE_SCHEMA = Type.Object({
-  ...sourceCommon, type: Kind('segment'), writeKey: NonEmptyString,
-}, closed);
+export const SEGMENT_SOURCE_SCHEMA = Type.Object(
+  {
+    ...sourceCommon,
+    type: Kind('segment'),
+    writeKey: NonEmptyString,
+  },
+  closed,
+);
 
-export const MPARTICLE_SOURCE_SCHEMA = Type.Object({
-  ...sourceCommon, type: Kind('mparticle'), apiKey: NonEmptyString, apiSecret: NonEmptyString,
-}, closed);
+export const MPARTICLE_SOURCE_SCHEMA = Type.Object(
+  {
+    ...sourceCommon,
+    type: Kind('mparticle'),
+    apiKey: NonEmptyString,
+    apiSecret: NonEmptyString,
+  },
+  closed,
+);
 
 const checkedByAllSources = ['id', 'type'];
 

@@ -34,8 +34,17 @@ export const MPARTICLE_EVENT_TYPES: Record<string, EventType> = {
 // Identity names are mapped to the one vocabulary (identity-types.ts): `customerid` → customer_id,
 // `mobile_number` → phone, `ios_advertising_id` → ios_idfa, `android_advertising_id` → android_aaid, `das` → …
 const DEVICE_IDENTITY_KEYS = [
-  'ios_advertising_id', 'ios_idfv', 'android_advertising_id', 'android_uuid', 'push_token', 'roku_advertising_id',
-  'roku_publisher_id', 'fire_advertising_id', 'microsoft_advertising_id', 'microsoft_publisher_id', 'device_application_stamp',
+  'ios_advertising_id',
+  'ios_idfv',
+  'android_advertising_id',
+  'android_uuid',
+  'push_token',
+  'roku_advertising_id',
+  'roku_publisher_id',
+  'fire_advertising_id',
+  'microsoft_advertising_id',
+  'microsoft_publisher_id',
+  'device_application_stamp',
 ];
 
 export interface MparticleRequestContext {
@@ -64,9 +73,13 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
   const batchTime = optionalUnixMillis(batch.timestamp_unixtime_ms, at('timestamp_unixtime_ms'), problems);
   const rawEvents = batch.events ?? [];
   if (!Array.isArray(rawEvents)) problems.push({ path: at('events'), message: `must be an array, got ${describeType(rawEvents)}` });
-  else if (rawEvents.length > MPARTICLE_LIMITS.maxEventsPerBatch) problems.push({ path: at('events'), message: `has ${rawEvents.length} events; the limit is ${MPARTICLE_LIMITS.maxEventsPerBatch} per batch` });
+  else if (rawEvents.length > MPARTICLE_LIMITS.maxEventsPerBatch)
+    problems.push({ path: at('events'), message: `has ${rawEvents.length} events; the limit is ${MPARTICLE_LIMITS.maxEventsPerBatch} per batch` });
   if (Object.keys(identities).length === 0 && !problems.some((p) => p.path.startsWith(at('user_identities')))) {
-    problems.push({ path: at('user_identities'), message: 'a batch needs at least one user identity (e.g. customer_id or email), an mpid or a device identity' });
+    problems.push({
+      path: at('user_identities'),
+      message: 'a batch needs at least one user identity (e.g. customer_id or email), an mpid or a device identity',
+    });
   }
   if (problems.length || !Array.isArray(rawEvents)) return { events: [], problems };
 
@@ -75,17 +88,24 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
   const events: CanonicalEvent[] = [];
   rawEvents.forEach((raw, i) => {
     const eventPath = (...keys: Array<string | number>) => at('events', i, ...keys);
-    if (!isPlainObject(raw)) { problems.push({ path: eventPath(), message: 'must be an object with event_type and data' }); return; }
+    if (!isPlainObject(raw)) {
+      problems.push({ path: eventPath(), message: 'must be an object with event_type and data' });
+      return;
+    }
     const eventType = raw.event_type;
     const type = typeof eventType === 'string' && Object.hasOwn(MPARTICLE_EVENT_TYPES, eventType) ? MPARTICLE_EVENT_TYPES[eventType] : undefined;
     if (!type) {
-      problems.push({ path: eventPath('event_type'), message: `must be one of ${Object.keys(MPARTICLE_EVENT_TYPES).join(', ')}, got ${JSON.stringify(eventType)}` });
+      problems.push({
+        path: eventPath('event_type'),
+        message: `must be one of ${Object.keys(MPARTICLE_EVENT_TYPES).join(', ')}, got ${JSON.stringify(eventType)}`,
+      });
       return;
     }
     const data = optionalObject(raw.data, eventPath('data'), problems) ?? {};
     const customAttributes = optionalObject(data.custom_attributes, eventPath('data', 'custom_attributes'), problems) ?? {};
     const eventName = optionalString(data.event_name, eventPath('data', 'event_name'), problems);
-    if (eventType === 'custom_event' && !eventName?.trim()) problems.push({ path: eventPath('data', 'event_name'), message: 'custom_event needs an event_name' });
+    if (eventType === 'custom_event' && !eventName?.trim())
+      problems.push({ path: eventPath('data', 'event_name'), message: 'custom_event needs an event_name' });
     const screenName = optionalString(data.screen_name, eventPath('data', 'screen_name'), problems);
     const productAction = optionalObject(data.product_action, eventPath('data', 'product_action'), problems);
     const location = optionalObject(data.location, eventPath('data', 'location'), problems);
@@ -93,10 +113,16 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
     const time = optionalUnixMillis(data.timestamp_unixtime_ms, eventPath('data', 'timestamp_unixtime_ms'), problems);
     if (problems.length) return;
     const { custom_attributes: _ca, location: _loc, ...otherData } = data;
-    const name: string | undefined = eventType === 'custom_event' ? eventName
-      : eventType === 'screen_view' ? screenName
-        : eventType === 'commerce_event' ? String(productAction?.action ?? eventName ?? 'commerce')
-          : type === 'other' ? String(eventType) : eventName;
+    const name: string | undefined =
+      eventType === 'custom_event'
+        ? eventName
+        : eventType === 'screen_view'
+          ? screenName
+          : eventType === 'commerce_event'
+            ? String(productAction?.action ?? eventName ?? 'commerce')
+            : type === 'other'
+              ? String(eventType)
+              : eventName;
     events.push({
       messageId: sourceMessageId ?? randomUUID(),
       type,
@@ -107,15 +133,24 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
       traits: userAttributes,
       properties: eventProperties(eventType as string, customAttributes, otherData),
       context: {
-        ...(ip ?? request.requestIp ? { ip: ip ?? request.requestIp } : {}),
+        ...((ip ?? request.requestIp) ? { ip: ip ?? request.requestIp } : {}),
         ...(typeof deviceInfo.http_header_user_agent === 'string' ? { userAgent: deviceInfo.http_header_user_agent } : {}),
-        ...(typeof deviceInfo.locale_language === 'string' ? { locale: [deviceInfo.locale_language, deviceInfo.locale_country].filter(Boolean).join('-') } : {}),
+        ...(typeof deviceInfo.locale_language === 'string'
+          ? { locale: [deviceInfo.locale_language, deviceInfo.locale_country].filter(Boolean).join('-') }
+          : {}),
         ...(Object.keys(deviceInfo).length ? { device: deviceInfo } : {}),
         ...(appInfo ? { app: appInfo } : {}),
         ...(location ? { location: location as CanonicalEvent['context']['location'] } : {}),
         library: { name: 'mparticle-events-api', ...(typeof batch.schema_version === 'number' ? { version: String(batch.schema_version) } : {}) },
         ...(consent ? { consent } : {}),
-        ...(dataPlan ? { dataPlan: { planId: String(dataPlan.plan_id ?? ''), ...(dataPlan.plan_version !== undefined ? { planVersion: Number(dataPlan.plan_version) } : {}) } } : {}),
+        ...(dataPlan
+          ? {
+              dataPlan: {
+                planId: String(dataPlan.plan_id ?? ''),
+                ...(dataPlan.plan_version !== undefined ? { planVersion: Number(dataPlan.plan_version) } : {}),
+              },
+            }
+          : {}),
         ...(environment ? { environment } : {}),
         ...(typeof data.session_uuid === 'string' ? { session: { id: data.session_uuid } } : {}),
       },
@@ -180,7 +215,10 @@ function parseConsentState(value: unknown, path: string, problems: Problem[]): C
       const entryPath = jsonPath(path, 'gdpr', purpose);
       const entry = optionalObject(raw, entryPath, problems);
       if (!entry) continue;
-      if (typeof entry.consented !== 'boolean') { problems.push({ path: jsonPath(entryPath, 'consented'), message: 'must be true or false' }); continue; }
+      if (typeof entry.consented !== 'boolean') {
+        problems.push({ path: jsonPath(entryPath, 'consented'), message: 'must be true or false' });
+        continue;
+      }
       consent.gdpr[purpose] = {
         consented: entry.consented,
         ...(typeof entry.timestamp_unixtime_ms === 'number' ? { timestamp: entry.timestamp_unixtime_ms } : {}),
@@ -192,8 +230,13 @@ function parseConsentState(value: unknown, path: string, problems: Problem[]): C
   const ccpa = optionalObject(state.ccpa, jsonPath(path, 'ccpa'), problems);
   const optOut = ccpa && optionalObject(ccpa.data_sale_opt_out, jsonPath(path, 'ccpa', 'data_sale_opt_out'), problems);
   if (optOut) {
-    if (typeof optOut.consented !== 'boolean') problems.push({ path: jsonPath(path, 'ccpa', 'data_sale_opt_out', 'consented'), message: 'must be true or false' });
-    else consent.ccpa = { dataSaleOptOut: optOut.consented, ...(typeof optOut.timestamp_unixtime_ms === 'number' ? { timestamp: optOut.timestamp_unixtime_ms } : {}) };
+    if (typeof optOut.consented !== 'boolean')
+      problems.push({ path: jsonPath(path, 'ccpa', 'data_sale_opt_out', 'consented'), message: 'must be true or false' });
+    else
+      consent.ccpa = {
+        dataSaleOptOut: optOut.consented,
+        ...(typeof optOut.timestamp_unixtime_ms === 'number' ? { timestamp: optOut.timestamp_unixtime_ms } : {}),
+      };
   }
   return consent;
 }

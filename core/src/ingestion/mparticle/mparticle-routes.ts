@@ -19,9 +19,19 @@ export interface MparticleRoutesOptions {
 export const MPARTICLE_PATHS = ['/v2/events', '/v2/bulkevents'];
 
 const ERROR_CODES: Record<number, string> = {
-  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT',
-  413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG', 415: 'UNSUPPORTED_MEDIA_TYPE', 417: 'EXPECTATION_FAILED', 431: 'HEADERS_TOO_LARGE',
-  500: 'INTERNAL_SERVER_ERROR', 503: 'SERVICE_UNAVAILABLE',
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  417: 'EXPECTATION_FAILED',
+  431: 'HEADERS_TOO_LARGE',
+  500: 'INTERNAL_SERVER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 /** mParticle Events API v2: `/v2/events` (one batch) and `/v2/bulkevents` (up to 100), Basic auth key:secret. */
@@ -38,7 +48,9 @@ export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async
     return reply.code(answer.statusCode).send(mparticleErrorBody(answer));
   });
   // Credentials are in the header, so they are checked before the body is read or decompressed.
-  app.addHook('onRequest', async (request) => { request.source = authenticate(request, options); });
+  app.addHook('onRequest', async (request) => {
+    request.source = authenticate(request, options);
+  });
 
   const accept = async (request: FastifyRequest, reply: FastifyReply, batches: unknown[], bulk: boolean) => {
     const source = request.source!;
@@ -56,7 +68,8 @@ export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async
   };
 
   app.post('/events', { bodyLimit: MPARTICLE_LIMITS.maxBatchBytes }, async (request, reply) => {
-    if (Array.isArray(request.body)) throw badRequest('BAD_REQUEST', [{ path: '$', message: 'must be one batch object; send arrays of batches to /v2/bulkevents' }]);
+    if (Array.isArray(request.body))
+      throw badRequest('BAD_REQUEST', [{ path: '$', message: 'must be one batch object; send arrays of batches to /v2/bulkevents' }]);
     return accept(request, reply, [request.body], false);
   });
   app.post('/bulkevents', async (request, reply) => {
@@ -65,33 +78,48 @@ export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async
     if (body.length > MPARTICLE_LIMITS.maxBulkBatches) {
       throw badRequest('BAD_REQUEST', [{ path: '$', message: `has ${body.length} batches; the limit is ${MPARTICLE_LIMITS.maxBulkBatches} per request` }]);
     }
-    const events = body.reduce<number>((sum, batch) => sum + (Array.isArray((batch as { events?: unknown } | null)?.events) ? (batch as { events: unknown[] }).events.length : 0), 0);
+    const events = body.reduce<number>(
+      (sum, batch) => sum + (Array.isArray((batch as { events?: unknown } | null)?.events) ? (batch as { events: unknown[] }).events.length : 0),
+      0,
+    );
     if (events > MPARTICLE_LIMITS.maxEventsPerRequest) {
-      throw badRequest('BAD_REQUEST', [{ path: '$', message: `carries ${events} events in all; the limit is ${MPARTICLE_LIMITS.maxEventsPerRequest} per request, so split it` }]);
+      throw badRequest('BAD_REQUEST', [
+        { path: '$', message: `carries ${events} events in all; the limit is ${MPARTICLE_LIMITS.maxEventsPerRequest} per request, so split it` },
+      ]);
     }
     return accept(request, reply, body, true);
   });
 };
 
 declare module 'fastify' {
-  interface FastifyRequest { source?: ResolvedSource }
+  interface FastifyRequest {
+    source?: ResolvedSource;
+  }
 }
 
 /** The Events API's error shape: `{"errors":[{"code":"BAD_REQUEST","message":"$.mpid: …","path":"$.mpid"}]}`. */
 export function mparticleErrorBody(error: RequestError) {
   const code = ERROR_CODES[error.statusCode] ?? error.code;
   if (error.problems.length === 0) return { errors: [{ code, message: error.message }] };
-  const errors: Array<{ code: string; message: string; path?: string }> = error.problems.map((p) => ({ code, message: `${p.path}: ${p.message}`, path: p.path }));
-  if (error.problemCount > error.problems.length) errors.push({ code, message: `and ${error.problemCount - error.problems.length} more problems (${error.problemCount} in all)` });
+  const errors: Array<{ code: string; message: string; path?: string }> = error.problems.map((p) => ({
+    code,
+    message: `${p.path}: ${p.message}`,
+    path: p.path,
+  }));
+  if (error.problemCount > error.problems.length)
+    errors.push({ code, message: `and ${error.problemCount - error.problems.length} more problems (${error.problemCount} in all)` });
   return { errors };
 }
 
 function authenticate(request: FastifyRequest, options: MparticleRoutesOptions): ResolvedSource {
   const credentials = parseBasicAuth(request.headers.authorization);
-  if (!credentials?.user) throw new RequestError(401, 'UNAUTHORIZED', [{ path: 'authorization', message: 'send HTTP Basic auth with the source\'s API key and secret' }]);
+  if (!credentials?.user)
+    throw new RequestError(401, 'UNAUTHORIZED', [{ path: 'authorization', message: "send HTTP Basic auth with the source's API key and secret" }]);
   const source = options.sourcesByApiKey().get(credentials.user);
   if (!source || !constantTimeEqual(source.apiSecret, credentials.password)) {
-    throw new RequestError(403, 'FORBIDDEN', [{ path: 'authorization', message: 'the API key and secret do not match an mParticle source in this router\'s config' }]);
+    throw new RequestError(403, 'FORBIDDEN', [
+      { path: 'authorization', message: "the API key and secret do not match an mParticle source in this router's config" },
+    ]);
   }
   return source;
 }

@@ -27,7 +27,12 @@ export interface SegmentRequestContext {
  * Checks one Segment Tracking API message and maps it to a canonical event. Every problem is located
  * by its JSON path; the caller rejects the whole request if any message has one.
  */
-export function parseSegmentMessage(message: unknown, routeType: SegmentType | undefined, path: string, request: SegmentRequestContext): { event?: CanonicalEvent; problems: Problem[] } {
+export function parseSegmentMessage(
+  message: unknown,
+  routeType: SegmentType | undefined,
+  path: string,
+  request: SegmentRequestContext,
+): { event?: CanonicalEvent; problems: Problem[] } {
   const problems: Problem[] = [];
   if (!isPlainObject(message)) return { problems: [{ path, message: 'must be a JSON object (a Segment message)' }] };
   // Paths are built on every field check, so the common case (an identifier key) stays a concatenation.
@@ -36,7 +41,8 @@ export function parseSegmentMessage(message: unknown, routeType: SegmentType | u
   // A message cannot be larger than the request that carried it: measure only when that could matter.
   if ((request.requestBytes ?? Number.POSITIVE_INFINITY) > SEGMENT_LIMITS.maxEventBytes) {
     const size = Buffer.byteLength(JSON.stringify(message));
-    if (size > SEGMENT_LIMITS.maxEventBytes) problems.push({ path, message: `the message is ${Math.ceil(size / 1024)} KB; the limit is ${SEGMENT_LIMITS.maxEventBytes / 1024} KB per message` });
+    if (size > SEGMENT_LIMITS.maxEventBytes)
+      problems.push({ path, message: `the message is ${Math.ceil(size / 1024)} KB; the limit is ${SEGMENT_LIMITS.maxEventBytes / 1024} KB per message` });
   }
 
   const type = routeType ?? (message.type as SegmentType);
@@ -63,7 +69,11 @@ export function parseSegmentMessage(message: unknown, routeType: SegmentType | u
   const timestamp = optionalDate(message.timestamp, at('timestamp'), problems);
   const originalTimestamp = optionalDate(message.originalTimestamp, at('originalTimestamp'), problems);
   const sentAt = optionalDate(message.sentAt, at('sentAt'), problems) ?? request.batch?.sentAt;
-  const consent = optionalObject((context?.consent as Record<string, unknown> | undefined)?.categoryPreferences, at('context', 'consent', 'categoryPreferences'), problems);
+  const consent = optionalObject(
+    (context?.consent as Record<string, unknown> | undefined)?.categoryPreferences,
+    at('context', 'consent', 'categoryPreferences'),
+    problems,
+  );
   if (problems.length) return { problems };
 
   const mergedContext = { ...request.batch?.context, ...context } as Record<string, unknown>;
@@ -94,7 +104,7 @@ export function parseSegmentMessage(message: unknown, routeType: SegmentType | u
     timestamp: timestamp ?? correctedTimestamp(originalTimestamp, sentAt, request.receivedAt),
     ...(sentAt ? { sentAt } : {}),
     receivedAt: request.receivedAt,
-    ...(originalTimestamp ?? timestamp ? { originalTimestamp: originalTimestamp ?? timestamp } : {}),
+    ...((originalTimestamp ?? timestamp) ? { originalTimestamp: originalTimestamp ?? timestamp } : {}),
     sourceId: request.sourceId,
     raw: withoutCredentials(message),
     ...(groupId !== undefined ? { groupId } : {}),

@@ -49,7 +49,9 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
       const batch = body.batch;
       if (!Array.isArray(batch)) throw badRequest('INVALID_BATCH', [{ path: '$.batch', message: `must be an array of messages, got ${describeType(batch)}` }]);
       if (batch.length > SEGMENT_LIMITS.maxBatchEvents) {
-        throw badRequest('BATCH_TOO_LARGE', [{ path: '$.batch', message: `has ${batch.length} messages; the limit is ${SEGMENT_LIMITS.maxBatchEvents} per batch` }]);
+        throw badRequest('BATCH_TOO_LARGE', [
+          { path: '$.batch', message: `has ${batch.length} messages; the limit is ${SEGMENT_LIMITS.maxBatchEvents} per batch` },
+        ]);
       }
       const batchContext = {
         sentAt: optionalDate(body.sentAt, '$.sentAt', problems),
@@ -81,9 +83,14 @@ function authenticate(request: FastifyRequest, body: Record<string, unknown>, op
   const basic = parseBasicAuth(request.headers.authorization);
   const writeKey = basic?.user || (typeof body.writeKey === 'string' ? body.writeKey : undefined);
   if (!writeKey) {
-    throw new RequestError(401, 'MISSING_WRITE_KEY', [{ path: 'authorization', message: 'send the source\'s write key as the Basic auth user name (empty password) or as "writeKey" in the body' }]);
+    throw new RequestError(401, 'MISSING_WRITE_KEY', [
+      { path: 'authorization', message: 'send the source\'s write key as the Basic auth user name (empty password) or as "writeKey" in the body' },
+    ]);
   }
   const source = options.sourcesByWriteKey().get(writeKey);
-  if (!source) throw new RequestError(403, 'INVALID_WRITE_KEY', [{ path: 'authorization', message: 'the write key does not belong to any Segment source in this router\'s config' }]);
+  if (!source)
+    throw new RequestError(403, 'INVALID_WRITE_KEY', [
+      { path: 'authorization', message: "the write key does not belong to any Segment source in this router's config" },
+    ]);
   return source;
 }
