@@ -153,7 +153,8 @@ describe('data-subject requests reach what connections hold', () => {
     await fixture.start();
     const removed = await until(
       () => statusOf(id),
-      (s) => /^NOT_RUNNING/.test(s.extensions[DOMAIN].connections.vendor?.error ?? '') && s.extensions[DOMAIN].connections.files,
+      // Connections are answered in parallel and saved as each answers: wait for both.
+      (s) => /^NOT_RUNNING/.test(s.extensions[DOMAIN].connections.vendor?.error ?? '') && s.extensions[DOMAIN].connections.files?.status === 'sent',
       'the removed connection to fail',
     );
     expect(removed.request_status).toBe('in_progress');
