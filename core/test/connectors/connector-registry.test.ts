@@ -7,8 +7,7 @@ const root = mkdtempSync(join(tmpdir(), 'switchyard-registry-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A connector package on disk: package.json plus an index.js exporting a minimal valid connector. */
-function connectorPackage(dir: string, manifest: Record<string, unknown>): string {
-  const path = join(root, dir);
+function connectorPackage(dir: string, manifest: Record<string, unknown>, path = join(root, dir)): string {
   mkdirSync(path, { recursive: true });
   writeFileSync(
     join(path, 'package.json'),
@@ -63,17 +62,7 @@ test('the built-in connectors declare a range the running sdk-kit satisfies', as
 test('says which connectors are installed when a short name is unknown, and finds packages in the folders it is given', async () => {
   const shipped = mkdtempSync(join(tmpdir(), 'switchyard-shipped-'));
   try {
-    const pkg = join(shipped, 'node_modules', '@switchyard', 'connector-acme');
-    mkdirSync(pkg, { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@switchyard/connector-acme', version: '1.0.0', type: 'module', main: 'index.js' }));
-    writeFileSync(
-      join(pkg, 'index.js'),
-      `export default {
-      name: 'acme', version: '1.0.0', category: 'analytics', contractVersion: 1,
-      settings: { type: 'object', properties: {} }, egress: [],
-      actions: { send: { subscribe: { types: 'all' }, fields: { type: 'object' }, defaultMapping: {}, perform() {} } },
-    };\n`,
-    );
+    connectorPackage('acme', { name: '@switchyard/connector-acme' }, join(shipped, 'node_modules', '@switchyard', 'connector-acme'));
     const error = await loadConnector('no-such-connector', root).catch((e: Error) => e);
     expect(error).toBeInstanceOf(ConnectorLoadError);
     // Every connector of this checkout is installed, not only the two that used to be listed.

@@ -1,13 +1,13 @@
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { MparticleSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolved-source.js';
 import { constantTimeEqual } from '../../auth/constant-time-equal.js';
-import { registerJsonBody } from '../../http-input/json-body.js';
 import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { describeType } from '../field-checks.js';
-import { failureOf, storeEvents } from '../ingestion-error.js';
+import { registerIngestionBody } from '../ingestion-body.js';
+import { storeEvents } from '../ingestion-error.js';
 import type { EventIntake } from '../../intake/event-intake.js';
 import { MPARTICLE_LIMITS, parseMparticleBatch } from './mparticle-batch.js';
 
@@ -36,17 +36,7 @@ const ERROR_CODES: Record<number, string> = {
 
 /** mParticle Events API v2: `/v2/events` (one batch) and `/v2/bulkevents` (up to 100), Basic auth key:secret. */
 export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async (app: FastifyInstance, options) => {
-  const asRequestError = registerJsonBody(app, {
-    maxBytes: MPARTICLE_LIMITS.maxBulkBytes,
-    contentTypes: ['application/json', 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'],
-    tooLargeStatus: 400,
-  });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = asRequestError(error, request);
-    if (!known) request.log.error({ err: error }, 'ingestion failed');
-    const answer = known ?? failureOf(error);
-    return reply.code(answer.statusCode).send(mparticleErrorBody(answer));
-  });
+  registerIngestionBody(app, MPARTICLE_LIMITS.maxBulkBytes, mparticleErrorBody);
   // Credentials are in the header, so they are checked before the body is read or decompressed.
   app.addHook('onRequest', async (request) => {
     request.source = authenticate(request, options);

@@ -1,12 +1,12 @@
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { SegmentSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolved-source.js';
-import { registerJsonBody } from '../../http-input/json-body.js';
 import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { describeType, isPlainObject, optionalDate } from '../field-checks.js';
-import { failureOf, storeEvents } from '../ingestion-error.js';
+import { registerIngestionBody } from '../ingestion-body.js';
+import { storeEvents } from '../ingestion-error.js';
 import type { EventIntake } from '../../intake/event-intake.js';
 import { parseSegmentMessage, SEGMENT_LIMITS, SEGMENT_TYPES, type SegmentType } from './segment-message.js';
 
@@ -20,18 +20,7 @@ export const SEGMENT_PATHS = ['/v1/batch', '/v1/import', ...SEGMENT_TYPES.map((t
 
 /** Segment's HTTP Tracking API: `/v1/batch` and one route per message type, Basic auth with the write key. */
 export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (app: FastifyInstance, options) => {
-  // RudderStack's node SDK posts gzipped JSON labelled as a form; a body that is not JSON still fails as JSON.
-  const asRequestError = registerJsonBody(app, {
-    maxBytes: SEGMENT_LIMITS.maxRequestBytes,
-    contentTypes: ['application/json', 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'],
-    tooLargeStatus: 400,
-  });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = asRequestError(error, request);
-    if (!known) request.log.error({ err: error }, 'ingestion failed');
-    const answer = known ?? failureOf(error);
-    return reply.code(answer.statusCode).send(segmentErrorBody(answer));
-  });
+  registerIngestionBody(app, SEGMENT_LIMITS.maxRequestBytes, segmentErrorBody);
 
   const handle = (routeType: SegmentType | undefined) => async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body;
