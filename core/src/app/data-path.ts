@@ -14,8 +14,10 @@ export interface DataPathOptions {
   log: Logger;
   privacy?: Partial<PrivacyConfig>;
   dsr?: DsrConfig;
-  /** The configured connections that regular and system events may go to, read on every decision. */
+  /** Every configured connection with its consent rule, quarantine connections included; read on every decision. */
   connections: () => readonly RoutableConnection[];
+  /** The connections system events (rectification) go to: the regular fan-out. */
+  systemEventTargets: () => readonly RoutableConnection[];
   /** `logging.level` for connector code in the workers. */
   logLevel?: () => string | undefined;
   /** The durable queue; by default the embedded SQLite queue on its own thread, in the storage dir. */
@@ -66,7 +68,13 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       log: options.log,
     });
     opened.unshift(() => dsr.close());
-    const routing = new EventRouting({ gate: privacy.gate, audit: privacy.audit, deliveries: runtime, connections: options.connections });
+    const routing = new EventRouting({
+      gate: privacy.gate,
+      audit: privacy.audit,
+      deliveries: runtime,
+      connections: options.connections,
+      systemEventTargets: options.systemEventTargets,
+    });
     const close = async () => {
       for (const step of opened.splice(0)) await step();
     };

@@ -24,7 +24,8 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
     log,
     privacy: config.privacy,
     dsr: config.dsr,
-    connections: () => regularConnections(current()),
+    connections: () => current().connections,
+    systemEventTargets: () => regularConnections(current()),
     logLevel: () => current().logLevel,
   });
   const opened: Array<() => Promise<void>> = [() => path.close()];

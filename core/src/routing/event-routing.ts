@@ -17,8 +17,10 @@ export interface EventRoutingDeps {
     replayDeadLetters(filter: DeadLetterFilter): Promise<number>;
     purgeDeadLetters(filter: DeadLetterFilter): Promise<number>;
   };
-  /** The connections regular events and system events (rectification) may go to. */
+  /** Every configured connection, quarantine connections included (replay finds a dead letter's connection here). */
   connections: () => readonly RoutableConnection[];
+  /** The connections system events (rectification) go to: the regular fan-out, without quarantine connections. */
+  systemEventTargets: () => readonly RoutableConnection[];
 }
 
 export interface ReplayResult {
@@ -67,7 +69,7 @@ export class EventRouting {
 
   /** A system event (rectification) for every connection that takes it; returns their ids. */
   async publish(event: CanonicalEvent): Promise<string[]> {
-    const decided = this.decide(event, this.deps.connections(), undefined, { anySource: true });
+    const decided = this.decide(event, this.deps.systemEventTargets(), undefined, { anySource: true });
     if (!decided) return [];
     await this.queue([decided]);
     return decided.connectionIds;

@@ -32,7 +32,15 @@ export class PrivacyFixture {
   async start(privacy: Partial<PrivacyConfig> = {}, dsr: DsrConfig = {}): Promise<this> {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-privacy-'));
     const queue = new SqliteDeliveryQueue(join(dir, 'queue.db'));
-    this.path = await openDataPath({ storageDir: dir, log: silentLogger, privacy, dsr, queue, connections: () => this.runtime.specs });
+    this.path = await openDataPath({
+      storageDir: dir,
+      log: silentLogger,
+      privacy,
+      dsr,
+      queue,
+      connections: () => this.runtime.specs,
+      systemEventTargets: () => this.runtime.specs,
+    });
     this.runtime = new RuntimeFixture({ use: { dir, queue, runtime: this.path.runtime } });
     this.app = Fastify();
     const tokens = () => [ADMIN_TOKEN];

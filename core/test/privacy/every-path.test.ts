@@ -130,6 +130,35 @@ describe('privacy closes every path', () => {
     expect(sink.requests.flatMap(eventsOf).map((e) => e.messageId)).not.toContain(blockedOfSuppressed);
   });
 
+  it("replays a quarantine connection's dead letters and checks them like any other delivery", async () => {
+    let accepting = false;
+    sink.responder = () => (accepting ? { status: 200 } : { status: 400, body: { error: 'bad request' } });
+    fixture = await new RouterFixture({
+      admin: { tokens: [ADMIN] },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web', dataPlan: 'plan' }],
+      dataPlans: [
+        {
+          id: 'plan',
+          version: 1,
+          quarantine: 'quarantine',
+          block: { unplannedEvents: true },
+          document: { data_points: [{ match: { type: 'custom_event', criteria: { event_name: 'Order Completed', custom_event_type: 'transaction' } } }] },
+        },
+      ],
+      connections: [{ id: 'quarantine', connector: 'webhook', settings: { url: `${sink.url}/quarantine` } }],
+    }).start();
+    const blocked = await track('u-kept');
+    await fixture.drained();
+    expect((await admin('GET', '/admin/v1/dead-letters')).json.deadLetters).toHaveLength(1);
+    await suppress('user_id', 'u-someone-else');
+    accepting = true;
+    const replay = await admin('POST', '/admin/v1/dead-letters/replay', { connection: 'quarantine' });
+    expect(replay.json).toEqual({ replayed: 1, dropped: 0, skipped: 0 });
+    await sink.waitFor(() => sink.requests.filter((r) => r.path.startsWith('/quarantine')).length === 2, 10_000, 'the replayed quarantine copy');
+    await fixture.drained();
+    expect(bodies('/quarantine').map((e) => e.messageId)).toEqual([blocked, blocked]);
+  });
+
   it('replays dead letters only for users who may still be sent to the connection', async () => {
     let accepting = false;
     sink.responder = () => (accepting ? { status: 200 } : { status: 400, body: { error: 'bad request' } });
