@@ -64,11 +64,8 @@ export class PrivacyGate {
   /** Ingestion: drops suppressed users and records the consent the event carries. */
   admit(event: CanonicalEvent): Admission {
     const privacyVersion = this.version;
-    const keys = identityKeysOf(event.identities);
-    if (this.deps.suppressions.isSuppressed(keys)) {
-      this.deps.audit.record('suppressed', { sourceId: event.sourceId });
-      return { admitted: false, reason: 'suppressed' };
-    }
+    const keys = this.keysUnlessSuppressed(event);
+    if (!keys) return { admitted: false, reason: 'suppressed' };
     const reported = consentFromEvent(event.context.consent, Date.parse(event.timestamp) || Date.now(), this.deps.config());
     const stored = this.deps.profiles.consentOf(keys);
     if (Object.keys(reported.purposes).length === 0 && !reported.saleOptOut) return { admitted: true, consent: stored, identityKeys: keys, privacyVersion };
@@ -80,12 +77,17 @@ export class PrivacyGate {
   /** The standing of a user whose event did not come through ingestion (rectification, replay). */
   standingOf(event: CanonicalEvent): PrivacyStanding | undefined {
     const privacyVersion = this.version;
-    const keys = identityKeysOf(event.identities);
-    if (this.deps.suppressions.isSuppressed(keys)) {
-      this.deps.audit.record('suppressed', { sourceId: event.sourceId });
-      return undefined;
-    }
+    const keys = this.keysUnlessSuppressed(event);
+    if (!keys) return undefined;
     return { consent: this.deps.profiles.consentOf(keys), identityKeys: keys, privacyVersion };
+  }
+
+  /** The event's identity keys, or undefined (counted) when any of them is suppressed. */
+  private keysUnlessSuppressed(event: CanonicalEvent): string[] | undefined {
+    const keys = identityKeysOf(event.identities);
+    if (!this.deps.suppressions.isSuppressed(keys)) return keys;
+    this.deps.audit.record('suppressed', { sourceId: event.sourceId });
+    return undefined;
   }
 
   /** The connections among `connections` this user's consent allows; the others are counted as blocked. */

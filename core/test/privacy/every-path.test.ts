@@ -256,9 +256,7 @@ describe('privacy closes every path', () => {
   });
 
   it('checks again right before each request leaves: a connector between two requests sends nothing of a user suppressed meanwhile', async () => {
-    const held: Array<() => void> = [];
-    sink.responder = (r) =>
-      r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 };
+    const held = holdLookups(sink);
     fixture = await new RouterFixture({
       admin: { tokens: [ADMIN] },
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
@@ -270,7 +268,7 @@ describe('privacy closes every path', () => {
       const keptId = await track(`u-kept-${round}`);
       await sink.waitFor(() => held.length === 2, 10_000, 'both lookups');
       const acknowledgedAt = await suppress('user_id', `u-gone-${round}`);
-      for (const release of held.splice(0)) release();
+      releaseAll(held);
       await fixture.drained();
       const sent = sink.requests.filter((r) => r.path === '/two/events');
       leaks.push(
@@ -286,9 +284,7 @@ describe('privacy closes every path', () => {
   });
 
   it('applies a consent withdrawal to an event a worker is about to send, once the withdrawing event is acknowledged', async () => {
-    const held: Array<() => void> = [];
-    sink.responder = (r) =>
-      r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 };
+    const held = holdLookups(sink);
     fixture = await new RouterFixture({
       admin: { tokens: [ADMIN] },
       privacy: { purposes: PURPOSES },
@@ -309,7 +305,7 @@ describe('privacy closes every path', () => {
       await sink.waitFor(() => held.length === 1, 10_000, 'the lookup');
       await track(user, consent({ Marketing: false }));
       const acknowledgedAt = Date.now();
-      held.splice(0).forEach((release) => release());
+      releaseAll(held);
       await fixture.drained();
       const sent = sink.requests.filter((r) => r.path === '/two/events' && r.receivedAt > acknowledgedAt).flatMap(eventsOf);
       expect(sent.map((e) => e.messageId)).not.toContain(first);
@@ -471,6 +467,17 @@ function eventsOf(request: CapturedRequest): SentEvent[] {
   const body = request.body as SentEvent & { batch?: SentEvent[] };
   if (Array.isArray(body?.batch)) return body.batch;
   return body?.messageId ? [body] : [];
+}
+
+/** Makes the sink hold every two-step lookup open until released; returns the waiting releases. */
+function holdLookups(sink: HttpSink): Array<() => void> {
+  const held: Array<() => void> = [];
+  sink.responder = (r) => (r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 });
+  return held;
+}
+
+function releaseAll(held: Array<() => void>): void {
+  for (const release of held.splice(0)) release();
 }
 
 /** Resolves once `check` holds, asked again every few milliseconds; rejects after 15 s. */
