@@ -11,8 +11,7 @@ export interface Profile {
 
 /**
  * What Switchyard keeps about a user, per identity key: their latest consent and rectified attributes.
- * The identity graph (coming) will join keys into one person; until then each key stands alone and
- * look-ups merge across the keys of an event.
+ * Each key stands alone: look-ups merge across the keys of one event, and keys are not joined into a person.
  */
 export class ProfileStore {
   private readonly statements;
