@@ -51,6 +51,11 @@ export interface CanonicalEvent {
   anonymousId?: string;
   /** Every identity known for the user: user_id, anonymous_id, email, customer_id, mpid, device ids… */
   identities: Record<string, string>;
+  /**
+   * The person this event was resolved to by the router's identity graph (a signed 64-bit integer as a decimal
+   * string; for mParticle sources it is the mpid). Absent when identity resolution is off.
+   */
+  profileId?: string;
   traits: Record<string, unknown>;
   properties: Record<string, unknown>;
   context: EventContext;

@@ -132,9 +132,12 @@ describe('while another process writes the file', () => {
         `
       import { DuckDBInstance } from '@duckdb/node-api';
       const instance = await DuckDBInstance.create(${JSON.stringify(lockedFile)});
-      await (await instance.connect()).run('CREATE TABLE t (x INTEGER)');
+      const connection = await instance.connect();
+      await connection.run('CREATE TABLE t (x INTEGER)');
+      // Kept reachable: a collected instance closes the file and releases the lock (seen on CI under load).
+      globalThis.heldOpen = { instance, connection };
       process.stdout.write('ready\\n');
-      process.stdin.on('data', () => {});
+      process.stdin.on('data', () => globalThis.heldOpen.connection.run('SELECT 1'));
     `,
       ],
       { cwd: join(import.meta.dirname, '..'), stdio: ['pipe', 'pipe', 'inherit'] },
