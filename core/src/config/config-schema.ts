@@ -3,6 +3,7 @@ import { CONNECTION_SCHEMA } from './schema/connections.js';
 import { DATA_PLAN_SCHEMA } from './schema/data-plans.js';
 import { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
 import { ENRICHMENT_SCHEMA } from './schema/enrichment.js';
+import { IDENTITY_SCHEMA } from './schema/identity.js';
 import { PRIVACY_CONFIG_SCHEMA } from './schema/privacy.js';
 import { ADMIN_SCHEMA, INGESTION_SCHEMA, LOGGING_SCHEMA, RESIDENCY_SCHEMA, SERVER_SCHEMA, STORAGE_SCHEMA } from './schema/server.js';
 import { SOURCE_SCHEMA } from './schema/sources.js';
@@ -19,6 +20,7 @@ export const CONFIG_SCHEMA = Type.Object(
     logging: Type.Optional(LOGGING_SCHEMA),
     residency: Type.Optional(RESIDENCY_SCHEMA),
     ingestion: Type.Optional(INGESTION_SCHEMA),
+    identity: Type.Optional(IDENTITY_SCHEMA),
     privacy: Type.Optional(PRIVACY_CONFIG_SCHEMA),
     admin: Type.Optional(ADMIN_SCHEMA),
     dsr: Type.Optional(DSR_CONFIG_SCHEMA),

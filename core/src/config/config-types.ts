@@ -4,6 +4,7 @@ import type { CONNECTION_SCHEMA } from './schema/connections.js';
 import type { DATA_PLAN_SCHEMA } from './schema/data-plans.js';
 import type { DELIVERY_OVERRIDES_SCHEMA } from './schema/delivery.js';
 import type { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
+import type { IDENTITY_SCHEMA } from './schema/identity.js';
 import type { INGESTION_SCHEMA } from './schema/server.js';
 import type { CONNECTION_CONSENT_SCHEMA, MISSING_CONSENT_POLICY_SCHEMA, PRIVACY_CONFIG_SCHEMA, PURPOSE_SCHEMA } from './schema/privacy.js';
 import type { MPARTICLE_SOURCE_SCHEMA, SEGMENT_SOURCE_SCHEMA, SOURCE_SCHEMA } from './schema/sources.js';
@@ -19,6 +20,7 @@ export type ConnectionConfig = Static<typeof CONNECTION_SCHEMA>;
 export type DeliveryOverrides = Static<typeof DELIVERY_OVERRIDES_SCHEMA>;
 export type ConnectionConsentRule = Static<typeof CONNECTION_CONSENT_SCHEMA>;
 export type DsrConfig = Static<typeof DSR_CONFIG_SCHEMA>;
+export type IdentityConfig = Static<typeof IDENTITY_SCHEMA>;
 export type PurposeConfig = Static<typeof PURPOSE_SCHEMA>;
 export type MissingConsentPolicy = Static<typeof MISSING_CONSENT_POLICY_SCHEMA>;
 

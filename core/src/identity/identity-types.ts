@@ -1,3 +1,5 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+
 /**
  * The one identity vocabulary of Switchyard: every identity type an event, a suppression, a rectification or a
  * data-subject request can name, with the spellings each SDK and API uses for it. Device identity names follow
@@ -14,10 +16,19 @@ interface IdentityTypeSpec {
   /** Key class shared with types that identify the same thing (default: the type itself). */
   keyClass?: string;
   normalize?: (value: string) => string;
+  /** How the identity graph stores a value when it differs from the key's form (phones keep their `+`). */
+  display?: (value: string) => string;
 }
 
 const lowerCase = (value: string) => value.trim().toLowerCase();
-const digitsOnly = (value: string) => value.replace(/\D+/g, '');
+/** E.164 where the number is parseable (it carries its country code), else its digits. */
+function phoneNumber(value: string): string {
+  const written = value.trim().replace(/^00/, '+');
+  const parsed = parsePhoneNumberFromString(written);
+  return parsed?.isValid() ? parsed.number : written.replace(/\D+/g, '');
+}
+/** A phone's key value: the digits of its E.164 form, so `+1 (650) 555-1234` and `+16505551234` meet. */
+const phoneDigits = (value: string) => phoneNumber(value).replace(/\D+/g, '');
 const advertisingId = { keyClass: 'advertising_id', normalize: lowerCase } as const;
 
 const IDENTITY_TYPE_SPECS = {
@@ -26,7 +37,7 @@ const IDENTITY_TYPE_SPECS = {
   anonymous_id: { aliases: ['anonymousid'] },
   mpid: {},
   email: { aliases: ['email_address'], normalize: lowerCase },
-  phone: { aliases: ['mobile_number', 'phone_number', 'phone_number_2', 'phone_number_3'], normalize: digitsOnly },
+  phone: { aliases: ['mobile_number', 'phone_number', 'phone_number_2', 'phone_number_3'], normalize: phoneDigits, display: phoneNumber },
   advertising_id: advertisingId,
   ios_idfa: { ...advertisingId, aliases: ['ios_advertising_id', 'idfa'] },
   android_aaid: { ...advertisingId, aliases: ['android_advertising_id', 'google_advertising_id', 'gaid', 'aaid'] },
@@ -73,6 +84,24 @@ export function identityKey(type: string, value: string): string {
   const keyClass = known ? (known.spec.keyClass ?? known.type) : name;
   const normalized = known?.spec.normalize ? known.spec.normalize(value) : value.trim();
   return `${keyClass}:${normalized}`;
+}
+
+/** A value as the identity graph stores and shows it: trimmed, emails lower-cased, phones in E.164 where parseable. */
+export function normalizedIdentityValue(type: string, value: string): string {
+  const spec = SPEC_BY_NAME.get(type.trim().toLowerCase())?.spec;
+  return (spec?.display ?? spec?.normalize ?? ((v: string) => v.trim()))(value);
+}
+
+/** The key of a person (profile) in the identity graph; suppression, consent and erasure match it like any other key. */
+export function profileKey(profileId: string): string {
+  return `profile:${profileId}`;
+}
+
+/** Keys of a canonical event: its identities' and, once resolved, its profile's. */
+export function eventIdentityKeys(event: { identities: Record<string, string | undefined>; profileId?: string }): string[] {
+  const keys = identityKeysOf(event.identities);
+  if (event.profileId !== undefined) keys.push(profileKey(event.profileId));
+  return keys;
 }
 
 /** Keys for every identity of a canonical event's user. */
