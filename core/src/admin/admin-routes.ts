@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { DeadLetterFilter } from '../types.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
-import { identityKey, IDENTITY_TYPE_NAMES } from '../identity/identity-types.js';
+import { identityKey, IDENTITY_TYPE_NAMES, profileKey } from '../identity/identity-types.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { registerJsonBody } from '../http-input/json-body.js';
 import { RequestError } from '../http-input/request-error.js';
@@ -74,9 +74,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
       },
     },
     async (request, reply) => {
-      const { suppression, created } = options.suppressions.add(request.body.identity_type, request.body.identity_value, request.body.reason);
-      // Answered only once no delivery decided before the suppression can still be leaving a worker.
-      await options.gate.revoke([identityKey(suppression.identity_type, suppression.identity_value)]);
+      // The whole person is suppressed; answered only once no delivery decided before can still be leaving a worker.
+      const { suppression, created } = await options.gate.suppress(request.body.identity_type, request.body.identity_value, request.body.reason);
       return reply.code(created ? 201 : 200).send({ suppression });
     },
   );
@@ -114,8 +113,9 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     },
     async (request, reply) => {
       const { identity_type: type, identity_value: value, attributes } = request.body;
-      const traits = options.profiles.rectify([identityKey(type, value)], attributes);
-      const sentTo = await options.publish(rectificationEvent(type, value, attributes));
+      const [person] = await options.gate.personsOf([{ type, value }]);
+      const traits = options.profiles.rectify([identityKey(type, value), ...(person ? [profileKey(person.profileId)] : [])], attributes);
+      const sentTo = await options.publish(rectificationEvent(type, value, attributes, person));
       return reply.code(202).send({ rectification: { identity_type: type, attributes, stored_traits: traits, sent_to: sentTo } });
     },
   );

@@ -1,8 +1,13 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { DsrServices } from '../dsr/dsr-services.js';
 import type { Logger } from '../logging.js';
-import type { DsrConfig, PrivacyConfig } from '../config/config-types.js';
+import type { DsrConfig, IdentityConfig, PrivacyConfig } from '../config/config-types.js';
+import { IdentityGraph } from '../identity/identity-graph.js';
+import { resolveIdentityRules } from '../identity/identity-rules.js';
+import type { IdentityStore } from '../identity/identity-store.js';
+import { SqliteIdentityStore } from '../identity/sqlite-identity-store.js';
 import { privacyDatabaseFile, PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
@@ -13,6 +18,9 @@ export interface DataPathOptions {
   storageDir: string;
   log: Logger;
   privacy?: Partial<PrivacyConfig>;
+  identity?: IdentityConfig;
+  /** Where the identity graph lives; by default the embedded SQLite store in the storage dir. */
+  identityStore?: IdentityStore;
   dsr?: DsrConfig;
   /** Every configured connection with its consent rule, quarantine connections included; read on every decision. */
   connections: () => readonly RoutableConnection[];
@@ -28,6 +36,7 @@ export interface DataPathOptions {
 export interface DataPath {
   queue: DeliveryQueue;
   revocations: RevocationBoard;
+  identity: IdentityGraph;
   privacy: PrivacyServices;
   runtime: DeliveryRuntime;
   dsr: DsrServices;
@@ -37,7 +46,8 @@ export interface DataPath {
 }
 
 /**
- * Builds the data path in its order: queue → revocation board → privacy (stores and gate) → delivery runtime
+ * Builds the data path in its order: queue → revocation board → identity graph → privacy (stores and gate, acting
+ * on the people the graph resolves) → delivery runtime
  * (the gate plugged into its port) → data-subject requests → the routing decision. The router and the tests
  * both build it here. Whatever opened before a failure is closed again.
  */
@@ -47,8 +57,21 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     const queue = options.queue ?? (await ThreadedSqliteQueue.open(join(options.storageDir, 'queue.db')));
     if (!options.queue) opened.unshift(() => queue.close());
     const revocations = RevocationBoard.create();
-    const privacy = PrivacyServices.open({ storageDir: options.storageDir, privacy: options.privacy, revocations, connections: options.connections });
+    mkdirSync(options.storageDir, { recursive: true });
+    const identity = new IdentityGraph(options.identityStore ?? new SqliteIdentityStore(join(options.storageDir, 'identity.db')), resolveIdentityRules(options.identity));
+    opened.unshift(() => identity.close());
+    const privacy = PrivacyServices.open({
+      storageDir: options.storageDir,
+      privacy: options.privacy,
+      revocations,
+      connections: options.connections,
+      persons: (identifiers) => identity.personsOf(identifiers),
+    });
     opened.unshift(() => privacy.close());
+    identity.listen({
+      merged: (from, into, identifiers) => privacy.gate.personMerged(from, into, identifiers),
+      split: (restored, from) => privacy.gate.personSplit(restored, from),
+    });
     const runtime = new DeliveryRuntime({
       queue,
       storageDir: options.storageDir,
@@ -64,6 +87,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       dsr: options.dsr,
       queue,
       privacy,
+      identity,
       forwarder: runtime,
       log: options.log,
     });
@@ -78,7 +102,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     const close = async () => {
       for (const step of opened.splice(0)) await step();
     };
-    return { queue, revocations, privacy, runtime, dsr, routing, close };
+    return { queue, revocations, identity, privacy, runtime, dsr, routing, close };
   } catch (error) {
     for (const step of opened) await Promise.resolve(step()).catch(() => undefined);
     throw error;

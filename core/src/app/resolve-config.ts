@@ -5,9 +5,10 @@ import { loadConnector } from '../connectors/connector-registry.js';
 import type { RuntimeConnection } from '../delivery/delivery-runtime.js';
 import type { EnrichmentConnection } from '../enrichment/enrichment-stage.js';
 import { compileDataPlan, type DataPlan } from '../data-plans/data-plan.js';
+import { resolveIdentityRules } from '../identity/identity-rules.js';
 import { checkConsentRules, resolvePrivacyConfig } from '../privacy/privacy-config.js';
 import { checkResidency } from '../privacy/residency.js';
-import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, PrivacyConfig, SwitchyardConfig } from '../config/config-types.js';
+import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, IdentityConfig, PrivacyConfig, SwitchyardConfig } from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
 import { ConfigError, readConfigFile } from '../config/read-config-file.js';
 
@@ -30,6 +31,7 @@ export interface ResolvedConfig {
   residency?: string;
   ingestion: { dedupeWindowMs: number; dedupeCapacity: number };
   privacy: PrivacyConfig;
+  identity: IdentityConfig;
   adminTokens: string[];
   dsr: DsrConfig;
   location: { enabled: boolean; maxmindDatabase?: string };
@@ -56,6 +58,12 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
   const baseDir = dirname(file);
   const problems: string[] = [];
   const privacy = resolvePrivacyConfig(raw.privacy);
+  const identity = raw.identity ?? {};
+  try {
+    resolveIdentityRules(identity);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   const sources = raw.sources.map((s) => ({ ...s, ipCollection: s.ipCollection ?? true }));
   checkUniqueIds(raw, problems);
 
@@ -124,6 +132,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       dedupeCapacity: raw.ingestion?.dedupeCapacity ?? 1_000_000,
     },
     privacy,
+    identity,
     adminTokens: raw.admin?.tokens ?? [],
     dsr: {
       ...raw.dsr,

@@ -1,6 +1,7 @@
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { resolveIdentityRules } from '../identity/identity-rules.js';
 import { loadConfig, type ResolvedConfig } from './resolve-config.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
@@ -131,6 +132,7 @@ export class Router {
     await this.runtime.applyConnections(applied.connections);
     await this.enrichment.apply(applied.enrichments);
     this.privacy.updateConfig(applied.privacy);
+    this.parts.identity.updateRules(resolveIdentityRules(applied.identity));
     this.intake.updateRouting(await intakeRoutingOf(applied));
     this.current = applied;
     // Deliveries decided under the old purposes or consent rules are decided again before they leave.

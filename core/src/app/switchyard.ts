@@ -23,6 +23,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
     storageDir: config.storageDir,
     log,
     privacy: config.privacy,
+    identity: config.identity,
     dsr: config.dsr,
     connections: () => current().connections,
     systemEventTargets: () => regularConnections(current()),
@@ -34,7 +35,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
     opened.unshift(() => enrichment.stop());
     await enrichment.apply(config.enrichments);
     const intake = new EventIntake(
-      { routing: path.routing, gate: path.privacy.gate, enrichment, audit: path.privacy.audit, log },
+      { routing: path.routing, identity: path.identity, gate: path.privacy.gate, profiles: path.privacy.profiles, enrichment, audit: path.privacy.audit, log },
       await intakeRoutingOf(config),
       config.ingestion,
     );

@@ -63,3 +63,21 @@ export function outcomeOf(result: ForwardResult): ConnectionOutcome {
 export function allSettled(connections: Record<string, ConnectionOutcome>): boolean {
   return Object.values(connections).every((c) => c.status === 'sent' || c.status === 'skipped');
 }
+
+/**
+ * Calls `send` once per identity set (one person reached under each of their identifiers) and answers as one
+ * call: the first failure, or success with every record read back.
+ */
+export async function forwardPerSet(
+  sets: ReadonlyArray<Record<string, string>>,
+  send: (identities: Record<string, string>) => Promise<ForwardResult>,
+): Promise<ForwardResult> {
+  const records: SubjectRecord[] = [];
+  let last: ForwardResult = { status: 'sent' };
+  for (const identities of sets) {
+    last = await send(identities);
+    if (last.status === 'failed') return last;
+    records.push(...(last.records ?? []));
+  }
+  return { ...last, ...(records.length ? { records } : {}) };
+}

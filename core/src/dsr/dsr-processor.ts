@@ -9,12 +9,14 @@ import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate } from '../privacy/privacy-gate.js';
 import type { SuppressionStore } from '../privacy/suppression-store.js';
 import type { DsrStore } from './dsr-store.js';
-import { allSettled, forwardToEach, outcomeOf, type SubjectRequestForwarder } from './connection-forwarding.js';
+import { allSettled, forwardPerSet, forwardToEach, outcomeOf, type SubjectRequestForwarder } from './connection-forwarding.js';
 import type { DsrRecord, RequestStatus } from './dsr-types.js';
 import type { DsrSigner } from './signing.js';
 import { sendStatusCallbacks, type CallbackOptions } from './status-callbacks.js';
 import { writeSubjectExport } from './subject-export.js';
-import { canonicalIdentities, identityKeysForSubject } from './subject-identities.js';
+import { canonicalIdentities } from './subject-identities.js';
+import { subjectPerson } from './subject-person.js';
+import type { IdentityGraph } from '../identity/identity-graph.js';
 
 export type { SubjectRequestForwarder } from './connection-forwarding.js';
 
@@ -46,6 +48,8 @@ export interface DsrProcessorDeps {
   profiles: ProfileStore;
   suppressions: SuppressionStore;
   gate: PrivacyGate;
+  /** The identity graph: erasure removes the person from it, with tombstones. */
+  identity: Pick<IdentityGraph, 'erase'>;
   audit: PrivacyAudit;
   forwarder: SubjectRequestForwarder;
   log: Logger;
@@ -165,11 +169,13 @@ export class DsrProcessor {
 
   /** Erases what Switchyard holds, then forwards the deletion; true once every connection has settled. */
   private async erase(record: DsrRecord, round: Round): Promise<boolean> {
-    const keys = identityKeysForSubject(record.request.subject_identities);
+    // The whole person: every identifier the identity graph links to the ones named, and their profile.
+    const subject = await subjectPerson(record.request.subject_identities, (identifiers) => this.deps.gate.personsOf(identifiers));
+    const keys = subject.keys;
     const suppress = (record.request.extensions?.[this.deps.signer.processorDomain]?.suppress as boolean | undefined) !== false;
     if (suppress) {
       for (const [type, value] of Object.entries(canonicalIdentities(record.request.subject_identities))) {
-        this.deps.suppressions.add(type, value, `erasure ${record.id}`);
+        await this.deps.gate.suppress(type, value, `erasure ${record.id}`);
       }
     }
     // Idempotent, so a later round does it again: it catches what arrived meanwhile when suppress is false.
@@ -178,7 +184,6 @@ export class DsrProcessor {
     this.deps.profiles.delete(keys);
     this.deps.audit.record('erased', {}, purged.events + purged.deadLetters);
 
-    const identities = canonicalIdentities(record.request.subject_identities);
     const running = new Set(this.deps.forwarder.connectionIds());
     // A task a worker already holds may still send the subject's events; the deletion must reach the
     // destination after them. On shutdown the request stays in_progress and resumes at the next start.
@@ -193,7 +198,7 @@ export class DsrProcessor {
     this.deps.store.save(record);
     await forwardToEach(
       outstanding,
-      (id) => this.deps.forwarder.forwardDeletion(id, identities),
+      (id) => forwardPerSet(subject.identitySets, (identities) => this.deps.forwarder.forwardDeletion(id, identities)),
       (id, result) => {
         round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
         record.connections[id] = outcomeOf(result);
@@ -201,13 +206,16 @@ export class DsrProcessor {
       },
       this.forwarding(),
     );
-    return allSettled(record.connections);
+    if (!allSettled(record.connections)) return false;
+    // Last, so that a round run again still finds the whole person; tombstones keep replays from re-linking them.
+    await this.deps.identity.erase(subject.persons);
+    return true;
   }
 
   /** Reads back every connection, then writes the export; true once it is written. */
   private async export(record: DsrRecord, round: Round): Promise<boolean> {
-    const keys = identityKeysForSubject(record.request.subject_identities);
-    const identities = canonicalIdentities(record.request.subject_identities);
+    const subject = await subjectPerson(record.request.subject_identities, (identifiers) => this.deps.gate.personsOf(identifiers));
+    const keys = subject.keys;
     // Every round reads every connection again, so the export is one consistent picture of now.
     const connectionIds = this.deps.forwarder.connectionIds();
     record.connections = Object.fromEntries(connectionIds.map((id) => [id, { status: 'pending' as const }]));
@@ -215,7 +223,7 @@ export class DsrProcessor {
     const fromConnections = new Map<string, SubjectRecord[]>();
     await forwardToEach(
       connectionIds,
-      (id) => this.deps.forwarder.forwardExport(id, identities),
+      (id) => forwardPerSet(subject.identitySets, (identities) => this.deps.forwarder.forwardExport(id, identities)),
       (id, result) => {
         if (result.records?.length) fromConnections.set(id, result.records);
         round.retryAfterMs = Math.max(round.retryAfterMs, result.retryAfterMs ?? 0);
@@ -228,7 +236,7 @@ export class DsrProcessor {
 
     mkdirSync(this.options.exportDir, { recursive: true });
     const token = randomBytes(24).toString('base64url');
-    const held = { profiles: this.deps.profiles, suppressions: this.deps.suppressions, queue: this.deps.queue };
+    const held = { profiles: this.deps.profiles, suppressions: this.deps.suppressions, queue: this.deps.queue, persons: subject.persons };
     record.resultsCount = await writeSubjectExport(this.exportFile(token), keys, held, fromConnections);
     record.resultsToken = token;
     record.resultsExpireAt = new Date(Date.now() + this.options.resultsTtlMs).toISOString();

@@ -5,7 +5,7 @@ import type { Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { SubjectRequestForwarder } from './connection-forwarding.js';
-import { DsrProcessor } from './dsr-processor.js';
+import { DsrProcessor, type DsrProcessorDeps } from './dsr-processor.js';
 import { DsrStore } from './dsr-store.js';
 import { DsrSigner } from './signing.js';
 
@@ -18,6 +18,7 @@ export interface DsrServicesOptions {
   privacy: Pick<PrivacyServices, 'profiles' | 'suppressions' | 'gate' | 'audit'>;
   forwarder: SubjectRequestForwarder;
   log: Logger;
+  identity: DsrProcessorDeps['identity'];
 }
 
 /** Data-subject requests (OpenDSR): their store, the signer of every answer and callback, and the processor. */
@@ -42,7 +43,7 @@ export class DsrServices {
     const store = new DsrStore(db);
     const { profiles, suppressions, gate, audit } = options.privacy;
     const processor = new DsrProcessor(
-      { store, signer, queue: options.queue, profiles, suppressions, gate, audit, forwarder: options.forwarder, log: options.log },
+      { store, signer, queue: options.queue, profiles, suppressions, gate, identity: options.identity, audit, forwarder: options.forwarder, log: options.log },
       {
         gracePeriodMs: options.dsr?.gracePeriodMs ?? 60_000,
         resultsTtlMs: options.dsr?.resultsTtlMs ?? 7 * 24 * 3600 * 1000,

@@ -4,17 +4,20 @@ import type { SubjectRecord } from '@switchyard/sdk-kit';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { SuppressionStore } from '../privacy/suppression-store.js';
+import type { Person } from '../identity/identity-graph.js';
 
 /** Where Switchyard itself holds a subject's data. */
 export interface HeldData {
   profiles: ProfileStore;
   suppressions: SuppressionStore;
   queue: DeliveryQueue;
+  /** The person in the identity graph: their profile id and every identifier linked to it. */
+  persons: readonly Person[];
 }
 
 /**
- * Writes a subject's access/portability export as JSON Lines: their profile (consent, rectified traits) per
- * identity, their suppressions, every event still queued or dead-lettered, and what each connection read
+ * Writes a subject's access/portability export as JSON Lines: the person's identifiers in the identity graph,
+ * their profile (consent, traits) per identity and profile key, their suppressions, every event still queued or dead-lettered, and what each connection read
  * back with `onExport`. Returns the number of lines.
  */
 export async function writeSubjectExport(
@@ -33,6 +36,9 @@ export async function writeSubjectExport(
     count += 1;
   };
   try {
+    for (const person of held.persons) {
+      write({ kind: 'identity', profile_id: person.profileId, merged_profiles: person.aliases, identifiers: person.identifiers.map(({ type, value }) => ({ type, value })) });
+    }
     for (const key of keys) {
       const profile = held.profiles.get(key);
       if (profile)

@@ -8,8 +8,8 @@ import { WorkingSet } from './working-set.js';
 
 /** What the rest of the router hears of the graph's changes (privacy merges consent and suppressions). */
 export interface IdentityListener {
-  /** `from` was merged into `into`. The graph waits for the returned promise before it answers. */
-  merged(from: string, into: string): Promise<void> | void;
+  /** `from` was merged into `into`, which now holds `identifiers`. The graph waits for the returned promise before it answers. */
+  merged(from: string, into: string, identifiers: Identifier[]): Promise<void> | void;
   /** `restored` was split back out of `from`. */
   split(restored: string, from: string): Promise<void> | void;
 }
@@ -208,7 +208,8 @@ export class IdentityGraph {
       this.knownProfiles.delete(from);
       this.knownProfiles.delete(into);
       this.cache.delete(`mpid:${from}`);
-      for (const listener of this.listeners) await listener.merged(from, into);
+      const identifiers = [...(ws.profileOf(into)?.identifiers.values() ?? [])].map(({ type, value, key }) => ({ type, value, key }));
+      for (const listener of this.listeners) await listener.merged(from, into, identifiers);
     }
   }
 

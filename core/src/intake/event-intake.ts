@@ -8,6 +8,9 @@ import type { Logger } from '../logging.js';
 import { stripIp } from '../privacy/coppa.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
+import type { IdentityGraph } from '../identity/identity-graph.js';
+import { profileKey } from '../identity/identity-types.js';
+import type { ProfileStore } from '../profiles/profile-store.js';
 import type { AcceptedEvent } from '../types.js';
 import type { EventRouting, RoutableConnection } from '../routing/event-routing.js';
 import { DedupeWindow } from './dedupe-window.js';
@@ -15,7 +18,9 @@ import { IntakeStats } from './intake-stats.js';
 
 export interface IntakeDeps {
   routing: Pick<EventRouting, 'decide' | 'queue'>;
-  gate: Pick<PrivacyGate, 'admit'>;
+  identity: Pick<IdentityGraph, 'resolveEvents'>;
+  gate: Pick<PrivacyGate, 'admit' | 'carriesSuppressedIdentity'>;
+  profiles: Pick<ProfileStore, 'recordTraits'>;
   enrichment: Pick<EnrichmentStage, 'enrich'>;
   audit: Pick<PrivacyAudit, 'record'>;
   log: Logger;
@@ -41,8 +46,9 @@ export interface IntakeResult {
 }
 
 /**
- * The data path from parsed events to the durable queue: COPPA IP removal → de-duplication → privacy gate
- * (suppression, consent) → data plan → enrichment → routing decision → queue. It resolves only once the
+ * The data path from parsed events to the durable queue: COPPA IP removal → de-duplication → identity
+ * resolution (each event gets its person's profileId) → privacy gate (suppression, consent, on the whole person)
+ * → data plan → enrichment → routing decision → queue. It resolves only once the
  * events are durably queued (and any consent withdrawal they carried is in force), so an acknowledgement
  * always means "stored".
  */
@@ -74,8 +80,11 @@ export class EventIntake {
     const admitted: Array<{ event: CanonicalEvent; standing: PrivacyStanding }> = [];
     const revocations: Promise<void>[] = [];
 
+    for (const event of fresh) if (!source.ipCollection && stripIp(event)) this.deps.audit.record('ip_stripped', { sourceId: source.id });
+    // A suppressed identifier's events are dropped at admission; they are not resolved, so they link nothing.
+    await this.deps.identity.resolveEvents(fresh.filter((event) => !this.deps.gate.carriesSuppressedIdentity(event)));
+
     for (const original of fresh) {
-      if (!source.ipCollection && stripIp(original)) this.deps.audit.record('ip_stripped', { sourceId: source.id });
       // Admission before the data plan: a suppressed user's events reach no connection, quarantine included,
       // and consent an unplanned event carries is still the user's.
       const admission = this.deps.gate.admit(original);
@@ -84,6 +93,9 @@ export class EventIntake {
         continue;
       }
       if (admission.revocation) revocations.push(admission.revocation);
+      if (original.profileId !== undefined && Object.keys(original.traits).length > 0) {
+        this.deps.profiles.recordTraits(profileKey(original.profileId), original.traits, Date.parse(original.timestamp) || Date.now());
+      }
       const planned = this.applyDataPlan(source, original, routing, admission, queued);
       if (!planned) {
         result.blockedByPlan += 1;

@@ -1,6 +1,8 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { DeliveryGate, GateDecision } from '../types.js';
-import { identityKeysOf } from '../identity/identity-types.js';
+import type { Person, RawIdentifier } from '../identity/identity-graph.js';
+import type { Identifier } from '../identity/identity-store.js';
+import { eventIdentityKeys, identityKey, identityKeysOf, profileKey } from '../identity/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import type { QueuedDelivery } from '../types.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
@@ -27,6 +29,13 @@ export interface PrivacyGateDeps {
   board: RevocationBoard;
   /** This run's first privacy version: every version handed out by an earlier run is below it. */
   runBase: number;
+  /** The people identifiers name (the identity graph); without it every identifier stands alone. */
+  persons?: (identifiers: RawIdentifier[]) => Promise<Person[]>;
+}
+
+/** Every key a person is known by: their identifiers, their profile and the profiles merged into it. */
+export function personKeys(person: Person): string[] {
+  return [...person.identifiers.map((i) => i.key), profileKey(person.profileId), ...person.aliases.map(profileKey)];
 }
 
 /** A user's right to be routed, as decided at one privacy version. */
@@ -82,9 +91,51 @@ export class PrivacyGate {
     return { consent: this.deps.profiles.consentOf(keys), identityKeys: keys, privacyVersion };
   }
 
+  /** True when an identifier the event carries is suppressed (checked before the event is resolved to a person). */
+  carriesSuppressedIdentity(event: CanonicalEvent): boolean {
+    return this.deps.suppressions.isSuppressed(identityKeysOf(event.identities));
+  }
+
+  /** The people these identifiers name (each identifier alone when there is no identity graph). */
+  async personsOf(identifiers: RawIdentifier[]): Promise<Person[]> {
+    return this.deps.persons ? this.deps.persons(identifiers) : [];
+  }
+
+  /**
+   * Suppresses the person an identifier names: the identifier, every other identifier of theirs and their profile.
+   * Resolves once no delivery decided before it can still be leaving a worker.
+   */
+  async suppress(type: string, value: string, reason?: string) {
+    const result = this.deps.suppressions.add(type, value, reason);
+    const persons = await this.personsOf([{ type, value }]);
+    const keys = persons.flatMap(personKeys);
+    this.deps.suppressions.addPersonKeys(result.suppression.id, keys);
+    await this.revoke([identityKey(result.suppression.identity_type, result.suppression.identity_value), ...keys]);
+    return result;
+  }
+
+  /**
+   * Two people became one: their consent and traits merge (the latest decision wins), a suppression of either
+   * covers both, and deliveries decided for either before the merge are checked again when that changed anything.
+   */
+  async personMerged(from: string, into: string, identifiers: Identifier[]): Promise<void> {
+    const keys = [...identifiers.map((i) => i.key), profileKey(from), profileKey(into)];
+    const { before, after, from: fromConsent } = this.deps.profiles.mergeInto(profileKey(from), profileKey(into));
+    const suppression = this.deps.suppressions.suppressionOf([profileKey(from), profileKey(into)]);
+    if (suppression) this.deps.suppressions.addPersonKeys(suppression, keys);
+    if (suppression || isRevocation(before, after) || isRevocation(fromConsent, after)) await this.revoke(keys);
+  }
+
+  /** A merge was split: the restored person keeps the consent and any suppression they had as part of it. */
+  personSplit(restored: string, from: string): void {
+    this.deps.profiles.copyInto(profileKey(from), profileKey(restored));
+    const suppression = this.deps.suppressions.suppressionOf([profileKey(from)]);
+    if (suppression) this.deps.suppressions.addPersonKeys(suppression, [profileKey(restored)]);
+  }
+
   /** The event's identity keys, or undefined (counted) when any of them is suppressed. */
   private keysUnlessSuppressed(event: CanonicalEvent): string[] | undefined {
-    const keys = identityKeysOf(event.identities);
+    const keys = eventIdentityKeys(event);
     if (!this.deps.suppressions.isSuppressed(keys)) return keys;
     this.deps.audit.record('suppressed', { sourceId: event.sourceId });
     return undefined;
@@ -142,7 +193,7 @@ export class PrivacyGate {
     const verdicts = items.map((item) => {
       if (item.privacyVersion >= version) return { deliver: true };
       const event = JSON.parse(item.body) as CanonicalEvent;
-      const keys = identityKeysOf(event.identities);
+      const keys = eventIdentityKeys(event);
       if (keys.some((key) => item.privacyVersion < (this.erasedAt.get(key)?.version ?? -Infinity))) return { deliver: false, reason: 'erased' };
       if (this.deps.suppressions.isSuppressed(keys)) {
         this.deps.audit.record('suppressed', { sourceId: event.sourceId, connectionId });

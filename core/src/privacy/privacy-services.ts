@@ -6,7 +6,7 @@ import { ProfileStore } from '../profiles/profile-store.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
 import { PrivacyAudit } from './privacy-audit.js';
 import { resolvePrivacyConfig } from './privacy-config.js';
-import { PrivacyGate, type PrivacyConnection } from './privacy-gate.js';
+import { PrivacyGate, type PrivacyConnection, type PrivacyGateDeps } from './privacy-gate.js';
 import { SuppressionStore } from './suppression-store.js';
 
 export interface PrivacyServicesOptions {
@@ -16,6 +16,8 @@ export interface PrivacyServicesOptions {
   revocations: RevocationBoard;
   /** The configured connections with their consent rules, read on every decision (reloads apply at once). */
   connections: () => readonly PrivacyConnection[];
+  /** The people identifiers name (the identity graph), so privacy acts on the whole person. */
+  persons?: PrivacyGateDeps['persons'];
 }
 
 /** The file privacy's stores live in, beside the queue (data-subject requests share it). */
@@ -52,6 +54,7 @@ export class PrivacyServices {
       connections: options.connections,
       board: options.revocations,
       runBase,
+      ...(options.persons ? { persons: options.persons } : {}),
     });
     this.flushTimer = setInterval(() => this.audit.flush(), 1000);
     this.flushTimer.unref();

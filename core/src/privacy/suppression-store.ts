@@ -27,12 +27,22 @@ export class SuppressionStore {
       reason TEXT,
       created_at TEXT NOT NULL
     )`);
+    // Keys a suppression covers besides its own identifier: the person's other identifiers and profile ids.
+    db.exec(`CREATE TABLE IF NOT EXISTS suppression_person_keys (
+      suppression_id TEXT NOT NULL,
+      identity_key TEXT NOT NULL,
+      PRIMARY KEY (suppression_id, identity_key)
+    ) WITHOUT ROWID`);
     this.statements = {
       insert: db.prepare('INSERT INTO suppressions (id, identity_key, identity_type, identity_value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       byKey: db.prepare('SELECT * FROM suppressions WHERE identity_key = ?'),
       byId: db.prepare('SELECT * FROM suppressions WHERE id = ?'),
       list: db.prepare('SELECT * FROM suppressions ORDER BY created_at, id LIMIT ? OFFSET ?'),
       delete: db.prepare('DELETE FROM suppressions WHERE id = ?'),
+      addPersonKey: db.prepare('INSERT OR IGNORE INTO suppression_person_keys (suppression_id, identity_key) VALUES (?, ?)'),
+      personKeys: db.prepare<[string], { identity_key: string }>('SELECT identity_key FROM suppression_person_keys WHERE suppression_id = ?'),
+      deletePersonKeys: db.prepare('DELETE FROM suppression_person_keys WHERE suppression_id = ?'),
+      count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM suppressions'),
     };
     // Keys are derived again at load, so a change of the identity vocabulary (a new alias, a shared key
     // class) applies to suppressions stored before it.
@@ -43,6 +53,29 @@ export class SuppressionStore {
     }>) {
       this.keys.set(identityKey(row.identity_type, row.identity_value), row.id);
     }
+    for (const row of db.prepare('SELECT suppression_id, identity_key FROM suppression_person_keys').all() as Array<{ suppression_id: string; identity_key: string }>) {
+      if (!this.keys.has(row.identity_key)) this.keys.set(row.identity_key, row.suppression_id);
+    }
+  }
+
+  /** Extends a suppression to the rest of its person: their other identifiers and profile ids. */
+  addPersonKeys(suppressionId: string, keys: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const key of keys) {
+        if (this.keys.has(key)) continue;
+        this.statements.addPersonKey.run(suppressionId, key);
+        this.keys.set(key, suppressionId);
+      }
+    })();
+  }
+
+  /** The suppression covering any of these keys, if one does. */
+  suppressionOf(identityKeys: readonly string[]): string | undefined {
+    for (const key of identityKeys) {
+      const id = this.keys.get(key);
+      if (id) return id;
+    }
+    return undefined;
   }
 
   /** Adds a suppression; adding one that exists returns the existing one (`created: false`). */
@@ -68,7 +101,11 @@ export class SuppressionStore {
   remove(id: string): boolean {
     const row = this.statements.byId.get(id) as { identity_type: string; identity_value: string } | undefined;
     if (!row) return false;
-    this.statements.delete.run(id);
+    for (const { identity_key } of this.statements.personKeys.all(id)) if (this.keys.get(identity_key) === id) this.keys.delete(identity_key);
+    this.db.transaction(() => {
+      this.statements.delete.run(id);
+      this.statements.deletePersonKeys.run(id);
+    })();
     this.keys.delete(identityKey(row.identity_type, row.identity_value));
     return true;
   }
@@ -88,7 +125,7 @@ export class SuppressionStore {
   }
 
   get size(): number {
-    return this.keys.size;
+    return this.statements.count.get()!.n;
   }
 }
 

@@ -4,19 +4,27 @@ import { mergeConsent, type UserConsent } from './consent-record.js';
 export interface Profile {
   identityKey: string;
   consent: UserConsent;
-  /** Attributes corrected or set through rectification; `null` marks an attribute to remove downstream. */
+  /**
+   * The person's attributes: from their events (per attribute, the latest by event time wins) and from
+   * rectification; `null` marks an attribute to remove downstream.
+   */
   traits: Record<string, unknown>;
+  /** When each trait was last set (epoch ms). */
+  traitTimes: Record<string, number>;
   updatedAt: number;
 }
 
 /**
- * What Switchyard keeps about a user, per identity key: their latest consent and rectified attributes.
- * Each key stands alone: look-ups merge across the keys of one event, and keys are not joined into a person.
+ * What Switchyard keeps about a user, per key: their latest consent and attributes. A person resolved by the
+ * identity graph is kept under their profile key (`profile:<id>`); look-ups merge across the keys of one event,
+ * so consent recorded under any of a person's identifiers or their profile applies to all of them.
  */
 export class ProfileStore {
   private readonly statements;
   /** Consent per identity key (null: none stored), so the ingestion hot path rarely reads SQLite. */
   private readonly consentCache = new Map<string, UserConsent | null>();
+  /** The last traits recorded per key, so an event repeating them costs no read. */
+  private readonly traitCache = new Map<string, string>();
   private static readonly CONSENT_CACHE_SIZE = 100_000;
   /**
    * Consent rows recorded but not yet written. Ingestion records consent event by event; the rows of one
@@ -32,13 +40,15 @@ export class ProfileStore {
       traits TEXT NOT NULL DEFAULT '{}',
       updated_at INTEGER NOT NULL
     )`);
+    const columns = db.prepare('PRAGMA table_info(profiles)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'trait_times')) db.exec(`ALTER TABLE profiles ADD COLUMN trait_times TEXT NOT NULL DEFAULT '{}'`);
     this.statements = {
       get: db.prepare('SELECT * FROM profiles WHERE identity_key = ?'),
       getConsent: db.prepare('SELECT consent FROM profiles WHERE identity_key = ?'),
       upsertConsent: db.prepare(`INSERT INTO profiles (identity_key, consent, updated_at) VALUES (?, ?, ?)
         ON CONFLICT(identity_key) DO UPDATE SET consent = excluded.consent, updated_at = excluded.updated_at`),
-      upsertTraits: db.prepare(`INSERT INTO profiles (identity_key, traits, updated_at) VALUES (?, ?, ?)
-        ON CONFLICT(identity_key) DO UPDATE SET traits = excluded.traits, updated_at = excluded.updated_at`),
+      upsertTraits: db.prepare(`INSERT INTO profiles (identity_key, traits, trait_times, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(identity_key) DO UPDATE SET traits = excluded.traits, trait_times = excluded.trait_times, updated_at = excluded.updated_at`),
       delete: db.prepare('DELETE FROM profiles WHERE identity_key = ?'),
     };
   }
@@ -51,6 +61,7 @@ export class ProfileStore {
       identityKey,
       consent: JSON.parse(String(row.consent)) as UserConsent,
       traits: JSON.parse(String(row.traits)) as Record<string, unknown>,
+      traitTimes: JSON.parse(String(row.trait_times)) as Record<string, number>,
       updatedAt: Number(row.updated_at),
     };
   }
@@ -116,15 +127,53 @@ export class ProfileStore {
 
   /** Applies attribute corrections (`null` removes one) under every key; returns the resulting traits. */
   rectify(identityKeys: string[], changes: Record<string, unknown>, now = Date.now()): Record<string, unknown> {
-    this.flushConsent();
     let traits: Record<string, unknown> = {};
     this.db.transaction(() => {
-      for (const key of identityKeys) {
-        traits = { ...(this.get(key)?.traits ?? {}), ...changes };
-        this.statements.upsertTraits.run(key, JSON.stringify(traits), now);
-      }
+      for (const key of identityKeys) traits = this.recordTraits(key, changes, now);
     })();
     return traits;
+  }
+
+  /** Sets traits observed at `at` (epoch ms) that differ from and are newer than what is stored. */
+  recordTraits(key: string, traits: Record<string, unknown>, at: number): Record<string, unknown> {
+    const seen = this.traitCache.get(key);
+    const incoming = JSON.stringify(traits);
+    if (seen === incoming) return traits;
+    const profile = this.get(key);
+    const merged = { ...(profile?.traits ?? {}) };
+    const times = { ...(profile?.traitTimes ?? {}) };
+    let changed = false;
+    for (const [name, value] of Object.entries(traits)) {
+      if ((times[name] ?? -Infinity) > at || JSON.stringify(merged[name]) === JSON.stringify(value)) continue;
+      merged[name] = value;
+      times[name] = at;
+      changed = true;
+    }
+    if (changed) this.statements.upsertTraits.run(key, JSON.stringify(merged), JSON.stringify(times), Date.now());
+    if (this.traitCache.size >= ProfileStore.CONSENT_CACHE_SIZE) this.traitCache.delete(this.traitCache.keys().next().value!);
+    this.traitCache.set(key, incoming);
+    return merged;
+  }
+
+  /** Folds the record under `fromKey` into `intoKey` (a merge of two people): latest consent and traits win. */
+  mergeInto(fromKey: string, intoKey: string): { before: UserConsent; after: UserConsent; from: UserConsent } {
+    this.flushConsent();
+    const before = this.consentOf([intoKey]);
+    const from = this.consentOf([fromKey]);
+    const after = this.recordConsent([intoKey], from);
+    this.flushConsent();
+    const moving = this.get(fromKey);
+    if (moving) {
+      this.db.transaction(() => {
+        for (const [name, value] of Object.entries(moving.traits)) this.recordTraits(intoKey, { [name]: value }, moving.traitTimes[name] ?? 0);
+      })();
+    }
+    return { before, after, from };
+  }
+
+  /** Copies the record under `fromKey` to `toKey` (a split: both halves keep the person's consent). */
+  copyInto(fromKey: string, toKey: string): void {
+    this.mergeInto(fromKey, toKey);
   }
 
   delete(identityKeys: string[]): number {
@@ -133,7 +182,10 @@ export class ProfileStore {
     this.db.transaction(() => {
       for (const key of identityKeys) removed += this.statements.delete.run(key).changes;
     })();
-    for (const key of identityKeys) this.consentCache.delete(key);
+    for (const key of identityKeys) {
+      this.consentCache.delete(key);
+      this.traitCache.delete(key);
+    }
     return removed;
   }
 }

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import { identityKeysOf } from '../identity/identity-types.js';
+import { eventIdentityKeys } from '../identity/identity-types.js';
 import type { AcceptedEvent } from '../types.js';
 
 /** The queue record of a canonical event for these connections: serialised once, indexed by identity. */
@@ -7,7 +7,7 @@ export function acceptedEvent(
   event: CanonicalEvent,
   connectionIds: string[],
   privacyVersion: number,
-  identityKeys = identityKeysOf(event.identities),
+  identityKeys = eventIdentityKeys(event),
 ): AcceptedEvent {
   return {
     messageId: event.messageId,

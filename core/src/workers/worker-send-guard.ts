@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { REVOKED, SendRevokedError, type CanonicalEvent, type RequestGuard, type SendGuard } from '@switchyard/sdk-kit';
-import { identityKeysOf } from '../identity/identity-types.js';
+import { eventIdentityKeys } from '../identity/identity-types.js';
 import { RevocationBoard, slotsOf, type Release, type Slots } from '../revocation/revocation-board.js';
 
 interface CallScope {
@@ -61,7 +61,7 @@ export class WorkerSendGuards {
   private slotsOf(events: readonly CanonicalEvent[]): number[] {
     return events.flatMap((event) => {
       let slots = this.slotsByEvent.get(event);
-      if (!slots) this.slotsByEvent.set(event, (slots = slotsOf(identityKeysOf(event.identities))));
+      if (!slots) this.slotsByEvent.set(event, (slots = slotsOf(eventIdentityKeys(event))));
       return slots;
     });
   }
