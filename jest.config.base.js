@@ -12,7 +12,8 @@ export default {
       },
     ],
   },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // `./x.js` in TypeScript sources is `./x.ts`; a package's own `./data.json.js` module stays as written.
+  moduleNameMapper: { '^(\\.{1,2}/.*\\.json\\.js)$': '$1', '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30000,

@@ -12,9 +12,12 @@ import type { PrivacyGate } from '../privacy/privacy-gate.js';
 import type { SuppressionStore } from '../privacy/suppression-store.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { rectificationEvent } from './rectification.js';
+import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
 
 export interface AdminRoutesOptions {
   tokens: () => readonly string[];
+  identity: ProfileRoutesOptions['identity'];
+  queue: ProfileRoutesOptions['queue'];
   suppressions: SuppressionStore;
   audit: PrivacyAudit;
   gate: PrivacyGate;
@@ -151,4 +154,6 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
 
   app.get('/connections', async () => ({ connections: options.runtime.stats() }));
   app.get('/stats', async () => ({ connections: options.runtime.stats(), ...options.stats?.() }));
+
+  registerProfileRoutes(app, { identity: options.identity, profiles: options.profiles, queue: options.queue });
 };

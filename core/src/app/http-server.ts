@@ -1,5 +1,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { adminRoutes } from '../admin/admin-routes.js';
+import { registerProfileApi } from '../admin/profile-routes.js';
+import { adminError, bearerAuth } from '../auth/bearer-auth.js';
+import type { IdentityGraph } from '../identity/identity-graph.js';
+import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
@@ -20,6 +24,8 @@ export interface HttpServerDeps {
   intake: EventIntake;
   runtime: DeliveryRuntime;
   privacy: PrivacyServices;
+  identity: IdentityGraph;
+  queue: Pick<DeliveryQueue, 'findByIdentity'>;
   dsr: DsrServices;
   routing: EventRouting;
   adminTokens: () => readonly string[];
@@ -63,6 +69,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
     tokens: deps.adminTokens,
+    identity: deps.identity,
+    queue: deps.queue,
     suppressions: deps.privacy.suppressions,
     audit: deps.privacy.audit,
     gate: deps.privacy.gate,
@@ -72,6 +80,16 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     publish: (event) => deps.routing.publish(event),
     replay: (filter) => deps.routing.replayDeadLetters(filter),
   });
+  await app.register(
+    async (profiles) => {
+      profiles.addHook(
+        'onRequest',
+        bearerAuth(deps.adminTokens, (status, message) => adminError(status, message)),
+      );
+      registerProfileApi(profiles, { identity: deps.identity, profiles: deps.privacy.profiles, queue: deps.queue });
+    },
+    { prefix: '/profiles/v1' },
+  );
   await app.register(
     async (dsr) => {
       await dsr.register(openDsrRoutes, {

@@ -46,6 +46,8 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       intake,
       runtime: path.runtime,
       privacy: path.privacy,
+      identity: path.identity,
+      queue: path.queue,
       dsr: path.dsr,
       routing: path.routing,
       adminTokens: () => current().adminTokens,

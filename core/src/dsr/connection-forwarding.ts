@@ -72,12 +72,13 @@ export async function forwardPerSet(
   sets: ReadonlyArray<Record<string, string>>,
   send: (identities: Record<string, string>) => Promise<ForwardResult>,
 ): Promise<ForwardResult> {
-  const records: SubjectRecord[] = [];
+  // A record found under two identifiers of the person is one record.
+  const records = new Map<string, SubjectRecord>();
   let last: ForwardResult = { status: 'sent' };
   for (const identities of sets) {
     last = await send(identities);
     if (last.status === 'failed') return last;
-    records.push(...(last.records ?? []));
+    for (const record of last.records ?? []) records.set(JSON.stringify(record), record);
   }
-  return { ...last, ...(records.length ? { records } : {}) };
+  return { ...last, ...(records.size ? { records: [...records.values()] } : {}) };
 }

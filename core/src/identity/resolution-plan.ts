@@ -119,8 +119,10 @@ export function planResolution(ws: WorkingSet, request: ResolutionRequest, rules
     const candidate = linked.filter((p) => eligible(p, entry)).sort((a, b) => b.createdAt - a.createdAt)[0];
     if (!candidate) {
       if (entry.type === 'mpid') {
-        if (!target && request.create && isProfileId(entry.value)) target = { kind: 'new', draft: { id: entry.value, identifiers: new Map() } };
-        else if (!target || target.kind === 'existing' || target.draft.id !== entry.value) leftOut.push({ identifier: entry, rule: 'unknown_mpid' });
+        // An mpid the graph does not know yet (assigned by mParticle itself) names the new profile.
+        if (isProfileId(entry.value) && !target) target = { kind: 'new', draft: { id: entry.value, identifiers: new Map() } };
+        else if (isProfileId(entry.value) && target?.kind === 'new') target.draft.id = entry.value;
+        else leftOut.push({ identifier: entry, rule: 'unknown_mpid' });
         continue;
       }
       if (!target) target = { kind: 'new', draft: { id: newId(), identifiers: new Map() } };

@@ -171,7 +171,12 @@ describe('data-subject requests reach what connections hold', () => {
     );
     expect(done.extensions[DOMAIN].connections).toEqual({ vendor: { status: 'sent' }, files: { status: 'sent' } });
     expect(done.extensions[DOMAIN].next_attempt_at).toBeUndefined();
-    expect(JSON.parse(readFileSync(join(connectionDir('vendor'), 'deleted.json'), 'utf8'))).toEqual({ email: 'ada@example.com' });
+    // The deletion names the whole person: the email asked for, the user id the graph linked to it, the profile.
+    expect(JSON.parse(readFileSync(join(connectionDir('vendor'), 'deleted.json'), 'utf8'))).toEqual({
+      email: 'ada@example.com',
+      user_id: 'u-ada',
+      profile_id: expect.stringMatching(/^-?\d+$/),
+    });
   });
 
   it("an access request exports the profile with consent, the suppression, queued and dead-lettered events and the warehouse's rows of the subject", async () => {

@@ -11,11 +11,27 @@ export const IDENTITY_LIMIT_SCHEMA = Type.Object(
   closed,
 );
 
+/** Where the identity graph is kept: the embedded SQLite file (default) or PostgreSQL, which routers can share. */
+export const IDENTITY_STORE_SCHEMA = Type.Union([
+  Type.Object({ type: Type.Literal('sqlite') }, closed),
+  Type.Object(
+    {
+      type: Type.Literal('postgres'),
+      /** A libpq connection URL, e.g. postgres://user@host:5432/db; `${ENV}` references keep a password out of the file. */
+      url: Type.String({ minLength: 1 }),
+      /** Schema the tables live in, so several deployments (and test runs) can share one server. */
+      schema: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' })),
+    },
+    closed,
+  ),
+]);
+
 /** The `identity` section: how events are resolved to people (docs/identity.md). */
 export const IDENTITY_SCHEMA = Type.Object(
   {
     /** Resolve every event to a profile (default true). */
     enabled: Type.Optional(Type.Boolean()),
+    store: Type.Optional(IDENTITY_STORE_SCHEMA),
     /** Identity types in priority order; types not listed follow in the vocabulary's order, device ids last. */
     priority: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     /** Types a profile holds at most one value of (default customer_id, user_id). */
