@@ -12,7 +12,7 @@ export { Router, type RouterOptions, type ReloadResult } from './app/router.js';
 export { loadConfig, resolveConfig, type LoadConfigOptions, type ResolvedConfig, type ResolvedConnection, type ResolvedSource } from './app/resolve-config.js';
 export { readConfigFile, parseConfigText, ConfigError } from './config/read-config-file.js';
 export { CONFIG_SCHEMA } from './config/config-schema.js';
-export type { SwitchyardConfig, SourceConfig, ConnectionConfig, DataPlanConfig, DeliveryOverrides } from './config/config-types.js';
+export type { SwitchyardConfig, SourceConfig, ConnectionConfig, DataPlanConfig, DeliveryOverrides, IdentityConfig } from './config/config-types.js';
 export { compileDataPlan, type DataPlan, type PlanViolation } from './data-plans/data-plan.js';
 export { EventIntake, type IntakeResult } from './intake/event-intake.js';
 export { INPUT_LIMITS } from './http-input/input-limits.js';

@@ -19,7 +19,7 @@ import { IntakeStats } from './intake-stats.js';
 export interface IntakeDeps {
   routing: Pick<EventRouting, 'decide' | 'queue'>;
   identity: Pick<IdentityGraph, 'resolveEvents'>;
-  gate: Pick<PrivacyGate, 'admit' | 'carriesSuppressedIdentity'>;
+  gate: Pick<PrivacyGate, 'admit'>;
   profiles: Pick<ProfileStore, 'recordTraits'>;
   enrichment: Pick<EnrichmentStage, 'enrich'>;
   audit: Pick<PrivacyAudit, 'record'>;
@@ -81,8 +81,9 @@ export class EventIntake {
     const revocations: Promise<void>[] = [];
 
     for (const event of fresh) if (!source.ipCollection && stripIp(event)) this.deps.audit.record('ip_stripped', { sourceId: source.id });
-    // A suppressed identifier's events are dropped at admission; they are not resolved, so they link nothing.
-    await this.deps.identity.resolveEvents(fresh.filter((event) => !this.deps.gate.carriesSuppressedIdentity(event)));
+    // Suppressed people's events are resolved too (and dropped at admission): a new identifier that arrives beside
+    // one of theirs joins them, so the suppression covers it when it comes alone.
+    await this.deps.identity.resolveEvents(fresh);
 
     for (const original of fresh) {
       // Admission before the data plan: a suppressed user's events reach no connection, quarantine included,

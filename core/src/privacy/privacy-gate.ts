@@ -91,11 +91,6 @@ export class PrivacyGate {
     return { consent: this.deps.profiles.consentOf(keys), identityKeys: keys, privacyVersion };
   }
 
-  /** True when an identifier the event carries is suppressed (checked before the event is resolved to a person). */
-  carriesSuppressedIdentity(event: CanonicalEvent): boolean {
-    return this.deps.suppressions.isSuppressed(identityKeysOf(event.identities));
-  }
-
   /** The people these identifiers name (each identifier alone when there is no identity graph). */
   async personsOf(identifiers: RawIdentifier[]): Promise<Person[]> {
     return this.deps.persons ? this.deps.persons(identifiers) : [];
