@@ -58,6 +58,7 @@ export interface IdentityCondition {
 const SUBJECT_COLUMNS: Array<{ column: string; identities: string[]; caseInsensitive?: boolean }> = [
   { column: 'user_id', identities: ['user_id', 'userId'] },
   { column: 'anonymous_id', identities: ['anonymous_id', 'anonymousId'] },
+  { column: 'profile_id', identities: ['profile_id'] },
   { column: 'email', identities: ['email'], caseInsensitive: true },
 ];
 
