@@ -6,12 +6,12 @@ export function normalizeIdentity(type: string, value: string): string {
 }
 
 /** The event fields that name a user besides the canonical `identities` object. */
-const ID_FIELDS = { userId: 'user_id', anonymousId: 'anonymous_id' } as const;
+const ID_FIELDS = { userId: 'user_id', anonymousId: 'anonymous_id', profileId: 'profile_id' } as const;
 
 /**
  * Finds a data subject's records among stored canonical events by any identity the subject is known by:
- * each record's `identities`, `userId` and `anonymousId`; emails case-insensitively. `learnFrom` adds the
- * user and anonymous ids of records that match by email, one level only (as warehouses do, see
+ * each record's `identities`, `userId`, `anonymousId` and `profileId`; emails case-insensitively. `learnFrom`
+ * adds the user and anonymous ids of records that match by email, one level only (as warehouses do, see
  * docs/warehouses.md#erasure-and-access), so a shared device does not pull in another person's records.
  */
 export class SubjectMatcher {

@@ -1,5 +1,7 @@
 import type { ItemResult } from '@switchyard/sdk-kit';
 import {
+  DISCARDS_PRIMARY_KEY,
+  DISCARDS_TABLE,
   identityPredicate,
   type ColumnDefinition,
   type IdentityCondition,
@@ -84,7 +86,7 @@ export class BigQueryStore implements WarehouseStore {
 
   async insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<Array<ItemResult | undefined>> {
     const results: Array<ItemResult | undefined> = rows.map(() => undefined);
-    const keyIndex = columns.findIndex((c) => c.name === 'id');
+    const keyIndexes = (table === DISCARDS_TABLE ? DISCARDS_PRIMARY_KEY : ['id']).map((k) => columns.findIndex((c) => c.name === k));
     let batch: Array<{ index: number; row: { insertId: string; json: Record<string, unknown> } }> = [];
     let bytes = 0;
     const flush = async () => {
@@ -104,7 +106,7 @@ export class BigQueryStore implements WarehouseStore {
     for (let i = 0; i < rows.length; i += 1) {
       const values = rows[i]!;
       const json = Object.fromEntries(columns.flatMap((c, j) => (values[j] === null || values[j] === undefined ? [] : [[c.name, values[j]]])));
-      const key = table === 'discards' ? `${values[0]}:${values[1]}:${values[2]}` : String(values[keyIndex] ?? '');
+      const key = keyIndexes.map((k) => String(values[k] ?? '')).join(':');
       const row = { insertId: key, json };
       const size = Buffer.byteLength(JSON.stringify(row));
       if (size > MAX_REQUEST_BYTES) {

@@ -233,3 +233,107 @@ test('DML blocked by the streaming buffer is retried later, not given up', async
   expect(requests.filter((r) => r.url === QUERIES)).toHaveLength(2);
   expect(result).toMatchObject({ status: 'retryable', code: 'BIGQUERY_STREAMING_BUFFER', retryAfterMs: 1_800_000 });
 });
+
+describe('profile ids', () => {
+  // Profile ids are signed 64-bit integers written as decimal strings.
+  const PROFILE = '-4512889312377821203';
+  const insertedInto = (bq: ReturnType<typeof fakeBigQuery>['bq'], table: string) => bq.inserts.filter((i) => i.table === table).flatMap((i) => i.body.rows);
+
+  test("tables get a profile_id STRING column and every streamed row carries the event's profile id", async () => {
+    const { bq, harness } = fakeBigQuery();
+    expect((await harness.run([event({ messageId: 'm-p', profileId: PROFILE }), event({ messageId: 'm-none' })])).results).toEqual([
+      { status: 'ok' },
+      { status: 'ok' },
+    ]);
+    for (const table of ['tracks', 'order_completed']) {
+      expect([table, bq.tables.get(table)!.get('profile_id')]).toEqual([table, 'STRING']);
+      expect([table, insertedInto(bq, table).map((r) => [r.insertId, r.json.profile_id])]).toEqual([
+        table,
+        [
+          ['m-p', PROFILE],
+          ['m-none', undefined],
+        ],
+      ]);
+    }
+  });
+
+  test('tables created before profile_id existed get it with ALTER TABLE … ADD COLUMN and are never re-created or emptied', async () => {
+    const { bq, harness } = fakeBigQuery();
+    const common: Array<[string, string]> = [
+      ...['id', 'user_id', 'anonymous_id', 'source_id', 'event', 'event_text'].map((c): [string, string] => [c, 'STRING']),
+      ...['received_at', 'timestamp', 'sent_at', 'original_timestamp', 'loaded_at'].map((c): [string, string] => [c, 'TIMESTAMP']),
+    ];
+    // The tables as the previous version created them: common columns without profile_id.
+    bq.tables.set('tracks', new Map(common));
+    bq.tables.set('order_completed', new Map([...common, ['item_count', 'INT64']]));
+    bq.tables.set(
+      'discards',
+      new Map(
+        ['message_id', 'table_name', 'column_name', 'value', 'reason', 'user_id', 'anonymous_id', 'received_at', 'discarded_at'].map((c) => [
+          c,
+          c.endsWith('_at') ? 'TIMESTAMP' : 'STRING',
+        ]),
+      ),
+    );
+    expect((await harness.run({ ...event({ messageId: 'm-new', profileId: PROFILE }), properties: { itemCount: 'many' } })).results).toEqual([
+      { status: 'ok' },
+    ]);
+
+    // The old tables only gain columns: nothing creates, replaces, drops or empties them.
+    const ddl = bq.queries.map((q) => q.query).filter((q) => !q.startsWith('SELECT'));
+    expect(ddl.filter((q) => !/^ALTER TABLE `[^`]+` ADD COLUMN IF NOT EXISTS /.test(q))).toEqual([]);
+    for (const table of ['tracks', 'order_completed', 'discards']) {
+      expect(ddl.find((q) => q.startsWith(`ALTER TABLE \`acme-analytics.switchyard.${table}\``))).toContain('ADD COLUMN IF NOT EXISTS `profile_id` STRING');
+      expect([table, bq.tables.get(table)!.get('profile_id')]).toEqual([table, 'STRING']);
+    }
+    expect(insertedInto(bq, 'tracks').map((r) => r.json.profile_id)).toEqual([PROFILE]);
+    expect(insertedInto(bq, 'discards')).toEqual([
+      { insertId: 'm-new:order_completed:item_count', json: expect.objectContaining({ message_id: 'm-new', value: 'many', profile_id: PROFILE }) },
+    ]);
+  });
+
+  test('erasure by profile id alone deletes by `profile_id` only, on every table that has the column', async () => {
+    const { bq, harness } = fakeBigQuery();
+    expect((await harness.run(event({ profileId: PROFILE }))).results).toEqual([{ status: 'ok' }]);
+    // A table no event has been written to since the upgrade: it has no profile_id, so it holds no profile's rows.
+    bq.tables.set(
+      'pages',
+      new Map([
+        ['id', 'STRING'],
+        ['user_id', 'STRING'],
+      ]),
+    );
+    expect((await harness.runDelete({ profile_id: PROFILE })).result).toEqual({ status: 'ok' });
+    const deletes = bq.queries.filter((q) => q.query.startsWith('DELETE'));
+    expect(deletes.map((d) => d.query).sort()).toEqual([
+      'DELETE FROM `acme-analytics.switchyard.order_completed` WHERE `profile_id` IN UNNEST(@v0)',
+      'DELETE FROM `acme-analytics.switchyard.tracks` WHERE `profile_id` IN UNNEST(@v0)',
+    ]);
+    for (const d of deletes) {
+      expect(d.queryParameters).toEqual([
+        { name: 'v0', parameterType: { type: 'ARRAY', arrayType: { type: 'STRING' } }, parameterValue: { arrayValues: [{ value: PROFILE }] } },
+      ]);
+    }
+  });
+
+  test('export by profile id selects the rows whose profile_id matches and returns them', async () => {
+    const { state: bq, respond } = createFakeBigQuery();
+    const harness = connect().respond((request) => {
+      const body = request.body as { query?: string } | undefined;
+      if (!body?.query?.startsWith('SELECT * FROM `acme-analytics.switchyard.tracks`')) return respond(request);
+      bq.queries.push(body as { query: string });
+      const rows = [{ f: [{ v: 'm-p' }, { v: PROFILE }] }];
+      return { status: 200, body: { jobComplete: true, schema: { fields: [{ name: 'id' }, { name: 'profile_id' }] }, rows } };
+    });
+    expect((await harness.run(event({ messageId: 'm-p', profileId: PROFILE }))).results).toEqual([{ status: 'ok' }]);
+    const { result, records } = await harness.runExport({ profile_id: PROFILE });
+    expect(result).toEqual({ status: 'ok' });
+    const selects = bq.queries.filter((q) => q.query.startsWith('SELECT * FROM'));
+    expect(selects.map((s) => s.query).sort()).toEqual([
+      'SELECT * FROM `acme-analytics.switchyard.order_completed` WHERE `profile_id` IN UNNEST(@v0)',
+      'SELECT * FROM `acme-analytics.switchyard.tracks` WHERE `profile_id` IN UNNEST(@v0)',
+    ]);
+    expect(JSON.stringify(selects.map((s) => s.queryParameters))).not.toContain('user-1');
+    expect(records).toEqual([{ source: 'tracks', data: { id: 'm-p', profile_id: PROFILE } }]);
+  });
+});

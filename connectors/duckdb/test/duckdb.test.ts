@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { checkManifest } from '@switchyard/sdk-kit';
 import { buildIdentify, buildPage, buildTrack, createTestHarness, type EventOverrides } from '@switchyard/sdk-kit/testing';
 import connector, { closeWarehouses } from '../src/index.js';
@@ -106,6 +107,108 @@ test('erasure by email, in any case, deletes the rows of the ids recorded with i
   expect((await warehouse.runDelete({ email: ' ADA@example.com' })).result).toEqual({ status: 'ok' });
   expect(await rowsOf("SELECT id FROM tracks WHERE id LIKE 'm-ada-%' UNION ALL SELECT id FROM identifies WHERE id LIKE 'm-ada-%'")).toEqual([['m-ada-3']]);
   expect((await warehouse.runExport({ email: 'ada@example.com' })).records).toEqual([]);
+});
+
+describe('profile ids', () => {
+  // Profile ids are signed 64-bit integers written as decimal strings.
+  const PROFILE = '-4512889312377821203';
+  const OTHER_PROFILE = '7305816447411432790';
+
+  test("every row carries the event's profile id in a VARCHAR profile_id column", async () => {
+    expect(await load([purchase('m-prof-1', { orderId: 'p-1' }, { profileId: OTHER_PROFILE }), purchase('m-prof-2', { orderId: 'p-2' })])).toEqual([
+      { status: 'ok' },
+      { status: 'ok' },
+    ]);
+    expect(
+      await rowsOf(
+        "SELECT table_name, data_type FROM information_schema.columns WHERE column_name = 'profile_id' AND table_name IN ('tracks', 'order_completed') ORDER BY 1",
+      ),
+    ).toEqual([
+      ['order_completed', 'VARCHAR'],
+      ['tracks', 'VARCHAR'],
+    ]);
+    expect(await rowsOf("SELECT id, profile_id FROM order_completed WHERE id LIKE 'm-prof-%' ORDER BY id")).toEqual([
+      ['m-prof-1', OTHER_PROFILE],
+      ['m-prof-2', null],
+    ]);
+    expect(await rowsOf("SELECT id, profile_id FROM tracks WHERE id LIKE 'm-prof-%' ORDER BY id")).toEqual([
+      ['m-prof-1', OTHER_PROFILE],
+      ['m-prof-2', null],
+    ]);
+  });
+
+  test('tables created before profile_id existed get the column on their next write and keep their rows, discards included', async () => {
+    const oldFile = join(dataDir, 'before-profiles.duckdb');
+    // The tables as the previous version created them: common columns without profile_id.
+    const common =
+      'id VARCHAR NOT NULL PRIMARY KEY, received_at TIMESTAMPTZ, "timestamp" TIMESTAMPTZ, sent_at TIMESTAMPTZ, original_timestamp TIMESTAMPTZ, loaded_at TIMESTAMPTZ, user_id VARCHAR, anonymous_id VARCHAR, source_id VARCHAR, event VARCHAR, event_text VARCHAR';
+    const instance = await DuckDBInstance.create(oldFile);
+    const connection = await instance.connect();
+    await connection.run(`CREATE TABLE tracks (${common})`);
+    await connection.run(`CREATE TABLE order_completed (${common}, item_count BIGINT)`);
+    await connection.run(
+      'CREATE TABLE discards (message_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, value VARCHAR, reason VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, received_at TIMESTAMPTZ, discarded_at TIMESTAMPTZ, PRIMARY KEY (message_id, table_name, column_name))',
+    );
+    await connection.run("INSERT INTO tracks (id, user_id, event) VALUES ('m-old', 'user-old', 'order_completed')");
+    await connection.run("INSERT INTO order_completed (id, user_id, event, item_count) VALUES ('m-old', 'user-old', 'order_completed', 3)");
+    await connection.run(
+      "INSERT INTO discards (message_id, table_name, column_name, value, user_id) VALUES ('m-old', 'order_completed', 'x', 'y', 'user-old')",
+    );
+    connection.closeSync();
+    instance.closeSync();
+
+    const upgraded = createTestHarness(connector, { settings: { path: oldFile }, dataDir, connectionId: 'conn-duck-old' });
+    expect((await upgraded.run(purchase('m-new', { itemCount: 'several' }, { profileId: PROFILE }))).results).toEqual([{ status: 'ok' }]);
+
+    const old = async (text: string) => (await queryWarehouse(oldFile, text)).rows;
+    expect(await old("SELECT table_name, data_type FROM information_schema.columns WHERE column_name = 'profile_id' ORDER BY table_name")).toEqual([
+      ['discards', 'VARCHAR'],
+      ['order_completed', 'VARCHAR'],
+      ['tracks', 'VARCHAR'],
+    ]);
+    expect(await old('SELECT id, user_id, profile_id, item_count FROM order_completed ORDER BY id')).toEqual([
+      ['m-new', 'user-1', PROFILE, null],
+      ['m-old', 'user-old', null, '3'],
+    ]);
+    expect(await old('SELECT id, profile_id FROM tracks ORDER BY id')).toEqual([
+      ['m-new', PROFILE],
+      ['m-old', null],
+    ]);
+    expect(await old('SELECT message_id, column_name, profile_id FROM discards ORDER BY message_id')).toEqual([
+      ['m-new', 'item_count', PROFILE],
+      ['m-old', 'x', null],
+    ]);
+  });
+
+  test("erasure by profile id alone deletes that person's rows under any user id and no one else's; export first reads them back", async () => {
+    const loaded = await load([
+      purchase('m-perase-1', { itemCount: 'many' }, { userId: 'user-perase-a', anonymousId: 'anon-perase-a', profileId: PROFILE }),
+      buildPage({ messageId: 'm-perase-2', event: 'Home', userId: undefined, anonymousId: 'anon-perase-b', profileId: PROFILE }),
+      buildIdentify({ messageId: 'm-perase-3', userId: 'user-perase-c', anonymousId: undefined, profileId: PROFILE }),
+      purchase('m-perase-keep-1', { itemCount: 'few' }, { userId: 'user-perase-d', anonymousId: 'anon-perase-d', profileId: OTHER_PROFILE }),
+      purchase('m-perase-keep-2', {}, { userId: 'user-perase-e', anonymousId: 'anon-perase-e' }),
+    ]);
+    expect(loaded.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+
+    const exported = await warehouse.runExport({ profile_id: PROFILE });
+    expect(exported.result).toEqual({ status: 'ok' });
+    expect(exported.records.map((r) => [r.source, r.data.id ?? r.data.message_id, r.data.profile_id]).sort()).toEqual([
+      ['discards', 'm-perase-1', PROFILE],
+      ['identifies', 'm-perase-3', PROFILE],
+      ['order_completed', 'm-perase-1', PROFILE],
+      ['pages', 'm-perase-2', PROFILE],
+      ['tracks', 'm-perase-1', PROFILE],
+    ]);
+
+    expect((await warehouse.runDelete({ profile_id: PROFILE })).result).toEqual({ status: 'ok' });
+    const idsIn = async (table: string, key = 'id') => (await rowsOf(`SELECT ${key} FROM ${table} WHERE ${key} LIKE 'm-perase-%' ORDER BY 1`)).flat();
+    expect(await idsIn('tracks')).toEqual(['m-perase-keep-1', 'm-perase-keep-2']);
+    expect(await idsIn('order_completed')).toEqual(['m-perase-keep-1', 'm-perase-keep-2']);
+    expect(await idsIn('pages')).toEqual([]);
+    expect(await idsIn('identifies')).toEqual([]);
+    expect(await idsIn('discards', 'message_id')).toEqual(['m-perase-keep-1']);
+    expect((await warehouse.runExport({ profile_id: PROFILE })).records).toEqual([]);
+  });
 });
 
 test('queryWarehouse says clearly when the file does not exist or the query is wrong', async () => {

@@ -86,6 +86,22 @@ test('appends that run while an erasure rewrites the current file are all kept',
   expect(ids.filter((id) => id.startsWith('late-'))).toEqual(late);
 });
 
+test('erasure and export by profile id alone find the lines of the events resolved to that profile, whatever ids they carry', async () => {
+  const { harness, messageIds } = fileConnection();
+  const profile = '-4512889312377821203';
+  await harness.run([
+    { ...other('profile-1'), profileId: profile },
+    { ...ada('profile-2'), profileId: profile },
+    { ...other('other-profile'), profileId: '7305816447411432790' },
+    other('no-profile'),
+  ]);
+  const { result, records } = await harness.runExport({ profile_id: profile });
+  expect(result).toEqual({ status: 'ok' });
+  expect(records.map((r) => r.data.messageId)).toEqual(['profile-1', 'profile-2']);
+  expect((await harness.runDelete({ profile_id: profile })).result).toEqual({ status: 'ok' });
+  expect(messageIds()).toEqual(['other-profile', 'no-profile']);
+});
+
 test('export reads back every line of the subject with its file as the source', async () => {
   const { harness, files } = fileConnection();
   await harness.run([ada('ada-identify', 'identify'), other('other-1'), ada('ada-track')]);

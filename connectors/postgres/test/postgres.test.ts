@@ -18,9 +18,12 @@ const columnsOf = async (table: string) =>
     ]),
   );
 
+/** Schemas a test set up by hand, dropped with the main one. */
+const otherSchemas: string[] = [];
+
 afterAll(async () => {
   await closeWarehouses();
-  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  for (const name of [schema, ...otherSchemas]) await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
   await admin.end();
 });
 
@@ -219,6 +222,115 @@ test('export reads back every row erasure would delete, from every table, as JSO
   // pg reads bigint as text so no digit is lost.
   expect(identify.data).toMatchObject({ user_id: 'user-exp', email: 'Exp@Example.com', visits: '3', timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
   expect(JSON.parse(JSON.stringify(records))).toEqual(records);
+});
+
+describe('profile ids', () => {
+  // Profile ids are signed 64-bit integers written as decimal strings.
+  const PROFILE = '-4512889312377821203';
+  const OTHER_PROFILE = '7305816447411432790';
+
+  test("every row carries the event's profile id in a text profile_id column; events without one leave it null", async () => {
+    const results = await load([
+      purchase('m-prof-1', { orderId: 'p-1' }, { profileId: PROFILE }),
+      buildIdentify({ messageId: 'm-prof-2', profileId: PROFILE }),
+      purchase('m-prof-3', { orderId: 'p-3' }),
+    ]);
+    expect(results).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
+    for (const table of ['tracks', 'order_completed', 'identifies']) expect([table, (await columnsOf(table)).profile_id]).toEqual([table, 'text']);
+    expect(await query(`SELECT id, profile_id FROM "${schema}".order_completed WHERE id LIKE 'm-prof-%' ORDER BY id`)).toEqual([
+      { id: 'm-prof-1', profile_id: PROFILE },
+      { id: 'm-prof-3', profile_id: null },
+    ]);
+    expect(await query(`SELECT id, profile_id FROM "${schema}".tracks WHERE id LIKE 'm-prof-%' ORDER BY id`)).toEqual([
+      { id: 'm-prof-1', profile_id: PROFILE },
+      { id: 'm-prof-3', profile_id: null },
+    ]);
+    expect(await query(`SELECT profile_id FROM "${schema}".identifies WHERE id = 'm-prof-2'`)).toEqual([{ profile_id: PROFILE }]);
+  });
+
+  test('tables created before profile_id existed get the column on their next write and keep their rows, discards included', async () => {
+    const old = randomSchema();
+    otherSchemas.push(old);
+    // The tables as the previous version created them: common columns without profile_id.
+    const common =
+      'id text NOT NULL PRIMARY KEY, received_at timestamptz, "timestamp" timestamptz, sent_at timestamptz, original_timestamp timestamptz, loaded_at timestamptz, user_id text, anonymous_id text, source_id text, event text, event_text text';
+    await query(`CREATE SCHEMA "${old}"`);
+    await query(`CREATE TABLE "${old}".tracks (${common})`);
+    await query(`CREATE TABLE "${old}".order_completed (${common}, item_count bigint)`);
+    await query(
+      `CREATE TABLE "${old}".discards (message_id text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, value text, reason text, user_id text, anonymous_id text, received_at timestamptz, discarded_at timestamptz, PRIMARY KEY (message_id, table_name, column_name))`,
+    );
+    await query(`INSERT INTO "${old}".tracks (id, user_id, event) VALUES ('m-old', 'user-old', 'order_completed')`);
+    await query(`INSERT INTO "${old}".order_completed (id, user_id, event, item_count) VALUES ('m-old', 'user-old', 'order_completed', 3)`);
+    await query(
+      `INSERT INTO "${old}".discards (message_id, table_name, column_name, value, user_id) VALUES ('m-old', 'order_completed', 'x', 'y', 'user-old')`,
+    );
+
+    const results = await load([purchase('m-new', { itemCount: 'several' }, { profileId: PROFILE })], { schema: old }, 'conn-old-tables');
+    expect(results).toEqual([{ status: 'ok' }]);
+
+    for (const table of ['tracks', 'order_completed', 'discards']) {
+      const [{ data_type }] = await query('SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [
+        old,
+        table,
+        'profile_id',
+      ]);
+      expect([table, data_type]).toEqual([table, 'text']);
+    }
+    expect(await query(`SELECT id, user_id, profile_id, item_count FROM "${old}".order_completed ORDER BY id`)).toEqual([
+      { id: 'm-new', user_id: 'user-1', profile_id: PROFILE, item_count: null },
+      { id: 'm-old', user_id: 'user-old', profile_id: null, item_count: '3' },
+    ]);
+    expect(await query(`SELECT id, profile_id FROM "${old}".tracks ORDER BY id`)).toEqual([
+      { id: 'm-new', profile_id: PROFILE },
+      { id: 'm-old', profile_id: null },
+    ]);
+    expect(await query(`SELECT message_id, column_name, profile_id FROM "${old}".discards ORDER BY message_id`)).toEqual([
+      { message_id: 'm-new', column_name: 'item_count', profile_id: PROFILE },
+      { message_id: 'm-old', column_name: 'x', profile_id: null },
+    ]);
+  });
+
+  test("erasure by profile id alone deletes that person's rows from every table, whatever user id they carry, and no one else's", async () => {
+    const harness = warehouse();
+    const loaded = await harness.run([
+      purchase('m-perase-1', { orderId: 'pe-1', itemCount: 'many' }, { userId: 'user-perase-a', anonymousId: 'anon-perase-a', profileId: PROFILE }),
+      buildPage({ messageId: 'm-perase-2', event: 'Home', userId: undefined, anonymousId: 'anon-perase-b', profileId: PROFILE }),
+      buildIdentify({ messageId: 'm-perase-3', userId: 'user-perase-c', anonymousId: undefined, profileId: PROFILE }),
+      purchase('m-perase-keep-1', { orderId: 'keep-1', itemCount: 'few' }, { userId: 'user-perase-d', anonymousId: 'anon-perase-d', profileId: OTHER_PROFILE }),
+      purchase('m-perase-keep-2', { orderId: 'keep-2' }, { userId: 'user-perase-e', anonymousId: 'anon-perase-e' }),
+    ]);
+    expect(loaded.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    const idsIn = async (table: string, key = 'id') =>
+      (await query(`SELECT ${key} AS id FROM "${schema}".${table} WHERE ${key} LIKE 'm-perase-%' ORDER BY 1`)).map((r) => r.id);
+    expect(await idsIn('discards', 'message_id')).toEqual(['m-perase-1', 'm-perase-keep-1']);
+
+    expect((await harness.runDelete({ profile_id: PROFILE })).result).toEqual({ status: 'ok' });
+
+    expect(await idsIn('tracks')).toEqual(['m-perase-keep-1', 'm-perase-keep-2']);
+    expect(await idsIn('order_completed')).toEqual(['m-perase-keep-1', 'm-perase-keep-2']);
+    expect(await idsIn('pages')).toEqual([]);
+    expect(await idsIn('identifies')).toEqual([]);
+    expect(await idsIn('discards', 'message_id')).toEqual(['m-perase-keep-1']);
+  });
+
+  test("export by profile id alone reads back every row of that person and none of anyone else's", async () => {
+    const exported = '1152921504606846976';
+    const harness = warehouse();
+    const loaded = await harness.run([
+      purchase('m-pexp-1', { orderId: 'px-1' }, { userId: 'user-pexp-a', profileId: exported }),
+      buildIdentify({ messageId: 'm-pexp-2', userId: 'user-pexp-b', anonymousId: undefined, profileId: exported }),
+      purchase('m-pexp-3', { orderId: 'px-3' }, { userId: 'user-pexp-c', anonymousId: 'anon-pexp-c', profileId: OTHER_PROFILE }),
+    ]);
+    expect(loaded.results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    const { result, records } = await harness.runExport({ profile_id: exported });
+    expect(result).toEqual({ status: 'ok' });
+    expect(records.map((r) => [r.source, r.data.id, r.data.profile_id]).sort()).toEqual([
+      ['identifies', 'm-pexp-2', exported],
+      ['order_completed', 'm-pexp-1', exported],
+      ['tracks', 'm-pexp-1', exported],
+    ]);
+  });
 });
 
 test('NUL characters, which PostgreSQL text cannot hold, are dropped instead of failing the event', async () => {

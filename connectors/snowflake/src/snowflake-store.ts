@@ -1,4 +1,6 @@
 import {
+  DISCARDS_PRIMARY_KEY,
+  DISCARDS_TABLE,
   identityPredicate,
   type ColumnDefinition,
   type IdentityCondition,
@@ -91,7 +93,7 @@ export class SnowflakeStore implements WarehouseStore {
 
   async insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void> {
     if (rows.length === 0) return;
-    const key = table === 'discards' ? ['message_id', 'table_name', 'column_name'] : ['id'];
+    const key = table === DISCARDS_TABLE ? DISCARDS_PRIMARY_KEY : ['id'];
     const bindings: Binding[] = rows.flatMap((row) =>
       row.map((value) => ({ type: 'TEXT' as const, value: value === null || value === undefined ? null : String(value) })),
     );

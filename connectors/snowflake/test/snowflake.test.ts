@@ -1,7 +1,7 @@
 import { checkManifest, egressFor, type AnyConnector, type CanonicalEvent } from '@switchyard/sdk-kit';
 import { buildIdentify, buildTrack, createTestHarness, type EventOverrides, type MockResponse } from '@switchyard/sdk-kit/testing';
 import connector from '../src/index.js';
-import { ACCOUNT, FINGERPRINT, HOST, PRIVATE_KEY_PEM, createFakeSnowflake, verifyJwt } from './fake-snowflake.js';
+import { ACCOUNT, FINGERPRINT, HOST, PRIVATE_KEY_PEM, createFakeSnowflake, verifyJwt, type StatementCall } from './fake-snowflake.js';
 
 const settings = { account: ACCOUNT, user: 'loader', privateKey: PRIVATE_KEY_PEM, database: 'ANALYTICS', schema: 'SWITCHYARD', warehouse: 'LOADING' };
 const STATEMENTS = `${HOST}/api/v2/statements`;
@@ -153,4 +153,117 @@ test('erasure by email compares the column trimmed and lower-cased with the norm
   expect(lookup.bindings).toEqual({ 1: { type: 'TEXT', value: 'ada@example.com' } });
   const identifiesDelete = sf.calls.find((c) => c.statement.startsWith('DELETE FROM "ANALYTICS"."SWITCHYARD"."IDENTIFIES"'))!;
   expect(identifiesDelete.statement).toBe('DELETE FROM "ANALYTICS"."SWITCHYARD"."IDENTIFIES" WHERE lower(trim("EMAIL")) IN (?)');
+});
+
+describe('profile ids', () => {
+  // Profile ids are signed 64-bit integers written as decimal strings.
+  const PROFILE = '-4512889312377821203';
+  const mergeInto = (sf: ReturnType<typeof createFakeSnowflake>, table: string) =>
+    sf.calls.find((c) => c.statement.startsWith(`MERGE INTO "ANALYTICS"."SWITCHYARD"."${table}"`))!;
+  /** The value bound for `column` in a MERGE of one row. */
+  const boundValue = (call: StatementCall, column: string) => {
+    const index = new RegExp(`column(\\d+)\\) AS "${column}"|column(\\d+) AS "${column}"`).exec(call.statement)!;
+    return call.bindings![index[1] ?? index[2]!]!.value;
+  };
+
+  test("tables get a PROFILE_ID VARCHAR column and every MERGE writes the event's profile id into it", async () => {
+    const { sf, harness } = fakeSnowflake();
+    expect((await harness.run(event({ messageId: 'm-p', profileId: PROFILE }))).results).toEqual([{ status: 'ok' }]);
+    for (const table of ['TRACKS', 'ORDER_COMPLETED']) {
+      expect([table, sf.tables.get(table)!.get('PROFILE_ID')]).toEqual([table, 'VARCHAR']);
+      expect([table, boundValue(mergeInto(sf, table), 'PROFILE_ID')]).toEqual([table, PROFILE]);
+    }
+  });
+
+  test('tables created before profile_id existed get it with ALTER TABLE … ADD COLUMN and are never re-created or emptied', async () => {
+    const { sf, harness } = fakeSnowflake();
+    const common: Array<[string, string]> = [
+      ['ID', 'VARCHAR'],
+      ['RECEIVED_AT', 'TIMESTAMP_TZ'],
+      ['TIMESTAMP', 'TIMESTAMP_TZ'],
+      ['SENT_AT', 'TIMESTAMP_TZ'],
+      ['ORIGINAL_TIMESTAMP', 'TIMESTAMP_TZ'],
+      ['LOADED_AT', 'TIMESTAMP_TZ'],
+      ['USER_ID', 'VARCHAR'],
+      ['ANONYMOUS_ID', 'VARCHAR'],
+      ['SOURCE_ID', 'VARCHAR'],
+      ['EVENT', 'VARCHAR'],
+      ['EVENT_TEXT', 'VARCHAR'],
+    ];
+    // The tables as the previous version created them: common columns without PROFILE_ID.
+    sf.tables.set('TRACKS', new Map(common));
+    sf.tables.set('ORDER_COMPLETED', new Map([...common, ['ITEM_COUNT', 'NUMBER(38,0)']]));
+    sf.tables.set(
+      'DISCARDS',
+      new Map(
+        ['MESSAGE_ID', 'TABLE_NAME', 'COLUMN_NAME', 'VALUE', 'REASON', 'USER_ID', 'ANONYMOUS_ID', 'RECEIVED_AT', 'DISCARDED_AT'].map((c) => [
+          c,
+          c.endsWith('_AT') ? 'TIMESTAMP_TZ' : 'VARCHAR',
+        ]),
+      ),
+    );
+    expect((await harness.run({ ...event({ messageId: 'm-new', profileId: PROFILE }), properties: { itemCount: 'many' } })).results).toEqual([
+      { status: 'ok' },
+    ]);
+
+    // The old tables only gain columns: nothing creates, replaces, drops or empties them.
+    const ddl = sf.calls.map((c) => c.statement).filter((s) => !/^(SELECT|MERGE|CREATE SCHEMA)/.test(s));
+    expect(ddl.filter((s) => !s.startsWith('ALTER TABLE') || !s.includes(' ADD COLUMN IF NOT EXISTS '))).toEqual([]);
+    expect(ddl).toEqual(
+      expect.arrayContaining(
+        ['DISCARDS', 'ORDER_COMPLETED', 'TRACKS'].map((t) => `ALTER TABLE "ANALYTICS"."SWITCHYARD"."${t}" ADD COLUMN IF NOT EXISTS "PROFILE_ID" VARCHAR`),
+      ),
+    );
+    expect(boundValue(mergeInto(sf, 'TRACKS'), 'PROFILE_ID')).toBe(PROFILE);
+    const discard = mergeInto(sf, 'DISCARDS');
+    expect(discard.statement).toContain('AS "PROFILE_ID"');
+    expect(Object.values(discard.bindings!).map((b) => b.value)).toEqual(expect.arrayContaining(['m-new', 'item_count', 'many', PROFILE]));
+  });
+
+  test('erasure by profile id alone deletes by "PROFILE_ID" only, on every table that has the column', async () => {
+    const { sf, harness } = fakeSnowflake();
+    expect((await harness.run(event({ profileId: PROFILE }))).results).toEqual([{ status: 'ok' }]);
+    // A table no event has been written to since the upgrade: it has no PROFILE_ID, so it holds no profile's rows.
+    sf.tables.set(
+      'PAGES',
+      new Map([
+        ['ID', 'VARCHAR'],
+        ['USER_ID', 'VARCHAR'],
+      ]),
+    );
+    expect((await harness.runDelete({ profile_id: PROFILE })).result).toEqual({ status: 'ok' });
+    const deletes = sf.calls.filter((c) => c.statement.startsWith('DELETE'));
+    expect(deletes.map((d) => d.statement).sort()).toEqual([
+      'DELETE FROM "ANALYTICS"."SWITCHYARD"."ORDER_COMPLETED" WHERE "PROFILE_ID" IN (?)',
+      'DELETE FROM "ANALYTICS"."SWITCHYARD"."TRACKS" WHERE "PROFILE_ID" IN (?)',
+    ]);
+    for (const d of deletes) expect(d.bindings).toEqual({ 1: { type: 'TEXT', value: PROFILE } });
+  });
+
+  test('export by profile id selects the rows whose PROFILE_ID matches and returns them', async () => {
+    const sf = createFakeSnowflake((call) =>
+      call.statement.startsWith('SELECT * FROM "ANALYTICS"."SWITCHYARD"."TRACKS"')
+        ? [
+            200,
+            {
+              code: '090001',
+              statementHandle: 'export-1',
+              resultSetMetaData: { rowType: [{ name: 'ID' }, { name: 'PROFILE_ID' }], partitionInfo: [{}] },
+              data: [['m-p', PROFILE]],
+            },
+          ]
+        : undefined,
+    );
+    const harness = connect().respond(sf.respond);
+    expect((await harness.run(event({ messageId: 'm-p', profileId: PROFILE }))).results).toEqual([{ status: 'ok' }]);
+    const { result, records } = await harness.runExport({ profile_id: PROFILE });
+    expect(result).toEqual({ status: 'ok' });
+    const selects = sf.calls.filter((c) => c.statement.startsWith('SELECT * FROM'));
+    expect(selects.map((s) => s.statement).sort()).toEqual([
+      'SELECT * FROM "ANALYTICS"."SWITCHYARD"."ORDER_COMPLETED" WHERE "PROFILE_ID" IN (?)',
+      'SELECT * FROM "ANALYTICS"."SWITCHYARD"."TRACKS" WHERE "PROFILE_ID" IN (?)',
+    ]);
+    for (const s of selects) expect(s.bindings).toEqual({ 1: { type: 'TEXT', value: PROFILE } });
+    expect(records).toEqual([{ source: 'tracks', data: { id: 'm-p', profile_id: PROFILE } }]);
+  });
 });

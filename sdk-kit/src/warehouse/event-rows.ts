@@ -24,6 +24,7 @@ export const BASE_COLUMNS: Readonly<Record<string, WarehouseType>> = {
   loaded_at: 'timestamp',
   user_id: 'text',
   anonymous_id: 'text',
+  profile_id: 'text',
   source_id: 'text',
 };
 
@@ -86,6 +87,7 @@ function baseRow(table: string, event: CanonicalEvent, loadedAt: string): Wareho
       loaded_at: loadedAt,
       user_id: event.userId,
       anonymous_id: event.anonymousId,
+      profile_id: event.profileId,
       source_id: event.sourceId,
     },
     collisions: [],

@@ -28,6 +28,7 @@ export const DISCARDS_COLUMNS: ColumnDefinition[] = [
   { name: 'reason', type: 'text' },
   { name: 'user_id', type: 'text' },
   { name: 'anonymous_id', type: 'text' },
+  { name: 'profile_id', type: 'text' },
   { name: 'received_at', type: 'timestamp' },
   { name: 'discarded_at', type: 'timestamp' },
 ];
@@ -36,9 +37,10 @@ export const DISCARDS_PRIMARY_KEY = ['message_id', 'table_name', 'column_name'];
 const FIXED_TYPES: Readonly<Record<string, WarehouseType>> = { ...BASE_COLUMNS, ...EXTRA_COLUMNS };
 
 /**
- * The tables and columns to add so every value in `rows` has a column. Existing columns are never
- * changed; a new column's type comes from the batch's values (bigint and double widen to double,
- * timestamp and text to text; on any other clash the first value's type wins and the others are discarded).
+ * The tables and columns to add so every value in `rows` has a column and every table written to has all
+ * common columns (BASE_COLUMNS). Existing columns are never changed; a new column's type comes from the
+ * batch's values (bigint and double widen to double, timestamp and text to text; on any other clash the
+ * first value's type wins and the others are discarded).
  */
 export function planSchemaChanges(rows: readonly WarehouseRow[], schema: WarehouseSchema): SchemaChange[] {
   const pending = new Map<string, Map<string, WarehouseType>>();
@@ -59,10 +61,10 @@ export function planSchemaChanges(rows: readonly WarehouseRow[], schema: Warehou
   }
   const changes: SchemaChange[] = [];
   for (const [table, added] of pending) {
-    const create = !schema.has(table);
-    if (create) {
-      for (const [name, type] of Object.entries(BASE_COLUMNS)) if (!added.has(name)) added.set(name, type);
-    }
+    const existing = schema.get(table);
+    const create = !existing;
+    // A table created before a common column existed (profile_id) gets it on its next write, not only new tables.
+    for (const [name, type] of Object.entries(BASE_COLUMNS)) if (!existing?.has(name) && !added.has(name)) added.set(name, type);
     if (added.size === 0) continue;
     const columns = [...added].map(([name, type]) => ({ name, type }));
     changes.push({ table, create, columns, primaryKey: ['id'] });
@@ -152,10 +154,10 @@ export function fitRows(rows: ReadonlyArray<{ row: WarehouseRow; itemIndex: numb
   return { inserts, discards };
 }
 
-/** The `discards` table rows for discarded values, with the event's user ids so erasure finds them. */
+/** The `discards` table rows for discarded values, with the event's user and profile ids so erasure finds them. */
 export function discardRows(
   discards: readonly DiscardedValue[],
-  users: ReadonlyArray<{ userId?: string; anonymousId?: string; receivedAt?: string }>,
+  users: ReadonlyArray<{ userId?: string; anonymousId?: string; profileId?: string; receivedAt?: string }>,
   discardedAt = new Date().toISOString(),
 ): TableInsert {
   const seen = new Set<string>();
@@ -178,6 +180,7 @@ export function discardRows(
         d.reason,
         user.userId ?? null,
         user.anonymousId ?? null,
+        user.profileId ?? null,
         user.receivedAt ?? null,
         discardedAt,
       ];

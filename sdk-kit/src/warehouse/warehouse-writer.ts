@@ -58,6 +58,7 @@ export interface IdentityCondition {
 const SUBJECT_COLUMNS: Array<{ column: string; identities: string[]; caseInsensitive?: boolean }> = [
   { column: 'user_id', identities: ['user_id', 'userId'] },
   { column: 'anonymous_id', identities: ['anonymous_id', 'anonymousId'] },
+  { column: 'profile_id', identities: ['profile_id'] },
   { column: 'email', identities: ['email'], caseInsensitive: true },
 ];
 
@@ -83,11 +84,8 @@ export class WarehouseWriter {
       if (SEVERITY[result.status] > SEVERITY[results[index]!.status]) results[index] = result;
     };
     if (discards.length > 0) {
-      if (!schema.has(DISCARDS_TABLE)) {
-        await this.store.createTable(DISCARDS_TABLE, DISCARDS_COLUMNS, DISCARDS_PRIMARY_KEY);
-        this.schema = undefined;
-      }
-      const users = events.map((e) => ({ userId: e.userId, anonymousId: e.anonymousId, receivedAt: asTimestamp(e.receivedAt) }));
+      await this.ensureDiscardsTable(schema);
+      const users = events.map((e) => ({ userId: e.userId, anonymousId: e.anonymousId, profileId: e.profileId, receivedAt: asTimestamp(e.receivedAt) }));
       inserts.push(discardRows(discards, users));
     }
     for (const insert of inserts) await this.insertTable(insert, record);
@@ -146,6 +144,16 @@ export class WarehouseWriter {
       if (conditions.length) out.push([table, conditions]);
     }
     return out;
+  }
+
+  /** Creates `discards`, or adds the columns a table created by an earlier version lacks (profile_id). */
+  private async ensureDiscardsTable(schema: WarehouseSchema): Promise<void> {
+    const columns = schema.get(DISCARDS_TABLE);
+    const missing = DISCARDS_COLUMNS.filter((c) => !columns?.has(c.name));
+    if (missing.length === 0) return;
+    if (columns) await this.store.addColumns(DISCARDS_TABLE, missing);
+    else await this.store.createTable(DISCARDS_TABLE, DISCARDS_COLUMNS, DISCARDS_PRIMARY_KEY);
+    this.schema = undefined;
   }
 
   private async currentSchema(): Promise<WarehouseSchema> {

@@ -100,6 +100,16 @@ describe('rows', () => {
     });
   });
 
+  test("every row carries the event's profile id as profile_id; a property named profile_id is prefixed instead", () => {
+    const rows = eventToRows(event({ profileId: '-4512889312377821203', properties: { profile_id: 'spoof' } }));
+    expect(rows.map((r) => [r.table, r.values.profile_id])).toEqual([
+      ['tracks', '-4512889312377821203'],
+      ['order_completed', '-4512889312377821203'],
+    ]);
+    expect(rows[1]!.values.property_profile_id).toBe('spoof');
+    expect(eventToRows(event({ type: 'identify' }))[0]!.values.profile_id).toBeUndefined();
+  });
+
   test('an event named like a standard table gets its own prefixed table', () => {
     expect(eventToRows(event({ event: 'Pages' }))[1]!.table).toBe('event_pages');
   });
@@ -145,6 +155,27 @@ describe('schema evolution', () => {
     expect(change.columns).toContainEqual({ name: 'price', type: 'double' });
     expect(change.columns.map((c) => c.name)).not.toContain('sku');
     expect(planSchemaChanges(rows, schema).find((c) => c.table === 'tracks')).toMatchObject({ create: true, primaryKey: ['id'] });
+  });
+});
+
+describe('schema evolution of common columns', () => {
+  test('a table created before profile_id existed gets the column on its next write, even from events without a profile id', () => {
+    const before = [
+      'id',
+      'received_at',
+      'timestamp',
+      'sent_at',
+      'original_timestamp',
+      'loaded_at',
+      'user_id',
+      'anonymous_id',
+      'source_id',
+      'event',
+      'event_text',
+    ];
+    const schema: WarehouseSchema = new Map([['tracks', new Map(before.map((c) => [c, c.endsWith('_at') || c === 'timestamp' ? 'timestamp' : 'text']))]]);
+    const change = planSchemaChanges(eventToRows(event()), schema).find((c) => c.table === 'tracks');
+    expect(change).toEqual({ table: 'tracks', create: false, columns: [{ name: 'profile_id', type: 'text' }], primaryKey: ['id'] });
   });
 });
 
