@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { runConnectorInit, runConnectorsDocs, runConnectorsList } from './connector-commands.js';
+import { runProfileLog, runProfileRemoveIdentifier, runProfileShow, runProfileSplit } from './profile-commands.js';
 import { runQuery } from './query-command.js';
 import { runStart, runValidate } from './start-command.js';
 import { CONFIG_SCHEMA } from '@switchyard/core';
@@ -60,6 +61,19 @@ program
   .option('--connection <id>', 'which duckdb connection (default: the only one)')
   .option('--json', 'print JSON rows')
   .action(runQuery);
+
+const profile = program.command('profile').description("a running router's identity graph, through its admin API");
+const adminOptions = (command: Command) =>
+  command
+    .option('--url <url>', 'the router', 'http://127.0.0.1:8088')
+    .option('--token <token>', 'an admin token (default: $SWITCHYARD_ADMIN_TOKEN)')
+    .option('--json', 'print JSON');
+adminOptions(profile.command('show <identifier>').description('the profiles holding <type>:<value> (email:ada@example.com) or a profile id')).action(runProfileShow);
+adminOptions(profile.command('log <profileId>').description("a profile's merge log: every link, merge and split, with its cause and rule")).action(runProfileLog);
+adminOptions(profile.command('split <profileId> <logEntry>').description('split a merge (a log entry) again')).action(runProfileSplit);
+adminOptions(profile.command('remove-identifier <profileId> <identifier>').description('remove <type>:<value> from a profile for good')).action(
+  runProfileRemoveIdentifier,
+);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`switchyard: ${error.message}\n`);

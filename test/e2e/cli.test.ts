@@ -51,6 +51,58 @@ describe('the switchyard CLI', () => {
     expect(stdout).toContain('settings.sharedSecret: string (optional, secret)');
   });
 
+  it('shows a profile of the running router by any identifier, its log, and splits a merge', async () => {
+    const config = join(dir, 'switchyard.yaml');
+    writeFileSync(config, 'storage: { dir: ./data }\nadmin: { tokens: [cli-admin-token-0001] }\nsources: [{ id: web, type: segment, writeKey: wk_web }]\n');
+    const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0'], { cwd: dir });
+    let stdout = '';
+    const listening = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = stdout.match(/Switchyard listening on (http:\/\/\S+)/);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stdout}`)));
+    });
+    try {
+      const url = await listening;
+      const send = (path: string, body: unknown) =>
+        fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('wk_web:').toString('base64')}` },
+          body: JSON.stringify(body),
+        }).then((r) => expect(r.status).toBe(200));
+      await send('/v1/track', { anonymousId: 'anon-cli', event: 'Viewed' });
+      await send('/v1/identify', { userId: 'u-cli', traits: { email: 'cli@example.com' } });
+      await send('/v1/alias', { previousId: 'anon-cli', userId: 'u-cli' });
+      const admin = ['--url', url, '--token', 'cli-admin-token-0001'];
+
+      const shown = await cli(['profile', 'show', 'anonymous_id:anon-cli', ...admin]);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/profile -?\d+/);
+      expect(shown.stdout).toMatch(/email\s+cli@example\.com/);
+      expect(shown.stdout).toMatch(/user_id\s+u-cli/);
+      const profileId = shown.stdout.match(/profile (-?\d+)/)![1]!;
+
+      const log = await cli(['profile', 'log', profileId, ...admin]);
+      const merge = log.stdout.match(/#(\d+) .* merge <- (-?\d+)\s+rule=alias:previous/);
+      expect(merge).not.toBeNull();
+      const split = await cli(['profile', 'split', profileId, merge![1]!, ...admin]);
+      expect(split.stdout).toContain(`profile ${merge![2]} split back out of ${profileId}`);
+
+      const missing = await cli(['profile', 'show', 'email:nobody@example.com', ...admin]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('no profile holds email nobody@example.com');
+      const unauthorised = await cli(['profile', 'show', 'email:cli@example.com', '--url', url, '--token', 'wrong-token-000000000']);
+      expect(unauthorised.code).toBe(1);
+      expect(unauthorised.stderr).toMatch(/answered 403: the admin token is not valid/);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it('starts, prints what is live, reloads on SIGHUP and stops cleanly on SIGTERM', async () => {
     const config = join(dir, 'switchyard.yaml');
     const base = 'storage: { dir: ./data }\nsources: [{ id: web, type: segment, writeKey: wk_web }]\n';
