@@ -68,8 +68,12 @@ const adminOptions = (command: Command) =>
     .option('--url <url>', 'the router', 'http://127.0.0.1:8088')
     .option('--token <token>', 'an admin token (default: $SWITCHYARD_ADMIN_TOKEN)')
     .option('--json', 'print JSON');
-adminOptions(profile.command('show <identifier>').description('the profiles holding <type>:<value> (email:ada@example.com) or a profile id')).action(runProfileShow);
-adminOptions(profile.command('log <profileId>').description("a profile's merge log: every link, merge and split, with its cause and rule")).action(runProfileLog);
+adminOptions(profile.command('show <identifier>').description('the profiles holding <type>:<value> (email:ada@example.com) or a profile id')).action(
+  runProfileShow,
+);
+adminOptions(profile.command('log <profileId>').description("a profile's merge log: every link, merge and split, with its cause and rule")).action(
+  runProfileLog,
+);
 adminOptions(profile.command('split <profileId> <logEntry>').description('split a merge (a log entry) again')).action(runProfileSplit);
 adminOptions(profile.command('remove-identifier <profileId> <identifier>').description('remove <type>:<value> from a profile for good')).action(
   runProfileRemoveIdentifier,

@@ -6,6 +6,21 @@ export interface AdminOptions {
   json?: boolean;
 }
 
+interface AdminAnswer {
+  error?: { message?: string };
+  profiles: ProfileView[];
+  log: Array<{
+    id: number;
+    at: string;
+    kind: string;
+    other_profile_id?: string;
+    identifiers: Array<{ type: string; value: string }>;
+    cause: string;
+    rule: string;
+  }>;
+  split: { restored_profile_id: string; from_profile_id: string };
+}
+
 interface ProfileView {
   profile_id: string;
   created_at: string;
@@ -14,7 +29,7 @@ interface ProfileView {
   traits: Record<string, unknown>;
 }
 
-async function admin(options: AdminOptions, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+async function admin(options: AdminOptions, method: string, path: string, body?: unknown): Promise<{ status: number; json: AdminAnswer }> {
   const token = options.token ?? process.env.SWITCHYARD_ADMIN_TOKEN;
   if (!token) throw new Error('no admin token: pass --token or set SWITCHYARD_ADMIN_TOKEN (one of admin.tokens in the config)');
   let response: Response;
@@ -28,7 +43,7 @@ async function admin(options: AdminOptions, method: string, path: string, body?:
     throw new Error(`cannot reach the router at ${options.url} (${(error as Error).message}); is it running? pass --url to point elsewhere`);
   }
   const text = await response.text();
-  const json = text ? JSON.parse(text) : undefined;
+  const json = (text ? JSON.parse(text) : {}) as AdminAnswer;
   if (response.status >= 400) throw new Error(`${method} ${path} answered ${response.status}: ${json?.error?.message ?? text}`);
   return { status: response.status, json };
 }
@@ -54,7 +69,7 @@ function printProfile(profile: ProfileView): void {
 export async function runProfileShow(identifier: string, options: AdminOptions): Promise<void> {
   const { type, value } = parseIdentifier(identifier);
   const { json } = await admin(options, 'GET', `/admin/v1/profiles?identity_type=${encodeURIComponent(type)}&identity_value=${encodeURIComponent(value)}`);
-  const profiles = json.profiles as ProfileView[];
+  const profiles = json.profiles;
   if (options.json) return void process.stdout.write(`${JSON.stringify(profiles, null, 2)}\n`);
   if (profiles.length === 0) throw new Error(`no profile holds ${type} ${value}`);
   profiles.forEach(printProfile);
@@ -63,8 +78,8 @@ export async function runProfileShow(identifier: string, options: AdminOptions):
 export async function runProfileLog(profileId: string, options: AdminOptions): Promise<void> {
   const { json } = await admin(options, 'GET', `/admin/v1/profiles/${encodeURIComponent(profileId)}/log`);
   if (options.json) return void process.stdout.write(`${JSON.stringify(json.log, null, 2)}\n`);
-  for (const entry of json.log as Array<Record<string, any>>) {
-    const ids = (entry.identifiers as Array<{ type: string; value: string }>).map((i) => `${i.type}:${i.value}`).join(' ');
+  for (const entry of json.log) {
+    const ids = entry.identifiers.map((i) => `${i.type}:${i.value}`).join(' ');
     const other = entry.other_profile_id ? ` ${entry.kind === 'merge' ? '<-' : '->'} ${entry.other_profile_id}` : '';
     process.stdout.write(`#${entry.id}  ${entry.at}  ${entry.kind}${other}  rule=${entry.rule}  cause=${entry.cause}  ${ids}\n`);
   }
@@ -74,7 +89,9 @@ export async function runProfileSplit(profileId: string, logEntry: string, optio
   const entry = Number(logEntry);
   if (!Number.isInteger(entry) || entry < 1) throw new Error(`"${logEntry}" is not a log entry number; see switchyard profile log ${profileId}`);
   const { json } = await admin(options, 'POST', `/admin/v1/profiles/${encodeURIComponent(profileId)}/split`, { log_entry: entry });
-  process.stdout.write(options.json ? `${JSON.stringify(json.split)}\n` : `profile ${json.split.restored_profile_id} split back out of ${json.split.from_profile_id}\n`);
+  process.stdout.write(
+    options.json ? `${JSON.stringify(json.split)}\n` : `profile ${json.split.restored_profile_id} split back out of ${json.split.from_profile_id}\n`,
+  );
 }
 
 export async function runProfileRemoveIdentifier(profileId: string, identifier: string, options: AdminOptions): Promise<void> {

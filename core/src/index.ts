@@ -19,3 +19,7 @@ export { INPUT_LIMITS } from './http-input/input-limits.js';
 export { parseSegmentMessage, SEGMENT_LIMITS } from './ingestion/segment/segment-message.js';
 export { parseMparticleBatch, MPARTICLE_LIMITS, MPARTICLE_EVENT_TYPES } from './ingestion/mparticle/mparticle-batch.js';
 export { ThreadedSqliteQueue } from './queue/threaded-sqlite-queue.js';
+export { IdentityGraph, newProfileId, type Person } from './identity/identity-graph.js';
+export { SqliteIdentityStore } from './identity/sqlite-identity-store.js';
+export { emptyChange, type IdentityStore, type GraphChange } from './identity/identity-store.js';
+export { identityKey, profileKey } from './identity/identity-types.js';

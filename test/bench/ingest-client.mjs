@@ -1,15 +1,17 @@
 // Load generator in its own process: POSTs Segment /v1/batch requests of 100 events with a few in flight,
-// and reports events/s and acknowledgement latencies. Args come over IPC: {url, writeKey, events, concurrency}.
+// and reports events/s and acknowledgement latencies. Args come over IPC: {url, writeKey, events, concurrency,
+// users (distinct user ids, default 1000), withAnonymousId}.
 import { Agent, request } from 'node:http';
 
-function makeBatch(from, size, runId) {
+function makeBatch(from, size, runId, users, withAnonymousId) {
   const sentAt = new Date().toISOString();
   const batch = [];
   for (let i = from; i < from + size; i += 1) {
     batch.push({
       type: 'track',
       messageId: `${runId}-${i}`,
-      userId: `user-${i % 1000}`,
+      userId: `user-${i % users}`,
+      ...(withAnonymousId ? { anonymousId: `anon-${i % users}` } : {}),
       event: 'Product Viewed',
       properties: { sku: `sku-${i % 50}`, price: 19.99, currency: 'USD', lane: 'ingest', acceptedAt: 0 },
       context: { ip: '203.0.113.7', library: { name: 'bench', version: '1' } },
@@ -34,11 +36,11 @@ function post(agent, url, auth, body) {
   });
 }
 
-process.once('message', async ({ url, writeKey, events, concurrency, runId }) => {
+process.once('message', async ({ url, writeKey, events, concurrency, runId, users = 1000, withAnonymousId = false }) => {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
   const bodies = [];
-  for (let from = 0; from < events; from += 100) bodies.push(makeBatch(from, Math.min(100, events - from), runId));
+  for (let from = 0; from < events; from += 100) bodies.push(makeBatch(from, Math.min(100, events - from), runId, users, withAnonymousId));
   const latencies = [];
   let next = 0;
   const start = performance.now();

@@ -9,4 +9,6 @@ if (existsSync(new URL('./ingestion-bench.mjs', import.meta.url))) {
   const { runIngestionBench } = await import('./ingestion-bench.mjs');
   await runIngestionBench({ events });
 }
+const { runIdentityBench } = await import('./identity-bench.mjs');
+await runIdentityBench({ events });
 process.exit(0);

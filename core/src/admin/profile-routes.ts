@@ -93,7 +93,9 @@ export function registerProfileRoutes(app: FastifyInstance, options: ProfileRout
       if (!profile) return reply.code(404).send(notFound(request.params.id));
       const entry = await options.identity.store.logEntry(request.body.log_entry);
       if (!entry || entry.kind !== 'merge' || entry.profileId !== profile.id) {
-        return reply.code(409).send(adminError(409, `log entry ${request.body.log_entry} is not a merge into profile ${profile.id}; see GET /admin/v1/profiles/${profile.id}/log`));
+        return reply
+          .code(409)
+          .send(adminError(409, `log entry ${request.body.log_entry} is not a merge into profile ${profile.id}; see GET /admin/v1/profiles/${profile.id}/log`));
       }
       const result = await options.identity.split(request.body.log_entry, 'admin:split');
       if ('error' in result) return reply.code(409).send(adminError(409, result.error));
@@ -105,8 +107,15 @@ export function registerProfileRoutes(app: FastifyInstance, options: ProfileRout
     '/profiles/:id/identifiers',
     { schema: { params: profileIdParam, querystring: identifierQuery } },
     async (request, reply) => {
-      const removed = await options.identity.removeIdentifier(request.params.id, { type: request.query.identity_type, value: request.query.identity_value }, 'admin:remove');
-      if (!removed) return reply.code(404).send(adminError(404, `profile ${request.params.id} holds no ${request.query.identity_type} ${JSON.stringify(request.query.identity_value)}`));
+      const removed = await options.identity.removeIdentifier(
+        request.params.id,
+        { type: request.query.identity_type, value: request.query.identity_value },
+        'admin:remove',
+      );
+      if (!removed)
+        return reply
+          .code(404)
+          .send(adminError(404, `profile ${request.params.id} holds no ${request.query.identity_type} ${JSON.stringify(request.query.identity_value)}`));
       return reply.code(204).send();
     },
   );
@@ -159,9 +168,7 @@ export function registerProfileApi(app: FastifyInstance, options: ProfileRoutesO
     const aliases = (await options.identity.store.aliasesOf([profile.id])).get(profile.id) ?? [];
     const held = await options.queue.findByIdentity([profileKey(profile.id), ...aliases.map(profileKey), ...profile.identifiers.map((i) => i.key)]);
     const seen = new Set<string>();
-    const data = held
-      .map((h) => JSON.parse(h.body) as { messageId: string })
-      .filter((event) => !seen.has(event.messageId) && seen.add(event.messageId));
+    const data = held.map((h) => JSON.parse(h.body) as { messageId: string }).filter((event) => !seen.has(event.messageId) && seen.add(event.messageId));
     return { data, cursor: cursor(request.url) };
   });
 }

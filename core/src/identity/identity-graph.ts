@@ -154,8 +154,9 @@ export class IdentityGraph {
       const now = Date.now();
       const ws = await this.load(requests);
       const resolutions: Resolution[] = [];
+      const anyErased = await this.store.hasTombstones();
       for (const request of requests) {
-        const erased = await this.erasedKeys(request);
+        const erased = anyErased ? await this.erasedKeys(request) : new Set<string>();
         const { mpid, ...rest } = request;
         const kept = {
           ...rest,

@@ -72,6 +72,8 @@ export interface IdentityStore {
   separations(profileIds: readonly string[]): Promise<Set<string>>;
   /** Which of these hashed keys belong to erased people. */
   tombstoned(hashes: readonly string[]): Promise<Set<string>>;
+  /** False when no one was ever erased, so resolution skips hashing keys. */
+  hasTombstones(): Promise<boolean>;
   apply(change: GraphChange): Promise<void>;
   log(profileId: string, limit: number): Promise<GraphLogEntry[]>;
   logEntry(id: number): Promise<GraphLogEntry | undefined>;

@@ -45,12 +45,23 @@ export class SqliteIdentityStore implements IdentityStore {
     this.db.exec(SCHEMA);
     const db = this.db;
     this.statements = {
-      survivor: db.prepare<[string], { survivor: string }>('SELECT survivor FROM identity_aliases WHERE id = ?'),
-      profile: db.prepare<[string], { id: string; created_at: number }>('SELECT id, created_at FROM identity_profiles WHERE id = ?'),
       links: db.prepare<[string], { key: string; type: string; value: string; linked_at: number }>(
         'SELECT key, type, value, linked_at FROM identity_links WHERE profile_id = ? ORDER BY linked_at, key',
       ),
-      byKey: db.prepare<[string], { profile_id: string }>('SELECT profile_id FROM identity_links WHERE key = ?'),
+      byKeys: db.prepare<[string], { key: string; profile_id: string }>(
+        'SELECT key, profile_id FROM identity_links WHERE key IN (SELECT value FROM json_each(?))',
+      ),
+      survivors: db.prepare<[string], { id: string; survivor: string }>(
+        'SELECT id, survivor FROM identity_aliases WHERE id IN (SELECT value FROM json_each(?))',
+      ),
+      profilesIn: db.prepare<[string], { id: string; created_at: number }>(
+        'SELECT id, created_at FROM identity_profiles WHERE id IN (SELECT value FROM json_each(?))',
+      ),
+      linksIn: db.prepare<[string], { profile_id: string; key: string; type: string; value: string; linked_at: number }>(
+        'SELECT profile_id, key, type, value, linked_at FROM identity_links WHERE profile_id IN (SELECT value FROM json_each(?)) ORDER BY linked_at, key',
+      ),
+      anyTombstone: db.prepare<[], { n: number }>('SELECT EXISTS (SELECT 1 FROM identity_tombstones) AS n'),
+      anySeparation: db.prepare<[], { n: number }>('SELECT EXISTS (SELECT 1 FROM identity_separations) AS n'),
       aliases: db.prepare<[string], { id: string }>('SELECT id FROM identity_aliases WHERE survivor = ?'),
       separations: db.prepare<[string, string], { a: string; b: string }>('SELECT a, b FROM identity_separations WHERE b = ? OR a = ?'),
       tombstone: db.prepare<[string], { hash: string }>('SELECT hash FROM identity_tombstones WHERE hash = ?'),
@@ -67,9 +78,7 @@ export class SqliteIdentityStore implements IdentityStore {
       log: db.prepare(
         'INSERT INTO identity_log (at, kind, profile_id, other_profile_id, identifiers, cause, rule) VALUES (@at, @kind, @profileId, @otherProfileId, @identifiers, @cause, @rule)',
       ),
-      logOf: db.prepare<[string, string, number], LogRow>(
-        'SELECT * FROM identity_log WHERE profile_id = ? OR other_profile_id = ? ORDER BY id DESC LIMIT ?',
-      ),
+      logOf: db.prepare<[string, string, number], LogRow>('SELECT * FROM identity_log WHERE profile_id = ? OR other_profile_id = ? ORDER BY id DESC LIMIT ?'),
       logEntry: db.prepare<[number], LogRow>('SELECT * FROM identity_log WHERE id = ?'),
       eraseLog: db.prepare('DELETE FROM identity_log WHERE profile_id = ? OR other_profile_id = ?'),
       eraseAliases: db.prepare('DELETE FROM identity_aliases WHERE survivor = ? OR id = ?'),
@@ -79,31 +88,31 @@ export class SqliteIdentityStore implements IdentityStore {
     };
   }
 
-  private survivorOf(id: string): string {
-    return this.statements.survivor.get(id)?.survivor ?? id;
-  }
-
   async profilesByKey(keys: readonly string[]): Promise<Map<string, string[]>> {
     const found = new Map<string, string[]>();
-    for (const key of keys) {
-      const rows = this.statements.byKey.all(key);
-      if (rows.length) found.set(key, rows.map((row) => row.profile_id));
+    if (keys.length === 0) return found;
+    for (const row of this.statements.byKeys.all(JSON.stringify(keys))) {
+      const list = found.get(row.key);
+      if (list) list.push(row.profile_id);
+      else found.set(row.key, [row.profile_id]);
     }
     return found;
   }
 
   async profiles(ids: readonly string[]): Promise<Map<string, StoredProfile>> {
     const found = new Map<string, StoredProfile>();
-    for (const id of ids) {
-      const row = this.statements.profile.get(this.survivorOf(id));
-      if (!row) continue;
-      const identifiers: LinkedIdentifier[] = this.statements.links.all(row.id).map((link) => ({
-        type: link.type,
-        value: link.value,
-        key: link.key,
-        linkedAt: link.linked_at,
-      }));
-      found.set(id, { id: row.id, createdAt: row.created_at, identifiers });
+    if (ids.length === 0) return found;
+    const survivors = new Map(ids.map((id) => [id, id]));
+    for (const row of this.statements.survivors.all(JSON.stringify(ids))) survivors.set(row.id, row.survivor);
+    const wanted = JSON.stringify([...new Set(survivors.values())]);
+    const byId = new Map<string, StoredProfile>();
+    for (const row of this.statements.profilesIn.all(wanted)) byId.set(row.id, { id: row.id, createdAt: row.created_at, identifiers: [] });
+    for (const link of this.statements.linksIn.all(wanted)) {
+      byId.get(link.profile_id)?.identifiers.push({ type: link.type, value: link.value, key: link.key, linkedAt: link.linked_at } satisfies LinkedIdentifier);
+    }
+    for (const [id, survivor] of survivors) {
+      const profile = byId.get(survivor);
+      if (profile) found.set(id, profile);
     }
     return found;
   }
@@ -114,12 +123,17 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async separations(profileIds: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
+    if (!this.statements.anySeparation.get()!.n) return found;
     for (const id of profileIds) for (const row of this.statements.separations.all(id, `profile:${id}`)) found.add(`${row.a}|${row.b}`);
     return found;
   }
 
   async tombstoned(hashes: readonly string[]): Promise<Set<string>> {
     return new Set(hashes.filter((hash) => this.statements.tombstone.get(hash)));
+  }
+
+  async hasTombstones(): Promise<boolean> {
+    return this.statements.anyTombstone.get()!.n === 1;
   }
 
   async apply(change: GraphChange): Promise<void> {

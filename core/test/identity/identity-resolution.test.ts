@@ -75,7 +75,10 @@ describe.each(identityStores())('identity resolution through the public APIs ($n
 
   it('anonymous browsing, then a login, then a second device are one profile, which every connection sees', async () => {
     await start();
-    const browsing = [await segment('/v1/page', { anonymousId: 'anon-1', name: 'Home' }), await segment('/v1/track', { anonymousId: 'anon-1', event: 'Viewed' })];
+    const browsing = [
+      await segment('/v1/page', { anonymousId: 'anon-1', name: 'Home' }),
+      await segment('/v1/track', { anonymousId: 'anon-1', event: 'Viewed' }),
+    ];
     const login = await segment('/v1/identify', { anonymousId: 'anon-1', userId: 'u-ada', traits: { email: ' Ada@Example.com ', plan: 'pro' } });
     const app = await segment('/v1/track', { userId: 'u-ada', anonymousId: 'anon-2', event: 'Opened', context: { device: { id: 'device-phone' } } });
 
@@ -116,7 +119,11 @@ describe.each(identityStores())('identity resolution through the public APIs ($n
     const events = await delivered([
       await segment('/v1/identify', { userId: 'u-one', anonymousId: '0', traits: { email: 'null' } }),
       await segment('/v1/identify', { userId: 'u-two', anonymousId: '0', traits: { email: 'null' } }),
-      await segment('/v1/track', { anonymousId: '00000000-0000-0000-0000-000000000000', event: 'Viewed', context: { device: { advertisingId: '00000000-0000-0000-0000-000000000000' } } }),
+      await segment('/v1/track', {
+        anonymousId: '00000000-0000-0000-0000-000000000000',
+        event: 'Viewed',
+        context: { device: { advertisingId: '00000000-0000-0000-0000-000000000000' } },
+      }),
     ]);
     expect(events[0]!.profileId).not.toBe(events[1]!.profileId);
     expect(await profilesBy('anonymous_id', '0')).toEqual([]);
@@ -157,7 +164,12 @@ describe.each(identityStores())('identity resolution through the public APIs ($n
     expect((await profilesBy('anonymous_id', 'anon-9')).map((p) => p.profile_id)).toEqual([known!.profileId]);
     const log = (await admin('GET', `/admin/v1/profiles/${known!.profileId}/log`)).json.log as Array<Record<string, unknown>>;
     const merge = log.find((e) => e.kind === 'merge');
-    expect(merge).toMatchObject({ profile_id: known!.profileId, other_profile_id: anonymous!.profileId, rule: 'alias:previous', cause: `event:${aliased!.messageId}` });
+    expect(merge).toMatchObject({
+      profile_id: known!.profileId,
+      other_profile_id: anonymous!.profileId,
+      rule: 'alias:previous',
+      cause: `event:${aliased!.messageId}`,
+    });
 
     // Split again: the anonymous profile comes back with its identifier and is not re-merged by the next alias-free event.
     const split = await admin('POST', `/admin/v1/profiles/${known!.profileId}/split`, { log_entry: merge!.id });
@@ -175,7 +187,11 @@ describe.each(identityStores())('identity resolution through the public APIs ($n
       return fixture!
         .send(
           '/v2/events',
-          { ...(mpid ? { mpid } : {}), user_identities: identities, events: [{ event_type: 'custom_event', data: { event_name: 'Played', source_message_id: messageId } }] },
+          {
+            ...(mpid ? { mpid } : {}),
+            user_identities: identities,
+            events: [{ event_type: 'custom_event', data: { event_name: 'Played', source_message_id: messageId } }],
+          },
           { auth: 'mp_key:mp_secret' },
         )
         .then((r) => {
@@ -183,7 +199,10 @@ describe.each(identityStores())('identity resolution through the public APIs ($n
           return messageId;
         });
     };
-    const [first, second] = await delivered([await batch('8934567123456789012', { customerid: 'c-7' }), await batch(undefined, { customerid: 'c-7', email: 'c7@example.com' })]);
+    const [first, second] = await delivered([
+      await batch('8934567123456789012', { customerid: 'c-7' }),
+      await batch(undefined, { customerid: 'c-7', email: 'c7@example.com' }),
+    ]);
     expect(first!.profileId).toBe('8934567123456789012');
     expect(second!.profileId).toBe('8934567123456789012');
   });

@@ -66,7 +66,12 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
         .flatMap(eventsOf)
         .map((e) => e.messageId),
     );
-  const deliveredTo = (prefix: string, ids: string[]) => until(() => received(prefix), (got) => ids.every((id) => got.has(id)), `deliveries to ${prefix}`);
+  const deliveredTo = (prefix: string, ids: string[]) =>
+    until(
+      () => received(prefix),
+      (got) => ids.every((id) => got.has(id)),
+      `deliveries to ${prefix}`,
+    );
   const consent = (marketing: boolean) => ({ context: { consent: { categoryPreferences: { Marketing: marketing } } } });
   const erase = async (identities: Array<[string, string]>, suppress = true) => {
     const id = randomUUID();
@@ -104,7 +109,14 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
 
   it('a suppression by email stops events sent under the anonymous id and the device id of that person', async () => {
     await start([{ id: 'crm', connector: 'webhook', settings: { url: `${sink.url}/crm` } }]);
-    await deliveredTo('/crm', [await segment('/v1/identify', { userId: 'u-ada', anonymousId: 'anon-ada', traits: { email: 'ada@example.com' }, context: { device: { id: 'ada-phone' } } })]);
+    await deliveredTo('/crm', [
+      await segment('/v1/identify', {
+        userId: 'u-ada',
+        anonymousId: 'anon-ada',
+        traits: { email: 'ada@example.com' },
+        context: { device: { id: 'ada-phone' } },
+      }),
+    ]);
     expect((await admin('POST', '/admin/v1/suppressions', { identity_type: 'email', identity_value: 'ADA@example.com' })).status).toBe(201);
     const blocked = [
       await segment('/v1/track', { anonymousId: 'anon-ada', event: 'Viewed' }),
@@ -125,7 +137,10 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
   it('an erasure by email removes the events queued under that person’s anonymous id, and the person from the graph', async () => {
     sink.responder = () => ({ status: 503 });
     await start([{ id: 'crm', connector: 'webhook', settings: { url: `${sink.url}/crm` }, delivery: { retry: { maxAttempts: 1 } } }]);
-    const anonymous = [await segment('/v1/track', { anonymousId: 'anon-eve', event: 'Viewed' }), await segment('/v1/page', { anonymousId: 'anon-eve', name: 'Pricing' })];
+    const anonymous = [
+      await segment('/v1/track', { anonymousId: 'anon-eve', event: 'Viewed' }),
+      await segment('/v1/page', { anonymousId: 'anon-eve', name: 'Pricing' }),
+    ];
     const identify = await segment('/v1/identify', { userId: 'u-eve', anonymousId: 'anon-eve', traits: { email: 'eve@example.com' } });
     const bob = await segment('/v1/track', { userId: 'u-bob', event: 'Viewed' });
     const deadLetters = async () => ((await admin('GET', '/admin/v1/dead-letters')).json.deadLetters as Array<{ messageId: string }>).map((d) => d.messageId);

@@ -1,0 +1,108 @@
+// Identity resolution benchmark: ingestion with resolution on and off, alternating, over one storage dir whose
+// identity graph already holds 1M identifiers (user id, anonymous id and email of 333,334 people). The client
+// sends events (user id + anonymous id each) in batches of 100: first of 2,000 people, ten each (repeat traffic),
+// then of as many people as events, each seen once by that router run (every event misses the graph's cache).
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Router, SqliteIdentityStore, emptyChange, identityKey, newProfileId, silentLogger } from '@switchyard/core';
+
+const IDENTIFIERS = Number(process.env.BENCH_IDENTIFIERS ?? 1_000_000);
+const CONCURRENCY = 8;
+
+function runClient(url, events, runId, users) {
+  const child = fork(fileURLToPath(new URL('./ingest-client.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (result) => {
+      child.kill();
+      if (result.ok) resolve(result);
+      else reject(new Error(result.error));
+    });
+    child.send({ url, writeKey: 'wk_bench', events, concurrency: CONCURRENCY, runId, users, withAnonymousId: true });
+  });
+}
+
+/** Writes the people straight into the graph's store, 10,000 per transaction. */
+async function populate(storageDir) {
+  mkdirSync(storageDir, { recursive: true });
+  const store = new SqliteIdentityStore(join(storageDir, 'identity.db'));
+  const people = Math.ceil(IDENTIFIERS / 3);
+  const at = Date.now() - 3600_000;
+  for (let from = 0; from < people; from += 10_000) {
+    const change = emptyChange();
+    for (let i = from; i < Math.min(people, from + 10_000); i += 1) {
+      const id = newProfileId();
+      change.create.push({ id, createdAt: at });
+      for (const [type, value] of [
+        ['user_id', `user-${i}`],
+        ['anonymous_id', `anon-${i}`],
+        ['email', `person-${i}@example.com`],
+      ]) {
+        change.link.push({ profileId: id, identifier: { type, value, key: identityKey(type, value), linkedAt: at } });
+      }
+    }
+    await store.apply(change);
+  }
+  const count = await store.countIdentifiers();
+  await store.close();
+  return count;
+}
+
+async function ingest(storageDir, configDir, enabled, events, users) {
+  const configFile = join(configDir, `switchyard-${enabled ? 'on' : 'off'}.json`);
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      storage: { dir: storageDir },
+      identity: { enabled },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_bench' }],
+      connections: [],
+    }),
+  );
+  const router = await Router.start({ configFile, log: silentLogger, port: 0, watchConfig: false });
+  try {
+    const result = await runClient(`${router.url}/v1/batch`, events, `identity-${enabled}-${Date.now()}-${Math.random()}`, users);
+    return events / result.seconds;
+  } finally {
+    await router.close();
+  }
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function runIdentityBench({ events = 20_000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-identity-bench-'));
+  const storageDir = join(dir, 'storage');
+  try {
+    const t0 = performance.now();
+    const count = await populate(storageDir);
+    console.log(
+      `identity benchmark: ${fmt(count)} identifiers in the graph (written in ${((performance.now() - t0) / 1000).toFixed(1)} s); ${events} events per run`,
+    );
+    for (const [label, users] of [
+      ['repeat traffic, 2,000 people x10', Math.max(1, Math.floor(events / 10))],
+      ['every person first seen in the run', events],
+    ]) {
+      const off = [];
+      const on = [];
+      for (let round = 0; round < 3; round += 1) {
+        off.push(await ingest(storageDir, dir, false, events, users));
+        on.push(await ingest(storageDir, dir, true, events, users));
+      }
+      const [offRate, onRate] = [median(off), median(on)];
+      console.log(
+        `  ${label}: resolution off ${fmt(offRate)} events/s [1.00x], on ${fmt(onRate)} events/s [${(onRate / offRate).toFixed(2)}x] (medians of 3, alternating)`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runIdentityBench({ events: Number(process.env.BENCH_EVENTS ?? 20_000) });
+  process.exit(0);
+}
