@@ -25,7 +25,7 @@ function runClient(url, events, runId, users) {
 }
 
 /** Writes the people straight into the graph's store, 10,000 per transaction. */
-async function populate(storageDir) {
+export async function populate(storageDir) {
   mkdirSync(storageDir, { recursive: true });
   const store = new SqliteIdentityStore(join(storageDir, 'identity.db'));
   const people = Math.ceil(IDENTIFIERS / 3);

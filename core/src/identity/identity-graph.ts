@@ -99,7 +99,7 @@ export class IdentityGraph {
       events.forEach((event, i) => (event.profileId = fast[i]!));
       return;
     }
-    const resolutions = await this.resolve(requests);
+    const resolutions = await this.serialized(() => this.resolveBatch(requests, true));
     events.forEach((event, i) => {
       const id = resolutions[i]!.profileId;
       if (id !== undefined) event.profileId = id;
@@ -133,44 +133,93 @@ export class IdentityGraph {
 
   /** The profile of a request answered from memory when nothing about it can change, else undefined. */
   private fromCache(request: ResolutionRequest): string | undefined {
-    if (request.previous || request.identifiers.length + (request.mpid ? 1 : 0) === 0) return undefined;
-    let profile: string | undefined;
-    let throughUnshared = false;
+    if (request.previous) return undefined;
     const keys = request.identifiers.map((i) => i.key);
     if (request.mpid !== undefined) keys.push(`mpid:${request.mpid}`);
+    return this.settledProfile(
+      keys,
+      (key) => this.cache.get(key),
+      (id) => this.knownProfiles.get(id),
+    );
+  }
+
+  /**
+   * The one profile every key is linked to, when that alone decides the resolution: nothing new to link, nothing to
+   * merge, and the shared-device guard satisfied (a key of a type no one shares, or a profile known to be anonymous).
+   */
+  private settledProfile(keys: string[], linksOf: (key: string) => string[] | undefined, isKnown: (id: string) => boolean | undefined): string | undefined {
+    if (keys.length === 0) return undefined;
+    let profile: string | undefined;
+    let throughUnshared = false;
     for (const key of keys) {
-      const ids = this.cache.get(key);
+      const ids = linksOf(key);
       if (!ids || ids.length !== 1 || (profile !== undefined && ids[0] !== profile)) return undefined;
       profile = ids[0];
       if (!this.rules.sharedTypes.has(key.slice(0, key.indexOf(':')))) throughUnshared = true;
     }
-    if (!throughUnshared && this.knownProfiles.get(profile!) !== false) return undefined;
+    if (!throughUnshared && isKnown(profile!) !== false) return undefined;
     return profile;
   }
 
   /** Resolves requests in order, as one batch: one read of the store, one transaction for every change. */
   resolve(requests: ResolutionRequest[]): Promise<Resolution[]> {
-    return this.serialized(async () => {
-      const now = Date.now();
-      const ws = await this.load(requests);
-      const resolutions: Resolution[] = [];
-      const anyErased = await this.store.hasTombstones();
-      for (const request of requests) {
-        const erased = anyErased ? await this.erasedKeys(request) : new Set<string>();
-        const { mpid, ...rest } = request;
-        const kept = {
-          ...rest,
-          identifiers: request.identifiers.filter((i) => !erased.has(i.key)),
-          ...(mpid !== undefined && !erased.has(`mpid:${mpid}`) ? { mpid } : {}),
-        };
-        const resolution = planResolution(ws, kept, this.rules, now, newProfileId);
-        for (const identifier of request.identifiers) if (erased.has(identifier.key)) resolution.leftOut.push({ identifier, rule: 'erased' });
-        resolutions.push(resolution);
+    return this.serialized(() => this.resolveBatch(requests, false));
+  }
+
+  /**
+   * With `shortcut`, requests whose keys all lead to one profile already are answered from the key look-up alone
+   * (events need only the profile id); the rest, and any that a planned request could change, are planned in full.
+   */
+  private async resolveBatch(requests: ResolutionRequest[], shortcut: boolean): Promise<Resolution[]> {
+    const now = Date.now();
+    const byKey = await this.store.profilesByKey([...keysOf(requests)]);
+    const settled = requests.map((request) =>
+      shortcut && !request.previous && request.mpid === undefined
+        ? this.settledProfile(
+            request.identifiers.map((i) => i.key),
+            (key) => byKey.get(key),
+            () => undefined,
+          )
+        : undefined,
+    );
+    const planned = requests.filter((_, i) => settled[i] === undefined);
+    if (planned.length) {
+      // A settled request stays settled only if nothing planned in this batch can touch its keys or its profile.
+      const plannedKeys = keysOf(planned);
+      const plannedProfiles = new Set([...plannedKeys].flatMap((key) => byKey.get(key) ?? []));
+      settled.forEach((profile, i) => {
+        if (profile !== undefined && (plannedProfiles.has(profile) || requests[i]!.identifiers.some((id) => plannedKeys.has(id.key)))) {
+          settled[i] = undefined;
+        }
+      });
+    }
+    const toPlan = requests.filter((_, i) => settled[i] === undefined);
+    const ws = toPlan.length ? await this.load(toPlan, byKey) : undefined;
+    const anyErased = ws ? await this.store.hasTombstones() : false;
+    const resolutions: Resolution[] = [];
+    for (const [i, request] of requests.entries()) {
+      const profileId = settled[i];
+      if (profileId !== undefined) {
+        for (const identifier of request.identifiers) this.cacheKey(identifier.key, [profileId]);
+        resolutions.push({ profileId, created: false, matched: request.identifiers, leftOut: [], merged: [], known: false });
+        continue;
       }
+      const erased = anyErased ? await this.erasedKeys(request) : new Set<string>();
+      const { mpid, ...rest } = request;
+      const kept = {
+        ...rest,
+        identifiers: request.identifiers.filter((id) => !erased.has(id.key)),
+        ...(mpid !== undefined && !erased.has(`mpid:${mpid}`) ? { mpid } : {}),
+      };
+      const resolution = planResolution(ws!, kept, this.rules, now, newProfileId);
+      for (const identifier of request.identifiers) if (erased.has(identifier.key)) resolution.leftOut.push({ identifier, rule: 'erased' });
+      resolutions.push(resolution);
+    }
+    if (ws) {
       await this.commit(ws);
-      this.remember(ws, requests);
-      return resolutions;
-    });
+      this.remember(ws, toPlan);
+    }
+    return resolutions;
   }
 
   /** The request's keys (its mpid's too) that belong to erased people. */
@@ -183,18 +232,16 @@ export class IdentityGraph {
     return new Set([...found].map((hash) => hashes.get(hash)!));
   }
 
-  private async load(requests: ResolutionRequest[], extraIds: string[] = []): Promise<WorkingSet> {
-    const keys = new Set<string>();
+  private async load(requests: ResolutionRequest[], known?: Map<string, string[]>, extraIds: string[] = []): Promise<WorkingSet> {
+    const keys = keysOf(requests);
     const ids = new Set<string>(extraIds);
     for (const request of requests) {
-      for (const identifier of request.identifiers) keys.add(identifier.key);
       if (request.mpid !== undefined) ids.add(request.mpid);
-      for (const previous of request.previous ?? []) {
-        if (previous.key) keys.add(previous.key);
-        if (previous.profileId) ids.add(previous.profileId);
-      }
+      for (const previous of request.previous ?? []) if (previous.profileId) ids.add(previous.profileId);
     }
-    const byKey = await this.store.profilesByKey([...keys]);
+    const byKey = known
+      ? new Map([...keys].flatMap((key) => (known.has(key) ? [[key, known.get(key)!] as const] : [])))
+      : await this.store.profilesByKey([...keys]);
     for (const linked of byKey.values()) for (const id of linked) ids.add(id);
     const profiles = await this.store.profiles([...ids]);
     const separations = await this.store.separations([...new Set([...profiles.values()].map((p) => p.id))]);
@@ -354,7 +401,7 @@ export class IdentityGraph {
     return this.serialized(async () => {
       const profile = (await this.store.profiles([profileId])).get(profileId);
       if (!profile) return { error: `no profile ${profileId}`, status: 404 as const };
-      const ws = await this.load([], [profile.id]);
+      const ws = await this.load([], undefined, [profile.id]);
       const working = ws.profileOf(profile.id)!;
       const now = Date.now();
       const applied: Identifier[] = [];
@@ -402,4 +449,14 @@ export class IdentityGraph {
   close(): Promise<void> {
     return this.tail.then(() => this.store.close());
   }
+}
+
+/** Every identity key a batch of requests asks about (its alias look-ups too). */
+function keysOf(requests: readonly ResolutionRequest[]): Set<string> {
+  const keys = new Set<string>();
+  for (const request of requests) {
+    for (const identifier of request.identifiers) keys.add(identifier.key);
+    for (const previous of request.previous ?? []) if (previous.key) keys.add(previous.key);
+  }
+  return keys;
 }

@@ -19,7 +19,7 @@ import { IntakeStats } from './intake-stats.js';
 export interface IntakeDeps {
   routing: Pick<EventRouting, 'decide' | 'queue'>;
   identity: Pick<IdentityGraph, 'resolveEvents'>;
-  gate: Pick<PrivacyGate, 'admit'>;
+  gate: Pick<PrivacyGate, 'admit' | 'prepare'>;
   profiles: Pick<ProfileStore, 'recordTraits'>;
   enrichment: Pick<EnrichmentStage, 'enrich'>;
   audit: Pick<PrivacyAudit, 'record'>;
@@ -84,6 +84,7 @@ export class EventIntake {
     // Suppressed people's events are resolved too (and dropped at admission): a new identifier that arrives beside
     // one of theirs joins them, so the suppression covers it when it comes alone.
     await this.deps.identity.resolveEvents(fresh);
+    this.deps.gate.prepare(fresh);
 
     for (const original of fresh) {
       // Admission before the data plan: a suppressed user's events reach no connection, quarantine included,

@@ -70,6 +70,11 @@ export class PrivacyGate {
     return this.deps.runBase + this.deps.board.count;
   }
 
+  /** Reads what admitting these events will look up, in one go. */
+  prepare(events: readonly CanonicalEvent[]): void {
+    this.deps.profiles.prefetchConsent(events.flatMap(eventIdentityKeys));
+  }
+
   /** Ingestion: drops suppressed users and records the consent the event carries. */
   admit(event: CanonicalEvent): Admission {
     const privacyVersion = this.version;

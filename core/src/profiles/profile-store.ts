@@ -45,6 +45,9 @@ export class ProfileStore {
     this.statements = {
       get: db.prepare('SELECT * FROM profiles WHERE identity_key = ?'),
       getConsent: db.prepare('SELECT consent FROM profiles WHERE identity_key = ?'),
+      getConsents: db.prepare<[string], { identity_key: string; consent: string }>(
+        'SELECT identity_key, consent FROM profiles WHERE identity_key IN (SELECT value FROM json_each(?))',
+      ),
       upsertConsent: db.prepare(`INSERT INTO profiles (identity_key, consent, updated_at) VALUES (?, ?, ?)
         ON CONFLICT(identity_key) DO UPDATE SET consent = excluded.consent, updated_at = excluded.updated_at`),
       upsertTraits: db.prepare(`INSERT INTO profiles (identity_key, traits, trait_times, updated_at) VALUES (?, ?, ?, ?)
@@ -75,6 +78,14 @@ export class ProfileStore {
       },
       { purposes: {} },
     );
+  }
+
+  /** Reads the consent of every key not in memory yet with one statement (a request's events, before admission). */
+  prefetchConsent(keys: Iterable<string>): void {
+    const missing = [...new Set(keys)].filter((key) => !this.consentCache.has(key) && !this.pendingConsent.has(key));
+    if (missing.length === 0) return;
+    const found = new Map(this.statements.getConsents.all(JSON.stringify(missing)).map((row) => [row.identity_key, JSON.parse(row.consent) as UserConsent]));
+    for (const key of missing) this.cacheConsent(key, found.get(key) ?? null);
   }
 
   private storedConsent(key: string): UserConsent | null {
