@@ -58,7 +58,10 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     if (!options.queue) opened.unshift(() => queue.close());
     const revocations = RevocationBoard.create();
     mkdirSync(options.storageDir, { recursive: true });
-    const identity = new IdentityGraph(options.identityStore ?? new SqliteIdentityStore(join(options.storageDir, 'identity.db')), resolveIdentityRules(options.identity));
+    const identity = new IdentityGraph(
+      options.identityStore ?? new SqliteIdentityStore(join(options.storageDir, 'identity.db')),
+      resolveIdentityRules(options.identity),
+    );
     opened.unshift(() => identity.close());
     const privacy = PrivacyServices.open({
       storageDir: options.storageDir,

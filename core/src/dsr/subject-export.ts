@@ -37,7 +37,12 @@ export async function writeSubjectExport(
   };
   try {
     for (const person of held.persons) {
-      write({ kind: 'identity', profile_id: person.profileId, merged_profiles: person.aliases, identifiers: person.identifiers.map(({ type, value }) => ({ type, value })) });
+      write({
+        kind: 'identity',
+        profile_id: person.profileId,
+        merged_profiles: person.aliases,
+        identifiers: person.identifiers.map(({ type, value }) => ({ type, value })),
+      });
     }
     for (const key of keys) {
       const profile = held.profiles.get(key);

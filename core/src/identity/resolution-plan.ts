@@ -101,7 +101,15 @@ export function planResolution(ws: WorkingSet, request: ResolutionRequest, rules
     const refusal = refusalToJoin(ws, rules, now, into.id, into.identifiers, [...p.identifiers.values()]);
     if (refusal) return refusal;
     if (request.create) {
-      ws.log({ at: now, kind: 'merge', profileId: into.id, otherProfileId: p.id, identifiers: p.identifiers.values(), cause: request.cause, rule: `${rule}:${via.type}` });
+      ws.log({
+        at: now,
+        kind: 'merge',
+        profileId: into.id,
+        otherProfileId: p.id,
+        identifiers: p.identifiers.values(),
+        cause: request.cause,
+        rule: `${rule}:${via.type}`,
+      });
       ws.merge(p, into);
     }
     merged.push(p.id);

@@ -67,9 +67,7 @@ export class SqliteIdentityStore implements IdentityStore {
       log: db.prepare(
         'INSERT INTO identity_log (at, kind, profile_id, other_profile_id, identifiers, cause, rule) VALUES (@at, @kind, @profileId, @otherProfileId, @identifiers, @cause, @rule)',
       ),
-      logOf: db.prepare<[string, string, number], LogRow>(
-        'SELECT * FROM identity_log WHERE profile_id = ? OR other_profile_id = ? ORDER BY id DESC LIMIT ?',
-      ),
+      logOf: db.prepare<[string, string, number], LogRow>('SELECT * FROM identity_log WHERE profile_id = ? OR other_profile_id = ? ORDER BY id DESC LIMIT ?'),
       logEntry: db.prepare<[number], LogRow>('SELECT * FROM identity_log WHERE id = ?'),
       eraseLog: db.prepare('DELETE FROM identity_log WHERE profile_id = ? OR other_profile_id = ?'),
       eraseAliases: db.prepare('DELETE FROM identity_aliases WHERE survivor = ? OR id = ?'),
@@ -87,7 +85,11 @@ export class SqliteIdentityStore implements IdentityStore {
     const found = new Map<string, string[]>();
     for (const key of keys) {
       const rows = this.statements.byKey.all(key);
-      if (rows.length) found.set(key, rows.map((row) => row.profile_id));
+      if (rows.length)
+        found.set(
+          key,
+          rows.map((row) => row.profile_id),
+        );
     }
     return found;
   }

@@ -53,7 +53,10 @@ export class SuppressionStore {
     }>) {
       this.keys.set(identityKey(row.identity_type, row.identity_value), row.id);
     }
-    for (const row of db.prepare('SELECT suppression_id, identity_key FROM suppression_person_keys').all() as Array<{ suppression_id: string; identity_key: string }>) {
+    for (const row of db.prepare('SELECT suppression_id, identity_key FROM suppression_person_keys').all() as Array<{
+      suppression_id: string;
+      identity_key: string;
+    }>) {
       if (!this.keys.has(row.identity_key)) this.keys.set(row.identity_key, row.suppression_id);
     }
   }
