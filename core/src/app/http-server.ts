@@ -9,6 +9,8 @@ import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { fromFastifyError, RequestError } from '../http-input/request-error.js';
+import type { IdentityGraph } from '../identity/identity-graph.js';
+import { IDSYNC_PATHS, IDSYNC_PREFIX, idsyncRoutes } from '../identity/idsync-routes.js';
 import type { EventIntake } from '../intake/event-intake.js';
 import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '../ingestion/mparticle/mparticle-routes.js';
 import { SEGMENT_PATHS, segmentRoutes, type SegmentRoutesOptions } from '../ingestion/segment/segment-routes.js';
@@ -33,13 +35,15 @@ export interface HttpServerDeps {
   expectedCompletionMs: () => number;
   sourcesByWriteKey: SegmentRoutesOptions['sourcesByWriteKey'];
   sourcesByApiKey: MparticleRoutesOptions['sourcesByApiKey'];
+  /** The identity graph the IDSync API answers from. */
+  identity: IdentityGraph;
   /** Extra admin read-outs (ingestion counters), served under /admin/v1. */
   stats: () => Record<string, unknown>;
 }
 
-const POST_ONLY_PATHS = new Set([...SEGMENT_PATHS, ...MPARTICLE_PATHS]);
+const POST_ONLY_PATHS = new Set([...SEGMENT_PATHS, ...MPARTICLE_PATHS, ...IDSYNC_PATHS]);
 
-/** One fastify server with the ingestion (Segment, mParticle), admin and OpenDSR APIs as separate plugins. */
+/** One fastify server with the ingestion (Segment, mParticle), IDSync, admin and OpenDSR APIs as separate plugins. */
 export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
@@ -66,6 +70,13 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
 
   await app.register(segmentRoutes, { prefix: '/v1', intake: deps.intake, sourcesByWriteKey: deps.sourcesByWriteKey });
   await app.register(mparticleRoutes, { prefix: '/v2', intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey });
+  // mParticle's first-party layout for IDSync, clear of Segment's /v1/identify.
+  await app.register(idsyncRoutes, {
+    prefix: IDSYNC_PREFIX,
+    graph: deps.identity,
+    sourcesByApiKey: deps.sourcesByApiKey,
+    errorBody: errorBodyFor(IDSYNC_PREFIX),
+  });
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
     tokens: deps.adminTokens,

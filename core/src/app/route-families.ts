@@ -1,6 +1,7 @@
 import { adminErrorBody } from '../admin/admin-routes.js';
 import { openDsrErrorBody } from '../dsr/opendsr-validation.js';
 import type { RequestError } from '../http-input/request-error.js';
+import { IDSYNC_PREFIX } from '../identity/idsync-routes.js';
 import { mparticleErrorBody } from '../ingestion/mparticle/mparticle-routes.js';
 import { segmentErrorBody } from '../ingestion/segment/segment-routes.js';
 
@@ -10,6 +11,8 @@ export type ErrorBody = (error: RequestError) => unknown;
 const FAMILIES: Array<{ prefix: string; errorBody: ErrorBody }> = [
   { prefix: '/v1', errorBody: segmentErrorBody },
   { prefix: '/v2', errorBody: mparticleErrorBody },
+  // IDSync documents the Events API's error shape.
+  { prefix: IDSYNC_PREFIX, errorBody: mparticleErrorBody },
   { prefix: '/admin/v1', errorBody: adminErrorBody },
   { prefix: '/opendsr/v1', errorBody: openDsrErrorBody },
 ];

@@ -77,7 +77,7 @@ export function resolveIdentityRules(config: IdentityConfig | undefined = {}): I
   });
   return {
     enabled: config.enabled ?? true,
-    // Unlisted types outside the vocabulary (an mParticle other_id_2) rank before device ids, after the rest.
+    // Unlisted types outside the vocabulary (an mParticle facebook id) rank before device ids, after the rest.
     rank: (type) => ranks.get(type) ?? (shared.has(type) ? unlistedRank + 1 : unlistedRank),
     unique: new Set(canonicalTypes(config.unique ?? IDENTITY_DEFAULTS.unique)),
     loginTypes: new Set(canonicalTypes(config.loginTypes ?? IDENTITY_DEFAULTS.loginTypes)),

@@ -52,6 +52,17 @@ const IDENTITY_TYPE_SPECS = {
   roku_publisher_id: {},
   microsoft_publisher_id: {},
   amp_id: {},
+  // mParticle's Events API and its SDKs spell these two ways (`other_id_2` / IDSync's `other2`).
+  other_id_2: { aliases: ['other2'] },
+  other_id_3: { aliases: ['other3'] },
+  other_id_4: { aliases: ['other4'] },
+  other_id_5: { aliases: ['other5'] },
+  other_id_6: { aliases: ['other6'] },
+  other_id_7: { aliases: ['other7'] },
+  other_id_8: { aliases: ['other8'] },
+  other_id_9: { aliases: ['other9'] },
+  other_id_10: { aliases: ['other10'] },
+  facebook_custom_audience_id: { aliases: ['facebookcustomaudienceid'] },
 } satisfies Record<string, IdentityTypeSpec>;
 
 export type IdentityType = keyof typeof IDENTITY_TYPE_SPECS;
@@ -75,7 +86,7 @@ export function canonicalIdentityType(name: string): IdentityType | undefined {
 }
 
 /**
- * The key `<class>:<value>` for an identity. Types outside the vocabulary (an mParticle `other_id_3`, say) keep
+ * The key `<class>:<value>` for an identity. Types outside the vocabulary (an mParticle `facebook` id, say) keep
  * their own lower-cased name as class, so they still match themselves exactly.
  */
 export function identityKey(type: string, value: string): string {

@@ -73,10 +73,12 @@ export function planResolution(ws: WorkingSet, request: ResolutionRequest, rules
     const linked: LinkedIdentifier = { ...identifier, linkedAt: now };
     const refusal = refusalToJoin(ws, rules, now, targetId()!, targetIdentifiers(), [linked]);
     if (refusal) return leftOut.push({ identifier, rule: refusal });
-    if (target!.kind === 'existing') {
+    if (target!.kind === 'new') target!.draft.identifiers.set(linked.key, linked);
+    // A search (create: false) reports the profile it finds and links nothing to it.
+    else if (request.create) {
       ws.link(target!.profile, linked);
       newLinks.push(linked);
-    } else target!.draft.identifiers.set(linked.key, linked);
+    }
   };
 
   const join = (p: WorkingProfile, via: Identifier, rule: string): string | undefined => {
@@ -90,6 +92,7 @@ export function planResolution(ws: WorkingSet, request: ResolutionRequest, rules
       const refusal = refusalToJoin(ws, rules, now, p.id, p.identifiers, drafted);
       if (refusal) return refusal;
       target = { kind: 'existing', profile: p };
+      if (!request.create) return undefined;
       for (const identifier of drafted) {
         ws.link(p, identifier);
         newLinks.push(identifier);

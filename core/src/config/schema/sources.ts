@@ -28,6 +28,11 @@ export const MPARTICLE_SOURCE_SCHEMA = Type.Object(
     type: Kind('mparticle'),
     apiKey: NonEmptyString,
     apiSecret: NonEmptyString,
+    /**
+     * A browser source: the IDSync API (`/identity/v1`) accepts its API key alone in `x-mp-key`, since no secret
+     * can live in a web page. Off by default: every other caller authenticates with Basic `apiKey:apiSecret`.
+     */
+    web: Type.Optional(Type.Boolean()),
   },
   closed,
 );

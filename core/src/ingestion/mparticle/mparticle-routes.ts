@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { MparticleSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolved-source.js';
-import { constantTimeEqual } from '../../auth/constant-time-equal.js';
+import { matchBasicCredentials } from '../../auth/mparticle-credentials.js';
 import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
-import { parseBasicAuth } from '../basic-auth.js';
 import { describeType } from '../field-checks.js';
 import { registerIngestionBody } from '../ingestion-body.js';
 import { storeEvents } from '../ingestion-error.js';
@@ -102,14 +101,11 @@ export function mparticleErrorBody(error: RequestError) {
 }
 
 function authenticate(request: FastifyRequest, options: MparticleRoutesOptions): ResolvedSource {
-  const credentials = parseBasicAuth(request.headers.authorization);
-  if (!credentials?.user)
+  const checked = matchBasicCredentials(request.headers.authorization, options.sourcesByApiKey());
+  if ('source' in checked) return checked.source;
+  if (checked.failure === 'missing')
     throw new RequestError(401, 'UNAUTHORIZED', [{ path: 'authorization', message: "send HTTP Basic auth with the source's API key and secret" }]);
-  const source = options.sourcesByApiKey().get(credentials.user);
-  if (!source || !constantTimeEqual(source.apiSecret, credentials.password)) {
-    throw new RequestError(403, 'FORBIDDEN', [
-      { path: 'authorization', message: "the API key and secret do not match an mParticle source in this router's config" },
-    ]);
-  }
-  return source;
+  throw new RequestError(403, 'FORBIDDEN', [
+    { path: 'authorization', message: "the API key and secret do not match an mParticle source in this router's config" },
+  ]);
 }

@@ -3,7 +3,7 @@ import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { SegmentSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolved-source.js';
 import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
-import { parseBasicAuth } from '../basic-auth.js';
+import { parseBasicAuth } from '../../auth/basic-auth.js';
 import { describeType, isPlainObject, optionalDate } from '../field-checks.js';
 import { registerIngestionBody } from '../ingestion-body.js';
 import { storeEvents } from '../ingestion-error.js';

@@ -1,0 +1,176 @@
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { matchBasicCredentials } from '../auth/mparticle-credentials.js';
+import { registerJsonBody } from '../http-input/json-body.js';
+import { badRequest, RequestError } from '../http-input/request-error.js';
+import type { IdentityGraph } from './identity-graph.js';
+import type { Identifier } from './identity-store.js';
+import {
+  identityAnswer,
+  IDSYNC_LIMITS,
+  modifyAnswer,
+  parseIdentityRequest,
+  parseModifyRequest,
+  type IdsyncIdentity,
+  type IdsyncOperation,
+} from './idsync-shapes.js';
+import { isProfileId } from './resolution-plan.js';
+
+/** What IDSync needs of an mParticle source: its credentials, and whether its key alone may be used (a browser). */
+export interface IdsyncSource {
+  apiSecret: string;
+  web?: boolean;
+}
+
+export interface IdsyncRoutesOptions {
+  graph: IdentityGraph;
+  /** Read on every request, so a config reload takes effect at once. */
+  sourcesByApiKey: () => ReadonlyMap<string, IdsyncSource>;
+  /** The error shape of the mParticle family: `{"errors":[{"code","message"}]}`, as IDSync documents it. */
+  errorBody: (error: RequestError) => unknown;
+}
+
+export const IDSYNC_PREFIX = '/identity/v1';
+const OPERATIONS: readonly IdsyncOperation[] = ['identify', 'search', 'login', 'logout'];
+/** The POST-only paths with a fixed name (modify's path holds the mpid). */
+export const IDSYNC_PATHS = OPERATIONS.map((operation) => `${IDSYNC_PREFIX}/${operation}`);
+
+const CORS_HEADERS = {
+  'access-control-allow-methods': 'POST, OPTIONS',
+  // No `authorization`: a browser holds no secret, it sends the web source's key in x-mp-key.
+  'access-control-allow-headers': 'content-type, content-encoding, x-mp-key',
+  'access-control-max-age': '86400',
+};
+
+/**
+ * mParticle's IDSync HTTP API on the router, under mParticle's first-party path `/identity/v1`: identify, search,
+ * login, logout and `/{mpid}/modify`, answered by the identity graph. Server-side callers authenticate with Basic
+ * `apiKey:apiSecret`; browsers with `x-mp-key` alone, for sources marked `web: true`.
+ */
+export const idsyncRoutes: FastifyPluginAsync<IdsyncRoutesOptions> = async (app: FastifyInstance, options) => {
+  const asRequestError = registerJsonBody(app, { maxBytes: IDSYNC_LIMITS.maxBodyBytes, contentTypes: ['application/json', 'text/plain'], tooLargeStatus: 413 });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = asRequestError(error, request);
+    if (!known) request.log.error({ err: error }, 'idsync request failed');
+    const answer = known ?? new RequestError(500, 'INTERNAL_ERROR', [], 'the router failed to answer this identity request; this is a bug, please report it');
+    return reply.code(answer.statusCode).send(options.errorBody(answer));
+  });
+  // Web SDKs call from other origins; every answer, errors included, must be readable there.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    if (request.method !== 'OPTIONS') authenticate(request, options.sourcesByApiKey());
+  });
+  app.options('/*', async (_request, reply) => reply.code(204).headers(CORS_HEADERS).send());
+
+  for (const operation of OPERATIONS) {
+    app.post(`/${operation}`, async (request) => answerIdentity(options.graph, operation, request.body));
+  }
+  app.post<{ Params: { mpid: string } }>('/:mpid/modify', async (request) => {
+    const { mpid } = request.params;
+    if (!isProfileId(mpid))
+      throw badRequest('BAD_REQUEST', [{ path: 'mpid', message: `the mpid in the path must be a non-zero signed 64-bit integer, got "${mpid}"` }]);
+    const changes = parseModifyRequest(request.body);
+    requireGraph(options.graph);
+    const result = await options.graph.modify(mpid, changes, 'idsync:modify');
+    if ('error' in result)
+      throw new RequestError(result.status, result.status === 409 ? 'CONFLICT' : result.status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', [], result.error);
+    return modifyAnswer(result.profileId, changes);
+  });
+};
+
+/** identify, search, login and logout: one resolution of the request's identities. */
+async function answerIdentity(graph: IdentityGraph, operation: IdsyncOperation, body: unknown) {
+  const request = parseIdentityRequest(body);
+  requireGraph(graph);
+  // A logout moves to the device's anonymous user: the user identities it may carry are not used.
+  const sent = operation === 'logout' ? request.identities.filter((identity) => identity.isDevice) : request.identities;
+  const { identifiers, namesByKey } = identifiersOf(graph, sent);
+  if (identifiers.length === 0) {
+    const message =
+      operation === 'logout' && request.identities.length > sent.length
+        ? 'a logout resolves with device identities only (device_application_stamp, ios_idfv, android_uuid, …); send at least one'
+        : 'none of these values can identify anyone: send at least one identity with a real value ("", "null", "0" and the like are ignored)';
+    throw badRequest('BAD_REQUEST', [{ path: '$.known_identities', message }]);
+  }
+  const cause = `idsync:${operation}`;
+  // Only an anonymous previous user is folded into the one the request resolves to: a known one is another person.
+  const previous =
+    (operation === 'identify' || operation === 'login') && request.previousMpid ? await anonymousProfile(graph, request.previousMpid, cause) : undefined;
+  const [resolution] = await graph.resolve([
+    { identifiers, ...(previous ? { previous: [{ profileId: previous }] } : {}), cause, create: operation !== 'search' },
+  ]);
+  if (resolution?.profileId === undefined) {
+    if (operation === 'search') throw new RequestError(404, 'NOT_FOUND', [], 'no user matches these identities');
+    throw badRequest('BAD_REQUEST', [
+      { path: '$.known_identities', message: 'none of these identities may be linked to anyone (they belong to erased users)' },
+    ]);
+  }
+  const matched: Record<string, string> = {};
+  for (const identifier of resolution.matched) for (const { name, value } of namesByKey.get(identifier.key) ?? []) matched[name] = value;
+  return identityAnswer(resolution.profileId, matched, resolution.known);
+}
+
+/** The graph's identifiers for the request's identities (blocked values dropped), and the names each was sent as. */
+function identifiersOf(graph: IdentityGraph, identities: readonly IdsyncIdentity[]) {
+  const identifiers: Identifier[] = [];
+  const namesByKey = new Map<string, IdsyncIdentity[]>();
+  for (const identity of identities) {
+    const identifier = graph.identifier({ type: identity.type, value: identity.value });
+    if (!identifier) continue;
+    const names = namesByKey.get(identifier.key);
+    if (names) names.push(identity);
+    else {
+      namesByKey.set(identifier.key, [identity]);
+      identifiers.push(identifier);
+    }
+  }
+  return { identifiers, namesByKey };
+}
+
+/** The profile an mpid names now (merged ids answer with their survivor), if it exists and holds no login id. */
+async function anonymousProfile(graph: IdentityGraph, mpid: string, cause: string): Promise<string | undefined> {
+  const [found] = await graph.resolve([{ identifiers: [], mpid, cause, create: false }]);
+  return found?.profileId !== undefined && !found.known ? found.profileId : undefined;
+}
+
+function requireGraph(graph: IdentityGraph): void {
+  if (!graph.enabled) throw new RequestError(403, 'IDENTITY_DISABLED', [], 'identity resolution is turned off in this router (identity.enabled: false)');
+}
+
+/**
+ * Basic `apiKey:apiSecret` of any mParticle source, or `x-mp-key` alone for a web source. Wrong or unknown
+ * credentials are 401 as IDSync documents; a key that is valid but may not be used alone is 403.
+ */
+function authenticate(request: FastifyRequest, sources: ReadonlyMap<string, IdsyncSource>): void {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) {
+    const checked = matchBasicCredentials(authorization, sources);
+    if ('source' in checked) return;
+    throw new RequestError(401, 'UNAUTHORIZED', [
+      {
+        path: 'authorization',
+        message:
+          checked.failure === 'missing'
+            ? "send HTTP Basic auth with an mParticle source's API key and secret"
+            : "the API key and secret do not match an mParticle source in this router's config",
+      },
+    ]);
+  }
+  const key = request.headers['x-mp-key'];
+  if (typeof key === 'string' && key.length > 0) {
+    const source = sources.get(key);
+    if (!source)
+      throw new RequestError(401, 'UNAUTHORIZED', [{ path: 'x-mp-key', message: "is not the API key of an mParticle source in this router's config" }]);
+    if (!source.web) {
+      throw new RequestError(403, 'FORBIDDEN', [
+        {
+          path: 'x-mp-key',
+          message: 'names a source that is not a web source: its key alone is accepted only with web: true in its config; send Basic apiKey:apiSecret',
+        },
+      ]);
+    }
+    return;
+  }
+  throw new RequestError(401, 'UNAUTHORIZED', [
+    { path: 'authorization', message: "send HTTP Basic auth with an mParticle source's API key and secret (from a browser: x-mp-key with a web source's key)" },
+  ]);
+}
