@@ -9,7 +9,6 @@ import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { fromFastifyError, RequestError } from '../http-input/request-error.js';
-import type { IdentityGraph } from '../identity/identity-graph.js';
 import { IDSYNC_PATHS, IDSYNC_PREFIX, idsyncRoutes } from '../identity/idsync-routes.js';
 import type { EventIntake } from '../intake/event-intake.js';
 import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '../ingestion/mparticle/mparticle-routes.js';
@@ -35,8 +34,6 @@ export interface HttpServerDeps {
   expectedCompletionMs: () => number;
   sourcesByWriteKey: SegmentRoutesOptions['sourcesByWriteKey'];
   sourcesByApiKey: MparticleRoutesOptions['sourcesByApiKey'];
-  /** The identity graph the IDSync API answers from. */
-  identity: IdentityGraph;
   /** Extra admin read-outs (ingestion counters), served under /admin/v1. */
   stats: () => Record<string, unknown>;
 }

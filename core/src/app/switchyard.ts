@@ -55,7 +55,6 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       expectedCompletionMs: () => config.dsr.expectedCompletionMs ?? 24 * 3600 * 1000,
       sourcesByWriteKey: () => sourceIndex(current()).segment,
       sourcesByApiKey: () => sourceIndex(current()).mparticle,
-      identity: path.identity,
       stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
     });
     opened.unshift(() => app.close());
