@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IdentityGraph } from '../../src/identity/identity-graph.js';
 import { RouterFixture, type PostOptions } from '../helpers/router.js';
 
 const SERVER = 'mp_key:mp_secret';
@@ -23,6 +22,7 @@ describe('IDSync HTTP API (/identity/v1)', () => {
 
   beforeAll(async () => {
     fixture = await new RouterFixture({
+      admin: { tokens: ['idsync-admin-token-0001'] },
       sources: [
         { id: 'app', type: 'mparticle', apiKey: 'mp_key', apiSecret: 'mp_secret' },
         { id: 'site', type: 'mparticle', apiKey: WEB_KEY, apiSecret: 'web_secret', web: true },
@@ -154,9 +154,11 @@ describe('IDSync HTTP API (/identity/v1)', () => {
       const device = unique('das');
       const known = await loginOnDevice({ customerid: unique('c') }, device);
       await call(`/${known}/modify`, { identity_changes: [{ identity_type: 'email', old_value: null, new_value: `${unique('m')}@example.com` }] });
-      // The log is the operator's view of the graph; it is not served over HTTP yet.
-      const graph = (fixture.router as unknown as { parts: { identity: IdentityGraph } }).parts.identity;
-      const causes = (await graph.log(known)).map((entry) => entry.cause);
+      const log = await fixture.send(`/admin/v1/profiles/${known}/log`, undefined, {
+        method: 'GET',
+        headers: { authorization: 'Bearer idsync-admin-token-0001' },
+      });
+      const causes = (log.json.log as Array<{ cause: string }>).map((entry) => entry.cause);
       expect(causes).toEqual(expect.arrayContaining(['idsync:identify', 'idsync:login', 'idsync:modify']));
     });
   });
