@@ -11,6 +11,11 @@ export interface JsonBodyOptions {
   contentTypes: string[];
   /** The status of a body over the limit (Segment's API answers 400, others 413). */
   tooLargeStatus: 400 | 413;
+  /**
+   * Keys whose integer values are 64-bit ids (mParticle's mpid): written as JSON numbers by some SDKs, they are
+   * read as decimal strings so no digit is lost to floating point.
+   */
+  exactIntegerKeys?: readonly string[];
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -40,12 +45,15 @@ export function registerJsonBody(app: FastifyInstance, options: JsonBodyOptions)
   app.addHook('onRoute', (route) => {
     route.bodyLimit ??= options.maxBytes;
   });
+  const exactIntegers = options.exactIntegerKeys?.length
+    ? new RegExp(`("(?:${options.exactIntegerKeys.join('|')})"\\s*:\\s*)(-?\\d{16,})(?=\\s*[,}\\]])`, 'g')
+    : undefined;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(options.contentTypes, { parseAs: 'buffer' }, (request, body, done) => {
     try {
       done(
         null,
-        parseJsonBody(request, body as Buffer, limitOf(request), () => tooLarge(request, true)),
+        parseJsonBody(request, body as Buffer, limitOf(request), () => tooLarge(request, true), exactIntegers),
       );
     } catch (error) {
       done(error as Error, undefined);
@@ -79,7 +87,7 @@ export function registerJsonBody(app: FastifyInstance, options: JsonBodyOptions)
   };
 }
 
-function parseJsonBody(request: FastifyRequest, raw: Buffer, maxBytes: number, tooLarge: () => RequestError): unknown {
+function parseJsonBody(request: FastifyRequest, raw: Buffer, maxBytes: number, tooLarge: () => RequestError, exactIntegers?: RegExp): unknown {
   if (raw.length === 0) return undefined;
   const encoding = String(request.headers['content-encoding'] ?? 'identity')
     .toLowerCase()
@@ -90,7 +98,8 @@ function parseJsonBody(request: FastifyRequest, raw: Buffer, maxBytes: number, t
   if (text.trim().length === 0) return undefined;
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    // Only a key in quotes directly before the colon matches; the same text inside a string value has escaped quotes.
+    body = JSON.parse(exactIntegers ? text.replace(exactIntegers, '$1"$2"') : text);
   } catch (error) {
     throw new RequestError(400, 'MALFORMED_JSON', [{ path: '$', message: `the body is not valid JSON (${syntaxErrorOf(error as Error)})` }]);
   }

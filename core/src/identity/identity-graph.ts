@@ -119,8 +119,9 @@ export class IdentityGraph {
     }
     const previous: ResolutionRequest['previous'] = [];
     if (event.previousId !== undefined && !this.rules.isBlockedValue(event.previousId)) {
-      previous.push({ key: identityKey('anonymous_id', event.previousId) }, { key: identityKey('user_id', event.previousId) });
-      if (/^-?\d+$/.test(event.previousId)) previous.push({ profileId: event.previousId });
+      // Segment's alias names the previous anonymous or user id; an mParticle batch's previous_mpid a profile.
+      if (event.type === 'alias') previous.push({ key: identityKey('anonymous_id', event.previousId) }, { key: identityKey('user_id', event.previousId) });
+      else if (/^-?\d+$/.test(event.previousId)) previous.push({ profileId: event.previousId, anonymousOnly: true });
     }
     return {
       identifiers,

@@ -8,8 +8,11 @@ export interface ResolutionRequest {
   identifiers: Identifier[];
   /** A profile id the caller names (mParticle's mpid): it matches that profile directly. */
   mpid?: string;
-  /** Profiles folded into the result whatever the login guard says (Segment alias, previous_mpid), by key or id. */
-  previous?: Array<{ key?: string; profileId?: string }>;
+  /**
+   * Profiles folded into the result whatever the login guard says, by key or id: a Segment alias's previous id,
+   * or an mParticle previous_mpid (`anonymousOnly`: a known previous profile is another person and stays apart).
+   */
+  previous?: Array<{ key?: string; profileId?: string; anonymousOnly?: boolean }>;
   /** What caused it, for the log (`event:<messageId>`, `idsync:identify`). */
   cause: string;
   /** Search answers without creating or changing anything. */
@@ -150,6 +153,10 @@ export function planResolution(ws: WorkingSet, request: ResolutionRequest, rules
     const candidates = previous.profileId !== undefined ? [ws.profileOf(previous.profileId)] : ws.linkedProfiles(previous.key!);
     for (const p of candidates) {
       if (!p || p.id === targetId()) continue;
+      if (previous.anonymousOnly && isKnown(p.identifiers.values())) {
+        leftOut.push({ identifier: { type: 'previous', value: p.id, key: `profile:${p.id}` }, rule: 'previous_known' });
+        continue;
+      }
       const refusal = join(p, { type: 'previous', value: p.id, key: `profile:${p.id}` }, 'alias');
       if (refusal) leftOut.push({ identifier: { type: 'previous', value: p.id, key: `profile:${p.id}` }, rule: refusal });
     }

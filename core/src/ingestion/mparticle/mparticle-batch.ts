@@ -85,6 +85,7 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
 
   const userId = identities.customer_id;
   const anonymousId = identities.device_application_stamp ?? identities.mpid;
+  const previousMpid = mpidOf(batch.previous_mpid, at('previous_mpid'), problems);
   const events: CanonicalEvent[] = [];
   rawEvents.forEach((raw, i) => {
     const eventPath = (...keys: Array<string | number>) => at('events', i, ...keys);
@@ -129,6 +130,8 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
       ...(name !== undefined ? { event: name } : {}),
       ...(userId ? { userId } : {}),
       ...(anonymousId ? { anonymousId } : {}),
+      // The profile this user had before the batch's mpid (a login): the identity graph folds it in if anonymous.
+      ...(previousMpid !== undefined ? { previousId: previousMpid } : {}),
       identities,
       traits: userAttributes,
       properties: eventProperties(eventType as string, customAttributes, otherData),
@@ -195,12 +198,17 @@ function batchIdentities(batch: Record<string, unknown>, at: (...k: Array<string
     const id = optionalId(deviceInfo[key], at('device_info', key), problems);
     if (id !== undefined) identities[canonicalIdentityType(key) ?? key] = id;
   }
-  const mpid = batch.mpid;
-  if (mpid !== undefined && mpid !== null) {
-    if ((typeof mpid === 'string' && /^-?\d+$/.test(mpid)) || (typeof mpid === 'number' && Number.isInteger(mpid))) identities.mpid = String(mpid);
-    else problems.push({ path: at('mpid'), message: `must be an integer or a string of digits, got ${describeType(mpid)}` });
-  }
+  const mpid = mpidOf(batch.mpid, at('mpid'), problems);
+  if (mpid !== undefined) identities.mpid = mpid;
   return identities;
+}
+
+/** An mpid: an integer (read exactly, see the body reader's exact integer keys) or a string of digits. */
+function mpidOf(value: unknown, path: string, problems: Problem[]): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if ((typeof value === 'string' && /^-?\d{1,20}$/.test(value)) || (typeof value === 'number' && Number.isSafeInteger(value))) return String(value);
+  problems.push({ path, message: `must be an integer or a string of digits, got ${describeType(value)}` });
+  return undefined;
 }
 
 /** `consent_state.gdpr.<purpose>.consented` and `consent_state.ccpa.data_sale_opt_out.consented` (true = opted out of sale). */

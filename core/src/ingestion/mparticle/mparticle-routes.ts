@@ -35,7 +35,7 @@ const ERROR_CODES: Record<number, string> = {
 
 /** mParticle Events API v2: `/v2/events` (one batch) and `/v2/bulkevents` (up to 100), Basic auth key:secret. */
 export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async (app: FastifyInstance, options) => {
-  registerIngestionBody(app, MPARTICLE_LIMITS.maxBulkBytes, mparticleErrorBody);
+  registerIngestionBody(app, MPARTICLE_LIMITS.maxBulkBytes, mparticleErrorBody, ['mpid', 'previous_mpid']);
   // Credentials are in the header, so they are checked before the body is read or decompressed.
   app.addHook('onRequest', async (request) => {
     request.source = authenticate(request, options);
