@@ -7,7 +7,7 @@ import type { DsrConfig, IdentityConfig, PrivacyConfig } from '../config/config-
 import { IdentityGraph } from '../identity/identity-graph.js';
 import { resolveIdentityRules } from '../identity/identity-rules.js';
 import type { IdentityStore } from '../identity/identity-store.js';
-import { SqliteIdentityStore } from '../identity/sqlite-identity-store.js';
+import { openIdentityStore } from '../identity/open-identity-store.js';
 import { privacyDatabaseFile, PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
@@ -59,7 +59,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     const revocations = RevocationBoard.create();
     mkdirSync(options.storageDir, { recursive: true });
     const identity = new IdentityGraph(
-      options.identityStore ?? new SqliteIdentityStore(join(options.storageDir, 'identity.db')),
+      options.identityStore ?? (await openIdentityStore(options.identity, options.storageDir)),
       resolveIdentityRules(options.identity),
     );
     opened.unshift(() => identity.close());

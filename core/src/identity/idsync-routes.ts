@@ -47,7 +47,12 @@ const CORS_HEADERS = {
  * `apiKey:apiSecret`; browsers with `x-mp-key` alone, for sources marked `web: true`.
  */
 export const idsyncRoutes: FastifyPluginAsync<IdsyncRoutesOptions> = async (app: FastifyInstance, options) => {
-  const asRequestError = registerJsonBody(app, { maxBytes: IDSYNC_LIMITS.maxBodyBytes, contentTypes: ['application/json', 'text/plain'], tooLargeStatus: 413, exactIntegerKeys: ['mpid', 'previous_mpid'] });
+  const asRequestError = registerJsonBody(app, {
+    maxBytes: IDSYNC_LIMITS.maxBodyBytes,
+    contentTypes: ['application/json', 'text/plain'],
+    tooLargeStatus: 413,
+    exactIntegerKeys: ['mpid', 'previous_mpid'],
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = asRequestError(error, request);
     if (!known) request.log.error({ err: error }, 'idsync request failed');

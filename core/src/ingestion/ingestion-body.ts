@@ -16,7 +16,12 @@ export function registerIngestionBody(
   errorBody: (error: RequestError) => unknown,
   exactIntegerKeys?: readonly string[],
 ): void {
-  const asRequestError = registerJsonBody(app, { maxBytes, contentTypes: SDK_CONTENT_TYPES, tooLargeStatus: 400, ...(exactIntegerKeys ? { exactIntegerKeys } : {}) });
+  const asRequestError = registerJsonBody(app, {
+    maxBytes,
+    contentTypes: SDK_CONTENT_TYPES,
+    tooLargeStatus: 400,
+    ...(exactIntegerKeys ? { exactIntegerKeys } : {}),
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = asRequestError(error, request);
     if (!known) request.log.error({ err: error }, 'ingestion failed');
