@@ -33,6 +33,8 @@ export interface RawIdentifier {
   value: string;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A 64-bit random profile id (mParticle's mpid format: a signed integer as a decimal string), never 0. */
 export function newProfileId(): string {
   for (;;) {
@@ -82,7 +84,8 @@ export class IdentityGraph {
 
   /** An identifier in the graph's form, or undefined for a blocked value. */
   identifier(raw: RawIdentifier): Identifier | undefined {
-    if (typeof raw.value !== 'string') return undefined;
+    // NUL and lone surrogates cannot be stored as written by every store; such a value identifies no one.
+    if (typeof raw.value !== 'string' || raw.value.includes('\u0000') || LONE_SURROGATE.test(raw.value)) return undefined;
     const type = canonicalIdentityType(raw.type) ?? raw.type.trim().toLowerCase();
     const value = normalizedIdentityValue(type, raw.value);
     if (this.rules.isBlockedValue(value) || this.rules.isBlockedValue(raw.value)) return undefined;

@@ -39,7 +39,7 @@ export interface GraphLogEntry {
   rule: string;
 }
 
-/** Everything one resolution (or admin operation) changes, applied atomically in this order. */
+/** Everything one resolution (or admin operation) changes, applied atomically: create, restore, merge, unlink, link, separate, log. */
 export interface GraphChange {
   create: Array<{ id: string; createdAt: number }>;
   /** Profiles that come back from a merge (split): their alias to the survivor is removed. */
@@ -48,7 +48,7 @@ export interface GraphChange {
   unlink: Array<{ profileId: string; key: string }>;
   /** `from` is merged into `into`: its links move, it becomes an alias of `into`. */
   merge: Array<{ from: string; into: string }>;
-  /** Pairs never joined again automatically: `[profile id, profile id]` or `[identity key, profile id]`. */
+  /** Pairs never joined again automatically: `['profile:<id>', profile id]` or `[identity key, profile id]`. */
   separate: Array<[string, string]>;
   log: Array<Omit<GraphLogEntry, 'id'>>;
 }
@@ -62,7 +62,7 @@ export function isEmptyChange(change: GraphChange): boolean {
 }
 
 export interface IdentityStore {
-  /** The profile ids each key is linked to; keys without links are absent. */
+  /** The profile ids each key is linked to, in byte order of the ids; keys without links are absent. */
   profilesByKey(keys: readonly string[]): Promise<Map<string, string[]>>;
   /** Profiles with every identifier, by id; an id merged away is answered with its survivor's profile. */
   profiles(ids: readonly string[]): Promise<Map<string, StoredProfile>>;

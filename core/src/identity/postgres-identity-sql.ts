@@ -53,6 +53,10 @@ CREATE TABLE IF NOT EXISTS ${tombstones} (hash text COLLATE "C" PRIMARY KEY, era
       dropped AS (DELETE FROM ${profiles} WHERE id = $1),
       repointed AS (UPDATE ${aliases} SET survivor = $2 WHERE survivor = $1)
       INSERT INTO ${aliases} (id, survivor) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET survivor = excluded.survivor`,
+    // The survivor keeps what the absorbed profile was kept apart from (the absorbed rows stay for a split).
+    moveSeparations: `INSERT INTO ${separations} (a, b)
+      SELECT CASE WHEN a = 'profile:' || $1 THEN 'profile:' || $2 ELSE a END, CASE WHEN b = $1 THEN $2 ELSE b END
+      FROM ${separations} WHERE a = 'profile:' || $1 OR b = $1 ON CONFLICT DO NOTHING`,
     unlink: `DELETE FROM ${links} l USING unnest($1::text[], $2::text[]) AS u (key, profile_id) WHERE l.key = u.key AND l.profile_id = u.profile_id`,
     link: `INSERT INTO ${links} (key, profile_id, type, value, linked_at)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) ON CONFLICT DO NOTHING`,
@@ -70,7 +74,8 @@ CREATE TABLE IF NOT EXISTS ${tombstones} (hash text COLLATE "C" PRIMARY KEY, era
     dropLinks: `DELETE FROM ${links} WHERE profile_id = ANY($1::text[])`,
     dropProfiles: `DELETE FROM ${profiles} WHERE id = ANY($1::text[])`,
     eraseAliases: `DELETE FROM ${aliases} WHERE survivor = ANY($1::text[]) OR id = ANY($1::text[])`,
-    eraseSeparations: `DELETE FROM ${separations} WHERE a = ANY($1::text[]) OR b = ANY($2::text[])`,
+    eraseSeparations: `WITH names AS (SELECT unnest($1::text[]) AS id UNION SELECT id FROM ${aliases} WHERE survivor = ANY($1::text[]))
+      DELETE FROM ${separations} WHERE a IN (SELECT 'profile:' || id FROM names) OR b IN (SELECT id FROM names)`,
     addTombstones: `INSERT INTO ${tombstones} (hash, erased_at) SELECT hash, $2::bigint FROM unnest($1::text[]) AS t (hash) ON CONFLICT DO NOTHING`,
     countLinks: `SELECT count(*) AS n FROM ${links}`,
   };

@@ -176,7 +176,10 @@ export class PostgresIdentityStore implements IdentityStore {
       if (change.create.length) await run(s.create, [change.create.map((p) => p.id), change.create.map((p) => p.createdAt)]);
       if (change.restore.length) await run(s.restore, [change.restore, Date.now()]);
       // In order: a merge may absorb the survivor of an earlier one.
-      for (const { from, into } of change.merge) await run(s.merge, [from, into]);
+      for (const { from, into } of change.merge) {
+        await run(s.merge, [from, into]);
+        await run(s.moveSeparations, [from, into]);
+      }
       if (change.unlink.length) await run(s.unlink, [change.unlink.map((u) => u.key), change.unlink.map((u) => u.profileId)]);
       if (change.link.length) {
         const links = change.link;
@@ -227,8 +230,8 @@ export class PostgresIdentityStore implements IdentityStore {
         await client.query(s.eraseLog, [ids]);
         await client.query(s.dropLinks, [ids]);
         await client.query(s.dropProfiles, [ids]);
+        await client.query(s.eraseSeparations, [ids]);
         await client.query(s.eraseAliases, [ids]);
-        await client.query(s.eraseSeparations, [ids.map((id) => `profile:${id}`), ids]);
       }
       if (tombstones.length) await client.query(s.addTombstones, [tombstones, at]);
     });

@@ -53,7 +53,7 @@ export class SqliteIdentityStore implements IdentityStore {
         'SELECT key, type, value, linked_at FROM identity_links WHERE profile_id = ? ORDER BY linked_at, key',
       ),
       byKeys: db.prepare<[string], { key: string; profile_id: string }>(
-        'SELECT key, profile_id FROM identity_links WHERE key IN (SELECT value FROM json_each(?))',
+        'SELECT key, profile_id FROM identity_links WHERE key IN (SELECT value FROM json_each(?)) ORDER BY key, profile_id',
       ),
       survivors: db.prepare<[string], { id: string; survivor: string }>(
         'SELECT id, survivor FROM identity_aliases WHERE id IN (SELECT value FROM json_each(?))',
@@ -81,6 +81,10 @@ export class SqliteIdentityStore implements IdentityStore {
       repointAliases: db.prepare('UPDATE identity_aliases SET survivor = ? WHERE survivor = ?'),
       addAlias: db.prepare('INSERT OR REPLACE INTO identity_aliases (id, survivor) VALUES (?, ?)'),
       separate: db.prepare('INSERT OR IGNORE INTO identity_separations (a, b) VALUES (?, ?)'),
+      // The survivor keeps what the absorbed profile was kept apart from (the absorbed rows stay for a split).
+      moveSeparations: db.prepare(`INSERT OR IGNORE INTO identity_separations (a, b)
+        SELECT CASE WHEN a = 'profile:' || @from THEN 'profile:' || @into ELSE a END, CASE WHEN b = @from THEN @into ELSE b END
+        FROM identity_separations WHERE a = 'profile:' || @from OR b = @from`),
       log: db.prepare(
         'INSERT INTO identity_log (at, kind, profile_id, other_profile_id, identifiers, cause, rule) VALUES (@at, @kind, @profileId, @otherProfileId, @identifiers, @cause, @rule)',
       ),
@@ -156,6 +160,7 @@ export class SqliteIdentityStore implements IdentityStore {
         s.dropProfile.run(from);
         s.repointAliases.run(into, from);
         s.addAlias.run(from, into);
+        s.moveSeparations.run({ from, into });
       }
       for (const { profileId, key } of change.unlink) s.unlink.run(key, profileId);
       for (const { profileId, identifier: i } of change.link) s.link.run(i.key, profileId, i.type, i.value, i.linkedAt);
@@ -179,7 +184,10 @@ export class SqliteIdentityStore implements IdentityStore {
     const s = this.statements;
     this.db.transaction(() => {
       for (const id of profileIds) {
-        for (const alias of s.aliases.all(id)) s.eraseLog.run(alias.id, alias.id);
+        for (const alias of s.aliases.all(id)) {
+          s.eraseLog.run(alias.id, alias.id);
+          s.eraseSeparations.run(`profile:${alias.id}`, alias.id);
+        }
         s.dropLinks.run(id);
         s.dropProfile.run(id);
         s.eraseLog.run(id, id);
