@@ -35,6 +35,8 @@ export interface Resolution {
 interface Draft {
   id: string;
   identifiers: Map<string, LinkedIdentifier>;
+  /** The id is the request's own mpid: the profile keeps it, and what it matches is merged into it. */
+  named?: boolean;
 }
 
 type Target = { kind: 'existing'; profile: WorkingProfile } | { kind: 'new'; draft: Draft };
@@ -84,10 +86,21 @@ export function planResolution(ws: WorkingSet, request: ResolutionRequest, rules
     }
   };
 
+  let started: WorkingProfile | undefined;
+  const startProfile = (draft: Draft): WorkingProfile => {
+    started = ws.create(draft.id, now, [...draft.identifiers.values()]);
+    ws.log({ at: now, kind: 'create', profileId: started.id, identifiers: started.identifiers.values(), cause: request.cause, rule: 'new' });
+    return started;
+  };
+
   const join = (p: WorkingProfile, via: Identifier, rule: string): string | undefined => {
     if (!target) {
       target = { kind: 'existing', profile: p };
       return undefined;
+    }
+    if (target.kind === 'new' && target.draft.named && request.create) {
+      // A profile named by its mpid starts now, so what else the request matches is merged into it.
+      target = { kind: 'existing', profile: startProfile(target.draft) };
     }
     if (target.kind === 'new') {
       // The new identifiers so far join the existing profile instead of starting one.
@@ -134,8 +147,8 @@ export function planResolution(ws: WorkingSet, request: ResolutionRequest, rules
     if (!candidate) {
       if (entry.type === 'mpid') {
         // An mpid the graph does not know yet (assigned by mParticle itself) names the new profile.
-        if (isProfileId(entry.value) && !target) target = { kind: 'new', draft: { id: entry.value, identifiers: new Map() } };
-        else if (isProfileId(entry.value) && target?.kind === 'new') target.draft.id = entry.value;
+        if (isProfileId(entry.value) && !target) target = { kind: 'new', draft: { id: entry.value, identifiers: new Map(), named: true } };
+        else if (isProfileId(entry.value) && target?.kind === 'new') Object.assign(target.draft, { id: entry.value, named: true });
         else leftOut.push({ identifier: entry, rule: 'unknown_mpid' });
         continue;
       }
@@ -171,7 +184,7 @@ export function planResolution(ws: WorkingSet, request: ResolutionRequest, rules
   }
   const profile = target.profile;
   if (newLinks.length) ws.log({ at: now, kind: 'link', profileId: profile.id, identifiers: newLinks, cause: request.cause, rule: 'new_identifier' });
-  return { profileId: profile.id, created: false, matched, leftOut, merged, known: isKnown(profile.identifiers.values()) };
+  return { profileId: profile.id, created: profile === started, matched, leftOut, merged, known: isKnown(profile.identifiers.values()) };
 }
 
 /** Why `joining` may not be added to the profile `profileId` holding `holding`, or undefined when it may. */

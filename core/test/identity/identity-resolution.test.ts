@@ -207,6 +207,24 @@ describe.each(identityStores())('identity resolution through the public APIs ($n
     expect(second!.profileId).toBe('8934567123456789012');
   });
 
+  it('an mpid sent as a JSON number keeps every digit, and previous_mpid folds the anonymous profile into the login', async () => {
+    await start();
+    const batch = (raw: string) =>
+      fixture!.send('/v2/events', undefined, { auth: 'mp_key:mp_secret', raw }).then((r) => {
+        expect(r.status).toBe(202);
+      });
+    const event = (id: string) => `"events":[{"event_type":"custom_event","data":{"event_name":"Played","source_message_id":"${id}"}}]`;
+    const [anonymousId, loginId] = [randomUUID(), randomUUID()];
+    // -8433569646818451201 is beyond 2^53: JSON.parse alone would turn it into -8433569646818451000.
+    await batch(`{"mpid": -8433569646818451201, "device_info": {"android_uuid": "phone-1"}, ${event(anonymousId)}}`);
+    await batch(`{"mpid": 7723012385641187001, "previous_mpid": -8433569646818451201, "user_identities": {"customerid": "c-9"}, ${event(loginId)}}`);
+    const [anonymous, login] = await delivered([anonymousId, loginId]);
+    expect(anonymous!.profileId).toBe('-8433569646818451201');
+    expect(login!.profileId).toBe('7723012385641187001');
+    const [profile] = await profilesBy('customer_id', 'c-9');
+    expect(profile!.identifiers.map((i) => `${i.type}:${i.value}`)).toEqual(expect.arrayContaining(['android_uuid:phone-1', 'customer_id:c-9']));
+  });
+
   it('removing an identifier keeps it off the profile for good', async () => {
     await start();
     const [ada] = await delivered([await segment('/v1/identify', { userId: 'u-ada', anonymousId: 'anon-x' })]);
