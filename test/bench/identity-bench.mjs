@@ -1,7 +1,8 @@
 // Identity resolution benchmark: ingestion with resolution on and off, alternating, over one storage dir whose
 // identity graph already holds 1M identifiers (user id, anonymous id and email of 333,334 people). The client
-// sends events (user id + anonymous id each) in batches of 100: first of 2,000 people, ten each (repeat traffic),
-// then of as many people as events, each seen once by that router run (every event misses the graph's cache).
+// sends events (user id + anonymous id each) in batches of 100: first repeat traffic (people seen before, ten events
+// each; the router ingests the same traffic once untimed, as a running router has), then people each seen once by
+// that router run (every event misses the graph's memory and reads the store).
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,48 @@ export async function populate(storageDir) {
   return count;
 }
 
-async function ingest(storageDir, configDir, enabled, events, users) {
+function runRequests(url, kind, requests, people) {
+  const child = fork(fileURLToPath(new URL('./request-client.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (result) => {
+      child.kill();
+      if (result.ok) resolve(requests / result.seconds);
+      else reject(new Error(result.error));
+    });
+    child.send({ url, kind, requests, concurrency: CONCURRENCY, people });
+  });
+}
+
+/** IDSync identify requests/s beside single-event Segment tracks/s, on one router over the populated graph. */
+async function idsync(storageDir, configDir, requests) {
+  const configFile = join(configDir, 'switchyard-idsync.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      storage: { dir: storageDir },
+      sources: [
+        { id: 'web', type: 'segment', writeKey: 'wk_bench' },
+        { id: 'app', type: 'mparticle', apiKey: 'mp_bench', apiSecret: 'mp_secret' },
+      ],
+      connections: [],
+    }),
+  );
+  const router = await Router.start({ configFile, log: silentLogger, port: 0, watchConfig: false });
+  try {
+    const people = Math.max(1, Math.floor(requests / 10));
+    const tracks = [];
+    const identifies = [];
+    for (let round = 0; round < 3; round += 1) {
+      tracks.push(await runRequests(`${router.url}/v1/track`, 'track', requests, people));
+      identifies.push(await runRequests(`${router.url}/identity/v1/identify`, 'idsync', requests, people));
+    }
+    return { track: median(tracks), identify: median(identifies) };
+  } finally {
+    await router.close();
+  }
+}
+
+async function ingest(storageDir, configDir, enabled, events, users, warmUp) {
   const configFile = join(configDir, `switchyard-${enabled ? 'on' : 'off'}.json`);
   writeFileSync(
     configFile,
@@ -63,6 +105,7 @@ async function ingest(storageDir, configDir, enabled, events, users) {
   );
   const router = await Router.start({ configFile, log: silentLogger, port: 0, watchConfig: false });
   try {
+    if (warmUp) await runClient(`${router.url}/v1/batch`, events, `warm-${enabled}-${Date.now()}-${Math.random()}`, users);
     const result = await runClient(`${router.url}/v1/batch`, events, `identity-${enabled}-${Date.now()}-${Math.random()}`, users);
     return events / result.seconds;
   } finally {
@@ -82,21 +125,27 @@ export async function runIdentityBench({ events = 20_000 } = {}) {
     console.log(
       `identity benchmark: ${fmt(count)} identifiers in the graph (written in ${((performance.now() - t0) / 1000).toFixed(1)} s); ${events} events per run`,
     );
-    for (const [label, users] of [
-      ['repeat traffic, 2,000 people x10', Math.max(1, Math.floor(events / 10))],
-      ['every person first seen in the run', events],
+    for (const [label, users, warmUp] of [
+      [`repeat traffic (${fmt(Math.floor(events / 10))} people x10, seen before)`, Math.max(1, Math.floor(events / 10)), true],
+      ['every person first seen in the run', events, false],
     ]) {
       const off = [];
       const on = [];
       for (let round = 0; round < 3; round += 1) {
-        off.push(await ingest(storageDir, dir, false, events, users));
-        on.push(await ingest(storageDir, dir, true, events, users));
+        off.push(await ingest(storageDir, dir, false, events, users, warmUp));
+        on.push(await ingest(storageDir, dir, true, events, users, warmUp));
       }
       const [offRate, onRate] = [median(off), median(on)];
       console.log(
         `  ${label}: resolution off ${fmt(offRate)} events/s [1.00x], on ${fmt(onRate)} events/s [${(onRate / offRate).toFixed(2)}x] (medians of 3, alternating)`,
       );
     }
+    const requests = Math.max(1000, Math.floor(events / 4));
+    const rates = await idsync(storageDir, dir, requests);
+    console.log(
+      `  IDSync identify (email + device of known people, ${fmt(requests)} requests, ${CONCURRENCY} in flight): ${fmt(rates.identify)} requests/s ` +
+        `[${(rates.identify / rates.track).toFixed(2)}x single-event /v1/track: ${fmt(rates.track)} requests/s]`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -56,6 +56,9 @@ export class IdentityGraph {
   /** Key → profiles it is linked to, for keys seen recently; the hot path of repeated traffic. */
   private readonly cache = new Map<string, string[]>();
   private readonly knownProfiles = new Map<string, boolean>();
+  /** An event's identities (as sent) → the profile they resolved to; dropped whenever a change could alter one. */
+  private readonly answers = new Map<string, string>();
+  private answersGeneration = 0;
   private readonly cacheSize: number;
   private tail: Promise<unknown> = Promise.resolve();
   private busy = 0;
@@ -96,17 +99,32 @@ export class IdentityGraph {
   /** Resolves each event to a profile and sets its `profileId`, in order. */
   async resolveEvents(events: CanonicalEvent[]): Promise<void> {
     if (!this.rules.enabled || events.length === 0) return;
+    // Repeat traffic: the same identities resolve as they did while the graph has not changed around them.
+    const signatures = events.map((event) => (event.previousId === undefined ? signatureOf(event.identities) : undefined));
+    if (this.busy === 0) {
+      const answered = signatures.map((signature) => (signature === undefined ? undefined : this.answers.get(signature)));
+      if (answered.every((id) => id !== undefined)) {
+        events.forEach((event, i) => (event.profileId = answered[i]!));
+        return;
+      }
+    }
+    const generation = this.answersGeneration;
     const requests = events.map((event) => this.requestOf(event));
     const fast = this.busy === 0 ? requests.map((request) => this.fromCache(request)) : [];
-    if (fast.length && fast.every((id) => id !== undefined)) {
-      events.forEach((event, i) => (event.profileId = fast[i]!));
-      return;
-    }
-    const resolutions = await this.serialized(() => this.resolveBatch(requests, true));
+    // An answer that left an identifier out is not kept: that identifier may join someone later and change it.
+    const resolved =
+      fast.length && fast.every((id) => id !== undefined)
+        ? fast.map((profileId) => ({ profileId, leftOut: [] }))
+        : await this.serialized(() => this.resolveBatch(requests, true));
     events.forEach((event, i) => {
-      const id = resolutions[i]!.profileId;
+      const { profileId: id, leftOut } = resolved[i]!;
       if (id !== undefined) event.profileId = id;
       else delete event.profileId;
+      const signature = signatures[i];
+      // Kept only if no change since this resolution began could have altered it.
+      if (id !== undefined && signature !== undefined && leftOut.length === 0 && generation === this.answersGeneration) {
+        this.remembered(this.answers, signature, id);
+      }
     });
   }
 
@@ -255,6 +273,9 @@ export class IdentityGraph {
   private async commit(ws: WorkingSet): Promise<void> {
     if (isEmptyChange(ws.change)) return;
     await this.store.apply(ws.change);
+    // A new exclusive identifier changes no earlier answer (none included it); anything else may.
+    const { merge, unlink, restore, link } = ws.change;
+    if (merge.length || unlink.length || restore.length || link.some((l) => this.rules.sharedTypes.has(l.identifier.type))) this.forgetAnswers();
     for (const key of ws.touchedKeys) this.cache.delete(key);
     for (const { from, into } of ws.change.merge) {
       this.knownProfiles.delete(from);
@@ -287,14 +308,25 @@ export class IdentityGraph {
   }
 
   private cacheKey(key: string, ids: string[]): void {
-    this.cache.delete(key);
-    this.cache.set(key, ids);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    this.remembered(this.cache, key, ids);
+  }
+
+  /** Sets an entry of a bounded cache, dropping the oldest beyond the cache size. */
+  private remembered<V>(cache: Map<string, V>, key: string, value: V): void {
+    cache.delete(key);
+    cache.set(key, value);
+    if (cache.size > this.cacheSize) cache.delete(cache.keys().next().value!);
+  }
+
+  private forgetAnswers(): void {
+    this.answers.clear();
+    this.answersGeneration += 1;
   }
 
   private clearCache(): void {
     this.cache.clear();
     this.knownProfiles.clear();
+    this.forgetAnswers();
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -463,4 +495,11 @@ function keysOf(requests: readonly ResolutionRequest[]): Set<string> {
     for (const previous of request.previous ?? []) if (previous.key) keys.add(previous.key);
   }
   return keys;
+}
+
+/** The identities of an event as sent, as one string. */
+function signatureOf(identities: Record<string, string>): string {
+  let signature = '';
+  for (const type in identities) signature += `${type}\u0001${identities[type]}\u0002`;
+  return signature;
 }
