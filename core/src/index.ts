@@ -22,4 +22,4 @@ export { ThreadedSqliteQueue } from './queue/threaded-sqlite-queue.js';
 export { IdentityGraph, newProfileId, type Person } from './identity/identity-graph.js';
 export { SqliteIdentityStore } from './identity/sqlite-identity-store.js';
 export { emptyChange, type IdentityStore, type GraphChange } from './identity/identity-store.js';
-export { identityKey, profileKey } from './identity/identity-types.js';
+export { identityKey, profileKey } from './vocabulary/identity-types.js';

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { DeadLetterFilter } from '../types.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
-import { identityKey, IDENTITY_TYPE_NAMES, profileKey } from '../identity/identity-types.js';
+import { identityKey, IDENTITY_TYPE_NAMES, profileKey } from '../vocabulary/identity-types.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { registerJsonBody } from '../http-input/json-body.js';
 import { RequestError } from '../http-input/request-error.js';

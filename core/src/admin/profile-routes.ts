@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { StoredProfile } from '../identity/identity-store.js';
-import { IDENTITY_TYPE_NAMES, profileKey } from '../identity/identity-types.js';
+import { IDENTITY_TYPE_NAMES, profileKey } from '../vocabulary/identity-types.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import { canonicalIdentityType } from '../identity/identity-types.js';
+import { canonicalIdentityType } from '../vocabulary/identity-types.js';
 
 export const RECTIFICATION_SOURCE_ID = 'switchyard:rectification';
 

@@ -1,4 +1,4 @@
-import { canonicalIdentityType, identityKey, IDENTITY_TYPES, type IdentityType } from '../identity/identity-types.js';
+import { canonicalIdentityType, identityKey, IDENTITY_TYPES, type IdentityType } from '../vocabulary/identity-types.js';
 import type { SubjectIdentity } from './dsr-types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import { canonicalIdentityType, identityKey, normalizedIdentityValue, profileKey } from './identity-types.js';
+import { canonicalIdentityType, identityKey, normalizedIdentityValue, profileKey } from '../vocabulary/identity-types.js';
 import type { IdentityRules } from './identity-rules.js';
 import { emptyChange, isEmptyChange, type GraphLogEntry, type Identifier, type IdentityStore, type StoredProfile } from './identity-store.js';
 import { planResolution, refusalToJoin, type Resolution, type ResolutionRequest } from './resolution-plan.js';

@@ -1,5 +1,5 @@
 import type { IdentityConfig } from '../config/config-types.js';
-import { canonicalIdentityType, IDENTITY_TYPES } from './identity-types.js';
+import { canonicalIdentityType, IDENTITY_TYPES } from '../vocabulary/identity-types.js';
 
 /** Identifiers that several people may share: devices. */
 const DEVICE_TYPES = [

@@ -1,6 +1,6 @@
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { badRequest, jsonPath, type Problem } from '../http-input/request-error.js';
-import { canonicalIdentityType } from './identity-types.js';
+import { canonicalIdentityType } from '../vocabulary/identity-types.js';
 import { isProfileId } from './resolution-plan.js';
 
 /**

@@ -9,7 +9,7 @@ import { stripIp } from '../privacy/coppa.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import type { PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
-import { profileKey } from '../identity/identity-types.js';
+import { profileKey } from '../vocabulary/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import type { AcceptedEvent } from '../types.js';
 import type { EventRouting, RoutableConnection } from '../routing/event-routing.js';

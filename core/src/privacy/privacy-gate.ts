@@ -2,7 +2,7 @@ import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { DeliveryGate, GateDecision } from '../types.js';
 import type { Person, RawIdentifier } from '../identity/identity-graph.js';
 import type { Identifier } from '../identity/identity-store.js';
-import { eventIdentityKeys, identityKey, profileKey } from '../identity/identity-types.js';
+import { eventIdentityKeys, identityKey, profileKey } from '../vocabulary/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import type { QueuedDelivery } from '../types.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { canonicalIdentityType, identityKey } from '../identity/identity-types.js';
+import { canonicalIdentityType, identityKey } from '../vocabulary/identity-types.js';
 
 export interface Suppression {
   id: string;

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import { eventIdentityKeys } from '../identity/identity-types.js';
+import { eventIdentityKeys } from '../vocabulary/identity-types.js';
 import type { AcceptedEvent } from '../types.js';
 
 /** The queue record of a canonical event for these connections: serialised once, indexed by identity. */

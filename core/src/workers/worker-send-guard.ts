@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { REVOKED, SendRevokedError, type CanonicalEvent, type RequestGuard, type SendGuard } from '@switchyard/sdk-kit';
-import { eventIdentityKeys } from '../identity/identity-types.js';
+import { eventIdentityKeys } from '../vocabulary/identity-types.js';
 import { RevocationBoard, slotsOf, type Release, type Slots } from '../revocation/revocation-board.js';
 
 interface CallScope {

@@ -5,7 +5,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const TSCONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
 
 /** The stages of the data path, in order. A stage may import an earlier one, never a later one. */
-const STAGES = ['ingestion', 'privacy', 'data-plans', 'enrichment', 'routing', 'queue', 'delivery'];
+const STAGES = ['ingestion', 'identity', 'privacy', 'data-plans', 'enrichment', 'routing', 'queue', 'delivery'];
 
 /** A file's unit: its top folder under core/src, or the file itself at the top level. */
 const unitOf = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : file.replace(/\.ts$/, ''));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { AcceptedEvent } from '../../src/index.js';
-import { identityKeysOf } from '../../src/identity/identity-types.js';
+import { identityKeysOf } from '../../src/vocabulary/identity-types.js';
 
 export function trackEvent(overrides: Partial<CanonicalEvent> = {}): CanonicalEvent {
   const now = new Date().toISOString();

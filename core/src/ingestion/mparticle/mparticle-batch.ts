@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent, ConsentState, EventType } from '@switchyard/sdk-kit';
 import { INPUT_LIMITS } from '../../http-input/input-limits.js';
 import { jsonPath, type Problem } from '../../http-input/request-error.js';
-import { canonicalIdentityType } from '../../identity/identity-types.js';
+import { canonicalIdentityType } from '../../vocabulary/identity-types.js';
 import { isPlainObject, optionalId, optionalObject, optionalString, optionalUnixMillis, describeType } from '../field-checks.js';
 
 export const MPARTICLE_LIMITS = INPUT_LIMITS.mparticle;
