@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
-/** The four API families the router serves, each with its own documented error shape. */
+/** The four API families the router serves, each with its own documented error shape (IDSync shares mParticle's). */
 export type Family = 'segment' | 'mparticle' | 'admin' | 'opendsr';
 
 export function familyOf(path: string): Family | undefined {
   if (path.startsWith('/v1/')) return 'segment';
-  if (path.startsWith('/v2/')) return 'mparticle';
+  if (path.startsWith('/v2/') || path.startsWith('/identity/v1/')) return 'mparticle';
   if (path.startsWith('/admin/v1/')) return 'admin';
   if (path.startsWith('/opendsr/v1/')) return 'opendsr';
   return undefined;
@@ -82,6 +82,9 @@ export const POST_ROUTES: Array<{ family: Family; path: string; body: () => unkn
   { family: 'segment', path: '/v1/alias', body: () => ({ userId: 'u1', previousId: 'u0' }) },
   { family: 'mparticle', path: '/v2/events', body: () => mpBatch() },
   { family: 'mparticle', path: '/v2/bulkevents', body: () => [mpBatch()] },
+  { family: 'mparticle', path: '/identity/v1/identify', body: () => ({ known_identities: { customerid: 'c1', email: 'c1@example.com' } }) },
+  { family: 'mparticle', path: '/identity/v1/login', body: () => ({ known_identities: { customerid: 'c1', android_uuid: 'device-1' } }) },
+  { family: 'mparticle', path: '/identity/v1/logout', body: () => ({ known_identities: { android_uuid: 'device-1' } }) },
   { family: 'admin', path: '/admin/v1/suppressions', body: () => ({ identity_type: 'email', identity_value: 'x@example.com' }) },
   { family: 'admin', path: '/admin/v1/rectifications', body: () => ({ identity_type: 'user_id', identity_value: 'u9', attributes: { a: 1 } }) },
   { family: 'admin', path: '/admin/v1/dead-letters/replay', body: () => ({ ids: [1] }) },
