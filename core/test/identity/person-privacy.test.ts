@@ -163,7 +163,9 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
     await start([{ id: 'crm', connector: 'webhook', settings: { url: `${sink.url}/crm` } }]);
     const old = { userId: 'u-zed', anonymousId: 'anon-zed', traits: { email: 'zed@example.com' } };
     await deliveredTo('/crm', [await segment('/v1/identify', old)]);
+    expect((await admin('GET', '/admin/v1/profiles?identity_type=anonymous_id&identity_value=anon-zed')).json.profiles).toHaveLength(1);
     await erase([['email', 'zed@example.com']], false);
+    expect((await admin('GET', '/admin/v1/profiles?identity_type=anonymous_id&identity_value=anon-zed')).json.profiles).toEqual([]);
     await deliveredTo('/crm', [await segment('/v1/identify', old)]);
     for (const [type, value] of [
       ['email', 'zed@example.com'],
