@@ -74,6 +74,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     identity.listen({
       merged: (from, into, identifiers) => privacy.gate.personMerged(from, into, identifiers),
       split: (restored, from) => privacy.gate.personSplit(restored, from),
+      linked: (profileId, added, identifiers) => privacy.gate.personLinked(profileId, added, identifiers),
     });
     const runtime = new DeliveryRuntime({
       queue,

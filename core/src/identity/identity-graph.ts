@@ -12,6 +12,8 @@ export interface IdentityListener {
   merged(from: string, into: string, identifiers: Identifier[]): Promise<void> | void;
   /** `restored` was split back out of `from`. */
   split(restored: string, from: string): Promise<void> | void;
+  /** `added` were linked to `profileId` (a new profile's first identifiers too), which now holds `identifiers`. */
+  linked(profileId: string, added: Identifier[], identifiers: Identifier[]): Promise<void> | void;
 }
 
 /** A person as privacy and data-subject requests see them. */
@@ -277,6 +279,14 @@ export class IdentityGraph {
     const { merge, unlink, restore, link } = ws.change;
     if (merge.length || unlink.length || restore.length || link.some((l) => this.rules.sharedTypes.has(l.identifier.type))) this.forgetAnswers();
     for (const key of ws.touchedKeys) this.cache.delete(key);
+    const added = new Map<string, Identifier[]>();
+    for (const { profileId, identifier } of ws.change.link) added.set(profileId, [...(added.get(profileId) ?? []), identifier]);
+    for (const [profileId, identifiers] of added) {
+      const profile = ws.profileOf(profileId);
+      if (!profile || profile.id !== profileId) continue; // merged away in the same batch: its survivor is told below
+      const holding = [...profile.identifiers.values()].map(({ type, value, key }) => ({ type, value, key }));
+      for (const listener of this.listeners) await listener.linked(profileId, identifiers, holding);
+    }
     for (const { from, into } of ws.change.merge) {
       this.knownProfiles.delete(from);
       this.knownProfiles.delete(into);

@@ -121,9 +121,22 @@ export class PrivacyGate {
   async personMerged(from: string, into: string, identifiers: Identifier[]): Promise<void> {
     const keys = [...identifiers.map((i) => i.key), profileKey(from), profileKey(into)];
     const { before, after, from: fromConsent } = this.deps.profiles.mergeInto(profileKey(from), profileKey(into));
-    const suppression = this.deps.suppressions.suppressionOf([profileKey(from), profileKey(into)]);
+    const suppression = this.deps.suppressions.suppressionOf(keys);
     if (suppression) this.deps.suppressions.addPersonKeys(suppression, keys);
     if (suppression || isRevocation(before, after) || isRevocation(fromConsent, after)) await this.revoke(keys);
+  }
+
+  /**
+   * Identifiers joined a person. A suppressed one suppresses the person (and deliveries decided for them before are
+   * checked again); joining a suppressed person, they are suppressed with them.
+   */
+  async personLinked(profileId: string, added: Identifier[], identifiers: Identifier[]): Promise<void> {
+    const suppression = this.deps.suppressions.suppressionOf([profileKey(profileId), ...added.map((i) => i.key)]);
+    if (!suppression) return;
+    const keys = [...identifiers.map((i) => i.key), profileKey(profileId)];
+    const newlySuppressed = !this.deps.suppressions.suppressionOf([profileKey(profileId)]);
+    this.deps.suppressions.addPersonKeys(suppression, keys);
+    if (newlySuppressed) await this.revoke(keys);
   }
 
   /** A merge was split: the restored person keeps the consent and any suppression they had as part of it. */

@@ -3,6 +3,8 @@ import type { SwitchyardConfig } from '../../src/index.js';
 import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
 import { RouterFixture } from '../helpers/router.js';
 import { identityStores } from '../helpers/identity-stores.js';
+import { FIXTURES } from '../helpers/runtime.js';
+import { join } from 'node:path';
 
 const ADMIN = 'admin-token-person-privacy-01';
 const DOMAIN = 'switchyard.localhost';
@@ -132,6 +134,89 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
     for (const id of [...blocked, later]) expect(received('/crm').has(id)).toBe(false);
     const decisions = (await admin('GET', '/admin/v1/privacy/decisions?source=web')).json.decisions as Array<{ decision: string; count: number }>;
     expect(decisions.find((d) => d.decision === 'suppressed')?.count).toBeGreaterThanOrEqual(4);
+  });
+
+  it('no event sent under a suppressed person’s anonymous id leaves after the suppression by email is acknowledged (repeated rounds)', async () => {
+    await start([{ id: 'crm', connector: 'webhook', settings: { url: `${sink.url}/crm` } }]);
+    const leaks: string[] = [];
+    for (let round = 0; round < 8; round += 1) {
+      const [anonymousId, email] = [`anon-race-${round}`, `race-${round}@example.com`];
+      await deliveredTo('/crm', [await segment('/v1/identify', { userId: `u-race-${round}`, anonymousId, traits: { email } })]);
+      const sent = Array.from({ length: 20 }, () => segment('/v1/track', { anonymousId, event: 'Viewed' }));
+      const suppressed = admin('POST', '/admin/v1/suppressions', { identity_type: 'email', identity_value: email }).then((r) => {
+        expect(r.status).toBe(201);
+        return Date.now();
+      });
+      const ids = await Promise.all(sent);
+      const acknowledgedAt = await suppressed;
+      await fixture!.drained();
+      const late = new Set(
+        sink.requests
+          .filter((r) => r.receivedAt > acknowledgedAt)
+          .flatMap(eventsOf)
+          .map((e) => e.messageId),
+      );
+      leaks.push(...ids.filter((id) => late.has(id)));
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('a connector between two requests sends nothing of an anonymous id whose person is suppressed by email meanwhile (repeated rounds)', async () => {
+    // The two-step connector looks something up, then sends: hold every look-up open until the suppression is in.
+    const held: Array<() => void> = [];
+    sink.responder = (r) =>
+      r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 };
+    await start([{ id: 'two', connector: join(FIXTURES, 'two-step'), settings: { url: `${sink.url}/two` }, delivery: { batch: { maxItems: 1 } } }]);
+    const leaks: string[] = [];
+    for (let round = 0; round < 4; round += 1) {
+      const [anonymousId, email] = [`anon-held-${round}`, `held-${round}@example.com`];
+      const login = await segment('/v1/identify', { userId: `u-held-${round}`, anonymousId, traits: { email } });
+      await until(
+        () => held.length,
+        (n) => n === 1,
+        'the login look-up',
+      );
+      held.splice(0).forEach((release) => release());
+      await fixture!.drained();
+      const gone = await segment('/v1/track', { anonymousId, event: 'Viewed' });
+      const kept = await segment('/v1/track', { anonymousId: `anon-other-${round}`, event: 'Viewed' });
+      await until(
+        () => held.length,
+        (n) => n === 2,
+        'both look-ups',
+      );
+      expect((await admin('POST', '/admin/v1/suppressions', { identity_type: 'email', identity_value: email })).status).toBe(201);
+      held.splice(0).forEach((release) => release());
+      await fixture!.drained();
+      const sent = received('/two/events');
+      expect(sent.has(login) && sent.has(kept)).toBe(true);
+      if (sent.has(gone)) leaks.push(gone);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('an anonymous visitor who turns out to be a suppressed person: their held events are not sent once the revealing event is acknowledged', async () => {
+    const held: Array<() => void> = [];
+    sink.responder = (r) =>
+      r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 };
+    await start([{ id: 'two', connector: join(FIXTURES, 'two-step'), settings: { url: `${sink.url}/two` }, delivery: { batch: { maxItems: 1 } } }]);
+    const leaks: string[] = [];
+    for (let round = 0; round < 4; round += 1) {
+      const [userId, visitor] = [`u-known-${round}`, `anon-visitor-${round}`];
+      expect((await admin('POST', '/admin/v1/suppressions', { identity_type: 'user_id', identity_value: userId })).status).toBe(201);
+      const browsing = await segment('/v1/track', { anonymousId: visitor, event: 'Viewed' });
+      await until(
+        () => held.length,
+        (n) => n === 1,
+        'the visitor’s look-up',
+      );
+      // The visitor logs in: the anonymous profile is merged into the suppressed person.
+      await segment('/v1/identify', { userId, anonymousId: visitor });
+      held.splice(0).forEach((release) => release());
+      await fixture!.drained();
+      if (received('/two/events').has(browsing)) leaks.push(browsing);
+    }
+    expect(leaks).toEqual([]);
   });
 
   it('an erasure by email removes the events queued under that person’s anonymous id, and the person from the graph', async () => {
