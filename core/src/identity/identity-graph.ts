@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import { canonicalIdentityType, identityKey, normalizedIdentityValue, profileKey } from '../vocabulary/identity-types.js';
 import type { IdentityRules } from './identity-rules.js';
@@ -56,10 +57,10 @@ export function tombstoneOf(key: string): string {
  */
 export class IdentityGraph {
   /** Key → profiles it is linked to, for keys seen recently; the hot path of repeated traffic. */
-  private readonly cache = new Map<string, string[]>();
-  private readonly knownProfiles = new Map<string, boolean>();
+  private readonly cache: LRUCache<string, string[]>;
+  private readonly knownProfiles: LRUCache<string, boolean>;
   /** An event's identities (as sent) → the profile they resolved to; dropped whenever a change could alter one. */
-  private readonly answers = new Map<string, string>();
+  private readonly answers: LRUCache<string, string>;
   private answersGeneration = 0;
   private readonly cacheSize: number;
   private tail: Promise<unknown> = Promise.resolve();
@@ -72,6 +73,9 @@ export class IdentityGraph {
     options: IdentityGraphOptions = {},
   ) {
     this.cacheSize = options.cacheSize ?? 200_000;
+    this.cache = new LRUCache({ max: this.cacheSize });
+    this.knownProfiles = new LRUCache({ max: this.cacheSize });
+    this.answers = new LRUCache({ max: this.cacheSize });
   }
 
   get enabled(): boolean {
@@ -125,7 +129,7 @@ export class IdentityGraph {
       const signature = signatures[i];
       // Kept only if no change since this resolution began could have altered it.
       if (id !== undefined && signature !== undefined && leftOut.length === 0 && generation === this.answersGeneration) {
-        this.remembered(this.answers, signature, id);
+        this.answers.set(signature, id);
       }
     });
   }
@@ -314,18 +318,10 @@ export class IdentityGraph {
         [...profile.identifiers.values()].some((i) => this.rules.loginTypes.has(i.type)),
       );
     }
-    while (this.knownProfiles.size > this.cacheSize) this.knownProfiles.delete(this.knownProfiles.keys().next().value!);
   }
 
   private cacheKey(key: string, ids: string[]): void {
-    this.remembered(this.cache, key, ids);
-  }
-
-  /** Sets an entry of a bounded cache, dropping the oldest beyond the cache size. */
-  private remembered<V>(cache: Map<string, V>, key: string, value: V): void {
-    cache.delete(key);
-    cache.set(key, value);
-    if (cache.size > this.cacheSize) cache.delete(cache.keys().next().value!);
+    this.cache.set(key, ids);
   }
 
   private forgetAnswers(): void {

@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { mergeConsent, type UserConsent } from './consent-record.js';
+
+/** Keys whose consent and traits are kept in memory, so the ingestion hot path rarely reads SQLite. */
+const CACHE_SIZE = 100_000;
+/** Cached "no consent stored" (the cache holds no null). */
+const NO_CONSENT = Symbol('no consent stored');
 
 export interface Profile {
   identityKey: string;
@@ -22,10 +28,9 @@ export interface Profile {
 export class ProfileStore {
   private readonly statements;
   /** Consent per identity key (null: none stored), so the ingestion hot path rarely reads SQLite. */
-  private readonly consentCache = new Map<string, UserConsent | null>();
+  private readonly consentCache = new LRUCache<string, UserConsent | typeof NO_CONSENT>({ max: CACHE_SIZE });
   /** The last traits recorded per key, so an event repeating them costs no read. */
-  private readonly traitCache = new Map<string, string>();
-  private static readonly CONSENT_CACHE_SIZE = 100_000;
+  private readonly traitCache = new LRUCache<string, string>({ max: CACHE_SIZE });
   /**
    * Consent rows recorded but not yet written. Ingestion records consent event by event; the rows of one
    * request are written in one transaction (one fsync) at the end of the synchronous run that recorded them.
@@ -90,7 +95,7 @@ export class ProfileStore {
 
   private storedConsent(key: string): UserConsent | null {
     const cached = this.consentCache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached === NO_CONSENT ? null : cached;
     const pending = this.pendingConsent.get(key);
     if (pending) return JSON.parse(pending.json) as UserConsent;
     const row = this.statements.getConsent.get(key) as { consent: string } | undefined;
@@ -100,11 +105,7 @@ export class ProfileStore {
   }
 
   private cacheConsent(key: string, consent: UserConsent | null): void {
-    if (this.consentCache.size >= ProfileStore.CONSENT_CACHE_SIZE) {
-      // Drop the oldest entry; Map iteration order is insertion order.
-      this.consentCache.delete(this.consentCache.keys().next().value!);
-    }
-    this.consentCache.set(key, consent);
+    this.consentCache.set(key, consent ?? NO_CONSENT);
   }
 
   /** Stores consent under every key (latest timestamp per purpose wins); returns the merged result. */
@@ -161,7 +162,6 @@ export class ProfileStore {
       changed = true;
     }
     if (changed) this.statements.upsertTraits.run(key, JSON.stringify(merged), JSON.stringify(times), Date.now());
-    if (this.traitCache.size >= ProfileStore.CONSENT_CACHE_SIZE) this.traitCache.delete(this.traitCache.keys().next().value!);
     this.traitCache.set(key, incoming);
     return merged;
   }
