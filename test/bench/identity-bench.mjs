@@ -8,22 +8,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runClient } from './ingestion-bench.mjs';
 import { Router, SqliteIdentityStore, emptyChange, identityKey, newProfileId, silentLogger } from '@switchyard/core';
 
 const IDENTIFIERS = Number(process.env.BENCH_IDENTIFIERS ?? 1_000_000);
 const CONCURRENCY = 8;
-
-function runClient(url, events, runId, users) {
-  const child = fork(fileURLToPath(new URL('./ingest-client.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (result) => {
-      child.kill();
-      if (result.ok) resolve(result);
-      else reject(new Error(result.error));
-    });
-    child.send({ url, writeKey: 'wk_bench', events, concurrency: CONCURRENCY, runId, users, withAnonymousId: true });
-  });
-}
 
 /** Writes the people straight into the graph's store, 10,000 per transaction. */
 export async function populate(storageDir) {
@@ -105,8 +94,8 @@ async function ingest(storageDir, configDir, enabled, events, users, warmUp) {
   );
   const router = await Router.start({ configFile, log: silentLogger, port: 0, watchConfig: false });
   try {
-    if (warmUp) await runClient(`${router.url}/v1/batch`, events, `warm-${enabled}-${Date.now()}-${Math.random()}`, users);
-    const result = await runClient(`${router.url}/v1/batch`, events, `identity-${enabled}-${Date.now()}-${Math.random()}`, users);
+    if (warmUp) await runClient(`${router.url}/v1/batch`, events, `warm-${enabled}-${Date.now()}-${Math.random()}`, { users, withAnonymousId: true });
+    const result = await runClient(`${router.url}/v1/batch`, events, `identity-${enabled}-${Date.now()}-${Math.random()}`, { users, withAnonymousId: true });
     return events / result.seconds;
   } finally {
     await router.close();

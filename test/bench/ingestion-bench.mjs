@@ -13,7 +13,8 @@ import { percentile, startSinkProcess } from './sink-client.mjs';
 
 const CONCURRENCY = 8;
 
-function runClient(url, events, runId) {
+/** Runs ingest-client.mjs in its own process against `url`; `extra` adds its options (users, withAnonymousId). */
+export function runClient(url, events, runId, extra = {}) {
   const child = fork(fileURLToPath(new URL('./ingest-client.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (result) => {
@@ -21,7 +22,7 @@ function runClient(url, events, runId) {
       if (result.ok) resolve(result);
       else reject(new Error(result.error));
     });
-    child.send({ url, writeKey: 'wk_bench', events, concurrency: CONCURRENCY, runId });
+    child.send({ url, writeKey: 'wk_bench', events, concurrency: CONCURRENCY, runId, ...extra });
   });
 }
 

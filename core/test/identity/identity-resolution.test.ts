@@ -1,31 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SwitchyardConfig } from '../../src/index.js';
-import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
+import { eventsOf, until } from '../helpers/deliveries.js';
+import { HttpSink } from '../helpers/http-sink.js';
 import { RouterFixture } from '../helpers/router.js';
 import { identityStores } from '../helpers/identity-stores.js';
 
 const ADMIN = 'admin-token-identity-0001';
-
-interface SentEvent {
-  messageId: string;
-  profileId?: string;
-  identities: Record<string, string>;
-}
-
-function eventsOf(request: CapturedRequest): SentEvent[] {
-  const body = request.body as SentEvent & { batch?: SentEvent[] };
-  if (Array.isArray(body?.batch)) return body.batch;
-  return body?.messageId ? [body] : [];
-}
-
-/** Resolves once `predicate` holds, re-checked every few milliseconds; rejects after ten seconds. */
-async function until(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe.each(identityStores())('identity resolution through the public APIs ($name store)', (store) => {
   let sink: HttpSink;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SwitchyardConfig } from '../../src/index.js';
-import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
+import { eventsOf, holdLookups, releaseAll, until } from '../helpers/deliveries.js';
+import { HttpSink } from '../helpers/http-sink.js';
 import { RouterFixture } from '../helpers/router.js';
 import { identityStores } from '../helpers/identity-stores.js';
 import { FIXTURES } from '../helpers/runtime.js';
@@ -8,26 +9,6 @@ import { join } from 'node:path';
 
 const ADMIN = 'admin-token-person-privacy-01';
 const DOMAIN = 'switchyard.localhost';
-
-interface SentEvent {
-  messageId: string;
-}
-
-function eventsOf(request: CapturedRequest): SentEvent[] {
-  const body = request.body as SentEvent & { batch?: SentEvent[] };
-  if (Array.isArray(body?.batch)) return body.batch;
-  return body?.messageId ? [body] : [];
-}
-
-async function until<T>(read: () => Promise<T> | T, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Privacy acts on the person: whatever identifier consent, a suppression or an erasure names, it covers all of them. */
 describe.each(identityStores())('privacy on the whole person ($name store)', (store) => {
@@ -68,12 +49,7 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
         .flatMap(eventsOf)
         .map((e) => e.messageId),
     );
-  const deliveredTo = (prefix: string, ids: string[]) =>
-    until(
-      () => received(prefix),
-      (got) => ids.every((id) => got.has(id)),
-      `deliveries to ${prefix}`,
-    );
+  const deliveredTo = (prefix: string, ids: string[]) => until(() => ids.every((id) => received(prefix).has(id)), `deliveries to ${prefix}`);
   const consent = (marketing: boolean) => ({ context: { consent: { categoryPreferences: { Marketing: marketing } } } });
   const erase = async (identities: Array<[string, string]>, suppress = true) => {
     const id = randomUUID();
@@ -87,11 +63,7 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
       ...(suppress ? {} : { extensions: { [DOMAIN]: { suppress: false } } }),
     };
     expect((await admin('POST', '/opendsr/v1/requests', request)).status).toBe(201);
-    await until(
-      () => admin('GET', `/opendsr/v1/requests/${id}`).then((r) => r.json.request_status),
-      (status) => status === 'completed',
-      'the erasure to complete',
-    );
+    await until(async () => (await admin('GET', `/opendsr/v1/requests/${id}`)).json.request_status === 'completed', 'the erasure to complete');
   };
 
   it('consent withdrawn under an anonymous id applies to events sent under the user id', async () => {
@@ -162,31 +134,21 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
   });
 
   it('a connector between two requests sends nothing of an anonymous id whose person is suppressed by email meanwhile (repeated rounds)', async () => {
-    // The two-step connector looks something up, then sends: hold every look-up open until the suppression is in.
-    const held: Array<() => void> = [];
-    sink.responder = (r) =>
-      r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 };
+    // The two-step connector looks something up, then sends: every look-up is held open until the suppression is in.
+    const held = holdLookups(sink);
     await start([{ id: 'two', connector: join(FIXTURES, 'two-step'), settings: { url: `${sink.url}/two` }, delivery: { batch: { maxItems: 1 } } }]);
     const leaks: string[] = [];
     for (let round = 0; round < 4; round += 1) {
       const [anonymousId, email] = [`anon-held-${round}`, `held-${round}@example.com`];
       const login = await segment('/v1/identify', { userId: `u-held-${round}`, anonymousId, traits: { email } });
-      await until(
-        () => held.length,
-        (n) => n === 1,
-        'the login look-up',
-      );
-      held.splice(0).forEach((release) => release());
+      await until(() => held.length === 1, 'the login look-up');
+      releaseAll(held);
       await fixture!.drained();
       const gone = await segment('/v1/track', { anonymousId, event: 'Viewed' });
       const kept = await segment('/v1/track', { anonymousId: `anon-other-${round}`, event: 'Viewed' });
-      await until(
-        () => held.length,
-        (n) => n === 2,
-        'both look-ups',
-      );
+      await until(() => held.length === 2, 'both look-ups');
       expect((await admin('POST', '/admin/v1/suppressions', { identity_type: 'email', identity_value: email })).status).toBe(201);
-      held.splice(0).forEach((release) => release());
+      releaseAll(held);
       await fixture!.drained();
       const sent = received('/two/events');
       expect(sent.has(login) && sent.has(kept)).toBe(true);
@@ -196,23 +158,17 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
   });
 
   it('an anonymous visitor who turns out to be a suppressed person: their held events are not sent once the revealing event is acknowledged', async () => {
-    const held: Array<() => void> = [];
-    sink.responder = (r) =>
-      r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 };
+    const held = holdLookups(sink);
     await start([{ id: 'two', connector: join(FIXTURES, 'two-step'), settings: { url: `${sink.url}/two` }, delivery: { batch: { maxItems: 1 } } }]);
     const leaks: string[] = [];
     for (let round = 0; round < 4; round += 1) {
       const [userId, visitor] = [`u-known-${round}`, `anon-visitor-${round}`];
       expect((await admin('POST', '/admin/v1/suppressions', { identity_type: 'user_id', identity_value: userId })).status).toBe(201);
       const browsing = await segment('/v1/track', { anonymousId: visitor, event: 'Viewed' });
-      await until(
-        () => held.length,
-        (n) => n === 1,
-        'the visitor’s look-up',
-      );
+      await until(() => held.length === 1, 'the visitor’s look-up');
       // The visitor logs in: the anonymous profile is merged into the suppressed person.
       await segment('/v1/identify', { userId, anonymousId: visitor });
-      held.splice(0).forEach((release) => release());
+      releaseAll(held);
       await fixture!.drained();
       if (received('/two/events').has(browsing)) leaks.push(browsing);
     }
@@ -229,7 +185,10 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
     const identify = await segment('/v1/identify', { userId: 'u-eve', anonymousId: 'anon-eve', traits: { email: 'eve@example.com' } });
     const bob = await segment('/v1/track', { userId: 'u-bob', event: 'Viewed' });
     const deadLetters = async () => ((await admin('GET', '/admin/v1/dead-letters')).json.deadLetters as Array<{ messageId: string }>).map((d) => d.messageId);
-    await until(deadLetters, (ids) => [...anonymous, identify, bob].every((id) => ids.includes(id)), 'every event to be dead-lettered');
+    await until(async () => {
+      const ids = await deadLetters();
+      return [...anonymous, identify, bob].every((id) => ids.includes(id));
+    }, 'every event to be dead-lettered');
 
     const before = sink.requests.length;
     await erase([['email', 'eve@example.com']]);

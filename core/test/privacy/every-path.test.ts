@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
+import { eventsOf, holdLookups, releaseAll, until } from '../helpers/deliveries.js';
+import { HttpSink } from '../helpers/http-sink.js';
 import { RouterFixture } from '../helpers/router.js';
 import { FIXTURES } from '../helpers/runtime.js';
 
@@ -456,35 +457,3 @@ describe('privacy closes every path', () => {
     ).toEqual([]);
   });
 });
-
-interface SentEvent {
-  messageId: string;
-  userId?: string;
-  identities?: Record<string, string>;
-}
-
-function eventsOf(request: CapturedRequest): SentEvent[] {
-  const body = request.body as SentEvent & { batch?: SentEvent[] };
-  if (Array.isArray(body?.batch)) return body.batch;
-  return body?.messageId ? [body] : [];
-}
-
-/** Makes the sink hold every two-step lookup open until released; returns the waiting releases. */
-function holdLookups(sink: HttpSink): Array<() => void> {
-  const held: Array<() => void> = [];
-  sink.responder = (r) => (r.path.startsWith('/two/lookup') ? new Promise((resolve) => held.push(() => resolve({ status: 200, body: {} }))) : { status: 200 });
-  return held;
-}
-
-function releaseAll(held: Array<() => void>): void {
-  for (const release of held.splice(0)) release();
-}
-
-/** Resolves once `check` holds, asked again every few milliseconds; rejects after 15 s. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
