@@ -34,6 +34,8 @@ export interface HttpServerDeps {
   expectedCompletionMs: () => number;
   sourcesByWriteKey: SegmentRoutesOptions['sourcesByWriteKey'];
   sourcesByApiKey: MparticleRoutesOptions['sourcesByApiKey'];
+  /** Why the router is not ready to take traffic (empty: ready), for `/ready`. */
+  readiness: () => Promise<string[]>;
   /** Extra admin read-outs (ingestion counters), served under /admin/v1. */
   stats: () => Record<string, unknown>;
 }
@@ -112,7 +114,12 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     { prefix: '/opendsr/v1' },
   );
 
+  // Liveness: the process answers. Readiness: the queue answers and every configured connection runs.
   app.get('/health', async () => ({ status: 'ok', connections: deps.runtime.connectionIds().length }));
+  app.get('/ready', async (_request, reply) => {
+    const problems = await deps.readiness();
+    return problems.length ? reply.code(503).send({ status: 'not_ready', problems }) : { status: 'ready' };
+  });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!.replace(/\/+$/, '');

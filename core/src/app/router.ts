@@ -2,6 +2,8 @@ import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { resolveIdentityRules } from '../identity/identity-rules.js';
+import { describeChanges } from './config-changes.js';
+import { lockStorage } from './storage-lock.js';
 import { loadConfig, type ResolvedConfig } from './resolve-config.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
@@ -53,6 +55,7 @@ export class Router {
     private readonly parts: Switchyard,
     readonly url: string,
     private readonly options: RouterOptions,
+    private readonly unlock: () => void,
   ) {
     ({
       queue: this.queue,
@@ -71,14 +74,22 @@ export class Router {
     let secrets = config.secrets;
     const log = options.log ?? createLogger({ level: config.logLevel, secrets: () => secrets });
     mkdirSync(config.storageDir, { recursive: true });
+    const unlock = lockStorage(config.storageDir);
     let router: Router | undefined;
-    const parts = await buildSwitchyard(config, log, () => router?.config ?? config);
+    let parts: Switchyard;
+    try {
+      parts = await buildSwitchyard(config, log, () => router?.config ?? config);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
     try {
       const url = await parts.app.listen({ host: config.server.host, port: options.port ?? config.server.port });
-      router = new Router(config, log, parts, url, options);
+      router = new Router(config, log, parts, url, options, unlock);
     } catch (error) {
-      // A refused start leaves no thread or file handle behind.
+      // A refused start leaves no thread, file handle or lock behind.
       await parts.close().catch(() => undefined);
+      unlock();
       throw error;
     }
     router.onConfigChange((next) => {
@@ -175,17 +186,14 @@ export class Router {
     this.closed = true;
     this.watcher?.close();
     await this.reloading.catch(() => undefined);
-    await this.parts.close();
+    try {
+      await this.parts.close();
+    } finally {
+      this.unlock();
+    }
   }
 }
 
 function privacyRulesOf(config: ResolvedConfig): string {
   return JSON.stringify({ privacy: config.privacy, rules: config.connections.map((c) => [c.id, c.consent, c.sources, c.enabledActions]) });
-}
-
-function describeChanges(before: ResolvedConfig, after: ResolvedConfig): string[] {
-  const ids = (c: ResolvedConfig) => new Set([...c.connections, ...c.enrichments].map((x) => x.id));
-  const old = ids(before);
-  const now = ids(after);
-  return [...[...now].filter((id) => !old.has(id)).map((id) => `+connection ${id}`), ...[...old].filter((id) => !now.has(id)).map((id) => `-connection ${id}`)];
 }

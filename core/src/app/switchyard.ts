@@ -56,6 +56,13 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       sourcesByWriteKey: () => sourceIndex(current()).segment,
       sourcesByApiKey: () => sourceIndex(current()).mparticle,
       stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
+      readiness: async () => {
+        const problems: string[] = [];
+        await path.queue.depth().catch((error: Error) => problems.push(`the queue does not answer: ${error.message}`));
+        const running = new Set(path.runtime.connectionIds());
+        for (const { id } of current().connections) if (!running.has(id)) problems.push(`connection ${id} is not running`);
+        return problems;
+      },
     });
     opened.unshift(() => app.close());
     return {
