@@ -2,6 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { adminRoutes } from '../admin/admin-routes.js';
 import { registerProfileApi } from '../admin/profile-routes.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
+import { constantTimeEqual } from '../auth/constant-time-equal.js';
+import type { RouterMetrics } from '../operations/router-metrics.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
@@ -19,6 +21,14 @@ import type { EventRouting } from '../routing/event-routing.js';
 import { answerClientError, answerUnknownExpectations, requireHost } from './protocol-errors.js';
 import { errorBodyFor } from './route-families.js';
 
+/** The ingestion API a URL belongs to, for per-API metrics. */
+function ingestionApiOf(url: string): string | undefined {
+  if (url.startsWith('/v1/')) return 'segment';
+  if (url.startsWith('/v2/')) return 'mparticle';
+  if (url.startsWith('/identity/v1/')) return 'idsync';
+  return undefined;
+}
+
 export interface HttpServerDeps {
   log: Logger;
   trustProxy: boolean;
@@ -34,6 +44,9 @@ export interface HttpServerDeps {
   expectedCompletionMs: () => number;
   sourcesByWriteKey: SegmentRoutesOptions['sourcesByWriteKey'];
   sourcesByApiKey: MparticleRoutesOptions['sourcesByApiKey'];
+  metrics: RouterMetrics;
+  /** When set, `/metrics` asks for this bearer token (or an admin token). */
+  metricsToken: () => string | undefined;
   /** Why the router is not ready to take traffic (empty: ready), for `/ready`. */
   readiness: () => Promise<string[]>;
   /** Extra admin read-outs (ingestion counters), served under /admin/v1. */
@@ -60,6 +73,24 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   answerUnknownExpectations(app.server);
   // Registered before the plugins so that every route inherits them; each API plugin sets its own error handler.
   app.addHook('onRequest', requireHost);
+  app.addHook('onResponse', async (request, reply) => {
+    const api = ingestionApiOf(request.url);
+    const status = reply.statusCode;
+    const rejection = status >= 400 ? (request.rejection ?? `HTTP_${status}`) : undefined;
+    if (api) deps.metrics.observeIngestion(api, reply.elapsedTime / 1000, request.sourceId, rejection);
+    // The access log: never bodies, query strings or credentials.
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? request.url.split('?')[0],
+        status,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ...(request.sourceId ? { source: request.sourceId } : {}),
+        ...(rejection ? { reason: rejection } : {}),
+      },
+      rejection ? 'request refused' : 'request',
+    );
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = error instanceof RequestError ? error : fromFastifyError(error);
     if (!known) request.log.error({ err: error }, 'request failed');
@@ -113,6 +144,18 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     },
     { prefix: '/opendsr/v1' },
   );
+
+  app.get('/metrics', async (request, reply) => {
+    const token = deps.metricsToken();
+    if (token) {
+      const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      const allowed = [token, ...deps.adminTokens()];
+      if (!given || !allowed.some((t) => constantTimeEqual(t, given))) {
+        return reply.code(401).header('www-authenticate', 'Bearer').send(adminError(401, 'send the metrics token (server.metricsToken) as a Bearer token'));
+      }
+    }
+    return reply.type(deps.metrics.contentType).send(await deps.metrics.render());
+  });
 
   // Liveness: the process answers. Readiness: the queue answers and every configured connection runs.
   app.get('/health', async () => ({ status: 'ok', connections: deps.runtime.connectionIds().length }));

@@ -25,7 +25,7 @@ export interface ResolvedConnection extends RuntimeConnection {
 export interface ResolvedConfig {
   file: string;
   baseDir: string;
-  server: { host: string; port: number; publicUrl?: string; trustProxy: boolean };
+  server: { host: string; port: number; publicUrl?: string; trustProxy: boolean; metricsToken?: string };
   storageDir: string;
   logLevel?: string;
   residency?: string;
@@ -123,6 +123,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       port: raw.server?.port ?? 8088,
       publicUrl: raw.server?.publicUrl,
       trustProxy: raw.server?.trustProxy ?? false,
+      ...(raw.server?.metricsToken ? { metricsToken: raw.server.metricsToken } : {}),
     },
     storageDir: resolveFrom(baseDir, raw.storage?.dir ?? './.switchyard'),
     logLevel: raw.logging?.level,
@@ -169,6 +170,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
     secrets: [
       ...sources.flatMap((s) => (s.type === 'segment' ? [s.writeKey] : [s.apiSecret])),
       ...(raw.admin?.tokens ?? []),
+      ...(raw.server?.metricsToken ? [raw.server.metricsToken] : []),
       ...loaded.flatMap(({ c, connector }) => secretValues(connector.settings, c.settings)),
     ].filter((s) => s.length >= 4),
   };

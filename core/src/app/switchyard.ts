@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from './resolve-config.js';
 import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import { EventIntake } from '../intake/event-intake.js';
+import type { SettledBatch } from '../delivery/connection-dispatcher.js';
+import { RouterMetrics } from '../operations/router-metrics.js';
 import type { Logger } from '../logging.js';
 import { buildHttpServer } from './http-server.js';
 import { intakeRoutingOf, regularConnections, sourceIndex } from './config-views.js';
@@ -40,6 +42,13 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       config.ingestion,
     );
     await path.runtime.applyConnections(config.connections);
+    const metrics = new RouterMetrics({
+      sources: () => intake.stats.bySource(),
+      connections: () => path.runtime.stats(),
+      queueDepth: () => path.queue.depth(),
+      privacyDecisions: () => path.privacy.audit.rows(),
+    });
+    path.runtime.on('settled', (batch: SettledBatch) => metrics.observeSettled(batch));
     const app = await buildHttpServer({
       log,
       trustProxy: config.server.trustProxy,
@@ -56,6 +65,8 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       sourcesByWriteKey: () => sourceIndex(current()).segment,
       sourcesByApiKey: () => sourceIndex(current()).mparticle,
       stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
+      metrics,
+      metricsToken: () => config.server.metricsToken,
       readiness: async () => {
         const problems: string[] = [];
         await path.queue.depth().catch((error: Error) => problems.push(`the queue does not answer: ${error.message}`));

@@ -32,6 +32,10 @@ export interface SettledBatch {
   retried: string[];
   deadLettered: string[];
   dropped: string[];
+  /** Per delivered item, milliseconds from acceptance (queueing) to delivery. */
+  latenciesMs?: number[];
+  /** Per retried or dead-lettered item, its error code. */
+  failureCodes?: string[];
 }
 
 const IDLE_POLL_MS = 1000;
@@ -255,7 +259,15 @@ export class ConnectionDispatcher extends EventEmitter {
     const completed: number[] = [];
     const rescheduled: Reschedule[] = [];
     const dead: Array<{ id: number; attempts: number; error: DeliveryError }> = [];
-    const outcome: SettledBatch = { connectionId: this.connectionId, delivered: [], retried: [], deadLettered: [], dropped: [] };
+    const outcome: SettledBatch = {
+      connectionId: this.connectionId,
+      delivered: [],
+      retried: [],
+      deadLettered: [],
+      dropped: [],
+      latenciesMs: [],
+      failureCodes: [],
+    };
 
     items.forEach((item, i) => {
       const result = results[i] ?? { status: 'retryable', code: 'MISSING_RESULT', message: 'the connector returned no result for this item' };
@@ -264,11 +276,13 @@ export class ConnectionDispatcher extends EventEmitter {
       if (decision.action === 'complete') {
         completed.push(item.id);
         outcome.delivered.push(item.messageId);
+        outcome.latenciesMs!.push(now - item.enqueuedAt);
         this.counters.delivered += 1;
         if (this.health === 'unhealthy') this.markHealth('healthy');
       } else if (decision.action === 'retry') {
         rescheduled.push({ id: item.id, nextAttemptAt: decision.nextAttemptAt, attempts: decision.attempts, error });
         outcome.retried.push(item.messageId);
+        outcome.failureCodes!.push(error.code ?? result.status);
         this.counters.retried += 1;
         if (result.status === 'rate_limited') {
           this.counters.rateLimited += 1;
@@ -281,6 +295,7 @@ export class ConnectionDispatcher extends EventEmitter {
           error: { ...error, message: `${error.message ?? error.code ?? 'failed'} (${decision.reason})` },
         });
         outcome.deadLettered.push(item.messageId);
+        outcome.failureCodes!.push(error.code ?? result.status);
         this.counters.deadLettered += 1;
         if (result.status === 'authentication') this.markHealth('unhealthy', `authentication failed: ${error.message ?? error.code}`);
       }

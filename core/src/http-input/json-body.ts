@@ -23,6 +23,10 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 declare module 'fastify' {
   interface FastifyRequest {
     bodyBytes?: number;
+    /** The source the request authenticated as (ingestion APIs), for logs and metrics. */
+    sourceId?: string;
+    /** The error code the request was refused with, for logs and metrics. */
+    rejection?: string;
   }
 }
 

@@ -26,6 +26,7 @@ export function registerIngestionBody(
     const known = asRequestError(error, request);
     if (!known) request.log.error({ err: error }, 'ingestion failed');
     const answer = known ?? failureOf(error);
+    request.rejection = answer.code;
     return reply.code(answer.statusCode).send(errorBody(answer));
   });
 }

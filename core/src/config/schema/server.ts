@@ -7,6 +7,8 @@ export const SERVER_SCHEMA = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     publicUrl: Type.Optional(Type.String({ format: 'uri' })),
     trustProxy: Type.Optional(Type.Boolean()),
+    /** When set, `GET /metrics` asks for `Authorization: Bearer <token>` (an admin token also works). */
+    metricsToken: Type.Optional(Type.String({ minLength: 16 })),
   },
   closed,
 );

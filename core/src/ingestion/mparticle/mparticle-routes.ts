@@ -102,7 +102,10 @@ export function mparticleErrorBody(error: RequestError) {
 
 function authenticate(request: FastifyRequest, options: MparticleRoutesOptions): ResolvedSource {
   const checked = matchBasicCredentials(request.headers.authorization, options.sourcesByApiKey());
-  if ('source' in checked) return checked.source;
+  if ('source' in checked) {
+    request.sourceId = checked.source.id;
+    return checked.source;
+  }
   if (checked.failure === 'missing')
     throw new RequestError(401, 'UNAUTHORIZED', [{ path: 'authorization', message: "send HTTP Basic auth with the source's API key and secret" }]);
   throw new RequestError(403, 'FORBIDDEN', [

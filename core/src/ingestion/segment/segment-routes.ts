@@ -26,6 +26,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
     const body = request.body;
     if (!isPlainObject(body)) throw badRequest('INVALID_BODY', [{ path: '$', message: `must be a JSON object, got ${describeType(body)}` }]);
     const source = authenticate(request, body, options);
+    request.sourceId = source.id;
     const receivedAt = new Date().toISOString();
     const context = { sourceId: source.id, receivedAt, requestIp: request.ip, requestBytes: request.bodyBytes };
     const problems: Problem[] = [];

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { HttpSink } from '../helpers/http-sink.js';
+import { RouterFixture } from '../helpers/router.js';
+import { until } from '../helpers/deliveries.js';
+
+const ADMIN = 'admin-token-metrics-000001';
+const METRICS_TOKEN = 'metrics-token-0123456789';
+
+/** The value of one sample of the Prometheus text format, or undefined when it is absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const have = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+describe('Prometheus metrics', () => {
+  let sink: HttpSink;
+  let fixture: RouterFixture;
+  beforeAll(async () => {
+    sink = await new HttpSink().start();
+    sink.responder = (r) => ({ status: r.path.startsWith('/down') ? 503 : 200 });
+    fixture = await new RouterFixture({
+      server: { metricsToken: METRICS_TOKEN },
+      admin: { tokens: [ADMIN] },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+      connections: [
+        { id: 'up', connector: 'webhook', settings: { url: `${sink.url}/up` } },
+        { id: 'down', connector: 'webhook', settings: { url: `${sink.url}/down` }, delivery: { retry: { maxAttempts: 1 } } },
+      ],
+    }).start();
+  });
+  afterAll(async () => {
+    await fixture.close();
+    await sink.stop();
+  });
+
+  const scrape = async (token: string | null = METRICS_TOKEN) => {
+    const response = await fixture.send('/metrics', undefined, { method: 'GET', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return response;
+  };
+  const track = (userId: string) => fixture.send('/v1/track', { userId, event: 'Viewed', messageId: randomUUID() }, { auth: 'wk_web:' });
+
+  it('counts per source and per connection, with latency histograms, breaker state, queue depth and process metrics', async () => {
+    for (let i = 0; i < 5; i += 1) expect((await track(`u-${i}`)).status).toBe(200);
+    expect((await fixture.send('/v1/track', { userId: 'x', event: 'y' }, { auth: 'wrong-key:' })).status).toBe(403);
+    expect((await fixture.send('/v1/track', { event: 'no user' }, { auth: 'wk_web:' })).status).toBe(400);
+    expect(
+      (await fixture.send('/admin/v1/suppressions', { identity_type: 'user_id', identity_value: 'u-gone' }, { headers: { authorization: `Bearer ${ADMIN}` } }))
+        .status,
+    ).toBe(201);
+    expect((await track('u-gone')).status).toBe(200);
+    await until(async () => {
+      const text = (await scrape()).text;
+      return (
+        sample(text, 'switchyard_connection_deliveries_delivered_total', { connection: 'up' }) === 5 &&
+        sample(text, 'switchyard_connection_deliveries_dead_lettered_total', { connection: 'down' }) === 5
+      );
+    }, 'every delivery to settle');
+
+    const response = await scrape();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = response.text;
+    expect(sample(text, 'switchyard_source_events_received_total', { source: 'web' })).toBe(6);
+    expect(sample(text, 'switchyard_source_events_accepted_total', { source: 'web' })).toBe(5);
+    expect(sample(text, 'switchyard_source_events_suppressed_total', { source: 'web' })).toBe(1);
+    expect(sample(text, 'switchyard_source_requests_rejected_total', { api: 'segment', source: '', reason: 'INVALID_WRITE_KEY' })).toBe(1);
+    expect(sample(text, 'switchyard_source_requests_rejected_total', { api: 'segment', source: 'web', reason: 'INVALID_EVENT' })).toBe(1);
+    expect(sample(text, 'switchyard_ingestion_ack_duration_seconds_count', { api: 'segment' })).toBe(6);
+    expect(sample(text, 'switchyard_connection_delivery_latency_seconds_count', { connection: 'up' })).toBe(5);
+    expect(sample(text, 'switchyard_connection_delivery_failures_total', { connection: 'down', code: 'HTTP_503' })).toBe(5);
+    expect(sample(text, 'switchyard_connection_breaker_state', { connection: 'up', state: 'closed' })).toBe(1);
+    expect(sample(text, 'switchyard_queue_depth', { connection: 'up' }) ?? 0).toBe(0);
+    expect(sample(text, 'switchyard_privacy_decisions_total', { source: 'web', decision: 'suppressed' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'switchyard_process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    // No label carries user data.
+    expect(text).not.toMatch(/u-gone|u-1\b/);
+
+    // Counters only grow: a second scrape reports the same totals, not twice them.
+    expect(sample((await scrape()).text, 'switchyard_source_events_accepted_total', { source: 'web' })).toBe(5);
+  });
+
+  it('asks for the metrics token (or an admin token) when one is configured', async () => {
+    expect((await scrape(null)).status).toBe(401);
+    expect((await scrape('not-the-token-0000000')).status).toBe(401);
+    expect((await scrape(ADMIN)).status).toBe(200);
+  });
+});
