@@ -24,7 +24,7 @@ export async function runStart(options: { config: string; port?: number }): Prom
   } catch (error) {
     failWith(error);
   }
-  process.stdout.write(`${banner(router.config, router.url)}\n`);
+  process.stdout.write(`${banner(router.config, router.url, await router.queue.depth())}\n`);
   router.onReload((result) => {
     process.stdout.write(
       result.ok
@@ -58,15 +58,16 @@ export async function runValidate(options: { config: string }): Promise<void> {
   }
 }
 
-function banner(config: ResolvedConfig, url: string): string {
-  const lines = [`Switchyard listening on ${url}  (storage: ${config.storageDir})`, 'Sources:'];
+function banner(config: ResolvedConfig, url: string, queued: Record<string, number>): string {
+  const lines = [`Switchyard listening on ${url}  (PID ${process.pid}, storage: ${config.storageDir})`, 'Sources:'];
   for (const source of config.sources) {
     const endpoint = source.type === 'segment' ? `${url}/v1/batch (Segment, write key auth)` : `${url}/v2/events (mParticle, key:secret auth)`;
     lines.push(`  ${source.id.padEnd(16)} ${endpoint}${source.ipCollection ? '' : '  [IP collection off]'}`);
   }
   lines.push('Connections:');
   for (const c of [...config.enrichments.map((e) => ({ ...e, sources: undefined })), ...config.connections]) {
-    lines.push(`  ${c.id.padEnd(16)} ${c.connector.name} (${c.connector.category}) ← ${c.sources?.join(', ') ?? 'all sources'}`);
+    const backlog = queued[c.id] ? `  [${queued[c.id]} queued]` : '';
+    lines.push(`  ${c.id.padEnd(16)} ${c.connector.name} (${c.connector.category}) ← ${c.sources?.join(', ') ?? 'all sources'}${backlog}`);
   }
   if (config.connections.length === 0) lines.push('  (none: events are accepted but go nowhere)');
   return lines.join('\n');

@@ -76,6 +76,12 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       split: (restored, from) => privacy.gate.personSplit(restored, from),
       linked: (profileId, added, identifiers) => privacy.gate.personLinked(profileId, added, identifiers),
     });
+    // Runs once the runtime has stopped (steps run last-opened first): what waits in the queue for the next start.
+    opened.unshift(async () => {
+      const queued = await queue.depth();
+      const total = Object.values(queued).reduce((sum, n) => sum + n, 0);
+      options.log.info({ queued }, total ? `stopped: ${total} deliveries wait in the queue for the next start` : 'stopped: nothing waits in the queue');
+    });
     const runtime = new DeliveryRuntime({
       queue,
       storageDir: options.storageDir,

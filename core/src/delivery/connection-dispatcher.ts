@@ -58,6 +58,8 @@ export class ConnectionDispatcher extends EventEmitter {
   private wakeRequested = false;
   private stopping = false;
   private probing = false;
+  /** The last failed task's first error, the reason given when the breaker opens. */
+  private lastFailure?: string;
   private pausedUntil = 0;
   private batchWaitStartedAt?: number;
 
@@ -77,10 +79,14 @@ export class ConnectionDispatcher extends EventEmitter {
     this.breaker = createDeliveryBreaker((events, checkpoint) => pool.run(events, checkpoint), options.breaker);
     this.breaker.on('open', () => {
       this.probing = false;
-      this.log.warn({ connection: connectionId }, 'circuit breaker opened');
+      this.log.warn(
+        { connection: connectionId, reason: this.lastFailure, retryInMs: options.breaker?.resetTimeoutMs },
+        `circuit breaker opened: ${this.lastFailure ?? 'tasks failed'}; deliveries wait in the queue until a probe succeeds`,
+      );
       this.emit('breaker', 'open');
     });
     this.breaker.on('halfOpen', () => {
+      this.log.info({ connection: connectionId }, 'circuit breaker half-open: probing the destination');
       this.emit('breaker', 'half-open');
       this.wake();
     });
@@ -250,7 +256,10 @@ export class ConnectionDispatcher extends EventEmitter {
         return undefined;
       }
       this.counters.failedTasks += 1;
-      return error instanceof FailedTask ? error.results : items.map(() => resultForTaskError(error));
+      const results = error instanceof FailedTask ? error.results : items.map(() => resultForTaskError(error));
+      const failed = results.find((r) => r.status !== 'ok');
+      this.lastFailure = failed ? `${failed.code ?? failed.status}${failed.message ? `: ${failed.message}` : ''}` : undefined;
+      return results;
     }
   }
 
@@ -301,6 +310,17 @@ export class ConnectionDispatcher extends EventEmitter {
       }
     });
 
+    if (rescheduled.length) {
+      this.log.info(
+        {
+          connection: this.connectionId,
+          count: rescheduled.length,
+          error: rescheduled[0]!.error,
+          nextAttemptAt: new Date(Math.min(...rescheduled.map((r) => r.nextAttemptAt))).toISOString(),
+        },
+        'deliveries will be retried',
+      );
+    }
     if (completed.length) await this.queue.complete(completed);
     if (rescheduled.length) await this.queue.reschedule(rescheduled);
     if (dead.length) {
