@@ -84,6 +84,19 @@ describe('Prometheus metrics', () => {
     expect(sample((await scrape()).text, 'switchyard_source_events_accepted_total', { source: 'web' })).toBe(5);
   });
 
+  it('the Grafana dashboard in docs/ queries only metrics the router exports', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dashboard = JSON.parse(readFileSync(new URL('../../../docs/grafana-dashboard.json', import.meta.url), 'utf8')) as {
+      panels: Array<{ targets: Array<{ expr: string }> }>;
+    };
+    const exported = new Set(
+      [...(await scrape()).text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) => (type === 'histogram' ? [`${name}_bucket`] : [name!])),
+    );
+    const queried = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(switchyard_\w+)/g)].map((m) => m[1]!))));
+    expect(queried.size).toBeGreaterThan(10);
+    expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
+  });
+
   it('asks for the metrics token (or an admin token) when one is configured', async () => {
     expect((await scrape(null)).status).toBe(401);
     expect((await scrape('not-the-token-0000000')).status).toBe(401);
