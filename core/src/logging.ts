@@ -28,7 +28,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     options.destination ??
       ((options.pretty ?? process.stdout.isTTY)
-        ? pinoPretty({ destination: 1, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l' })
+        ? pinoPretty({ destination: 1, ignore: 'pid,hostname,service,reqId', translateTime: 'SYS:HH:MM:ss.l', singleLine: true })
         : pino.destination({ dest: 1, sync: false })),
   );
 }
