@@ -174,7 +174,7 @@ describe('the operator commands of the switchyard CLI, against a running router'
     expect(missing.stderr).toContain('answered 404');
   });
 
-  it('replays a JSON Lines archive: the good events reach the destination, the malformed line is named and skipped', async () => {
+  it('replays a JSON Lines archive: the good events reach the destination, a malformed line and one the router refuses are named by number', async () => {
     const file = join(dir, 'archive.jsonl');
     const event = (n: number) =>
       JSON.stringify({
@@ -191,9 +191,10 @@ describe('the operator commands of the switchyard CLI, against a running router'
         receivedAt: '2026-01-02T03:04:06.000Z',
         sourceId: 'web',
       }).replace('"anonymousId":null,', '');
-    writeFileSync(file, [event(1), event(2), '{"type":"track", broken', event(3), ''].join('\n'));
+    writeFileSync(file, [event(1), event(2), '{"type":"track", broken', event(3), '{"type":"track","userId":"u-arch","messageId":"arch-x"}', ''].join('\n'));
     const result = await cli(['replay', file, '--source', 'web', '--config', join(dir, 'switchyard.yaml'), '--url', url]);
-    expect(result.stdout).toMatch(/^sent 3, rejected 0, malformed 1 \(skipped\)/);
+    expect(result.stdout).toMatch(/^sent 3, rejected 1, malformed 1 \(skipped\)/);
+    expect(result.stdout).toContain('line 5: rejected by the router: event: track messages need an event name');
     expect(result.stdout).toMatch(/line 3: malformed, skipped: not JSON/);
     expect(result.code).toBe(1);
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
