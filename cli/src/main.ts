@@ -1,14 +1,35 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { withAdminOptions, withRouterUrl } from './admin-client.js';
 import { runConnectorInit, runConnectorsDocs, runConnectorsList } from './connector-commands.js';
 import { runProfileLog, runProfileRemoveIdentifier, runProfileShow, runProfileSplit } from './profile-commands.js';
+import { parseCount, parseIds, runDeadLettersList, runDeadLettersPurge, runDeadLettersReplay } from './dead-letter-commands.js';
+import { DSR_TYPES, runDsrStatus, runDsrSubmit } from './dsr-commands.js';
 import { runQuery } from './query-command.js';
+import { runReplay } from './replay-command.js';
+import { runStatus } from './status-command.js';
+import { runSuppressionsAdd, runSuppressionsList, runSuppressionsRemove } from './suppression-commands.js';
 import { runStart, runValidate } from './start-command.js';
 import { CONFIG_SCHEMA } from '@switchyard/core';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Commander reports an InvalidArgumentError as a usage error naming the option, with exit code 1. */
+const asArgument =
+  <T>(parse: (raw: string) => T) =>
+  (raw: string): T => {
+    try {
+      return parse(raw);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
 
 const program = new Command()
   .name('switchyard')
   .description('Self-hostable customer-data router: ingest, protect, route.')
+  .version(version, '-V, --version', "print the CLI's version")
   .showHelpAfterError('(run switchyard --help for usage)');
 
 program
@@ -63,21 +84,62 @@ program
   .action(runQuery);
 
 const profile = program.command('profile').description("a running router's identity graph, through its admin API");
-const adminOptions = (command: Command) =>
-  command
-    .option('--url <url>', 'the router', 'http://127.0.0.1:8088')
-    .option('--token <token>', 'an admin token (default: $SWITCHYARD_ADMIN_TOKEN)')
-    .option('--json', 'print JSON');
-adminOptions(profile.command('show <identifier>').description('the profiles holding <type>:<value> (email:ada@example.com) or a profile id')).action(
+withAdminOptions(profile.command('show <identifier>').description('the profiles holding <type>:<value> (email:ada@example.com) or a profile id')).action(
   runProfileShow,
 );
-adminOptions(profile.command('log <profileId>').description("a profile's merge log: every link, merge and split, with its cause and rule")).action(
+withAdminOptions(profile.command('log <profileId>').description("a profile's merge log: every link, merge and split, with its cause and rule")).action(
   runProfileLog,
 );
-adminOptions(profile.command('split <profileId> <logEntry>').description('split a merge (a log entry) again')).action(runProfileSplit);
-adminOptions(profile.command('remove-identifier <profileId> <identifier>').description('remove <type>:<value> from a profile for good')).action(
+withAdminOptions(profile.command('split <profileId> <logEntry>').description('split a merge (a log entry) again')).action(runProfileSplit);
+withAdminOptions(profile.command('remove-identifier <profileId> <identifier>').description('remove <type>:<value> from a profile for good')).action(
   runProfileRemoveIdentifier,
 );
+
+withAdminOptions(program.command('status').description("a running router's health, readiness and per-connection delivery counts")).action(runStatus);
+
+const deadLetters = program.command('dead-letters').description("a running router's dead letters, through its admin API");
+withAdminOptions(deadLetters.command('list').description('dead letters, oldest first'))
+  .option('--connection <id>', 'only this connection')
+  .option('--limit <n>', 'at most this many (up to 1000; default 100)', asArgument(parseCount('--limit')))
+  .option('--after <id>', 'only dead letters after this id (the next page)', asArgument(parseCount('--after')))
+  .action(runDeadLettersList);
+withAdminOptions(deadLetters.command('replay').description('queue dead letters again, each decided again for its connection (privacy, routing)'))
+  .option('--connection <id>', "all of this connection's dead letters")
+  .option('--ids <ids>', 'these dead letters (comma-separated ids)', asArgument(parseIds))
+  .action(runDeadLettersReplay);
+withAdminOptions(deadLetters.command('purge').description('delete dead letters for good'))
+  .option('--connection <id>', "all of this connection's dead letters")
+  .option('--ids <ids>', 'these dead letters (comma-separated ids)', asArgument(parseIds))
+  .action(runDeadLettersPurge);
+
+const suppressions = program.command('suppressions').description('people whose events a running router never stores or sends');
+withAdminOptions(suppressions.command('add <identity>').description('suppress the person holding <type>:<value> (email:ada@example.com)'))
+  .option('--reason <text>', 'why (kept with the suppression)')
+  .action(runSuppressionsAdd);
+withAdminOptions(suppressions.command('list').description('suppressions, newest first'))
+  .option('--limit <n>', 'at most this many (up to 1000; default 100)', asArgument(parseCount('--limit')))
+  .option('--offset <n>', 'skip this many', asArgument(parseCount('--offset')))
+  .action(runSuppressionsList);
+withAdminOptions(suppressions.command('remove <id>').description('remove a suppression (its id from suppressions list)')).action(runSuppressionsRemove);
+
+const dsr = program.command('dsr').description('data-subject requests to a running router, through its OpenDSR API');
+withAdminOptions(dsr.command('submit <type> <identities...>').description(`submit a request (${DSR_TYPES.join(' | ')}) for <type>:<value> identities`))
+  .option('--regulation <name>', 'gdpr or ccpa', 'gdpr')
+  .action(runDsrSubmit);
+withAdminOptions(dsr.command('status <id>').description("a request's status and what each connection did")).action(runDsrStatus);
+
+withRouterUrl(
+  program
+    .command('replay <file>')
+    .description("re-ingest a JSON Lines archive of events (as the file connector writes) through a running router's Segment API"),
+)
+  .requiredOption('--source <id>', 'the Segment source to send as')
+  .option('--write-key <key>', "the source's write key")
+  .option('-c, --config <file>', "read the source's write key from this config instead")
+  .option('--rate <n>', 'at most this many events per second (default: unlimited)', asArgument(parseCount('--rate')))
+  .option('-q, --quiet', 'no progress bar')
+  .option('--json', 'print the summary as JSON')
+  .action(runReplay);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`switchyard: ${error.message}\n`);

@@ -1,10 +1,5 @@
 /** `switchyard profile …`: the identity graph of a running router, through its admin API. */
-
-export interface AdminOptions {
-  url: string;
-  token?: string;
-  json?: boolean;
-}
+import { admin as adminRequest, parseIdentity, type AdminOptions } from './admin-client.js';
 
 interface AdminAnswer {
   error?: { message?: string };
@@ -29,31 +24,12 @@ interface ProfileView {
   traits: Record<string, unknown>;
 }
 
-async function admin(options: AdminOptions, method: string, path: string, body?: unknown): Promise<{ status: number; json: AdminAnswer }> {
-  const token = options.token ?? process.env.SWITCHYARD_ADMIN_TOKEN;
-  if (!token) throw new Error('no admin token: pass --token or set SWITCHYARD_ADMIN_TOKEN (one of admin.tokens in the config)');
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, options.url), {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (error) {
-    throw new Error(`cannot reach the router at ${options.url} (${(error as Error).message}); is it running? pass --url to point elsewhere`);
-  }
-  const text = await response.text();
-  const json = (text ? JSON.parse(text) : {}) as AdminAnswer;
-  if (response.status >= 400) throw new Error(`${method} ${path} answered ${response.status}: ${json?.error?.message ?? text}`);
-  return { status: response.status, json };
-}
+const admin = (options: AdminOptions, method: string, path: string, body?: unknown) => adminRequest<AdminAnswer>(options, method, path, { body });
 
 /** `<type>:<value>`, e.g. `email:ada@example.com`, or a bare profile id. */
 function parseIdentifier(raw: string): { type: string; value: string } {
   if (/^-?\d+$/.test(raw)) return { type: 'profile_id', value: raw };
-  const colon = raw.indexOf(':');
-  if (colon <= 0 || colon === raw.length - 1) throw new Error(`"${raw}" is not an identifier: write <type>:<value> (email:ada@example.com) or a profile id`);
-  return { type: raw.slice(0, colon), value: raw.slice(colon + 1) };
+  return parseIdentity(raw);
 }
 
 function printProfile(profile: ProfileView): void {
