@@ -8,6 +8,7 @@ interface ConnectionStats {
   deadLettered: number;
   dropped: number;
   inFlight: number;
+  queued: number;
   health: string;
   healthReason?: string;
   breaker: string;
@@ -25,6 +26,7 @@ export async function runStatus(options: AdminOptions): Promise<void> {
     id,
     `${s.health}${s.healthReason ? ` (${s.healthReason})` : ''}`,
     s.breaker,
+    String(s.queued),
     String(s.inFlight),
     String(s.delivered),
     String(s.retried),
@@ -35,7 +37,7 @@ export async function runStatus(options: AdminOptions): Promise<void> {
   lines.push(
     '',
     rows.length
-      ? formatTable(['CONNECTION', 'HEALTH', 'BREAKER', 'IN FLIGHT', 'DELIVERED', 'RETRIED', 'RATE LIMITED', 'DEAD LETTERED', 'DROPPED'], rows)
+      ? formatTable(['CONNECTION', 'HEALTH', 'BREAKER', 'QUEUED', 'IN FLIGHT', 'DELIVERED', 'RETRIED', 'RATE LIMITED', 'DEAD LETTERED', 'DROPPED'], rows)
       : 'no connections are running',
   );
   process.stdout.write(`${lines.join('\n')}\n`);

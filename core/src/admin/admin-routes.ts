@@ -12,12 +12,16 @@ import type { PrivacyGate } from '../privacy/privacy-gate.js';
 import type { SuppressionStore } from '../privacy/suppression-store.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { rectificationEvent } from './rectification.js';
+import type { RecentError } from '../operations/recent-errors.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
 
 export interface AdminRoutesOptions {
   tokens: () => readonly string[];
   identity: ProfileRoutesOptions['identity'];
   queue: ProfileRoutesOptions['queue'];
+  queueDepth: () => Promise<Record<string, number>>;
+  /** The last failed attempts of a connection, newest first. */
+  recentErrors: (connectionId: string) => RecentError[];
   suppressions: SuppressionStore;
   audit: PrivacyAudit;
   gate: PrivacyGate;
@@ -152,7 +156,18 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     purged: await options.runtime.purgeDeadLetters({ connectionId: request.body.connection, ids: request.body.ids }),
   }));
 
-  app.get('/connections', async () => ({ connections: options.runtime.stats() }));
+  app.get('/connections', async () => {
+    const queued = await options.queueDepth();
+    const stats = options.runtime.stats();
+    return { connections: Object.fromEntries(Object.entries(stats).map(([id, s]) => [id, { ...s, queued: queued[id] ?? 0 }])) };
+  });
+
+  app.get<{ Params: { id: string } }>('/connections/:id/errors', async (request, reply) => {
+    if (!(request.params.id in options.runtime.stats())) {
+      return reply.code(404).send(adminError(404, `no running connection ${request.params.id}; see GET /admin/v1/connections`));
+    }
+    return { connection: request.params.id, errors: options.recentErrors(request.params.id) };
+  });
   app.get('/stats', async () => ({ connections: options.runtime.stats(), ...options.stats?.() }));
 
   registerProfileRoutes(app, { identity: options.identity, profiles: options.profiles, queue: options.queue });

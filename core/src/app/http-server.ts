@@ -3,6 +3,7 @@ import { adminRoutes } from '../admin/admin-routes.js';
 import { registerProfileApi } from '../admin/profile-routes.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { constantTimeEqual } from '../auth/constant-time-equal.js';
+import type { RecentErrors } from '../operations/recent-errors.js';
 import type { RouterMetrics } from '../operations/router-metrics.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
@@ -45,6 +46,8 @@ export interface HttpServerDeps {
   sourcesByWriteKey: SegmentRoutesOptions['sourcesByWriteKey'];
   sourcesByApiKey: MparticleRoutesOptions['sourcesByApiKey'];
   metrics: RouterMetrics;
+  recentErrors: RecentErrors;
+  queueDepth: () => Promise<Record<string, number>>;
   /** When set, `/metrics` asks for this bearer token (or an admin token). */
   metricsToken: () => string | undefined;
   /** Why the router is not ready to take traffic (empty: ready), for `/ready`. */
@@ -112,6 +115,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     tokens: deps.adminTokens,
     identity: deps.identity,
     queue: deps.queue,
+    queueDepth: deps.queueDepth,
+    recentErrors: (id) => deps.recentErrors.of(id),
     suppressions: deps.privacy.suppressions,
     audit: deps.privacy.audit,
     gate: deps.privacy.gate,

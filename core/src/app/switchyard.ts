@@ -3,6 +3,7 @@ import type { ResolvedConfig } from './resolve-config.js';
 import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import { EventIntake } from '../intake/event-intake.js';
 import type { SettledBatch } from '../delivery/connection-dispatcher.js';
+import { RecentErrors } from '../operations/recent-errors.js';
 import { RouterMetrics } from '../operations/router-metrics.js';
 import type { Logger } from '../logging.js';
 import { buildHttpServer } from './http-server.js';
@@ -48,7 +49,11 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       queueDepth: () => path.queue.depth(),
       privacyDecisions: () => path.privacy.audit.rows(),
     });
-    path.runtime.on('settled', (batch: SettledBatch) => metrics.observeSettled(batch));
+    const recentErrors = new RecentErrors();
+    path.runtime.on('settled', (batch: SettledBatch) => {
+      metrics.observeSettled(batch);
+      recentErrors.observe(batch);
+    });
     const app = await buildHttpServer({
       log,
       trustProxy: config.server.trustProxy,
@@ -66,6 +71,8 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       sourcesByApiKey: () => sourceIndex(current()).mparticle,
       stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
       metrics,
+      recentErrors,
+      queueDepth: () => path.queue.depth(),
       metricsToken: () => config.server.metricsToken,
       readiness: async () => {
         const problems: string[] = [];

@@ -34,8 +34,17 @@ export interface SettledBatch {
   dropped: string[];
   /** Per delivered item, milliseconds from acceptance (queueing) to delivery. */
   latenciesMs?: number[];
-  /** Per retried or dead-lettered item, its error code. */
-  failureCodes?: string[];
+  /** Per retried or dead-lettered item, what failed. */
+  failures?: DeliveryFailure[];
+}
+
+export interface DeliveryFailure {
+  messageId: string;
+  outcome: 'retried' | 'dead_lettered';
+  code: string;
+  /** The connector's message, with secrets already removed in the worker. */
+  message?: string;
+  httpStatus?: number;
 }
 
 const IDLE_POLL_MS = 1000;
@@ -275,7 +284,7 @@ export class ConnectionDispatcher extends EventEmitter {
       deadLettered: [],
       dropped: [],
       latenciesMs: [],
-      failureCodes: [],
+      failures: [],
     };
 
     items.forEach((item, i) => {
@@ -291,7 +300,7 @@ export class ConnectionDispatcher extends EventEmitter {
       } else if (decision.action === 'retry') {
         rescheduled.push({ id: item.id, nextAttemptAt: decision.nextAttemptAt, attempts: decision.attempts, error });
         outcome.retried.push(item.messageId);
-        outcome.failureCodes!.push(error.code ?? result.status);
+        outcome.failures!.push(failureOf(item.messageId, 'retried', result, error));
         this.counters.retried += 1;
         if (result.status === 'rate_limited') {
           this.counters.rateLimited += 1;
@@ -304,7 +313,7 @@ export class ConnectionDispatcher extends EventEmitter {
           error: { ...error, message: `${error.message ?? error.code ?? 'failed'} (${decision.reason})` },
         });
         outcome.deadLettered.push(item.messageId);
-        outcome.failureCodes!.push(error.code ?? result.status);
+        outcome.failures!.push(failureOf(item.messageId, 'dead_lettered', result, error));
         this.counters.deadLettered += 1;
         if (result.status === 'authentication') this.markHealth('unhealthy', `authentication failed: ${error.message ?? error.code}`);
       }
@@ -417,4 +426,14 @@ function splitByBytes(items: QueuedDelivery[], maxBytes: number): QueuedDelivery
   }
   if (current.length) chunks.push(current);
   return chunks;
+}
+
+function failureOf(messageId: string, outcome: DeliveryFailure['outcome'], result: ItemResult, error: DeliveryError): DeliveryFailure {
+  return {
+    messageId,
+    outcome,
+    code: error.code ?? result.status,
+    ...(error.message ? { message: error.message } : {}),
+    ...(result.httpStatus ? { httpStatus: result.httpStatus } : {}),
+  };
 }

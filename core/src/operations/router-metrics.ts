@@ -160,7 +160,7 @@ export class RouterMetrics {
 
   observeSettled(batch: SettledBatch): void {
     for (const ms of batch.latenciesMs ?? []) this.deliveryLatency.observe({ connection: batch.connectionId }, ms / 1000);
-    for (const code of batch.failureCodes ?? []) this.failures.inc({ connection: batch.connectionId, code });
+    for (const { code } of batch.failures ?? []) this.failures.inc({ connection: batch.connectionId, code });
   }
 
   render(): Promise<string> {

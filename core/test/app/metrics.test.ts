@@ -84,6 +84,24 @@ describe('Prometheus metrics', () => {
     expect(sample((await scrape()).text, 'switchyard_source_events_accepted_total', { source: 'web' })).toBe(5);
   });
 
+  it('keeps the last failed attempts of each connection and reports queued deliveries per connection', async () => {
+    const admin = (path: string) => fixture.send(path, undefined, { method: 'GET', headers: { authorization: `Bearer ${ADMIN}` } });
+    const errors = await admin('/admin/v1/connections/down/errors');
+    expect(errors.status).toBe(200);
+    expect(errors.json.errors).toHaveLength(5);
+    expect(errors.json.errors[0]).toEqual({
+      at: expect.any(String),
+      messageId: expect.any(String),
+      outcome: 'dead_lettered',
+      code: 'HTTP_503',
+      message: expect.any(String),
+      httpStatus: 503,
+    });
+    expect((await admin('/admin/v1/connections/up/errors')).json.errors).toEqual([]);
+    expect((await admin('/admin/v1/connections/nowhere/errors')).status).toBe(404);
+    expect((await admin('/admin/v1/connections')).json.connections.down).toMatchObject({ queued: 0, deadLettered: 5 });
+  });
+
   it('the Grafana dashboard in docs/ queries only metrics the router exports', async () => {
     const { readFileSync } = await import('node:fs');
     const dashboard = JSON.parse(readFileSync(new URL('../../../docs/grafana-dashboard.json', import.meta.url), 'utf8')) as {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes } from '../../src/admin/admin-routes.js';
+import type { SettledBatch } from '../../src/delivery/connection-dispatcher.js';
+import { RecentErrors } from '../../src/operations/recent-errors.js';
 import { openDataPath, type DataPath } from '../../src/app/data-path.js';
 import { openDsrRoutes } from '../../src/dsr/opendsr-routes.js';
 import type { DsrConfig, PrivacyConfig } from '../../src/config/config-types.js';
@@ -45,6 +47,8 @@ export class PrivacyFixture {
     this.app = Fastify();
     const tokens = () => [ADMIN_TOKEN];
     const { privacy: services, routing } = this.path;
+    const recentErrors = new RecentErrors();
+    this.path.runtime.on('settled', (batch: SettledBatch) => recentErrors.observe(batch));
     await this.app.register(adminRoutes, {
       prefix: '/admin/v1',
       tokens,
@@ -53,6 +57,10 @@ export class PrivacyFixture {
       gate: services.gate,
       profiles: services.profiles,
       runtime: this.path.runtime,
+      identity: this.path.identity,
+      queue: this.path.queue,
+      queueDepth: () => this.path.queue.depth(),
+      recentErrors: (id) => recentErrors.of(id),
       publish: (event) => routing.publish(event),
       replay: (filter) => routing.replayDeadLetters(filter),
     });
