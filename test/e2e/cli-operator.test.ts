@@ -100,10 +100,10 @@ describe('the operator commands of the switchyard CLI, against a running router'
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/health\s+ok/);
     expect(result.stdout).toMatch(/readiness\s+ready/);
-    expect(result.stdout).toMatch(/CONNECTION\s+HEALTH\s+BREAKER/);
-    expect(result.stdout).toMatch(/^hook\s+\S+\s+closed\s+\d+\s+0\s+0\s+0\s+0\s+0$/m);
+    expect(result.stdout).toMatch(/CONNECTION\s+HEALTH\s+BREAKER\s+QUEUED\s+IN FLIGHT/);
+    expect(result.stdout).toMatch(/^hook\s+\S+\s+closed\s+0\s+\d+\s+0\s+0\s+0\s+0\s+0$/m);
     const json = JSON.parse((await cli(['status', '--json', ...admin])).stdout);
-    expect(json.connections.hook).toMatchObject({ delivered: 0, deadLettered: 0 });
+    expect(json.connections.hook).toMatchObject({ queued: 0, delivered: 0, deadLettered: 0 });
   });
 
   it('lists dead letters of a failing destination, and a replay delivers them once it answers again', async () => {
