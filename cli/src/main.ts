@@ -7,6 +7,7 @@ import { runProfileLog, runProfileRemoveIdentifier, runProfileShow, runProfileSp
 import { parseCount, parseIds, runDeadLettersList, runDeadLettersPurge, runDeadLettersReplay } from './dead-letter-commands.js';
 import { DSR_TYPES, runDsrStatus, runDsrSubmit } from './dsr-commands.js';
 import { runQuery } from './query-command.js';
+import { runTrace } from './trace-command.js';
 import { runReplay } from './replay-command.js';
 import { runStatus } from './status-command.js';
 import { runSuppressionsAdd, runSuppressionsList, runSuppressionsRemove } from './suppression-commands.js';
@@ -95,6 +96,9 @@ withAdminOptions(profile.command('remove-identifier <profileId> <identifier>').d
   runProfileRemoveIdentifier,
 );
 
+withAdminOptions(
+  program.command('trace <messageId>').description('where a recent event went: each connection it was queued for or skipped (and why), every attempt'),
+).action(runTrace);
 withAdminOptions(program.command('status').description("a running router's health, readiness and per-connection delivery counts")).action(runStatus);
 
 const deadLetters = program.command('dead-letters').description("a running router's dead letters, through its admin API");

@@ -71,3 +71,20 @@ export interface GateDecision {
  * abandoned), so an erasure can wait for deliveries a worker already holds before it forwards the deletion.
  */
 export type DeliveryGate = (connectionId: string, items: QueuedDelivery[], finished: Promise<void>) => Promise<GateDecision>;
+
+/** Why a connection did not get an event: fan-out (`source`, `integrations`, `no_action`) or privacy (`consent:<purpose>`, `ccpa:data_sale_opt_out`). */
+export interface SkippedConnection {
+  connection: string;
+  reason: string;
+}
+
+/**
+ * Where each event went, as the stages decide it (the operator's trace by messageId). Stages report through this
+ * port; the composition root plugs the trace store in.
+ */
+export interface EventTracer {
+  /** The routing decision: the connections it goes to and why the others do not get it. */
+  decided(event: { messageId: string; sourceId: string }, chosen: readonly string[], skipped: readonly SkippedConnection[]): void;
+  /** Dropped before routing: `suppressed`, `duplicate`, `blocked_by_data_plan`. */
+  dropped(event: { messageId: string; sourceId: string }, reason: string): void;
+}

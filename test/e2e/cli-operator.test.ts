@@ -121,6 +121,12 @@ describe('the operator commands of the switchyard CLI, against a running router'
     expect(listed.stdout).toMatch(/\d+\s+hook\s+\S+\s+1\s+track Dead One\s+dl-1\s+503/);
     const status = await cli(['status', ...admin]);
     expect(status.stdout).toMatch(/^hook\s+.*\s2\s+0$/m);
+    const trace = await cli(['trace', 'dl-1', ...admin]);
+    expect(trace.code).toBe(0);
+    expect(trace.stdout).toMatch(/event dl-1 from source web/);
+    expect(trace.stdout).toMatch(/routing\s+hook\s+queued/);
+    expect(trace.stdout).toMatch(/delivery\s+hook\s+dead_lettered\s+HTTP_503/);
+    expect(await cli(['trace', 'no-such-event', ...admin])).toMatchObject({ code: 1, stderr: expect.stringMatching(/no trace of no-such-event/) });
 
     sinkAnswer = 200;
     const before = sink.requests.length;

@@ -13,6 +13,7 @@ import type { SuppressionStore } from '../privacy/suppression-store.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { rectificationEvent } from './rectification.js';
 import type { RecentError } from '../operations/recent-errors.js';
+import type { EventTrace } from '../operations/event-traces.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
 
 export interface AdminRoutesOptions {
@@ -22,6 +23,8 @@ export interface AdminRoutesOptions {
   queueDepth: () => Promise<Record<string, number>>;
   /** The last failed attempts of a connection, newest first. */
   recentErrors: (connectionId: string) => RecentError[];
+  /** Where a recent event went (the last 10,000 messageIds). */
+  trace: (messageId: string) => EventTrace | undefined;
   suppressions: SuppressionStore;
   audit: PrivacyAudit;
   gate: PrivacyGate;
@@ -160,6 +163,16 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     const queued = await options.queueDepth();
     const stats = options.runtime.stats();
     return { connections: Object.fromEntries(Object.entries(stats).map(([id, s]) => [id, { ...s, queued: queued[id] ?? 0 }])) };
+  });
+
+  app.get<{ Params: { messageId: string } }>('/trace/:messageId', async (request, reply) => {
+    const trace = options.trace(request.params.messageId);
+    if (!trace) {
+      return reply
+        .code(404)
+        .send(adminError(404, `no trace of ${request.params.messageId}: traces are kept in memory for the last 10,000 events since the router started`));
+    }
+    return { trace };
   });
 
   app.get<{ Params: { id: string } }>('/connections/:id/errors', async (request, reply) => {

@@ -10,6 +10,7 @@ import type { IdentityStore } from '../identity/identity-store.js';
 import { openIdentityStore } from '../identity/open-identity-store.js';
 import { privacyDatabaseFile, PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
+import type { EventTracer } from '../types.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
 import { RevocationBoard } from '../revocation/revocation-board.js';
 import { EventRouting, type RoutableConnection } from '../routing/event-routing.js';
@@ -28,6 +29,8 @@ export interface DataPathOptions {
   systemEventTargets: () => readonly RoutableConnection[];
   /** `logging.level` for connector code in the workers. */
   logLevel?: () => string | undefined;
+  /** Told of every routing decision (the operator's trace by messageId). */
+  tracer?: EventTracer;
   /** The durable queue; by default the embedded SQLite queue on its own thread, in the storage dir. */
   queue?: DeliveryQueue;
 }
@@ -108,6 +111,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       deliveries: runtime,
       connections: options.connections,
       systemEventTargets: options.systemEventTargets,
+      ...(options.tracer ? { tracer: options.tracer } : {}),
     });
     const close = async () => {
       for (const step of opened.splice(0)) await step();

@@ -3,6 +3,7 @@ import { adminRoutes } from '../admin/admin-routes.js';
 import { registerProfileApi } from '../admin/profile-routes.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { constantTimeEqual } from '../auth/constant-time-equal.js';
+import type { EventTraces } from '../operations/event-traces.js';
 import type { RecentErrors } from '../operations/recent-errors.js';
 import type { RouterMetrics } from '../operations/router-metrics.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
@@ -47,6 +48,7 @@ export interface HttpServerDeps {
   sourcesByApiKey: MparticleRoutesOptions['sourcesByApiKey'];
   metrics: RouterMetrics;
   recentErrors: RecentErrors;
+  traces: EventTraces;
   queueDepth: () => Promise<Record<string, number>>;
   /** When set, `/metrics` asks for this bearer token (or an admin token). */
   metricsToken: () => string | undefined;
@@ -117,6 +119,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     queue: deps.queue,
     queueDepth: deps.queueDepth,
     recentErrors: (id) => deps.recentErrors.of(id),
+    trace: (messageId) => deps.traces.get(messageId),
     suppressions: deps.privacy.suppressions,
     audit: deps.privacy.audit,
     gate: deps.privacy.gate,

@@ -3,6 +3,7 @@ import type { ResolvedConfig } from './resolve-config.js';
 import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import { EventIntake } from '../intake/event-intake.js';
 import type { SettledBatch } from '../delivery/connection-dispatcher.js';
+import { EventTraces } from '../operations/event-traces.js';
 import { RecentErrors } from '../operations/recent-errors.js';
 import { RouterMetrics } from '../operations/router-metrics.js';
 import type { Logger } from '../logging.js';
@@ -22,7 +23,9 @@ export interface Switchyard extends DataPath {
  * (it changes on reload); the parts read it through that function, never a copy.
  */
 export async function buildSwitchyard(config: ResolvedConfig, log: Logger, current: () => ResolvedConfig = () => config): Promise<Switchyard> {
+  const traces = new EventTraces();
   const path = await openDataPath({
+    tracer: traces,
     storageDir: config.storageDir,
     log,
     privacy: config.privacy,
@@ -38,7 +41,16 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
     opened.unshift(() => enrichment.stop());
     await enrichment.apply(config.enrichments);
     const intake = new EventIntake(
-      { routing: path.routing, identity: path.identity, gate: path.privacy.gate, profiles: path.privacy.profiles, enrichment, audit: path.privacy.audit, log },
+      {
+        routing: path.routing,
+        identity: path.identity,
+        gate: path.privacy.gate,
+        profiles: path.privacy.profiles,
+        enrichment,
+        audit: path.privacy.audit,
+        log,
+        tracer: traces,
+      },
       await intakeRoutingOf(config),
       config.ingestion,
     );
@@ -53,6 +65,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
     path.runtime.on('settled', (batch: SettledBatch) => {
       metrics.observeSettled(batch);
       recentErrors.observe(batch);
+      traces.observe(batch);
     });
     const app = await buildHttpServer({
       log,
@@ -72,6 +85,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
       metrics,
       recentErrors,
+      traces,
       queueDepth: () => path.queue.depth(),
       metricsToken: () => config.server.metricsToken,
       readiness: async () => {

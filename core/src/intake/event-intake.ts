@@ -11,7 +11,7 @@ import type { PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import { profileKey } from '../vocabulary/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
-import type { AcceptedEvent } from '../types.js';
+import type { AcceptedEvent, EventTracer } from '../types.js';
 import type { EventRouting, RoutableConnection } from '../routing/event-routing.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { IntakeStats } from './intake-stats.js';
@@ -24,6 +24,7 @@ export interface IntakeDeps {
   enrichment: Pick<EnrichmentStage, 'enrich'>;
   audit: Pick<PrivacyAudit, 'record'>;
   log: Logger;
+  tracer?: EventTracer;
 }
 
 /** What the intake currently routes by; replaced as a whole on a config reload. */
@@ -91,6 +92,7 @@ export class EventIntake {
       // and consent an unplanned event carries is still the user's.
       const admission = this.deps.gate.admit(original);
       if (!admission.admitted) {
+        this.deps.tracer?.dropped(original, 'suppressed');
         result.suppressed += 1;
         continue;
       }
@@ -100,6 +102,7 @@ export class EventIntake {
       }
       const planned = this.applyDataPlan(source, original, routing, admission, queued);
       if (!planned) {
+        this.deps.tracer?.dropped(original, 'blocked_by_data_plan');
         result.blockedByPlan += 1;
         continue;
       }
@@ -138,6 +141,7 @@ export class EventIntake {
     const inBatch = new Set<string>();
     return events.filter((event) => {
       if (inBatch.has(event.messageId) || this.dedupe.has(sourceId, event.messageId)) {
+        this.deps.tracer?.dropped(event, 'duplicate');
         result.duplicates += 1;
         return false;
       }

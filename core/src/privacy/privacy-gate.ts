@@ -155,10 +155,18 @@ export class PrivacyGate {
   }
 
   /** The connections among `connections` this user's consent allows; the others are counted as blocked. */
-  allowedConnections<C extends PrivacyConnection>(event: CanonicalEvent, consent: UserConsent, connections: readonly C[]): C[] {
+  allowedConnections<C extends PrivacyConnection>(
+    event: CanonicalEvent,
+    consent: UserConsent,
+    connections: readonly C[],
+    blocked?: Array<{ connection: string; reason: string }>,
+  ): C[] {
     return connections.filter((connection) => {
       const verdict = this.verdict(connection, consent);
-      if (!verdict.allowed) this.deps.audit.record(`blocked:${verdict.reason}`, { sourceId: event.sourceId, connectionId: connection.id });
+      if (!verdict.allowed) {
+        this.deps.audit.record(`blocked:${verdict.reason}`, { sourceId: event.sourceId, connectionId: connection.id });
+        blocked?.push({ connection: connection.id, reason: verdict.reason ?? 'consent' });
+      }
       return verdict.allowed;
     });
   }

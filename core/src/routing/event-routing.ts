@@ -2,8 +2,8 @@ import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { PrivacyConnection, PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import { acceptedEvent } from './accepted-event.js';
-import type { AcceptedEvent, DeadLetter, DeadLetterFilter } from '../types.js';
-import { connectionsFor, type FanOutConnection, type FanOutOptions } from './fan-out.js';
+import type { AcceptedEvent, DeadLetter, DeadLetterFilter, EventTracer, SkippedConnection } from '../types.js';
+import { explainFanOut, type FanOutConnection, type FanOutOptions } from './fan-out.js';
 
 export type RoutableConnection = FanOutConnection & PrivacyConnection;
 
@@ -21,6 +21,8 @@ export interface EventRoutingDeps {
   connections: () => readonly RoutableConnection[];
   /** The connections system events (rectification) go to: the regular fan-out, without quarantine connections. */
   systemEventTargets: () => readonly RoutableConnection[];
+  /** Told of every decision, for the operator's trace by messageId. */
+  tracer?: EventTracer;
 }
 
 export interface ReplayResult {
@@ -49,9 +51,18 @@ export class EventRouting {
    */
   decide(event: CanonicalEvent, candidates: readonly RoutableConnection[], standing?: PrivacyStanding, options: FanOutOptions = {}): AcceptedEvent | undefined {
     const decidedAt = standing ?? this.deps.gate.standingOf(event);
-    if (!decidedAt) return undefined;
-    const wanted = connectionsFor(event, candidates, options);
-    const allowed = wanted.length ? this.deps.gate.allowedConnections(event, decidedAt.consent, wanted) : [];
+    if (!decidedAt) {
+      this.deps.tracer?.dropped(event, 'suppressed');
+      return undefined;
+    }
+    const { chosen: wanted, skipped } = explainFanOut(event, candidates, options);
+    const blocked: SkippedConnection[] = skipped;
+    const allowed = wanted.length ? this.deps.gate.allowedConnections(event, decidedAt.consent, wanted, blocked) : [];
+    this.deps.tracer?.decided(
+      event,
+      allowed.map((c) => c.id),
+      blocked,
+    );
     return allowed.length
       ? acceptedEvent(
           event,

@@ -21,10 +21,25 @@ export interface FanOutOptions {
  * keys are matched case-insensitively against the connection id and the connector name.
  */
 export function connectionsFor<C extends FanOutConnection>(event: CanonicalEvent, connections: readonly C[], options: FanOutOptions = {}): C[] {
-  return connections
-    .filter((c) => options.anySource || !c.sources || c.sources.includes(event.sourceId))
-    .filter((c) => options.ignoreIntegrations || integrationEnabled(event.integrations, c))
-    .filter((c) => selectActions({ connector: c.connector, enabledActions: c.enabledActions }).some(([, action]) => actionTakes(action, event)));
+  return explainFanOut(event, connections, options).chosen;
+}
+
+/** Fan-out with the reason each other connection does not get the event: `source`, `integrations`, `no_action`. */
+export function explainFanOut<C extends FanOutConnection>(
+  event: CanonicalEvent,
+  connections: readonly C[],
+  options: FanOutOptions = {},
+): { chosen: C[]; skipped: Array<{ connection: string; reason: 'source' | 'integrations' | 'no_action' }> } {
+  const chosen: C[] = [];
+  const skipped: Array<{ connection: string; reason: 'source' | 'integrations' | 'no_action' }> = [];
+  for (const c of connections) {
+    if (!options.anySource && c.sources && !c.sources.includes(event.sourceId)) skipped.push({ connection: c.id, reason: 'source' });
+    else if (!options.ignoreIntegrations && !integrationEnabled(event.integrations, c)) skipped.push({ connection: c.id, reason: 'integrations' });
+    else if (!selectActions({ connector: c.connector, enabledActions: c.enabledActions }).some(([, action]) => actionTakes(action, event))) {
+      skipped.push({ connection: c.id, reason: 'no_action' });
+    } else chosen.push(c);
+  }
+  return { chosen, skipped };
 }
 
 function integrationEnabled(integrations: Record<string, unknown> | undefined, connection: FanOutConnection): boolean {

@@ -61,6 +61,7 @@ export class PrivacyFixture {
       queue: this.path.queue,
       queueDepth: () => this.path.queue.depth(),
       recentErrors: (id) => recentErrors.of(id),
+      trace: () => undefined,
       publish: (event) => routing.publish(event),
       replay: (filter) => routing.replayDeadLetters(filter),
     });
