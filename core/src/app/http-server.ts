@@ -21,15 +21,7 @@ import type { Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
 import type { EventRouting } from '../routing/event-routing.js';
 import { answerClientError, answerUnknownExpectations, requireHost } from './protocol-errors.js';
-import { errorBodyFor } from './route-families.js';
-
-/** The ingestion API a URL belongs to, for per-API metrics. */
-function ingestionApiOf(url: string): string | undefined {
-  if (url.startsWith('/v1/')) return 'segment';
-  if (url.startsWith('/v2/')) return 'mparticle';
-  if (url.startsWith('/identity/v1/')) return 'idsync';
-  return undefined;
-}
+import { errorBodyFor, ingestionApiOf } from './route-families.js';
 
 export interface HttpServerDeps {
   log: Logger;

@@ -7,12 +7,12 @@ import { segmentErrorBody } from '../ingestion/segment/segment-routes.js';
 
 export type ErrorBody = (error: RequestError) => unknown;
 
-/** The APIs the router serves, by path prefix, each with its documented error shape. */
-const FAMILIES: Array<{ prefix: string; errorBody: ErrorBody }> = [
-  { prefix: '/v1', errorBody: segmentErrorBody },
-  { prefix: '/v2', errorBody: mparticleErrorBody },
+/** The APIs the router serves, by path prefix, each with its documented error shape (ingestion APIs named, for metrics). */
+const FAMILIES: Array<{ prefix: string; errorBody: ErrorBody; ingestionApi?: string }> = [
+  { prefix: '/v1', errorBody: segmentErrorBody, ingestionApi: 'segment' },
+  { prefix: '/v2', errorBody: mparticleErrorBody, ingestionApi: 'mparticle' },
   // IDSync documents the Events API's error shape.
-  { prefix: IDSYNC_PREFIX, errorBody: mparticleErrorBody },
+  { prefix: IDSYNC_PREFIX, errorBody: mparticleErrorBody, ingestionApi: 'idsync' },
   { prefix: '/admin/v1', errorBody: adminErrorBody },
   { prefix: '/opendsr/v1', errorBody: openDsrErrorBody },
 ];
@@ -25,6 +25,15 @@ const routerErrorBody: ErrorBody = (error) => ({ success: false, code: error.cod
  * routes, bad URLs, malformed HTTP.
  */
 export function errorBodyFor(url: string | undefined): ErrorBody {
+  return familyOf(url)?.errorBody ?? routerErrorBody;
+}
+
+/** The ingestion API (`segment`, `mparticle`, `idsync`) a URL belongs to, or undefined for the other APIs. */
+export function ingestionApiOf(url: string | undefined): string | undefined {
+  return familyOf(url)?.ingestionApi;
+}
+
+function familyOf(url: string | undefined) {
   const path = (url ?? '/').split('?')[0]!;
-  return FAMILIES.find((f) => path === f.prefix || path.startsWith(`${f.prefix}/`))?.errorBody ?? routerErrorBody;
+  return FAMILIES.find((f) => path === f.prefix || path.startsWith(`${f.prefix}/`));
 }

@@ -141,7 +141,8 @@ export class PrivacyGate {
 
   /** A merge was split: the restored person keeps the consent and any suppression they had as part of it. */
   personSplit(restored: string, from: string): void {
-    this.deps.profiles.copyInto(profileKey(from), profileKey(restored));
+    // Both halves keep the person's consent and traits: the restored profile takes the merged record.
+    this.deps.profiles.mergeInto(profileKey(from), profileKey(restored));
     const suppression = this.deps.suppressions.suppressionOf([profileKey(from)]);
     if (suppression) this.deps.suppressions.addPersonKeys(suppression, [profileKey(restored)]);
   }

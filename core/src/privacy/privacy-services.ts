@@ -80,7 +80,7 @@ export class PrivacyServices {
   close(): void {
     clearInterval(this.flushTimer);
     this.audit.flush();
-    this.profiles.flushConsent();
+    this.profiles.flush();
     if (this.db.open) this.db.close();
   }
 }

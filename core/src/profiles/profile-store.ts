@@ -36,6 +36,8 @@ export class ProfileStore {
    * request are written in one transaction (one fsync) at the end of the synchronous run that recorded them.
    */
   private readonly pendingConsent = new Map<string, { json: string; at: number }>();
+  /** Traits recorded but not yet written, written with the consent rows (one transaction per run). */
+  private readonly pendingTraits = new Map<string, { traits: Record<string, unknown>; times: Record<string, number> }>();
   private flushScheduled = false;
 
   constructor(private readonly db: Database.Database) {
@@ -62,7 +64,11 @@ export class ProfileStore {
   }
 
   get(identityKey: string): Profile | undefined {
-    this.flushConsent();
+    this.flush();
+    return this.stored(identityKey);
+  }
+
+  private stored(identityKey: string): Profile | undefined {
     const row = this.statements.get.get(identityKey) as Record<string, unknown> | undefined;
     if (!row) return undefined;
     return {
@@ -119,30 +125,35 @@ export class ProfileStore {
       this.pendingConsent.set(key, { json, at: now });
       this.cacheConsent(key, merged);
     }
-    if (this.pendingConsent.size > 0 && !this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => this.flushConsent());
-    }
+    this.scheduleFlush();
     return merged;
   }
 
-  /** Writes recorded consent now (also done automatically right after the run that recorded it). */
-  flushConsent(): void {
+  private scheduleFlush(): void {
+    if (this.flushScheduled || (this.pendingConsent.size === 0 && this.pendingTraits.size === 0)) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Writes recorded consent and traits now (also done automatically right after the run that recorded them). */
+  flush(): void {
     this.flushScheduled = false;
-    if (this.pendingConsent.size === 0) return;
-    const rows = [...this.pendingConsent];
+    if (this.pendingConsent.size === 0 && this.pendingTraits.size === 0) return;
+    const consent = [...this.pendingConsent];
+    const traits = [...this.pendingTraits];
     this.pendingConsent.clear();
+    this.pendingTraits.clear();
+    const now = Date.now();
     this.db.transaction(() => {
-      for (const [key, row] of rows) this.statements.upsertConsent.run(key, row.json, row.at);
+      for (const [key, row] of consent) this.statements.upsertConsent.run(key, row.json, row.at);
+      for (const [key, row] of traits) this.statements.upsertTraits.run(key, JSON.stringify(row.traits), JSON.stringify(row.times), now);
     })();
   }
 
   /** Applies attribute corrections (`null` removes one) under every key; returns the resulting traits. */
   rectify(identityKeys: string[], changes: Record<string, unknown>, now = Date.now()): Record<string, unknown> {
     let traits: Record<string, unknown> = {};
-    this.db.transaction(() => {
-      for (const key of identityKeys) traits = this.recordTraits(key, changes, now);
-    })();
+    for (const key of identityKeys) traits = this.recordTraits(key, changes, now);
     return traits;
   }
 
@@ -151,9 +162,10 @@ export class ProfileStore {
     const seen = this.traitCache.get(key);
     const incoming = JSON.stringify(traits);
     if (seen === incoming) return traits;
-    const profile = this.get(key);
-    const merged = { ...(profile?.traits ?? {}) };
-    const times = { ...(profile?.traitTimes ?? {}) };
+    const pending = this.pendingTraits.get(key);
+    const stored = pending ? undefined : this.stored(key);
+    const merged = { ...(pending?.traits ?? stored?.traits ?? {}) };
+    const times = { ...(pending?.times ?? stored?.traitTimes ?? {}) };
     let changed = false;
     for (const [name, value] of Object.entries(traits)) {
       if ((times[name] ?? -Infinity) > at || JSON.stringify(merged[name]) === JSON.stringify(value)) continue;
@@ -161,34 +173,26 @@ export class ProfileStore {
       times[name] = at;
       changed = true;
     }
-    if (changed) this.statements.upsertTraits.run(key, JSON.stringify(merged), JSON.stringify(times), Date.now());
+    if (changed) {
+      this.pendingTraits.set(key, { traits: merged, times });
+      this.scheduleFlush();
+    }
     this.traitCache.set(key, incoming);
     return merged;
   }
 
   /** Folds the record under `fromKey` into `intoKey` (a merge of two people): latest consent and traits win. */
   mergeInto(fromKey: string, intoKey: string): { before: UserConsent; after: UserConsent; from: UserConsent } {
-    this.flushConsent();
     const before = this.consentOf([intoKey]);
     const from = this.consentOf([fromKey]);
     const after = this.recordConsent([intoKey], from);
-    this.flushConsent();
     const moving = this.get(fromKey);
-    if (moving) {
-      this.db.transaction(() => {
-        for (const [name, value] of Object.entries(moving.traits)) this.recordTraits(intoKey, { [name]: value }, moving.traitTimes[name] ?? 0);
-      })();
-    }
+    for (const [name, value] of Object.entries(moving?.traits ?? {})) this.recordTraits(intoKey, { [name]: value }, moving!.traitTimes[name] ?? 0);
     return { before, after, from };
   }
 
-  /** Copies the record under `fromKey` to `toKey` (a split: both halves keep the person's consent). */
-  copyInto(fromKey: string, toKey: string): void {
-    this.mergeInto(fromKey, toKey);
-  }
-
   delete(identityKeys: string[]): number {
-    this.flushConsent();
+    this.flush();
     let removed = 0;
     this.db.transaction(() => {
       for (const key of identityKeys) removed += this.statements.delete.run(key).changes;
