@@ -16,7 +16,8 @@ describe('delivery runtime isolation and fences', () => {
         settings: { url: `${t.sink.url}/bad`, apiKey: API_KEY },
         delivery: {
           retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-          workers: { taskTimeoutMs: 1000, maxOldGenerationSizeMb: 32 },
+          // Room for a cold worker on a loaded machine: a first task that times out would be retried (attempts: 2).
+          workers: { taskTimeoutMs: 5000, maxOldGenerationSizeMb: 32 },
           breaker: { volumeThreshold: 100 },
           ...extra,
         },
