@@ -3,6 +3,8 @@
  * the routing decision produces `AcceptedEvent`s, the queue stores them and hands out `QueuedDelivery`s, the
  * delivery runtime asks a `DeliveryGate` (the privacy gate plugs in) before a task goes to a worker.
  */
+import type { CanonicalEvent } from '@switchyard/sdk-kit';
+
 export interface AcceptedEvent {
   messageId: string;
   sourceId: string;
@@ -84,7 +86,7 @@ export interface SkippedConnection {
  */
 export interface EventTracer {
   /** The routing decision: the connections it goes to and why the others do not get it. */
-  decided(event: { messageId: string; sourceId: string }, chosen: readonly string[], skipped: readonly SkippedConnection[]): void;
+  decided(event: CanonicalEvent, chosen: readonly string[], skipped: readonly SkippedConnection[]): void;
   /** Dropped before routing: `suppressed`, `duplicate`, `blocked_by_data_plan`. */
-  dropped(event: { messageId: string; sourceId: string }, reason: string): void;
+  dropped(event: CanonicalEvent, reason: string): void;
 }

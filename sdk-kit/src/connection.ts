@@ -6,6 +6,7 @@ import { createConnectorLogger } from './logger.js';
 import type { Mapping } from './mapping/index.js';
 import { checkSettings } from './manifest.js';
 import { secretValues } from './secrets.js';
+import type { ExchangeSink } from './http-exchange.js';
 import type { RequestGuard } from './send-guard.js';
 
 export interface ConnectionOptions {
@@ -22,6 +23,8 @@ export interface ConnectionOptions {
   endpointOverrides?: Readonly<Record<string, string>>;
   /** The runtime's last privacy check before each outbound request (absent in the test harness). */
   requestGuard?: RequestGuard;
+  /** Where ctx.http hands each exchange while the router records them (the live view). */
+  exchangeSink?: ExchangeSink;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -60,6 +63,7 @@ export function prepareConnection(connector: AnyConnector, options: ConnectionOp
       userAgent: `switchyard-connector-${connector.name}/${connector.version}`,
       endpointOverrides: options.endpointOverrides,
       requestGuard: options.requestGuard,
+      ...(options.exchangeSink ? { exchanges: { sink: options.exchangeSink, secrets } } : {}),
     }),
     log: createConnectorLogger({
       connectionId: options.connectionId,

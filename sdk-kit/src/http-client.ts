@@ -2,6 +2,7 @@ import http, { type ClientRequest, type IncomingMessage, type RequestOptions } f
 import https from 'node:https';
 import { got, type Got } from 'got';
 import { EgressDeniedError, isHostAllowed } from './egress.js';
+import { ExchangeRecorder, type ExchangeSink } from './http-exchange.js';
 import type { RequestGuard } from './send-guard.js';
 
 export interface HttpClientOptions {
@@ -16,6 +17,8 @@ export interface HttpClientOptions {
   endpointOverrides?: Readonly<Record<string, string>>;
   /** The runtime's last privacy check, asked right before each request's bytes leave. */
   requestGuard?: RequestGuard;
+  /** Receives each request and its response, scrubbed of `secrets`, while someone records (the live view). */
+  exchanges?: { sink: ExchangeSink; secrets: readonly string[] };
 }
 
 /**
@@ -23,6 +26,8 @@ export interface HttpClientOptions {
  * request timeout, refusing any host outside the connector's declared egress list.
  */
 export function createHttpClient(options: HttpClientOptions): Got {
+  const recorder = options.exchanges && new ExchangeRecorder(options.exchanges.secrets);
+  const sink = options.exchanges?.sink;
   return got.extend({
     retry: { limit: 0 },
     timeout: { request: options.timeoutMs },
@@ -43,6 +48,23 @@ export function createHttpClient(options: HttpClientOptions): Got {
           if (override) opts.url = new URL(`${url.pathname}${url.search}`, override);
         },
       ],
+      afterResponse: recorder
+        ? [
+            (response) => {
+              sink!()?.(recorder.fromResponse(response));
+              return response;
+            },
+          ]
+        : [],
+      beforeError: recorder
+        ? [
+            (error) => {
+              // A response with an error status was recorded by afterResponse already.
+              if (!error.response) sink!()?.(recorder.fromError(error));
+              return error;
+            },
+          ]
+        : [],
     },
   });
 }

@@ -5,6 +5,7 @@ export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
 export { classifyError } from './classify.js';
 export { isHostAllowed, EgressDeniedError } from './egress.js';
 export { createHttpClient } from './http-client.js';
+export { ExchangeRecorder, type HttpExchange, type ExchangeSink } from './http-exchange.js';
 export { createConnectorLogger, ALWAYS_REDACTED_PATHS } from './logger.js';
 export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js';
 export * from './define-connector.js';

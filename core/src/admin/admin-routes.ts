@@ -15,6 +15,7 @@ import { rectificationEvent } from './rectification.js';
 import type { RecentError } from '../operations/recent-errors.js';
 import type { EventTrace } from '../operations/event-traces.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
+import { registerLiveRoutes, type LiveRoutesOptions } from './live-routes.js';
 
 export interface AdminRoutesOptions {
   tokens: () => readonly string[];
@@ -36,6 +37,7 @@ export interface AdminRoutesOptions {
   publish: (event: CanonicalEvent) => Promise<string[]>;
   /** Replays dead letters through the routing decision. */
   replay: (filter: DeadLetterFilter) => Promise<{ replayed: number; dropped: number; skipped: number }>;
+  live: LiveRoutesOptions;
 }
 
 const identityBody = {
@@ -184,4 +186,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   app.get('/stats', async () => ({ connections: options.runtime.stats(), ...options.stats?.() }));
 
   registerProfileRoutes(app, { identity: options.identity, profiles: options.profiles, queue: options.queue });
+  registerLiveRoutes(app, options.live);
 };

@@ -4,6 +4,7 @@ import { registerProfileApi } from '../admin/profile-routes.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { constantTimeEqual } from '../auth/constant-time-equal.js';
 import type { EventTraces } from '../operations/event-traces.js';
+import type { LiveRoutesOptions } from '../admin/live-routes.js';
 import type { RecentErrors } from '../operations/recent-errors.js';
 import type { RouterMetrics } from '../operations/router-metrics.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
@@ -22,6 +23,7 @@ import type { PrivacyServices } from '../privacy/privacy-services.js';
 import type { EventRouting } from '../routing/event-routing.js';
 import { answerClientError, answerUnknownExpectations, requireHost } from './protocol-errors.js';
 import { errorBodyFor, ingestionApiOf } from './route-families.js';
+import { trackIdleConnections } from './idle-connections.js';
 
 export interface HttpServerDeps {
   log: Logger;
@@ -41,6 +43,7 @@ export interface HttpServerDeps {
   metrics: RouterMetrics;
   recentErrors: RecentErrors;
   traces: EventTraces;
+  live: LiveRoutesOptions;
   queueDepth: () => Promise<Record<string, number>>;
   /** When set, `/metrics` asks for this bearer token (or an admin token). */
   metricsToken: () => string | undefined;
@@ -68,6 +71,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     frameworkErrors: answerUrlError,
   });
   answerUnknownExpectations(app.server);
+  const connections = trackIdleConnections(app.server);
   // Registered before the plugins so that every route inherits them; each API plugin sets its own error handler.
   app.addHook('onRequest', requireHost);
   app.addHook('onResponse', async (request, reply) => {
@@ -120,6 +124,13 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     stats: deps.stats,
     publish: (event) => deps.routing.publish(event),
     replay: (filter) => deps.routing.replayDeadLetters(filter),
+    live: deps.live,
+  });
+  // Live streams never end by themselves, and spare sockets would wait for the headers timeout: close both
+  // before the server waits for its connections. Requests in flight finish.
+  app.addHook('preClose', async () => {
+    deps.live.live.close();
+    connections.destroyIdle();
   });
   await app.register(
     async (profiles) => {

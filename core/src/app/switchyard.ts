@@ -4,6 +4,8 @@ import { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import { EventIntake } from '../intake/event-intake.js';
 import type { SettledBatch } from '../delivery/connection-dispatcher.js';
 import { EventTraces } from '../operations/event-traces.js';
+import { LiveEvents } from '../operations/live-events.js';
+import { combineTracers } from '../operations/tracers.js';
 import { RecentErrors } from '../operations/recent-errors.js';
 import { RouterMetrics } from '../operations/router-metrics.js';
 import type { Logger } from '../logging.js';
@@ -24,8 +26,10 @@ export interface Switchyard extends DataPath {
  */
 export async function buildSwitchyard(config: ResolvedConfig, log: Logger, current: () => ResolvedConfig = () => config): Promise<Switchyard> {
   const traces = new EventTraces();
+  const live = new LiveEvents();
+  const tracer = combineTracers(traces, live);
   const path = await openDataPath({
-    tracer: traces,
+    tracer,
     storageDir: config.storageDir,
     log,
     privacy: config.privacy,
@@ -49,7 +53,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
         enrichment,
         audit: path.privacy.audit,
         log,
-        tracer: traces,
+        tracer,
       },
       await intakeRoutingOf(config),
       config.ingestion,
@@ -62,10 +66,12 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       privacyDecisions: () => path.privacy.audit.rows(),
     });
     const recentErrors = new RecentErrors();
+    path.runtime.capturesExchanges = (connectionId) => live.watchesAttempts(connectionId);
     path.runtime.on('settled', (batch: SettledBatch) => {
       metrics.observeSettled(batch);
       recentErrors.observe(batch);
       traces.observe(batch);
+      live.observe(batch);
     });
     const app = await buildHttpServer({
       log,
@@ -86,6 +92,10 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       metrics,
       recentErrors,
       traces,
+      live: {
+        live,
+        topology: () => ({ sources: current().sources.map((source) => source.id), connections: current().connections.map((connection) => connection.id) }),
+      },
       queueDepth: () => path.queue.depth(),
       metricsToken: () => config.server.metricsToken,
       readiness: async () => {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type CircuitBreaker from 'opossum';
-import { PRIVACY_RECHECK, type ExportOutcome, type ItemResult } from '@switchyard/sdk-kit';
+import { PRIVACY_RECHECK, type ExportOutcome, type HttpExchange, type ItemResult } from '@switchyard/sdk-kit';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryError, DeliveryGate, QueuedDelivery, Reschedule } from '../types.js';
 import type { Logger } from '../logging.js';
@@ -9,6 +9,7 @@ import { breakerState, createDeliveryBreaker, FailedTask, type BreakerState } fr
 import type { DeliveryOptions } from './delivery-options.js';
 import { decideRetry } from './retry-policy.js';
 import { TaskFailedError, type ConnectionWorkerPool } from '../workers/worker-pool.js';
+import type { DeliveryReply } from '../workers/worker-protocol.js';
 
 export type ConnectionHealth = 'healthy' | 'unhealthy';
 
@@ -36,6 +37,8 @@ export interface SettledBatch {
   latenciesMs?: number[];
   /** Per retried or dead-lettered item, what failed. */
   failures?: DeliveryFailure[];
+  /** The HTTP requests the attempt made, when exchanges were being captured (the live view). */
+  exchanges?: HttpExchange[];
 }
 
 export interface DeliveryFailure {
@@ -56,7 +59,9 @@ const IDLE_POLL_MS = 1000;
  */
 export class ConnectionDispatcher extends EventEmitter {
   private readonly tasks: PQueue;
-  private readonly breaker: CircuitBreaker<[string, number | undefined], ItemResult[]>;
+  private readonly breaker: CircuitBreaker<[string, number | undefined, boolean], DeliveryReply>;
+  /** Whether someone watches this connection's attempts; the runtime sets it. */
+  captureExchanges: () => boolean = () => false;
   private readonly leased = new Map<number, QueuedDelivery>();
   private readonly counters = { delivered: 0, retried: 0, rateLimited: 0, deadLettered: 0, dropped: 0, tasks: 0, failedTasks: 0 };
   private health: ConnectionHealth = 'healthy';
@@ -85,7 +90,7 @@ export class ConnectionDispatcher extends EventEmitter {
       concurrency: options.maxConcurrency,
       ...(options.ratePerSecond ? { intervalCap: Math.max(1, Math.round(options.ratePerSecond)), interval: 1000 } : {}),
     });
-    this.breaker = createDeliveryBreaker((events, checkpoint) => pool.run(events, checkpoint), options.breaker);
+    this.breaker = createDeliveryBreaker((events, checkpoint, capture) => pool.run(events, checkpoint, capture), options.breaker);
     this.breaker.on('open', () => {
       this.probing = false;
       this.log.warn(
@@ -231,14 +236,16 @@ export class ConnectionDispatcher extends EventEmitter {
         if (this.breaker.halfOpen) this.probing = false;
         return;
       }
-      const results = await this.send(sendable, checkpoint);
-      if (!results) return;
+      const reply = await this.send(sendable, checkpoint);
+      if (!reply) return;
+      const { results } = reply;
       const handedBack = sendable.filter((_, i) => results[i]?.code === PRIVACY_RECHECK);
       const settled = sendable.filter((_, i) => results[i]?.code !== PRIVACY_RECHECK);
       if (settled.length)
         await this.settle(
           settled,
           results.filter((r) => r?.code !== PRIVACY_RECHECK),
+          reply.exchanges,
         );
       pending = handedBack.map((item) => ({ ...item, privacyVersion: 0 }));
     }
@@ -253,11 +260,11 @@ export class ConnectionDispatcher extends EventEmitter {
   }
 
   /** Results per item, or undefined when the items were handed back to the queue untouched. */
-  private async send(items: QueuedDelivery[], checkpoint: number | undefined): Promise<ItemResult[] | undefined> {
+  private async send(items: QueuedDelivery[], checkpoint: number | undefined): Promise<DeliveryReply | undefined> {
     this.counters.tasks += 1;
     const body = `[${items.map((item) => item.body).join(',')}]`;
     try {
-      return await this.breaker.fire(body, checkpoint);
+      return await this.breaker.fire(body, checkpoint, this.captureExchanges());
     } catch (error) {
       if (this.stopping) return undefined; // shutdown hands leased items back untouched
       if ((error as { code?: string }).code === 'EOPENBREAKER') {
@@ -265,14 +272,14 @@ export class ConnectionDispatcher extends EventEmitter {
         return undefined;
       }
       this.counters.failedTasks += 1;
-      const results = error instanceof FailedTask ? error.results : items.map(() => resultForTaskError(error));
-      const failed = results.find((r) => r.status !== 'ok');
+      const reply = error instanceof FailedTask ? error.reply : { results: items.map(() => resultForTaskError(error)) };
+      const failed = reply.results.find((r) => r.status !== 'ok');
       this.lastFailure = failed ? `${failed.code ?? failed.status}${failed.message ? `: ${failed.message}` : ''}` : undefined;
-      return results;
+      return reply;
     }
   }
 
-  private async settle(items: QueuedDelivery[], results: ItemResult[]): Promise<void> {
+  private async settle(items: QueuedDelivery[], results: ItemResult[], exchanges?: HttpExchange[]): Promise<void> {
     const now = Date.now();
     const completed: number[] = [];
     const rescheduled: Reschedule[] = [];
@@ -285,6 +292,7 @@ export class ConnectionDispatcher extends EventEmitter {
       dropped: [],
       latenciesMs: [],
       failures: [],
+      ...(exchanges ? { exchanges } : {}),
     };
 
     items.forEach((item, i) => {

@@ -44,6 +44,9 @@ export interface DeliveryRuntimeOptions {
 export class DeliveryRuntime extends EventEmitter {
   private readonly dispatchers = new Map<string, { dispatcher: ConnectionDispatcher; connection: RuntimeConnection }>();
 
+  /** Which connections' HTTP exchanges the workers record (someone watches them live). */
+  capturesExchanges: (connectionId: string) => boolean = () => false;
+
   constructor(private readonly options: DeliveryRuntimeOptions) {
     super();
   }
@@ -92,6 +95,7 @@ export class DeliveryRuntime extends EventEmitter {
       this.options.revocations,
     );
     const dispatcher = new ConnectionDispatcher(connection.id, this.options.queue, pool, options, this.options.log, this.options.gate);
+    dispatcher.captureExchanges = () => this.capturesExchanges(connection.id);
     dispatcher.on('settled', (batch: SettledBatch) => this.emit('settled', batch));
     dispatcher.on('breaker', (state: string) => this.emit('breaker', connection.id, state));
     dispatcher.on('health', (health: string, reason?: string) => this.emit('health', connection.id, health, reason));

@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import { PRIVACY_RECHECK, type ItemResult } from '@switchyard/sdk-kit';
+import type { DeliveryReply } from './worker-protocol.js';
 
 export interface BreakerOptions {
   /** Open when this share of tasks in the rolling window failed. */
@@ -15,7 +16,7 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 /** Thrown inside the breaker so opossum counts the task as failed; carries the results to settle. */
 export class FailedTask extends Error {
-  constructor(readonly results: ItemResult[]) {
+  constructor(readonly reply: DeliveryReply) {
     super('every attempted item failed with a retryable error');
   }
 }
@@ -28,7 +29,7 @@ export function isFailedTask(results: ItemResult[]): boolean {
   return results.some((r) => r.status === 'retryable' && r.code !== PRIVACY_RECHECK) && !results.some((r) => r.status === 'ok' && r.code !== 'NOT_SUBSCRIBED');
 }
 
-type Run = (events: string, privacyCheckpoint: number | undefined) => Promise<ItemResult[]>;
+type Run = (events: string, privacyCheckpoint: number | undefined, captureExchanges: boolean) => Promise<DeliveryReply>;
 
 /** A breaker around any call to a connector's workers (delivery tasks, enrichment lookups). */
 export function createBreaker<A extends unknown[], R>(
@@ -46,11 +47,11 @@ export function createBreaker<A extends unknown[], R>(
 }
 
 /** The breaker of a delivery task: a task whose items all failed transiently counts as a failure. */
-export function createDeliveryBreaker(run: Run, options: BreakerOptions): CircuitBreaker<[string, number | undefined], ItemResult[]> {
-  return createBreaker(async (events: string, privacyCheckpoint: number | undefined) => {
-    const results = await run(events, privacyCheckpoint);
-    if (isFailedTask(results)) throw new FailedTask(results);
-    return results;
+export function createDeliveryBreaker(run: Run, options: BreakerOptions): CircuitBreaker<Parameters<Run>, DeliveryReply> {
+  return createBreaker(async (events: string, privacyCheckpoint: number | undefined, captureExchanges: boolean) => {
+    const reply = await run(events, privacyCheckpoint, captureExchanges);
+    if (isFailedTask(reply.results)) throw new FailedTask(reply);
+    return reply;
   }, options);
 }
 

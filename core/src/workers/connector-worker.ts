@@ -2,6 +2,7 @@
  * Piscina worker: runs one connection's connector. Each task is a micro-batch of events serialised
  * once in the main thread; the answer is one plain result per event.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { threadId, workerData } from 'node:worker_threads';
 import {
   executeDeletion,
@@ -11,12 +12,16 @@ import {
   prepareConnection,
   type AnyConnector,
   type CanonicalEvent,
+  type HttpExchange,
 } from '@switchyard/sdk-kit';
 import type { TaskKind, TaskOf, WorkerData, WorkerHandlers, WorkerReplies, WorkerTask } from './worker-protocol.js';
 import { WorkerSendGuards } from './worker-send-guard.js';
 
 const data = workerData as WorkerData;
 const guards = data.revocations ? new WorkerSendGuards(data.revocations, threadId) : undefined;
+/** The exchanges of the task being run, when its dispatcher asked for them. */
+const capturing = new AsyncLocalStorage<HttpExchange[]>();
+const MAX_EXCHANGES_PER_TASK = 20;
 const loaded = (await import(data.connectorModule)) as { default?: AnyConnector };
 const connector = loaded.default!;
 const connection = prepareConnection(connector, {
@@ -29,6 +34,10 @@ const connection = prepareConnection(connector, {
   logLevel: data.logLevel,
   endpointOverrides: data.endpointOverrides,
   requestGuard: guards?.requestGuard,
+  exchangeSink: () => {
+    const exchanges = capturing.getStore();
+    return exchanges && ((exchange) => void (exchanges.length < MAX_EXCHANGES_PER_TASK && exchanges.push(exchange)));
+  },
 });
 
 const handlers: WorkerHandlers = {
@@ -36,9 +45,12 @@ const handlers: WorkerHandlers = {
   delete: (task) => executeDeletion(connection, task.identities, deadline(task)),
   export: (task) => executeExport(connection, task.identities, deadline(task)),
   enrich: (task) => executeEnrichment(connection, JSON.parse(task.events) as CanonicalEvent[], deadline(task)),
-  deliver: (task) => {
+  deliver: async (task) => {
     const guard = guards && task.privacyCheckpoint !== undefined ? guards.forTask(task.privacyCheckpoint) : undefined;
-    return executeEvents(connection, JSON.parse(task.events) as CanonicalEvent[], deadline(task), guard);
+    const run = () => executeEvents(connection, JSON.parse(task.events) as CanonicalEvent[], deadline(task), guard);
+    if (!task.captureExchanges) return { results: await run() };
+    const exchanges: HttpExchange[] = [];
+    return { results: await capturing.run(exchanges, run), exchanges };
   },
 };
 

@@ -2,7 +2,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EnrichmentResult, ExportOutcome, ItemResult } from '@switchyard/sdk-kit';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
-import type { TaskKind, TaskOf, WorkerData, WorkerReplies } from './worker-protocol.js';
+import type { DeliveryReply, TaskKind, TaskOf, WorkerData, WorkerReplies } from './worker-protocol.js';
 
 // Resolved against the compiled output so the same path works from src (tests) and dist (production).
 const WORKER_FILE = fileURLToPath(new URL('../../dist/workers/connector-worker.js', import.meta.url));
@@ -59,12 +59,13 @@ export class ConnectionWorkerPool {
     if (revocations) this.piscina.on('workerDestroy', (worker: { id: number }) => revocations.forgetWorker(worker.id));
   }
 
-  async run(events: string, privacyCheckpoint?: number): Promise<ItemResult[]> {
+  async run(events: string, privacyCheckpoint?: number, captureExchanges = false): Promise<DeliveryReply> {
     return this.submit({
       kind: 'deliver',
       events,
       softDeadlineMs: this.softDeadline(),
       ...(privacyCheckpoint !== undefined ? { privacyCheckpoint } : {}),
+      ...(captureExchanges ? { captureExchanges } : {}),
     });
   }
 

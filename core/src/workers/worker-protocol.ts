@@ -1,4 +1,4 @@
-import type { EnrichmentResult, ExportOutcome, ItemResult, Mapping } from '@switchyard/sdk-kit';
+import type { EnrichmentResult, ExportOutcome, HttpExchange, ItemResult, Mapping } from '@switchyard/sdk-kit';
 
 /** What a connection's worker threads are started with: this connection's settings and nothing else. */
 export interface WorkerData {
@@ -22,6 +22,14 @@ export interface DeliveryTask {
   softDeadlineMs: number;
   /** The revocation count the privacy gate checked these events at; absent when no gate runs. */
   privacyCheckpoint?: number;
+  /** Someone watches this connection's attempts live: the worker records the task's HTTP exchanges. */
+  captureExchanges?: boolean;
+}
+
+/** A delivery task's answer: one result per event, and the HTTP exchanges when they were asked for. */
+export interface DeliveryReply {
+  results: ItemResult[];
+  exchanges?: HttpExchange[];
 }
 
 /** Forwards a data-subject erasure to the connector's `onDelete`. */
@@ -55,7 +63,7 @@ export type WorkerTask = DeliveryTask | DeletionTask | ExportTask | EnrichmentTa
 
 /** What the worker answers to each kind of task (plain objects: error classes do not cross threads). */
 export interface WorkerReplies {
-  deliver: ItemResult[];
+  deliver: DeliveryReply;
   delete: ItemResult;
   export: ExportOutcome;
   enrich: EnrichmentResult[];

@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/logging.js';
 import { SqliteDeliveryQueue } from '../../src/queue/sqlite-delivery-queue.js';
 import type { AcceptedEvent, DeliveryGate, QueuedDelivery } from '../../src/types.js';
 import { TaskFailedError, type ConnectionWorkerPool } from '../../src/workers/worker-pool.js';
+import type { DeliveryReply } from '../../src/workers/worker-protocol.js';
 
 export const CONNECTION = 'hook';
 export const OK: ItemResult = { status: 'ok' };
@@ -36,17 +37,17 @@ export class ScriptedPool extends EventEmitter {
     super();
   }
 
-  async run(events: string, privacyCheckpoint?: number): Promise<ItemResult[]> {
+  async run(events: string, privacyCheckpoint?: number): Promise<DeliveryReply> {
     const messageIds = (JSON.parse(events) as Array<{ messageId: string }>).map((e) => e.messageId);
     const call = this.calls.push({ messageIds, checkpoint: privacyCheckpoint, at: Date.now() }) - 1;
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     this.emit('run', this.calls[call]);
     try {
-      return await new Promise<ItemResult[]>((resolve, reject) => {
+      return await new Promise<DeliveryReply>((resolve, reject) => {
         this.unfinished.add(reject);
         Promise.resolve(this.respond(messageIds, call))
-          .then(resolve, reject)
+          .then((results) => resolve({ results }), reject)
           .finally(() => this.unfinished.delete(reject));
       });
     } finally {

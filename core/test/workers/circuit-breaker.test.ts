@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import type CircuitBreaker from 'opossum';
 import { PRIVACY_RECHECK, type ItemResult } from '@switchyard/sdk-kit';
 import { breakerState, createBreaker, createDeliveryBreaker, FailedTask, isFailedTask, type BreakerOptions } from '../../src/workers/circuit-breaker.js';
+import type { DeliveryReply } from '../../src/workers/worker-protocol.js';
 
 const ok: ItemResult = { status: 'ok' };
 const notSubscribed: ItemResult = { status: 'ok', code: 'NOT_SUBSCRIBED' };
@@ -46,26 +47,26 @@ describe('createDeliveryBreaker', () => {
     const calls: Array<{ events: string; checkpoint: number | undefined }> = [];
     breaker = createDeliveryBreaker(async (events, checkpoint) => {
       calls.push({ events, checkpoint });
-      return answers[Math.min(calls.length - 1, answers.length - 1)]!;
+      return { results: answers[Math.min(calls.length - 1, answers.length - 1)]! };
     }, options);
     return { breaker, calls };
   }
 
-  async function failTimes(b: CircuitBreaker<[string, number | undefined], ItemResult[]>, n: number) {
-    for (let i = 0; i < n; i += 1) await b.fire('[]', undefined).catch(() => undefined);
+  async function failTimes(b: CircuitBreaker<[string, number | undefined, boolean], DeliveryReply>, n: number) {
+    for (let i = 0; i < n; i += 1) await b.fire('[]', undefined, false).catch(() => undefined);
   }
 
   it('hands a task with a success back as results, passing the events and the privacy checkpoint through', async () => {
     const { breaker: b, calls } = scripted([retryable, ok]);
-    await expect(b.fire('[{"a":1}]', 7)).resolves.toEqual([retryable, ok]);
+    await expect(b.fire('[{"a":1}]', 7, false)).resolves.toEqual({ results: [retryable, ok] });
     expect(calls).toEqual([{ events: '[{"a":1}]', checkpoint: 7 }]);
   });
 
   it('fails a task whose items all failed transiently, carrying the results to settle', async () => {
     const { breaker: b } = scripted([retryable, retryable]);
-    const error = await b.fire('[]', undefined).catch((e: unknown) => e);
+    const error = await b.fire('[]', undefined, false).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FailedTask);
-    expect((error as FailedTask).results).toEqual([retryable, retryable]);
+    expect((error as FailedTask).reply.results).toEqual([retryable, retryable]);
   });
 
   it('stays closed below the volume threshold, then opens and rejects with EOPENBREAKER without calling the destination', async () => {
@@ -75,7 +76,7 @@ describe('createDeliveryBreaker', () => {
 
     await failTimes(b, 1);
     expect(breakerState(b)).toBe('open');
-    await expect(b.fire('[]', undefined)).rejects.toMatchObject({ code: 'EOPENBREAKER' });
+    await expect(b.fire('[]', undefined, false)).rejects.toMatchObject({ code: 'EOPENBREAKER' });
     expect(calls).toHaveLength(options.volumeThreshold);
   });
 
@@ -99,7 +100,7 @@ describe('createDeliveryBreaker', () => {
     jest.advanceTimersByTime(1);
     expect(breakerState(b)).toBe('half-open');
 
-    await expect(b.fire('[]', undefined)).resolves.toEqual([ok]);
+    await expect(b.fire('[]', undefined, false)).resolves.toEqual({ results: [ok] });
     expect(breakerState(b)).toBe('closed');
     expect(calls).toHaveLength(4);
   });
@@ -110,7 +111,7 @@ describe('createDeliveryBreaker', () => {
     jest.advanceTimersByTime(options.resetTimeoutMs);
     expect(breakerState(b)).toBe('half-open');
 
-    await expect(b.fire('[]', undefined)).rejects.toBeInstanceOf(FailedTask);
+    await expect(b.fire('[]', undefined, false)).rejects.toBeInstanceOf(FailedTask);
     expect(breakerState(b)).toBe('open');
   });
 });
