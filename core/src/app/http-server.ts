@@ -42,6 +42,7 @@ export interface HttpServerDeps {
   recentErrors: RecentErrors;
   traces: EventTraces;
   queueDepth: () => Promise<Record<string, number>>;
+  oldestQueuedAt: () => Promise<Record<string, number>>;
   /** When set, `/metrics` asks for this bearer token (or an admin token). */
   metricsToken: () => string | undefined;
   /** Why the router is not ready to take traffic (empty: ready), for `/ready`. */
@@ -110,6 +111,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     identity: deps.identity,
     queue: deps.queue,
     queueDepth: deps.queueDepth,
+    oldestQueuedAt: deps.oldestQueuedAt,
     recentErrors: (id) => deps.recentErrors.of(id),
     trace: (messageId) => deps.traces.get(messageId),
     suppressions: deps.privacy.suppressions,

@@ -59,6 +59,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       sources: () => intake.stats.bySource(),
       connections: () => path.runtime.stats(),
       queueDepth: () => path.queue.depth(),
+      oldestQueuedAt: () => path.queue.oldestQueuedAt(),
       privacyDecisions: () => path.privacy.audit.rows(),
     });
     const recentErrors = new RecentErrors();
@@ -87,6 +88,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       recentErrors,
       traces,
       queueDepth: () => path.queue.depth(),
+      oldestQueuedAt: () => path.queue.oldestQueuedAt(),
       metricsToken: () => config.server.metricsToken,
       readiness: async () => {
         const problems: string[] = [];
