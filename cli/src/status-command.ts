@@ -9,6 +9,7 @@ interface ConnectionStats {
   dropped: number;
   inFlight: number;
   queued: number;
+  oldestQueuedAgeSeconds: number;
   health: string;
   healthReason?: string;
   breaker: string;
@@ -27,6 +28,7 @@ export async function runStatus(options: AdminOptions): Promise<void> {
     `${s.health}${s.healthReason ? ` (${s.healthReason})` : ''}`,
     s.breaker,
     String(s.queued),
+    formatAge(s.oldestQueuedAgeSeconds),
     String(s.inFlight),
     String(s.delivered),
     String(s.retried),
@@ -37,9 +39,20 @@ export async function runStatus(options: AdminOptions): Promise<void> {
   lines.push(
     '',
     rows.length
-      ? formatTable(['CONNECTION', 'HEALTH', 'BREAKER', 'QUEUED', 'IN FLIGHT', 'DELIVERED', 'RETRIED', 'RATE LIMITED', 'DEAD LETTERED', 'DROPPED'], rows)
+      ? formatTable(['CONNECTION', 'HEALTH', 'BREAKER', 'QUEUED', 'AGE', 'IN FLIGHT', 'DELIVERED', 'RETRIED', 'RATE LIMITED', 'DEAD LETTERED', 'DROPPED'], rows)
       : 'no connections are running',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   if (ready.status !== 200) process.exitCode = 1;
+}
+
+/** How long the oldest queued delivery has waited, in the two largest units: `42s`, `3m12s`, `5h07m`, `2d03h`; `-` when none waits. */
+function formatAge(seconds: number): string {
+  if (!(seconds > 0)) return '-';
+  const s = Math.floor(seconds);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${two(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d${two(Math.floor(s / 3600) % 24)}h`;
 }

@@ -35,7 +35,8 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
 describe('the operator commands of the switchyard CLI, against a running router', () => {
   let dir: string;
   let sinkAnswer = 503;
-  const sink = new RecordingSink(() => ({ status: sinkAnswer, body: { ok: sinkAnswer === 200 } }));
+  // /backlog always refuses: its one event stays queued, retried, for the whole run.
+  const sink = new RecordingSink((r) => (r.path.startsWith('/backlog') ? { status: 503, body: {} } : { status: sinkAnswer, body: { ok: sinkAnswer === 200 } }));
   let child: ChildProcess;
   let url: string;
   let admin: string[];
@@ -47,13 +48,24 @@ describe('the operator commands of the switchyard CLI, against a running router'
       storage: { dir: './data' },
       admin: { tokens: [TOKEN] },
       dsr: { gracePeriodMs: 0 },
-      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_operator' }],
+      sources: [
+        { id: 'web', type: 'segment', writeKey: 'wk_operator' },
+        { id: 'ops', type: 'segment', writeKey: 'wk_ops' },
+      ],
       connections: [
         {
           id: 'hook',
           connector: 'webhook',
           settings: { url: `${sink.url}/hook` },
+          sources: ['web'],
           delivery: { retry: { maxAttempts: 1 }, breaker: { volumeThreshold: 1000 } },
+        },
+        {
+          id: 'backlog',
+          connector: 'webhook',
+          settings: { url: `${sink.url}/backlog` },
+          sources: ['ops'],
+          delivery: { retry: { maxAttempts: 1000, baseDelayMs: 500, maxDelayMs: 2000 }, breaker: { volumeThreshold: 100_000 } },
         },
       ],
     };
@@ -81,10 +93,10 @@ describe('the operator commands of the switchyard CLI, against a running router'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const send = (batch: unknown[]) =>
+  const send = (batch: unknown[], writeKey = 'wk_operator') =>
     fetch(`${url}/v1/batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('wk_operator:').toString('base64')}` },
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
       body: JSON.stringify({ batch }),
     }).then((r) => expect(r.status).toBe(200));
 
@@ -100,10 +112,24 @@ describe('the operator commands of the switchyard CLI, against a running router'
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/health\s+ok/);
     expect(result.stdout).toMatch(/readiness\s+ready/);
-    expect(result.stdout).toMatch(/CONNECTION\s+HEALTH\s+BREAKER\s+QUEUED\s+IN FLIGHT/);
-    expect(result.stdout).toMatch(/^hook\s+\S+\s+closed\s+0\s+\d+\s+0\s+0\s+0\s+0\s+0$/m);
+    expect(result.stdout).toMatch(/CONNECTION\s+HEALTH\s+BREAKER\s+QUEUED\s+AGE\s+IN FLIGHT/);
+    expect(result.stdout).toMatch(/^hook\s+\S+\s+closed\s+0\s+-\s+\d+\s+0\s+0\s+0\s+0\s+0$/m);
     const json = JSON.parse((await cli(['status', '--json', ...admin])).stdout);
-    expect(json.connections.hook).toMatchObject({ queued: 0, delivered: 0, deadLettered: 0 });
+    expect(json.connections.hook).toMatchObject({ queued: 0, oldestQueuedAgeSeconds: 0, delivered: 0, deadLettered: 0 });
+  });
+
+  it('shows in status how long the oldest queued delivery of a connection has waited', async () => {
+    await send([{ type: 'track', event: 'Late', userId: 'u-late', messageId: 'late-1' }], 'wk_ops');
+    const status = await eventually(
+      () => cli(['status', ...admin]),
+      (r) => /^backlog\s+\S+\s+\S+\s+1\s+([1-9]\d*s|\d+m\d{2}s)\s/m.test(r.stdout),
+      'the backlog to have waited a second',
+    );
+    expect(status.code).toBe(0);
+    const json = JSON.parse((await cli(['status', '--json', ...admin])).stdout);
+    expect(json.connections.backlog.queued).toBe(1);
+    expect(json.connections.backlog.oldestQueuedAgeSeconds).toBeGreaterThanOrEqual(1);
+    expect(json.connections.backlog.retried).toBeGreaterThan(0);
   });
 
   it('lists dead letters of a failing destination, and a replay delivers them once it answers again', async () => {

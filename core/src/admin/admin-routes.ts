@@ -14,6 +14,7 @@ import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { rectificationEvent } from './rectification.js';
 import type { RecentError } from '../operations/recent-errors.js';
 import type { EventTrace } from '../operations/event-traces.js';
+import { queuedAgeSeconds } from '../operations/queued-age.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
 import { registerLiveRoutes, type LiveRoutesOptions } from './live-routes.js';
 
@@ -22,6 +23,8 @@ export interface AdminRoutesOptions {
   identity: ProfileRoutesOptions['identity'];
   queue: ProfileRoutesOptions['queue'];
   queueDepth: () => Promise<Record<string, number>>;
+  /** When the oldest queued delivery of each connection was enqueued (epoch ms). */
+  oldestQueuedAt: () => Promise<Record<string, number>>;
   /** The last failed attempts of a connection, newest first. */
   recentErrors: (connectionId: string) => RecentError[];
   /** Where a recent event went (the last 10,000 messageIds). */
@@ -162,9 +165,14 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   }));
 
   app.get('/connections', async () => {
-    const queued = await options.queueDepth();
+    const [queued, oldest] = await Promise.all([options.queueDepth(), options.oldestQueuedAt()]);
     const stats = options.runtime.stats();
-    return { connections: Object.fromEntries(Object.entries(stats).map(([id, s]) => [id, { ...s, queued: queued[id] ?? 0 }])) };
+    const now = Date.now();
+    return {
+      connections: Object.fromEntries(
+        Object.entries(stats).map(([id, s]) => [id, { ...s, queued: queued[id] ?? 0, oldestQueuedAgeSeconds: queuedAgeSeconds(oldest[id], now) }]),
+      ),
+    };
   });
 
   app.get<{ Params: { messageId: string } }>('/trace/:messageId', async (request, reply) => {

@@ -45,6 +45,7 @@ export interface HttpServerDeps {
   traces: EventTraces;
   live: LiveRoutesOptions;
   queueDepth: () => Promise<Record<string, number>>;
+  oldestQueuedAt: () => Promise<Record<string, number>>;
   /** When set, `/metrics` asks for this bearer token (or an admin token). */
   metricsToken: () => string | undefined;
   /** Why the router is not ready to take traffic (empty: ready), for `/ready`. */
@@ -114,6 +115,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     identity: deps.identity,
     queue: deps.queue,
     queueDepth: deps.queueDepth,
+    oldestQueuedAt: deps.oldestQueuedAt,
     recentErrors: (id) => deps.recentErrors.of(id),
     trace: (messageId) => deps.traces.get(messageId),
     suppressions: deps.privacy.suppressions,

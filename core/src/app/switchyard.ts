@@ -63,6 +63,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       sources: () => intake.stats.bySource(),
       connections: () => path.runtime.stats(),
       queueDepth: () => path.queue.depth(),
+      oldestQueuedAt: () => path.queue.oldestQueuedAt(),
       privacyDecisions: () => path.privacy.audit.rows(),
     });
     const recentErrors = new RecentErrors();
@@ -97,6 +98,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
         topology: () => ({ sources: current().sources.map((source) => source.id), connections: current().connections.map((connection) => connection.id) }),
       },
       queueDepth: () => path.queue.depth(),
+      oldestQueuedAt: () => path.queue.oldestQueuedAt(),
       metricsToken: () => config.server.metricsToken,
       readiness: async () => {
         const problems: string[] = [];

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConnectionStats, SettledBatch } from '../delivery/connection-dispatcher.js';
 import type { PrivacyAuditRow } from '../privacy/privacy-audit.js';
+import { queuedAgeSeconds } from './queued-age.js';
 
 /** What the metrics read at scrape time: every stage's own counters, never a copy kept in sync. */
 export interface MetricsReadings {
@@ -8,6 +9,8 @@ export interface MetricsReadings {
   sources: () => Record<string, Record<string, number>>;
   connections: () => Record<string, ConnectionStats>;
   queueDepth: () => Promise<Record<string, number>>;
+  /** When the oldest queued delivery of each connection was enqueued (epoch ms). */
+  oldestQueuedAt: () => Promise<Record<string, number>>;
   privacyDecisions: () => PrivacyAuditRow[];
 }
 
@@ -122,6 +125,21 @@ export class RouterMetrics {
       async collect() {
         this.reset();
         for (const [connection, depth] of Object.entries(await readings.queueDepth())) this.set({ connection }, depth);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_connection_oldest_queued_age_seconds',
+      help: 'Age of the oldest delivery waiting in the durable queue per connection (retries included; 0 when none waits)',
+      labelNames: ['connection'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const oldest = await readings.oldestQueuedAt();
+        const now = Date.now();
+        // Running connections report 0 when their queue is empty; a removed connection's leftovers still count.
+        for (const connection of new Set([...Object.keys(readings.connections()), ...Object.keys(oldest)])) {
+          this.set({ connection }, queuedAgeSeconds(oldest[connection], now));
+        }
       },
     });
     this.ack = new Histogram({

@@ -32,5 +32,10 @@ export interface DeliveryQueue {
   findByIdentity(identityKeys: string[]): Promise<Array<{ where: 'queue' | 'dead-letters'; connectionIds: string[]; body: string }>>;
   /** Queued (not dead) deliveries per connection. */
   depth(): Promise<Record<string, number>>;
+  /**
+   * When the oldest queued delivery of each connection was enqueued (epoch ms): the same deliveries `depth` counts
+   * (due, waiting for a retry or being attempted; not dead letters). Connections with nothing queued are absent.
+   */
+  oldestQueuedAt(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }

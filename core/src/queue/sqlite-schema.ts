@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(connection_id, leased, next_attempt_at, id);
 CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries(event_seq);
+CREATE INDEX IF NOT EXISTS deliveries_by_age ON deliveries(connection_id, enqueued_at);
 CREATE TRIGGER IF NOT EXISTS drop_event_when_delivered AFTER DELETE ON deliveries
   WHEN NOT EXISTS (SELECT 1 FROM deliveries WHERE event_seq = OLD.event_seq)
   BEGIN DELETE FROM events WHERE seq = OLD.event_seq; END;

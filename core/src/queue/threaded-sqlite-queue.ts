@@ -102,6 +102,9 @@ export class ThreadedSqliteQueue implements DeliveryQueue {
   depth(): Promise<Record<string, number>> {
     return this.call('depth');
   }
+  oldestQueuedAt(): Promise<Record<string, number>> {
+    return this.call('oldestQueuedAt');
+  }
 
   async close(): Promise<void> {
     if (!this.failure) await this.call('close');

@@ -20,16 +20,28 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 describe('Prometheus metrics', () => {
   let sink: HttpSink;
   let fixture: RouterFixture;
+  let flakyRefuses = true;
   beforeAll(async () => {
     sink = await new HttpSink().start();
-    sink.responder = (r) => ({ status: r.path.startsWith('/down') ? 503 : 200 });
+    sink.responder = (r) => ({ status: r.path.startsWith('/down') || (r.path.startsWith('/flaky') && flakyRefuses) ? 503 : 200 });
     fixture = await new RouterFixture({
       server: { metricsToken: METRICS_TOKEN },
       admin: { tokens: [ADMIN] },
-      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+      sources: [
+        { id: 'web', type: 'segment', writeKey: 'wk_web' },
+        { id: 'ops', type: 'segment', writeKey: 'wk_ops' },
+      ],
       connections: [
-        { id: 'up', connector: 'webhook', settings: { url: `${sink.url}/up` } },
-        { id: 'down', connector: 'webhook', settings: { url: `${sink.url}/down` }, delivery: { retry: { maxAttempts: 1 } } },
+        { id: 'up', connector: 'webhook', settings: { url: `${sink.url}/up` }, sources: ['web'] },
+        { id: 'down', connector: 'webhook', settings: { url: `${sink.url}/down` }, sources: ['web'], delivery: { retry: { maxAttempts: 1 } } },
+        // Refuses until told otherwise, retrying quickly and without end (the breaker never opens).
+        {
+          id: 'flaky',
+          connector: 'webhook',
+          settings: { url: `${sink.url}/flaky` },
+          sources: ['ops'],
+          delivery: { retry: { maxAttempts: 1000, baseDelayMs: 20, maxDelayMs: 50 }, breaker: { volumeThreshold: 100_000 } },
+        },
       ],
     }).start();
   });
@@ -42,7 +54,9 @@ describe('Prometheus metrics', () => {
     const response = await fixture.send('/metrics', undefined, { method: 'GET', headers: token ? { authorization: `Bearer ${token}` } : {} });
     return response;
   };
-  const track = (userId: string) => fixture.send('/v1/track', { userId, event: 'Viewed', messageId: randomUUID() }, { auth: 'wk_web:' });
+  const track = (userId: string, writeKey = 'wk_web') =>
+    fixture.send('/v1/track', { userId, event: 'Viewed', messageId: randomUUID() }, { auth: `${writeKey}:` });
+  const admin = (path: string) => fixture.send(path, undefined, { method: 'GET', headers: { authorization: `Bearer ${ADMIN}` } });
 
   it('counts per source and per connection, with latency histograms, breaker state, queue depth and process metrics', async () => {
     for (let i = 0; i < 5; i += 1) expect((await track(`u-${i}`)).status).toBe(200);
@@ -85,7 +99,6 @@ describe('Prometheus metrics', () => {
   });
 
   it('keeps the last failed attempts of each connection and reports queued deliveries per connection', async () => {
-    const admin = (path: string) => fixture.send(path, undefined, { method: 'GET', headers: { authorization: `Bearer ${ADMIN}` } });
     const errors = await admin('/admin/v1/connections/down/errors');
     expect(errors.status).toBe(200);
     expect(errors.json.errors).toHaveLength(5);
@@ -100,6 +113,42 @@ describe('Prometheus metrics', () => {
     expect((await admin('/admin/v1/connections/up/errors')).json.errors).toEqual([]);
     expect((await admin('/admin/v1/connections/nowhere/errors')).status).toBe(404);
     expect((await admin('/admin/v1/connections')).json.connections.down).toMatchObject({ queued: 0, deadLettered: 5 });
+  });
+
+  it('reports how long the oldest queued delivery has waited: since it was accepted, through retries, and 0 once delivered', async () => {
+    const ageOfFlaky = async () => {
+      const [text, connections] = await Promise.all([scrape().then((r) => r.text), admin('/admin/v1/connections').then((r) => r.json.connections)]);
+      return {
+        metric: sample(text, 'switchyard_connection_oldest_queued_age_seconds', { connection: 'flaky' }),
+        admin: connections.flaky.oldestQueuedAgeSeconds,
+      };
+    };
+    expect(await ageOfFlaky()).toEqual({ metric: 0, admin: 0 });
+
+    const sentAt = Date.now();
+    expect((await track('u-late', 'wk_ops')).status).toBe(200);
+    const acceptedAt = Date.now();
+    const attempts = () => sink.requests.filter((r) => r.path.startsWith('/flaky')).length;
+    await sink.waitFor(() => attempts() >= 3, 15_000, 'three refused attempts');
+    const before = Date.now();
+    const first = await ageOfFlaky();
+    const after = Date.now();
+    // Counted from acceptance, not from the last attempt: retries do not reset it.
+    for (const age of [first.metric!, first.admin]) {
+      expect(age).toBeGreaterThanOrEqual((before - acceptedAt) / 1000);
+      expect(age).toBeLessThanOrEqual((after - sentAt) / 1000);
+    }
+    const seen = attempts();
+    await sink.waitFor(() => attempts() > seen, 15_000, 'one more refused attempt');
+    const later = await ageOfFlaky();
+    expect(later.metric).toBeGreaterThan(first.metric!);
+    expect(later.admin).toBeGreaterThan(first.admin);
+    expect((await admin('/admin/v1/connections')).json.connections.flaky.queued).toBe(1);
+
+    flakyRefuses = false;
+    await until(async () => (await admin('/admin/v1/connections')).json.connections.flaky.queued === 0, 'the delivery to flaky to go through');
+    expect(await ageOfFlaky()).toEqual({ metric: 0, admin: 0 });
+    expect(sample((await scrape()).text, 'switchyard_connection_deliveries_delivered_total', { connection: 'flaky' })).toBe(1);
   });
 
   it('the Grafana dashboard in docs/ queries only metrics the router exports', async () => {

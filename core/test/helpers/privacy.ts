@@ -60,6 +60,7 @@ export class PrivacyFixture {
       identity: this.path.identity,
       queue: this.path.queue,
       queueDepth: () => this.path.queue.depth(),
+      oldestQueuedAt: () => this.path.queue.oldestQueuedAt(),
       recentErrors: (id) => recentErrors.of(id),
       trace: () => undefined,
       publish: (event) => routing.publish(event),

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { acceptedEvent, deadLettered, QUEUE_IMPLEMENTATIONS, useQueue } from './queue-implementations.js';
+import { acceptedEvent, deadLettered, HTTP_503, QUEUE_IMPLEMENTATIONS, readRows, useQueue } from './queue-implementations.js';
 
 const ids = (items: Array<{ messageId: string }>) => items.map((i) => i.messageId).sort();
 const later = () => Date.now() + 60_000;
@@ -59,6 +59,26 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: enqueueing and depth', ({ open }) =
     await t.queue.enqueue([acceptedEvent({ connectionIds: ['hook', 'other'] }), acceptedEvent(), acceptedEvent()]);
     await t.queue.lease('hook', 1, later());
     expect(await t.queue.depth()).toEqual({ hook: 3, other: 1 });
+  });
+
+  it('says when the oldest queued delivery of each connection was enqueued: leased and retrying ones count, dead letters do not', async () => {
+    expect(await t.queue.oldestQueuedAt()).toEqual({});
+    await t.queue.enqueue([acceptedEvent({ messageId: 'first', connectionIds: ['hook', 'other'] })]);
+    // The enqueue time has millisecond resolution: let the clock move on so that the two events differ.
+    const firstDone = Date.now();
+    while (Date.now() <= firstDone + 1) await new Promise((resolve) => setImmediate(resolve));
+    await t.queue.enqueue([acceptedEvent({ messageId: 'second' })]);
+    const [first, second] = await t.queue.lease('hook', 10, later());
+    expect([first!.messageId, second!.messageId]).toEqual(['first', 'second']);
+    expect(first!.enqueuedAt).toBeLessThan(second!.enqueuedAt);
+    expect(await t.queue.oldestQueuedAt()).toEqual({ hook: first!.enqueuedAt, other: first!.enqueuedAt });
+
+    await t.queue.reschedule([{ id: first!.id, attempts: 1, nextAttemptAt: later(), error: HTTP_503 }]);
+    expect(await t.queue.oldestQueuedAt()).toEqual({ hook: first!.enqueuedAt, other: first!.enqueuedAt });
+    await t.queue.deadLetter([{ id: first!.id, attempts: 2, error: HTTP_503 }], Date.now());
+    expect(await t.queue.oldestQueuedAt()).toEqual({ hook: second!.enqueuedAt, other: first!.enqueuedAt });
+    await t.queue.complete([second!.id]);
+    expect(await t.queue.oldestQueuedAt()).toEqual({ other: first!.enqueuedAt });
   });
 
   it('carries the privacy version from enqueue to lease', async () => {
@@ -128,6 +148,9 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: durability', ({ open }) => {
     old.close();
 
     t.queue = await open(`${t.dir}/old.db`);
+    // The old file gained the index that finds the oldest queued delivery without reading the backlog.
+    expect(readRows(`${t.dir}/old.db`, "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_by_age'")).toHaveLength(1);
+    expect(await t.queue.oldestQueuedAt()).toEqual({ hook: 1000 });
     const [item] = await t.queue.lease('hook', 10, Date.now());
     expect(item).toEqual({ id: 1, connectionId: 'hook', messageId: 'old-1', body: '{"messageId":"old-1"}', attempts: 2, enqueuedAt: 1000, privacyVersion: 0 });
 
