@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { readConfigFile } from '@switchyard/core';
 
 /** `--url`, `--token` and `--json`: how every command that talks to a running router finds it. */
 export interface AdminOptions {
@@ -9,14 +10,32 @@ export interface AdminOptions {
 
 export const DEFAULT_ROUTER_URL = 'http://127.0.0.1:8088';
 
-/** `--url`: where the running router is. */
+/** `--url` (or $SWITCHYARD_URL, or `--config`): where the running router is. */
 export function withRouterUrl(command: Command): Command {
-  return command.option('--url <url>', 'the router', DEFAULT_ROUTER_URL);
+  return command
+    .addOption(new Option('--url <url>', 'the router').default(DEFAULT_ROUTER_URL).env('SWITCHYARD_URL'))
+    .option('-c, --config <file>', "the router's config file: its address and first admin token are used unless --url or --token say otherwise")
+    .hook('preAction', (_command, action) => applyConfigFile(action));
 }
 
 /** Adds the options every command that talks to a running router's admin API takes. */
 export function withAdminOptions(command: Command): Command {
   return withRouterUrl(command).option('--token <token>', 'an admin token (default: $SWITCHYARD_ADMIN_TOKEN)').option('--json', 'print JSON');
+}
+
+/** Fills `--url` and `--token` from `--config` where neither a flag nor an environment variable set them. */
+function applyConfigFile(command: Command): void {
+  const file = command.getOptionValue('config') as string | undefined;
+  if (!file) return;
+  const config = readConfigFile(file);
+  if (command.getOptionValueSource('url') === 'default') {
+    const port = config.server?.port ?? 8088;
+    if (port === 0) throw new Error(`${file} sets server.port 0 (a random port): pass --url with the address the router printed at start`);
+    const host = !config.server?.host || ['0.0.0.0', '::'].includes(config.server.host) ? '127.0.0.1' : config.server.host;
+    command.setOptionValue('url', `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  }
+  const token = config.admin?.tokens?.[0];
+  if (token && command.getOptionValue('token') === undefined && !process.env.SWITCHYARD_ADMIN_TOKEN) command.setOptionValue('token', token);
 }
 
 export interface AdminRequest {

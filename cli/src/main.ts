@@ -8,6 +8,7 @@ import { parseCount, parseIds, runDeadLettersList, runDeadLettersPurge, runDeadL
 import { DSR_TYPES, runDsrStatus, runDsrSubmit } from './dsr-commands.js';
 import { runQuery } from './query-command.js';
 import { runTrace } from './trace-command.js';
+import { runTail } from './tail-command.js';
 import { runReplay } from './replay-command.js';
 import { runStatus } from './status-command.js';
 import { runSuppressionsAdd, runSuppressionsList, runSuppressionsRemove } from './suppression-commands.js';
@@ -99,6 +100,14 @@ withAdminOptions(profile.command('remove-identifier <profileId> <identifier>').d
 withAdminOptions(
   program.command('trace <messageId>').description('where a recent event went: each connection it was queued for or skipped (and why), every attempt'),
 ).action(runTrace);
+withAdminOptions(program.command('tail').description("a running router's live view: sampled inbound events and every delivery attempt as they happen"))
+  .option('--source <ids>', 'inbound events of these sources (comma-separated)')
+  .option('--connection <ids>', 'attempts of these connections, and the events routed to them (comma-separated)')
+  .option('--kind <kinds>', 'inbound, attempt or both (comma-separated)')
+  .option('--mask-pii', 'mask e-mail addresses, phone numbers, IP addresses and personal fields')
+  .option('--rate <n>', 'at most this many inbound events per source and second (default 20)')
+  .option('--verbose', "print each attempt's request and response bodies")
+  .action(runTail);
 withAdminOptions(program.command('status').description("a running router's health, readiness and per-connection delivery counts")).action(runStatus);
 
 const deadLetters = program.command('dead-letters').description("a running router's dead letters, through its admin API");
@@ -138,8 +147,7 @@ withRouterUrl(
     .description("re-ingest a JSON Lines archive of events (as the file connector writes) through a running router's Segment API"),
 )
   .requiredOption('--source <id>', 'the Segment source to send as')
-  .option('--write-key <key>', "the source's write key")
-  .option('-c, --config <file>', "read the source's write key from this config instead")
+  .option('--write-key <key>', "the source's write key (default: the source's writeKey in --config)")
   .option('--rate <n>', 'at most this many events per second (default: unlimited)', asArgument(parseCount('--rate')))
   .option('-q, --quiet', 'no progress bar')
   .option('--json', 'print the summary as JSON')
