@@ -14,6 +14,7 @@ import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { rectificationEvent } from './rectification.js';
 import type { RecentError } from '../operations/recent-errors.js';
 import type { EventTrace } from '../operations/event-traces.js';
+import type { ThroughputReport } from '../operations/throughput-history.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
 
 export interface AdminRoutesOptions {
@@ -23,6 +24,8 @@ export interface AdminRoutesOptions {
   queueDepth: () => Promise<Record<string, number>>;
   /** The last failed attempts of a connection, newest first. */
   recentErrors: (connectionId: string) => RecentError[];
+  /** Samples of the per-source and per-connection counters over the last minutes (those after `sinceMs`). */
+  throughput: (sinceMs?: number) => ThroughputReport;
   /** Where a recent event went (the last 10,000 messageIds). */
   trace: (messageId: string) => EventTrace | undefined;
   suppressions: SuppressionStore;
@@ -164,6 +167,12 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     const stats = options.runtime.stats();
     return { connections: Object.fromEntries(Object.entries(stats).map(([id, s]) => [id, { ...s, queued: queued[id] ?? 0 }])) };
   });
+
+  app.get<{ Querystring: { since?: string } }>(
+    '/throughput',
+    { schema: { querystring: { type: 'object', properties: { since: { type: 'string', format: 'date-time' } } } } },
+    async (request) => options.throughput(request.query.since === undefined ? undefined : Date.parse(request.query.since)),
+  );
 
   app.get<{ Params: { messageId: string } }>('/trace/:messageId', async (request, reply) => {
     const trace = options.trace(request.params.messageId);

@@ -6,6 +6,7 @@ import { constantTimeEqual } from '../auth/constant-time-equal.js';
 import type { EventTraces } from '../operations/event-traces.js';
 import type { RecentErrors } from '../operations/recent-errors.js';
 import type { RouterMetrics } from '../operations/router-metrics.js';
+import type { ThroughputHistory } from '../operations/throughput-history.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
@@ -41,6 +42,8 @@ export interface HttpServerDeps {
   metrics: RouterMetrics;
   recentErrors: RecentErrors;
   traces: EventTraces;
+  /** Samples of the counters over the last minutes, for `GET /admin/v1/throughput` and the dashboard's charts. */
+  throughput: Pick<ThroughputHistory, 'report'>;
   queueDepth: () => Promise<Record<string, number>>;
   /** When set, `/metrics` asks for this bearer token (or an admin token). */
   metricsToken: () => string | undefined;
@@ -112,6 +115,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     queueDepth: deps.queueDepth,
     recentErrors: (id) => deps.recentErrors.of(id),
     trace: (messageId) => deps.traces.get(messageId),
+    throughput: (sinceMs) => deps.throughput.report(sinceMs),
     suppressions: deps.privacy.suppressions,
     audit: deps.privacy.audit,
     gate: deps.privacy.gate,

@@ -6,6 +6,7 @@ import type { SettledBatch } from '../delivery/connection-dispatcher.js';
 import { EventTraces } from '../operations/event-traces.js';
 import { RecentErrors } from '../operations/recent-errors.js';
 import { RouterMetrics } from '../operations/router-metrics.js';
+import { ThroughputHistory } from '../operations/throughput-history.js';
 import type { Logger } from '../logging.js';
 import { buildHttpServer } from './http-server.js';
 import { intakeRoutingOf, regularConnections, sourceIndex } from './config-views.js';
@@ -61,6 +62,15 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       queueDepth: () => path.queue.depth(),
       privacyDecisions: () => path.privacy.audit.rows(),
     });
+    const throughput = new ThroughputHistory({
+      sourceIds: () => current().sources.map((s) => s.id),
+      intake: () => intake.stats.bySource(),
+      rejected: () => metrics.rejectedBySource(),
+      connections: () => path.runtime.stats(),
+      queueDepth: () => path.queue.depth(),
+    });
+    throughput.start();
+    opened.unshift(() => throughput.stop());
     const recentErrors = new RecentErrors();
     path.runtime.on('settled', (batch: SettledBatch) => {
       metrics.observeSettled(batch);
@@ -86,6 +96,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       metrics,
       recentErrors,
       traces,
+      throughput,
       queueDepth: () => path.queue.depth(),
       metricsToken: () => config.server.metricsToken,
       readiness: async () => {

@@ -62,6 +62,7 @@ export class PrivacyFixture {
       queueDepth: () => this.path.queue.depth(),
       recentErrors: (id) => recentErrors.of(id),
       trace: () => undefined,
+      throughput: () => ({ intervalMs: 5000, windowMs: 900_000, samples: [] }),
       publish: (event) => routing.publish(event),
       replay: (filter) => routing.replayDeadLetters(filter),
     });
