@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { adminRoutes } from '../admin/admin-routes.js';
+import { dashboardRoutes } from '../admin/dashboard-routes.js';
 import { registerProfileApi } from '../admin/profile-routes.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { constantTimeEqual } from '../auth/constant-time-equal.js';
@@ -55,7 +56,10 @@ export interface HttpServerDeps {
 
 const POST_ONLY_PATHS = new Set([...SEGMENT_PATHS, ...MPARTICLE_PATHS, ...IDSYNC_PATHS]);
 
-/** One fastify server with the ingestion (Segment, mParticle), IDSync, admin and OpenDSR APIs as separate plugins. */
+/**
+ * One fastify server with the ingestion (Segment, mParticle), IDSync, admin and OpenDSR APIs and the operator
+ * dashboard as separate plugins.
+ */
 export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
@@ -148,6 +152,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     },
     { prefix: '/opendsr/v1' },
   );
+
+  await app.register(dashboardRoutes);
 
   app.get('/metrics', async (request, reply) => {
     const token = deps.metricsToken();
