@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { dashboardAssetsDir } from '@switchyard/dashboard';
 import { adminError } from '../auth/bearer-auth.js';
 
@@ -33,12 +33,11 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     return payload;
   });
   if (!existsSync(join(root, 'index.html'))) {
-    app.get('/dashboard/*', async (_request, reply) =>
-      reply.code(503).send(adminError(503, `the dashboard is not built (no ${root}index.html): run npm run build`)),
-    );
-    app.get('/dashboard', async (_request, reply) =>
-      reply.code(503).send(adminError(503, `the dashboard is not built (no ${root}index.html): run npm run build`)),
-    );
+    // No file path in the answer: anyone may ask for /dashboard.
+    const notBuilt = async (_request: FastifyRequest, reply: FastifyReply) =>
+      reply.code(503).send(adminError(503, 'the dashboard is not built: run npm run build in the Switchyard checkout'));
+    app.get('/dashboard', notBuilt);
+    app.get('/dashboard/*', notBuilt);
     return;
   }
   await app.register(fastifyStatic, {

@@ -52,6 +52,6 @@ describe('the dashboard routes', () => {
     const { app } = await serve({});
     const response = await app.inject({ url: '/dashboard' });
     expect(response.statusCode).toBe(503);
-    expect(response.json().error.message).toMatch(/the dashboard is not built .*run npm run build/);
+    expect(response.json().error.message).toBe('the dashboard is not built: run npm run build in the Switchyard checkout');
   });
 });
