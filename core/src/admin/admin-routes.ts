@@ -15,6 +15,7 @@ import { rectificationEvent } from './rectification.js';
 import type { RecentError } from '../operations/recent-errors.js';
 import type { EventTrace } from '../operations/event-traces.js';
 import { queuedAgeSeconds } from '../operations/queued-age.js';
+import type { ThroughputReport } from '../operations/throughput-history.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
 import { registerLiveRoutes, type LiveRoutesOptions } from './live-routes.js';
 
@@ -27,6 +28,8 @@ export interface AdminRoutesOptions {
   oldestQueuedAt: () => Promise<Record<string, number>>;
   /** The last failed attempts of a connection, newest first. */
   recentErrors: (connectionId: string) => RecentError[];
+  /** Samples of the per-source and per-connection counters over the last minutes (those after `sinceMs`). */
+  throughput: (sinceMs?: number) => ThroughputReport;
   /** Where a recent event went (the last 10,000 messageIds). */
   trace: (messageId: string) => EventTrace | undefined;
   suppressions: SuppressionStore;
@@ -174,6 +177,12 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
       ),
     };
   });
+
+  app.get<{ Querystring: { since?: string } }>(
+    '/throughput',
+    { schema: { querystring: { type: 'object', properties: { since: { type: 'string', format: 'date-time' } } } } },
+    async (request) => options.throughput(request.query.since === undefined ? undefined : Date.parse(request.query.since)),
+  );
 
   app.get<{ Params: { messageId: string } }>('/trace/:messageId', async (request, reply) => {
     const trace = options.trace(request.params.messageId);

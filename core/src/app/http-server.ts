@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { adminRoutes } from '../admin/admin-routes.js';
+import { dashboardRoutes } from '../admin/dashboard-routes.js';
 import { registerProfileApi } from '../admin/profile-routes.js';
 import { adminError, bearerAuth } from '../auth/bearer-auth.js';
 import { constantTimeEqual } from '../auth/constant-time-equal.js';
@@ -7,6 +8,7 @@ import type { EventTraces } from '../operations/event-traces.js';
 import type { LiveRoutesOptions } from '../admin/live-routes.js';
 import type { RecentErrors } from '../operations/recent-errors.js';
 import type { RouterMetrics } from '../operations/router-metrics.js';
+import type { ThroughputHistory } from '../operations/throughput-history.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
@@ -44,6 +46,8 @@ export interface HttpServerDeps {
   recentErrors: RecentErrors;
   traces: EventTraces;
   live: LiveRoutesOptions;
+  /** Samples of the counters over the last minutes, for `GET /admin/v1/throughput` and the dashboard's charts. */
+  throughput: Pick<ThroughputHistory, 'report'>;
   queueDepth: () => Promise<Record<string, number>>;
   oldestQueuedAt: () => Promise<Record<string, number>>;
   /** When set, `/metrics` asks for this bearer token (or an admin token). */
@@ -56,7 +60,10 @@ export interface HttpServerDeps {
 
 const POST_ONLY_PATHS = new Set([...SEGMENT_PATHS, ...MPARTICLE_PATHS, ...IDSYNC_PATHS]);
 
-/** One fastify server with the ingestion (Segment, mParticle), IDSync, admin and OpenDSR APIs as separate plugins. */
+/**
+ * One fastify server with the ingestion (Segment, mParticle), IDSync, admin and OpenDSR APIs and the operator
+ * dashboard as separate plugins.
+ */
 export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
@@ -118,6 +125,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     oldestQueuedAt: deps.oldestQueuedAt,
     recentErrors: (id) => deps.recentErrors.of(id),
     trace: (messageId) => deps.traces.get(messageId),
+    throughput: (sinceMs) => deps.throughput.report(sinceMs),
     suppressions: deps.privacy.suppressions,
     audit: deps.privacy.audit,
     gate: deps.privacy.gate,
@@ -157,6 +165,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     },
     { prefix: '/opendsr/v1' },
   );
+
+  await app.register(dashboardRoutes);
 
   app.get('/metrics', async (request, reply) => {
     const token = deps.metricsToken();

@@ -8,6 +8,7 @@ import { LiveEvents } from '../operations/live-events.js';
 import { combineTracers } from '../operations/tracers.js';
 import { RecentErrors } from '../operations/recent-errors.js';
 import { RouterMetrics } from '../operations/router-metrics.js';
+import { ThroughputHistory } from '../operations/throughput-history.js';
 import type { Logger } from '../logging.js';
 import { buildHttpServer } from './http-server.js';
 import { intakeRoutingOf, regularConnections, sourceIndex } from './config-views.js';
@@ -66,6 +67,15 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       oldestQueuedAt: () => path.queue.oldestQueuedAt(),
       privacyDecisions: () => path.privacy.audit.rows(),
     });
+    const throughput = new ThroughputHistory({
+      sourceIds: () => current().sources.map((s) => s.id),
+      intake: () => intake.stats.bySource(),
+      rejected: () => metrics.rejectedBySource(),
+      connections: () => path.runtime.stats(),
+      queueDepth: () => path.queue.depth(),
+    });
+    throughput.start();
+    opened.unshift(() => throughput.stop());
     const recentErrors = new RecentErrors();
     path.runtime.capturesExchanges = (connectionId) => live.watchesAttempts(connectionId);
     path.runtime.on('settled', (batch: SettledBatch) => {
@@ -97,6 +107,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
         live,
         topology: () => ({ sources: current().sources.map((source) => source.id), connections: current().connections.map((connection) => connection.id) }),
       },
+      throughput,
       queueDepth: () => path.queue.depth(),
       oldestQueuedAt: () => path.queue.oldestQueuedAt(),
       metricsToken: () => config.server.metricsToken,

@@ -176,6 +176,16 @@ export class RouterMetrics {
     else this.ack.observe({ api }, seconds);
   }
 
+  /** Refused ingestion requests per authenticated source, read from the counter `/metrics` serves. */
+  async rejectedBySource(): Promise<Record<string, number>> {
+    const bySource: Record<string, number> = {};
+    for (const { labels, value } of (await this.rejected.get()).values) {
+      const source = String(labels.source ?? '');
+      if (source) bySource[source] = (bySource[source] ?? 0) + value;
+    }
+    return bySource;
+  }
+
   observeSettled(batch: SettledBatch): void {
     for (const ms of batch.latenciesMs ?? []) this.deliveryLatency.observe({ connection: batch.connectionId }, ms / 1000);
     for (const { code } of batch.failures ?? []) this.failures.inc({ connection: batch.connectionId, code });

@@ -63,6 +63,7 @@ export class PrivacyFixture {
       oldestQueuedAt: () => this.path.queue.oldestQueuedAt(),
       recentErrors: (id) => recentErrors.of(id),
       trace: () => undefined,
+      throughput: () => ({ intervalMs: 5000, windowMs: 900_000, samples: [] }),
       publish: (event) => routing.publish(event),
       replay: (filter) => routing.replayDeadLetters(filter),
     });
