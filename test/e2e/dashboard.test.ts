@@ -339,6 +339,22 @@ describe('the operator dashboard at /dashboard, in headless Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it("follows the router's live stream: an event sent now, and its attempt with the request the destination got", async () => {
+    const page = await newPage();
+    await signIn(page);
+    await openTab(page, 'live');
+    await page.waitForSelector('[data-role="stream-status"][data-state="open"]');
+    await send([{ type: 'track', userId: 'u-live-real', event: 'Live Check', messageId: 'live-real-1', properties: { email: 'ada@example.com' } }]);
+    await page.waitForSelector('tr[data-entry="inbound"][data-message-id="live-real-1"]');
+    await page.waitForSelector('tr[data-entry="attempt"][data-connection="warehouse"]');
+    await page.click('tr[data-entry="attempt"][data-connection="warehouse"]');
+    await page.waitForSelector('[data-role="exchange"] summary');
+    expect(await textOf(page, '[data-role="exchange"] summary')).toMatch(new RegExp(`^POST ${warehouse.url}/in → 200 in \\d+ ms$`));
+    // The panel asks for masked personal data by default: the e-mail address never reaches the page.
+    expect(await page.content()).not.toContain('ada@example.com');
+    await page.close();
+  }, 60_000);
+
   describe('the live stream panel (the endpoint answered here by request interception, to the contract)', () => {
     const HELLO = { sources: ['web', 'app'], connections: ['warehouse', 'crm'] };
     const INBOUND = {

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConnectionStats, SettledBatch } from '../delivery/connection-dispatcher.js';
 import type { PrivacyAuditRow } from '../privacy/privacy-audit.js';
+import type { BreakerState } from '../workers/circuit-breaker.js';
 import { queuedAgeSeconds } from './queued-age.js';
 
 /** What the metrics read at scrape time: every stage's own counters, never a copy kept in sync. */
@@ -14,7 +15,7 @@ export interface MetricsReadings {
   privacyDecisions: () => PrivacyAuditRow[];
 }
 
-const BREAKER_STATES = ['closed', 'open', 'halfOpen'] as const;
+const BREAKER_STATES = ['closed', 'open', 'half-open'] as const satisfies readonly BreakerState[];
 const INTAKE_COUNTERS: Record<string, string> = {
   received: 'switchyard_source_events_received_total',
   accepted: 'switchyard_source_events_accepted_total',

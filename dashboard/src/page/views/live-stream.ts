@@ -76,7 +76,8 @@ function EntryRow({ entry, active, onSelect }: { entry: LiveEntry; active: boole
     entry.kind === 'inbound'
       ? [entry.source, `${entry.type}${entry.event ? ` ${entry.event}` : ''}`, entry.messageId]
       : [entry.connection, outcomeSummary(entry.items), `${entry.items.length} item${entry.items.length === 1 ? '' : 's'}`];
-  return html`<tr data-entry=${entry.kind} class=${active ? 'active' : ''} onClick=${onSelect}>
+  const key = entry.kind === 'inbound' ? { 'data-message-id': entry.messageId } : { 'data-connection': entry.connection };
+  return html`<tr data-entry=${entry.kind} ...${key} class=${active ? 'active' : ''} onClick=${onSelect}>
     <td>${time(entry.at)}</td>
     <td>${entry.kind}</td>
     ${what.map((cell) => html`<td>${cell}</td>`)}
