@@ -32,6 +32,8 @@ export interface AdminRoutesOptions {
   runtime: Pick<DeliveryRuntime, 'listDeadLetters' | 'purgeDeadLetters' | 'stats'>;
   /** Ingestion, enrichment and data plan counters for `GET /admin/v1/stats`. */
   stats?: () => Record<string, unknown>;
+  /** Events each connection's filters left out, by reason (`drop`, `sample`). */
+  filtered?: () => Record<string, { drop: number; sample: number }>;
   /** Sends a system event (rectification) through the routing decision; returns the connections it went to. */
   publish: (event: CanonicalEvent) => Promise<string[]>;
   /** Replays dead letters through the routing decision. */
@@ -162,7 +164,12 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   app.get('/connections', async () => {
     const queued = await options.queueDepth();
     const stats = options.runtime.stats();
-    return { connections: Object.fromEntries(Object.entries(stats).map(([id, s]) => [id, { ...s, queued: queued[id] ?? 0 }])) };
+    const filtered = options.filtered?.() ?? {};
+    return {
+      connections: Object.fromEntries(
+        Object.entries(stats).map(([id, s]) => [id, { ...s, queued: queued[id] ?? 0, filtered: filtered[id] ?? { drop: 0, sample: 0 } }]),
+      ),
+    };
   });
 
   app.get<{ Params: { messageId: string } }>('/trace/:messageId', async (request, reply) => {

@@ -60,6 +60,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       connections: () => path.runtime.stats(),
       queueDepth: () => path.queue.depth(),
       privacyDecisions: () => path.privacy.audit.rows(),
+      filtered: () => path.routing.filterCounts(),
     });
     const recentErrors = new RecentErrors();
     path.runtime.on('settled', (batch: SettledBatch) => {
@@ -82,7 +83,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       expectedCompletionMs: () => config.dsr.expectedCompletionMs ?? 24 * 3600 * 1000,
       sourcesByWriteKey: () => sourceIndex(current()).segment,
       sourcesByApiKey: () => sourceIndex(current()).mparticle,
-      stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
+      stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats(), filtered: path.routing.filterCounts() }),
       metrics,
       recentErrors,
       traces,

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { CONDITION_ID, OPERAND_HINTS, OPERATORS, type Operator } from './condition-schema.js';
+import { OPERAND_HINTS, OPERATORS, type Operator } from './condition-schema.js';
 
 /** Raised by compileCondition: every problem of a condition, each naming its JSON path. */
 export class ConditionError extends Error {
@@ -17,9 +17,13 @@ export function jsonPath(prefix: string, instancePath: string): string {
   return prefix ? `${prefix}${path}` : path.replace(/^\./, '');
 }
 
-/** Whether an ajv error was raised inside a condition (CONDITION_SCHEMA), so describeConditionError words it. */
+/**
+ * Whether an ajv error was raised inside a condition, so describeConditionError words it. ajv gives an error
+ * inside a referenced schema its path in that schema, and the condition schema's paths start with its top-level
+ * if/then/else, which a schema that refers to conditions (the config's: properties at the top) never has.
+ */
 export function isConditionError(error: ErrorObject): boolean {
-  return error.schemaPath.startsWith(CONDITION_ID);
+  return /^(?:[^#]*)#\/(?:if|then|else)(?:\/|$)/.test(error.schemaPath);
 }
 
 /**

@@ -11,4 +11,4 @@ export {
 } from './condition-schema.js';
 export { checkCondition, compileCondition, conditionFields, MAX_DEPTH, type CompileOptions, type ConditionTest } from './compile-condition.js';
 export { ConditionError, describeConditionError, isConditionError } from './condition-errors.js';
-export { compileFieldPath, type FieldReader } from './field-path.js';
+export { compileFieldPath, fieldPathProblem, type FieldReader } from './field-path.js';
