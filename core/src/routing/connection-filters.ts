@@ -3,7 +3,7 @@ import type { ConnectionFilterConfig } from '../config/schema/filters.js';
 import { FILTER_KINDS } from '../config/schema/filters.js';
 import { checkCondition, compileCondition, type ConditionTest } from '../rules/compile-condition.js';
 import { fieldPathProblem } from '../rules/field-path.js';
-import { keepPaths, removePath, restoreContainers, STRUCTURAL_FIELDS } from './field-edits.js';
+import { isRemovable, keepPaths, KEPT_FIELDS, removePath, restoreContainers } from './field-edits.js';
 import { isSampledIn } from './sampling.js';
 
 /** Why a filter kept an event from a connection, as the trace and the counters name it. */
@@ -60,8 +60,12 @@ function compileStep(rule: ConnectionFilterConfig, at: string, problems: string[
     const paths = list.map((path, i) => {
       const problem = fieldPathProblem(path);
       if (problem) problems.push(`${at}.${kind}[${i}]: ${problem}`);
-      else if (kind === 'dropFields' && (STRUCTURAL_FIELDS as readonly string[]).includes(path)) {
-        problems.push(`${at}.${kind}[${i}]: ${path} cannot be removed: the queue and every connector need it (${STRUCTURAL_FIELDS.join(', ')} always stay)`);
+      // Ingestion refuses such keys, so no event has one; copying through it would write to Object.prototype.
+      else if (path.split('.').includes('__proto__')) problems.push(`${at}.${kind}[${i}]: "${path}" names __proto__, which no event has`);
+      else if (kind === 'dropFields' && !isRemovable(path)) {
+        problems.push(
+          `${at}.${kind}[${i}]: ${path} cannot be removed: ${KEPT_FIELDS.join(', ')} always stay (the queue, connectors and the privacy checks before delivery need them); shape what the destination gets with a mapping (docs/mapping.md)`,
+        );
       }
       return path.split('.');
     });

@@ -3,12 +3,22 @@
  * on the caller's own copy: the event other connections receive is never touched.
  */
 
-/** Fields the queue and every connector rely on: kept by keepFields, refused in dropFields. */
-export const STRUCTURAL_FIELDS = ['messageId', 'type', 'sourceId', 'timestamp', 'receivedAt'] as const;
-/** Kept by keepFields besides the structural fields: the user's ids. */
+/**
+ * Fields keepFields keeps and dropFields refuses. The queue and every connector need the first five; the privacy
+ * checks right before delivery (the delivery gate, the worker's revocation check) recognise the person by the
+ * delivered body's `identities` and `profileId`, so removing them would let a suppression or an erasure made
+ * after acceptance miss that connection's deliveries.
+ */
+export const KEPT_FIELDS = ['messageId', 'type', 'sourceId', 'timestamp', 'receivedAt', 'identities', 'profileId'] as const;
+/** Kept by keepFields too (they may be dropped): the user's ids. */
 export const KEPT_IDS = ['userId', 'anonymousId'] as const;
 /** Emptied rather than removed, so connectors can still read into them. */
 const CONTAINERS = ['traits', 'properties', 'context', 'identities'] as const;
+
+/** Whether dropFields may name the dot path: not a kept field, nor inside one (`identities.email`). */
+export function isRemovable(path: string): boolean {
+  return !KEPT_FIELDS.some((field) => path === field || path.startsWith(`${field}.`));
+}
 
 type Json = Record<string, unknown>;
 
@@ -27,12 +37,12 @@ export function removePath(document: Json, segments: readonly string[]): void {
 }
 
 /**
- * A new event holding only `paths` of `document`, the structural fields and the user's ids. A path that reaches
+ * A new event holding only `paths` of `document`, the kept fields and the user's ids. A path that reaches
  * an array keeps the whole array: an item's position means nothing once its siblings are gone.
  */
 export function keepPaths(document: Json, paths: readonly (readonly string[])[]): Json {
   const kept: Json = {};
-  for (const key of [...STRUCTURAL_FIELDS, ...KEPT_IDS]) if (document[key] !== undefined) kept[key] = document[key];
+  for (const key of [...KEPT_FIELDS, ...KEPT_IDS]) if (document[key] !== undefined) kept[key] = document[key];
   for (const segments of paths) copyPath(document, kept, segments);
   return kept;
 }

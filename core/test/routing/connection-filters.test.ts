@@ -67,7 +67,7 @@ const ADS_FILTERS = [
       ],
     },
   },
-  { dropFields: ['context.ip', 'traits.email', 'identities.email', 'properties.card'] },
+  { dropFields: ['context.ip', 'traits.email', 'properties.card'] },
 ];
 
 describe('connection filters, through ingestion', () => {
@@ -118,10 +118,11 @@ describe('connection filters, through ingestion', () => {
     const ads = delivered('ads', 'pii-1')!;
     const adsRaw = sink.requests.find((r) => r.path.startsWith('/ads') && r.rawBody.includes('pii-1'))!.rawBody;
     expect(adsRaw).not.toContain('203.0.113.7');
-    expect(adsRaw).not.toContain('ann@example.com');
     expect(adsRaw).not.toContain('4111');
     expect(ads.traits).toEqual({ plan: 'pro' });
-    expect(ads.identities).toEqual({ user_id: 'u1' });
+    expect((ads as unknown as { raw: { traits: unknown } }).raw.traits).toEqual({ plan: 'pro' });
+    // The identities stay: the privacy checks before delivery recognise the person by them.
+    expect(ads.identities).toEqual({ user_id: 'u1', email: 'ann@example.com' });
     expect(ads.properties).toEqual({ total: 3 });
     const warehouse = delivered('warehouse', 'pii-1')!;
     expect(warehouse.context.ip).toBe('203.0.113.7');
@@ -144,9 +145,25 @@ describe('connection filters, through ingestion', () => {
       'keep-2',
     );
     const minimal = delivered('minimal', 'keep-1')!;
-    expect(minimal).toMatchObject({ messageId: 'keep-1', type: 'track', userId: 'u1', event: 'Order Completed', properties: { total: 42 }, traits: {} });
+    expect(minimal).toMatchObject({ messageId: 'keep-1', type: 'track', userId: 'u1', event: 'Order Completed', traits: {}, context: {} });
     expect(minimal.properties).toEqual({ total: 42 });
-    expect(sink.requests.find((r) => r.path.startsWith('/minimal') && r.rawBody.includes('keep-1'))!.rawBody).not.toMatch(/bo@example\.com|198\.51\.100\.2/);
+    expect(minimal.identities).toEqual({ user_id: 'u1', email: 'bo@example.com' });
+    expect(minimal.profileId).toEqual(expect.any(String));
+    expect(Object.keys(minimal).sort()).toEqual([
+      'context',
+      'event',
+      'identities',
+      'messageId',
+      'profileId',
+      'properties',
+      'receivedAt',
+      'sourceId',
+      'timestamp',
+      'traits',
+      'type',
+      'userId',
+    ]);
+    expect(sink.requests.find((r) => r.path.startsWith('/minimal') && r.rawBody.includes('keep-1'))!.rawBody).not.toContain('198.51.100.2');
     expect(delivered('minimal', 'keep-2')!.properties).toEqual({ total: 1, coupon: 'Y' });
   });
 
@@ -207,6 +224,47 @@ describe('connection filters, through ingestion', () => {
   });
 });
 
+describe('privacy after acceptance, on filtered deliveries', () => {
+  let sink: HttpSink;
+  let fixture: RouterFixture;
+  let up = false;
+  beforeAll(async () => {
+    sink = await new HttpSink().start();
+    sink.responder = () => (up ? { status: 200 } : { status: 503 });
+    fixture = await new RouterFixture({
+      admin: { tokens: [ADMIN] },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+      connections: [
+        {
+          id: 'slim',
+          connector: 'webhook',
+          settings: { url: `${sink.url}/slim` },
+          filters: [{ keepFields: ['event'] }],
+          delivery: { retry: { baseDelayMs: 100, maxDelayMs: 200, maxAttempts: 1000 }, breaker: { volumeThreshold: 1000 } },
+        },
+      ],
+    }).start();
+  });
+  afterAll(async () => {
+    await fixture.close();
+    await sink.stop();
+  });
+
+  it('stops a reshaped delivery of a person suppressed by email after it was queued', async () => {
+    const event = track('late-1', { userId: 'u-late', traits: { email: 'late@example.com' } });
+    expect((await fixture.send('/v1/track', event, { auth: WEB })).status).toBe(200);
+    await sink.waitFor(() => eventsAt(sink, '/slim').some((e) => e.messageId === 'late-1'), 15_000, 'a first, failing attempt');
+    const headers = { authorization: `Bearer ${ADMIN}` };
+    expect((await fixture.send('/admin/v1/suppressions', { identity_type: 'email', identity_value: 'late@example.com' }, { headers })).status).toBe(201);
+    const attempts = sink.requests.length;
+    up = true;
+    await fixture.drained();
+    expect(sink.requests.slice(attempts).flatMap((r) => (r.rawBody.includes('late-1') ? [r] : []))).toEqual([]);
+    const trace = (await fixture.send('/admin/v1/trace/late-1', undefined, { method: 'GET', headers })).json.trace.steps as Array<Record<string, string>>;
+    expect(trace).toContainEqual(expect.objectContaining({ stage: 'delivery', connection: 'slim', outcome: 'dropped_by_privacy' }));
+  });
+});
+
 describe('invalid filters', () => {
   let dir: string;
   beforeEach(() => {
@@ -264,8 +322,9 @@ describe('invalid filters', () => {
       'connections[2].filters[0]: names no filter; write one of drop, sample, dropFields, keepFields (docs/filters.md)',
     ]);
     expect(await problemsOf([{ sample: { percent: 0 } }])).toEqual([expect.stringMatching(/^connections\[2\]\.filters\[0\]\.sample\.percent: must be > 0/)]);
-    expect(await problemsOf([{ dropFields: ['context.ip', 'messageId'] }])).toEqual([
-      expect.stringMatching(/^connections\[2\]\.filters\[0\]\.dropFields\[1\]: messageId cannot be removed/),
+    expect(await problemsOf([{ dropFields: ['context.ip', 'messageId', 'identities.email'] }])).toEqual([
+      expect.stringMatching(/^connections\[2\]\.filters\[0\]\.dropFields\[1\]: messageId cannot be removed: .*always stay/),
+      expect.stringMatching(/^connections\[2\]\.filters\[0\]\.dropFields\[2\]: identities\.email cannot be removed: .*mapping/),
     ]);
     expect(await problemsOf([{ keepFields: ['properties..total'] }])).toEqual([
       expect.stringMatching(/^connections\[2\]\.filters\[0\]\.keepFields\[0\]: .*empty segment/),
