@@ -68,7 +68,11 @@ export class EventRouting {
     const bodies = new Map<string, { event: CanonicalEvent; connectionIds: string[] }>();
     const unchanged: string[] = [];
     for (const connection of allowed) {
-      const outcome = connection.filters ? connection.filters.apply(event) : { kept: true as const, event };
+      if (!connection.filters) {
+        unchanged.push(connection.id);
+        continue;
+      }
+      const outcome = connection.filters.apply(event);
       if (!outcome.kept) {
         this.filtered.note(connection.id, outcome.reason);
         blocked.push({ connection: connection.id, reason: outcome.reason });
@@ -82,7 +86,7 @@ export class EventRouting {
     }
     const records = [
       ...(unchanged.length ? [acceptedEvent(event, unchanged, decidedAt.privacyVersion, decidedAt.identityKeys)] : []),
-      // The user's identities come from the event as it arrived: an erasure still finds a body that lost them.
+      // Every record is indexed by the identities of the event as it arrived, so erasure finds each body in the queue.
       ...[...bodies].map(([body, group]) => acceptedEvent(group.event, group.connectionIds, decidedAt.privacyVersion, decidedAt.identityKeys, body)),
     ];
     this.deps.tracer?.decided(
