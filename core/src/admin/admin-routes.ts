@@ -39,6 +39,8 @@ export interface AdminRoutesOptions {
   runtime: Pick<DeliveryRuntime, 'listDeadLetters' | 'purgeDeadLetters' | 'stats'>;
   /** Ingestion, enrichment and data plan counters for `GET /admin/v1/stats`. */
   stats?: () => Record<string, unknown>;
+  /** Events each connection's filters left out, by reason (`drop`, `sample`). */
+  filtered?: () => Record<string, { drop: number; sample: number }>;
   /** Sends a system event (rectification) through the routing decision; returns the connections it went to. */
   publish: (event: CanonicalEvent) => Promise<string[]>;
   /** Replays dead letters through the routing decision. */
@@ -171,9 +173,13 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     const [queued, oldest] = await Promise.all([options.queueDepth(), options.oldestQueuedAt()]);
     const stats = options.runtime.stats();
     const now = Date.now();
+    const filtered = options.filtered?.() ?? {};
     return {
       connections: Object.fromEntries(
-        Object.entries(stats).map(([id, s]) => [id, { ...s, queued: queued[id] ?? 0, oldestQueuedAgeSeconds: queuedAgeSeconds(oldest[id], now) }]),
+        Object.entries(stats).map(([id, s]) => [
+          id,
+          { ...s, queued: queued[id] ?? 0, oldestQueuedAgeSeconds: queuedAgeSeconds(oldest[id], now), filtered: filtered[id] ?? { drop: 0, sample: 0 } },
+        ]),
       ),
     };
   });

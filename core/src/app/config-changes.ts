@@ -11,6 +11,7 @@ const CONNECTION_PARTS = {
   endpoints: (c: ResolvedConnection | EnrichmentConnection) => ('endpointOverrides' in c ? c.endpointOverrides : undefined),
   sources: (c: ResolvedConnection | EnrichmentConnection) => ('sources' in c ? c.sources : undefined),
   consent: (c: ResolvedConnection | EnrichmentConnection) => ('consent' in c ? c.consent : undefined),
+  filters: (c: ResolvedConnection | EnrichmentConnection) => ('filters' in c ? c.filters?.rules : undefined),
   enrichment: (c: ResolvedConnection | EnrichmentConnection) => ('timeoutMs' in c ? [c.timeoutMs, c.cacheTtlMs, c.cacheSize] : undefined),
 };
 

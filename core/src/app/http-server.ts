@@ -132,6 +132,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     profiles: deps.privacy.profiles,
     runtime: deps.runtime,
     stats: deps.stats,
+    filtered: () => deps.routing.filterCounts(),
     publish: (event) => deps.routing.publish(event),
     replay: (filter) => deps.routing.replayDeadLetters(filter),
     live: deps.live,

@@ -8,6 +8,7 @@ import { compileDataPlan, type DataPlan } from '../data-plans/data-plan.js';
 import { resolveIdentityRules } from '../identity/identity-rules.js';
 import { checkConsentRules, resolvePrivacyConfig } from '../privacy/privacy-config.js';
 import { checkResidency } from '../privacy/residency.js';
+import { compileConnectionFilters, type ConnectionFilters } from '../routing/connection-filters.js';
 import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, IdentityConfig, PrivacyConfig, SwitchyardConfig } from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
 import { ConfigError, readConfigFile } from '../config/read-config-file.js';
@@ -19,6 +20,8 @@ export interface ResolvedConnection extends RuntimeConnection {
   sources?: string[];
   /** Consent rule for this connection (privacy gate). */
   consent?: ConnectionConsentRule;
+  /** `filters`, compiled (applied by the routing decision). */
+  filters?: ConnectionFilters;
 }
 
 /** A configuration checked end to end: connectors loaded, settings, mappings, consent and residency valid. */
@@ -69,7 +72,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
 
   const sourceIds = new Set(sources.map((s) => s.id));
   const enabled = (raw.connections ?? []).map((c, index) => ({ c, at: `connections[${index}]` })).filter(({ c }) => c.enabled !== false);
-  const loaded: Array<{ c: ConnectionConfig; at: string; connector: AnyConnector; moduleUrl: string }> = [];
+  const loaded: Array<{ c: ConnectionConfig; at: string; connector: AnyConnector; moduleUrl: string; filters?: ConnectionFilters }> = [];
   for (const { c, at } of enabled) {
     for (const [i, sourceId] of (c.sources ?? []).entries()) {
       if (!sourceIds.has(sourceId)) problems.push(`${at}.sources[${i}]: no source with id "${sourceId}" (sources: ${[...sourceIds].join(', ')})`);
@@ -79,7 +82,11 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       const settings = structuredClone(c.settings ?? {});
       problems.push(...checkSettings(connector, settings, `${at}.settings`));
       problems.push(...checkActions(connector, c, at));
-      loaded.push({ c: { ...c, settings }, at, connector, moduleUrl });
+      const { filters, problems: filterProblems } = compileConnectionFilters(c.filters, `${at}.filters`);
+      problems.push(...filterProblems);
+      if (filters && connector.enrichment)
+        problems.push(`${at}.filters: ${c.id} is an enrichment connection, which receives no events to filter; remove filters`);
+      loaded.push({ c: { ...c, settings }, at, connector, moduleUrl, filters });
     } catch (error) {
       problems.push(`${at}.connector: ${(error as Error).message}`);
     }
@@ -146,7 +153,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
     },
     dataPlans,
     sources,
-    connections: delivery.map(({ c, connector, moduleUrl }) => ({
+    connections: delivery.map(({ c, connector, moduleUrl, filters }) => ({
       id: c.id,
       connector,
       moduleUrl,
@@ -157,6 +164,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       enabledActions: c.actions,
       consent: c.consent,
       endpointOverrides: c.endpointOverrides,
+      filters,
     })),
     enrichments: enrichments.map(({ c, connector, moduleUrl }) => ({
       id: c.id,

@@ -66,6 +66,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       queueDepth: () => path.queue.depth(),
       oldestQueuedAt: () => path.queue.oldestQueuedAt(),
       privacyDecisions: () => path.privacy.audit.rows(),
+      filtered: () => path.routing.filterCounts(),
     });
     const throughput = new ThroughputHistory({
       sourceIds: () => current().sources.map((s) => s.id),
@@ -99,7 +100,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       expectedCompletionMs: () => config.dsr.expectedCompletionMs ?? 24 * 3600 * 1000,
       sourcesByWriteKey: () => sourceIndex(current()).segment,
       sourcesByApiKey: () => sourceIndex(current()).mparticle,
-      stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats() }),
+      stats: () => ({ sources: intake.stats.bySource(), enrichment: enrichment.stats(), filtered: path.routing.filterCounts() }),
       metrics,
       recentErrors,
       traces,

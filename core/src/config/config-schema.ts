@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { CONDITION_SCHEMA } from '../rules/condition-schema.js';
 import { CONNECTION_SCHEMA } from './schema/connections.js';
 import { DATA_PLAN_SCHEMA } from './schema/data-plans.js';
 import { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
@@ -34,5 +35,7 @@ export const CONFIG_SCHEMA = Type.Object(
     $id: 'https://switchyard.dev/schemas/config.json',
     title: 'Switchyard configuration',
     additionalProperties: false,
+    // Conditions nest, so the schema is held once and referred to (CONDITION_REF) wherever one goes.
+    definitions: { condition: CONDITION_SCHEMA },
   },
 );

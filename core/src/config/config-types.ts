@@ -17,6 +17,7 @@ export type SegmentSourceConfig = Static<typeof SEGMENT_SOURCE_SCHEMA>;
 export type MparticleSourceConfig = Static<typeof MPARTICLE_SOURCE_SCHEMA>;
 export type DataPlanConfig = Static<typeof DATA_PLAN_SCHEMA>;
 export type ConnectionConfig = Static<typeof CONNECTION_SCHEMA>;
+export type { ConnectionFilterConfig } from './schema/filters.js';
 export type DeliveryOverrides = Static<typeof DELIVERY_OVERRIDES_SCHEMA>;
 export type ConnectionConsentRule = Static<typeof CONNECTION_CONSENT_SCHEMA>;
 export type DsrConfig = Static<typeof DSR_CONFIG_SCHEMA>;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { createSchemaValidator, describeSchemaErrors } from '@switchyard/sdk-kit';
+import { describeConditionError, isConditionError } from '../rules/condition-errors.js';
 import { CONFIG_SCHEMA } from './config-schema.js';
 import type { SwitchyardConfig } from './config-types.js';
 
@@ -36,7 +37,8 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (problems.length) throw new ConfigError(file, problems);
   if (!validateConfig(substituted)) {
     const errors = (validateConfig.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'oneOf');
-    throw new ConfigError(file, dedupe(describeSchemaErrors(errors, '').map((line) => line.replace(/^\./, '') || line)));
+    const lines = errors.map((e) => (isConditionError(e) ? describeConditionError(e) : withoutLeadingDot(describeSchemaErrors([e], '')[0]!)));
+    throw new ConfigError(file, dedupe(lines));
   }
   return substituted as SwitchyardConfig;
 }
@@ -78,6 +80,10 @@ function substituteEnv(value: unknown, path: string, env: NodeJS.ProcessEnv, pro
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnv(item, path ? `${path}.${key}` : key, env, problems)]));
   }
   return value;
+}
+
+function withoutLeadingDot(line: string): string {
+  return line.replace(/^\./, '') || line;
 }
 
 function dedupe(lines: string[]): string[] {

@@ -119,11 +119,11 @@ export class EventIntake {
 
     for (const { event, standing } of admitted) {
       const decided = this.deps.routing.decide(event, routing.connections, standing);
-      if (!decided) {
+      if (!decided.length) {
         result.unrouted += 1;
         continue;
       }
-      queued.push(decided);
+      queued.push(...decided);
       result.accepted += 1;
     }
     await this.deps.routing.queue(queued);
@@ -173,8 +173,7 @@ export class EventIntake {
         violations: verdict.violations,
       };
       const quarantine = routing.connectionsById.get(plan.quarantine);
-      const decided = quarantine && this.deps.routing.decide(quarantined, [quarantine], standing, { anySource: true, ignoreIntegrations: true });
-      if (decided) queued.push(decided);
+      if (quarantine) queued.push(...this.deps.routing.decide(quarantined, [quarantine], standing, { anySource: true, ignoreIntegrations: true }));
     }
     if (verdict.violations.length) this.deps.log.debug({ source: source.id, plan: plan.id, violations: verdict.violations }, 'data plan violations');
     return verdict.event;

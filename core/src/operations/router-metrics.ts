@@ -13,6 +13,8 @@ export interface MetricsReadings {
   /** When the oldest queued delivery of each connection was enqueued (epoch ms). */
   oldestQueuedAt: () => Promise<Record<string, number>>;
   privacyDecisions: () => PrivacyAuditRow[];
+  /** Events each connection's filters left out, by reason (`drop`, `sample`). */
+  filtered?: () => Record<string, Record<string, number>>;
 }
 
 const BREAKER_STATES = ['closed', 'open', 'half-open'] as const satisfies readonly BreakerState[];
@@ -85,6 +87,16 @@ export class RouterMetrics {
       'Privacy decisions (suppressed, blocked:<reason>, erased, …) per source and connection',
       ['source', 'connection', 'decision'],
       () => readings.privacyDecisions().map((row) => [{ source: row.sourceId ?? '', connection: row.connectionId ?? '', decision: row.decision }, row.count]),
+    );
+    cumulativeCounter(
+      registry,
+      'switchyard_connection_filtered_total',
+      "Events a connection's filters left out, per connection and reason (drop, sample)",
+      ['connection', 'reason'],
+      () =>
+        Object.entries(readings.filtered?.() ?? {}).flatMap(([connection, counts]) =>
+          Object.entries(counts).map(([reason, count]) => [{ connection, reason }, count] as [Record<string, string>, number]),
+        ),
     );
     new Gauge({
       name: 'switchyard_connection_deliveries_in_flight',

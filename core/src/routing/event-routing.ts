@@ -3,9 +3,11 @@ import type { PrivacyConnection, PrivacyGate, PrivacyStanding } from '../privacy
 import type { PrivacyAudit } from '../privacy/privacy-audit.js';
 import { acceptedEvent } from './accepted-event.js';
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, EventTracer, SkippedConnection } from '../types.js';
+import type { ConnectionFilters } from './connection-filters.js';
 import { explainFanOut, type FanOutConnection, type FanOutOptions } from './fan-out.js';
+import { FilterTally, type FilterCounts } from './filter-counts.js';
 
-export type RoutableConnection = FanOutConnection & PrivacyConnection;
+export type RoutableConnection = FanOutConnection & PrivacyConnection & { filters?: ConnectionFilters };
 
 export interface EventRoutingDeps {
   gate: PrivacyGate;
@@ -38,39 +40,66 @@ const REPLAY_PAGE = 500;
 /**
  * The one routing decision. Every path that queues a delivery (ingestion, quarantine copies, rectification,
  * dead-letter replay) asks `decide` which connections an event goes to: fan-out (source, `integrations`,
- * action subscriptions), then the privacy gate (suppression, consent, CCPA). The decision is stamped with the
- * privacy version it was made at, so the late check before delivery re-decides whatever a later revocation
- * may have changed. Nothing else in the router writes to the queue.
+ * action subscriptions), then the privacy gate (suppression, consent, CCPA), then each connection's filters
+ * (drop, sample, field removal). The privacy gate reads the event as it arrived, before any filter removed a
+ * field it decides by. The decision is stamped with the privacy version it was made at, so the late check
+ * before delivery re-decides whatever a later revocation may have changed. Nothing else in the router writes
+ * to the queue.
  */
 export class EventRouting {
+  private readonly filtered = new FilterTally();
+
   constructor(private readonly deps: EventRoutingDeps) {}
 
   /**
-   * The queue record of `event` for the candidates it may go to, or undefined when none. `standing` comes from
-   * admission at ingestion; other paths leave it out and the user's stored standing is read (undefined: suppressed).
+   * The queue records of `event` for the candidates it may go to, empty when none: one record per distinct body,
+   * since a connection whose filters removed fields gets its own. `standing` comes from admission at ingestion;
+   * other paths leave it out and the user's stored standing is read (undefined: suppressed).
    */
-  decide(event: CanonicalEvent, candidates: readonly RoutableConnection[], standing?: PrivacyStanding, options: FanOutOptions = {}): AcceptedEvent | undefined {
+  decide(event: CanonicalEvent, candidates: readonly RoutableConnection[], standing?: PrivacyStanding, options: FanOutOptions = {}): AcceptedEvent[] {
     const decidedAt = standing ?? this.deps.gate.standingOf(event);
     if (!decidedAt) {
       this.deps.tracer?.dropped(event, 'suppressed');
-      return undefined;
+      return [];
     }
     const { chosen: wanted, skipped } = explainFanOut(event, candidates, options);
     const blocked: SkippedConnection[] = skipped;
     const allowed = wanted.length ? this.deps.gate.allowedConnections(event, decidedAt.consent, wanted, blocked) : [];
+    const bodies = new Map<string, { event: CanonicalEvent; connectionIds: string[] }>();
+    const unchanged: string[] = [];
+    for (const connection of allowed) {
+      if (!connection.filters) {
+        unchanged.push(connection.id);
+        continue;
+      }
+      const outcome = connection.filters.apply(event);
+      if (!outcome.kept) {
+        this.filtered.note(connection.id, outcome.reason);
+        blocked.push({ connection: connection.id, reason: outcome.reason });
+      } else if (outcome.event === event) unchanged.push(connection.id);
+      else {
+        const body = JSON.stringify(outcome.event);
+        const group = bodies.get(body);
+        if (group) group.connectionIds.push(connection.id);
+        else bodies.set(body, { event: outcome.event, connectionIds: [connection.id] });
+      }
+    }
+    const records = [
+      ...(unchanged.length ? [acceptedEvent(event, unchanged, decidedAt.privacyVersion, decidedAt.identityKeys)] : []),
+      // Every record is indexed by the identities of the event as it arrived, so erasure finds each body in the queue.
+      ...[...bodies].map(([body, group]) => acceptedEvent(group.event, group.connectionIds, decidedAt.privacyVersion, decidedAt.identityKeys, body)),
+    ];
     this.deps.tracer?.decided(
       event,
-      allowed.map((c) => c.id),
+      records.flatMap((r) => r.connectionIds),
       blocked,
     );
-    return allowed.length
-      ? acceptedEvent(
-          event,
-          allowed.map((c) => c.id),
-          decidedAt.privacyVersion,
-          decidedAt.identityKeys,
-        )
-      : undefined;
+    return records;
+  }
+
+  /** Events each connection's filters left out, by reason, since the router started. */
+  filterCounts(): Record<string, FilterCounts> {
+    return this.filtered.byConnection();
   }
 
   /** Durably queues decided events; resolves once they are stored. */
@@ -81,9 +110,8 @@ export class EventRouting {
   /** A system event (rectification) for every connection that takes it; returns their ids. */
   async publish(event: CanonicalEvent): Promise<string[]> {
     const decided = this.decide(event, this.deps.systemEventTargets(), undefined, { anySource: true });
-    if (!decided) return [];
-    await this.queue([decided]);
-    return decided.connectionIds;
+    await this.queue(decided);
+    return decided.flatMap((record) => record.connectionIds);
   }
 
   /**
@@ -106,8 +134,9 @@ export class EventRouting {
           continue;
         }
         const event = JSON.parse(letter.body) as CanonicalEvent;
+        // The dead letter's body is already what its connection receives: only whether it still goes there counts.
         const decided = this.decide(event, [connection], undefined, { anySource: true, ignoreIntegrations: true });
-        (decided ? replay : drop).push(letter.id);
+        (decided.length ? replay : drop).push(letter.id);
       }
       if (replay.length) result.replayed += await this.deps.deliveries.replayDeadLetters({ ids: replay });
       if (drop.length) result.dropped += await this.deps.deliveries.purgeDeadLetters({ ids: drop });

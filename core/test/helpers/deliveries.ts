@@ -34,3 +34,8 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** The events a sink received on requests whose path starts with `prefix` (one sink standing in for several connections). */
+export function eventsAt(sink: HttpSink, prefix: string): SentEvent[] {
+  return sink.requests.filter((r) => r.path.startsWith(prefix)).flatMap(eventsOf);
+}

@@ -3,6 +3,7 @@ import type { Mapping } from '@switchyard/sdk-kit';
 import { AnyObject, closed, Id, NonEmptyString } from './common.js';
 import { DELIVERY_OVERRIDES_SCHEMA } from './delivery.js';
 import { CONNECTION_ENRICHMENT_SCHEMA } from './enrichment.js';
+import { FILTER_SCHEMA } from './filters.js';
 import { CONNECTION_CONSENT_SCHEMA } from './privacy.js';
 
 /** One entry of `connections`: a configured connector instance. Its settings are checked against the connector's own schema. */
@@ -33,6 +34,8 @@ export const CONNECTION_SCHEMA = Type.Object(
       }),
     ),
     enrichment: Type.Optional(CONNECTION_ENRICHMENT_SCHEMA),
+    /** Applied in order to what this connection receives: drop, sample, dropFields, keepFields (docs/filters.md). */
+    filters: Type.Optional(Type.Array(FILTER_SCHEMA, { maxItems: 100 })),
   },
   closed,
 );
