@@ -119,6 +119,9 @@ export interface AudienceSyncContext<Settings, Sync> extends BaseContext<Setting
   members: AudienceMember[];
 }
 
+/** A sync's settings as connector code sees them: typed from `syncSettings`, a plain object without one. */
+export type SyncSettingsOf<SyncSchema extends TSchema> = unknown extends Static<SyncSchema> ? Record<string, unknown> : Static<SyncSchema>;
+
 /**
  * A destination that keeps audiences: the router sends each membership change as a `type: 'audience'` event, and
  * the runtime calls `sync` with the changes grouped by audience, action and sync settings.
@@ -129,7 +132,7 @@ export interface AudienceDefinition<Settings, SyncSchema extends TSchema = TSche
    * `android_aaid`, `user_id`, `profile_id`, …), `'all'` for every identifier the person has, or a function of the
    * connection's and the sync's settings.
    */
-  identifiers: readonly string[] | 'all' | ((settings: Settings, sync: Static<SyncSchema>) => readonly string[] | 'all');
+  identifiers: readonly string[] | 'all' | ((settings: Settings, sync: SyncSettingsOf<SyncSchema>) => readonly string[] | 'all');
   /** Most members in one `sync` call: the vendor's documented batch limit. */
   maxMembersPerCall: number;
   /** True when the destination uses the memberships for ad targeting (advertising consent applies). */
@@ -137,7 +140,7 @@ export interface AudienceDefinition<Settings, SyncSchema extends TSchema = TSche
   /** JSON Schema of each sync's own settings (the destination list or audience id…). */
   syncSettings?: SyncSchema;
   /** Returns one result per member, in the order of `ctx.members`, as performBatch does; throwing fails them all. */
-  sync(ctx: AudienceSyncContext<Settings, Static<SyncSchema>>): Promise<BatchResult | void> | BatchResult | void;
+  sync(ctx: AudienceSyncContext<Settings, SyncSettingsOf<SyncSchema>>): Promise<BatchResult | void> | BatchResult | void;
 }
 
 export interface ConnectorDefinition<

@@ -9,6 +9,7 @@ export { createConnectorLogger, ALWAYS_REDACTED_PATHS } from './logger.js';
 export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js';
 export * from './define-connector.js';
 export * from './audience/index.js';
+export { oauthAccessToken, forgetOAuthAccessToken, type RefreshTokenGrant } from './oauth/refresh-token.js';
 export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
 export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';
