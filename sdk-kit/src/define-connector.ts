@@ -96,7 +96,58 @@ export interface EnrichmentDefinition<Settings> {
   lookup(ctx: EnrichContext<Settings>): Promise<Record<string, unknown> | undefined>;
 }
 
-export interface ConnectorDefinition<SettingsSchema extends TSchema = TSchema, Actions extends Record<string, TSchema> = Record<string, TSchema>> {
+/** One person of an audience sync call. */
+export interface AudienceMember {
+  messageId: string;
+  /** The person the router resolved the change to. */
+  profileId?: string;
+  /**
+   * Only the identifier types the connector accepts that this person has, normalised (`normalizeAudienceIdentifier`),
+   * in the connector's preference order. Never empty: members without one are answered UNMATCHED before the call.
+   */
+  identifiers: Record<string, string>;
+  /** The `type: 'audience'` event the change arrived in. */
+  event: CanonicalEvent;
+}
+
+export interface AudienceSyncContext<Settings, Sync> extends BaseContext<Settings> {
+  audience: { key: string; name?: string };
+  action: 'add' | 'remove';
+  /** The sync's settings, validated against `syncSettings` with its defaults filled in. */
+  sync: Sync;
+  /** At most `maxMembersPerCall`, all for the same audience, action and sync settings. */
+  members: AudienceMember[];
+}
+
+/** A sync's settings as connector code sees them: typed from `syncSettings`, a plain object without one. */
+export type SyncSettingsOf<SyncSchema extends TSchema> = unknown extends Static<SyncSchema> ? Record<string, unknown> : Static<SyncSchema>;
+
+/**
+ * A destination that keeps audiences: the router sends each membership change as a `type: 'audience'` event, and
+ * the runtime calls `sync` with the changes grouped by audience, action and sync settings.
+ */
+export interface AudienceDefinition<Settings, SyncSchema extends TSchema = TSchema> {
+  /**
+   * The identifier types the destination matches people on, in preference order (`email`, `phone`, `ios_idfa`,
+   * `android_aaid`, `user_id`, `profile_id`, …), `'all'` for every identifier the person has, or a function of the
+   * connection's and the sync's settings.
+   */
+  identifiers: readonly string[] | 'all' | ((settings: Settings, sync: SyncSettingsOf<SyncSchema>) => readonly string[] | 'all');
+  /** Most members in one `sync` call: the vendor's documented batch limit. */
+  maxMembersPerCall: number;
+  /** True when the destination uses the memberships for ad targeting (advertising consent applies). */
+  advertising?: boolean;
+  /** JSON Schema of each sync's own settings (the destination list or audience id…). */
+  syncSettings?: SyncSchema;
+  /** Returns one result per member, in the order of `ctx.members`, as performBatch does; throwing fails them all. */
+  sync(ctx: AudienceSyncContext<Settings, SyncSettingsOf<SyncSchema>>): Promise<BatchResult | void> | BatchResult | void;
+}
+
+export interface ConnectorDefinition<
+  SettingsSchema extends TSchema = TSchema,
+  Actions extends Record<string, TSchema> = Record<string, TSchema>,
+  SyncSchema extends TSchema = TSchema,
+> {
   name: string;
   version: string;
   category: ConnectorCategory;
@@ -110,6 +161,8 @@ export interface ConnectorDefinition<SettingsSchema extends TSchema = TSchema, A
   actions: { [K in keyof Actions]: ActionDefinition<Static<SettingsSchema>, Actions[K]> };
   /** For `enrichment` connectors: what they add to events before fan-out. */
   enrichment?: EnrichmentDefinition<Static<SettingsSchema>>;
+  /** For destinations that keep audiences: how membership changes are synced. */
+  audience?: AudienceDefinition<Static<SettingsSchema>, SyncSchema>;
   /** Forwards a data-subject erasure to the destination. */
   onDelete?(ctx: DeleteContext<Static<SettingsSchema>>): Promise<void> | void;
   /** Reads back what the destination holds about a data subject, for access and portability requests. */
@@ -121,7 +174,9 @@ export interface ConnectorDefinition<SettingsSchema extends TSchema = TSchema, A
 }
 
 /** Declares a connector. Settings and payload types are inferred from their schemas. */
-export function defineConnector<S extends TSchema, A extends Record<string, TSchema>>(definition: ConnectorDefinition<S, A>): ConnectorDefinition<S, A> {
+export function defineConnector<S extends TSchema, A extends Record<string, TSchema>, Y extends TSchema = TSchema>(
+  definition: ConnectorDefinition<S, A, Y>,
+): ConnectorDefinition<S, A, Y> {
   return { ...definition, contractVersion: CONTRACT_VERSION };
 }
 
@@ -130,3 +185,5 @@ export type AnyConnector = ConnectorDefinition<TSchema, Record<string, TSchema>>
 // Any connector's action, whatever its settings type (the runtime passes settings it validated itself).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyAction = ActionDefinition<any, TSchema>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAudience = AudienceDefinition<any, TSchema>;

@@ -6,7 +6,9 @@ import { evaluateMapping, mergeMappings, type Mapping } from './mapping/index.js
 import { createSchemaValidator, describeSchemaErrors, type Validator } from './schema.js';
 import { connectorContext } from './context.js';
 import { scrubSecrets } from './secrets.js';
-import { recheckResult, REVOKED, type SendGuard } from './send-guard.js';
+import { executeAudience } from './audience/audience-executor.js';
+import { guardedRun, withoutRevoked, type GuardedRun, type RecordResult } from './guarded-run.js';
+import type { SendGuard } from './send-guard.js';
 import type { CanonicalEvent, ItemOutcome, ItemResult } from './types.js';
 
 /** What the runtime (or the test harness) prepares once per connection before running tasks. */
@@ -33,8 +35,9 @@ export function subscriptionTakes(subscribe: AnyAction['subscribe'], event: Cano
   return where ? where(event) : true;
 }
 
-/** True when the action takes this event. */
+/** True when the action takes this event. Audience membership changes go to the connector's `audience`, never to actions. */
 export function actionTakes(action: AnyAction, event: CanonicalEvent): boolean {
+  if (event.type === 'audience') return false;
   return subscriptionTakes(action.subscribe, event);
 }
 
@@ -56,13 +59,14 @@ function payloadValidator(action: AnyAction): Validator {
 
 interface Prepared {
   index: number;
+  event: CanonicalEvent;
   item: BatchItem<unknown>;
 }
 
 /**
- * Runs every enabled action on a list of events and returns one plain result per event, in order.
- * This is the single path for the runtime's workers and for the test harness, so what a connector
- * author tests is what production runs.
+ * Runs every enabled action on a list of events, and the connector's audience sync on its `audience` events, and
+ * returns one plain result per event, in order. This is the single path for the runtime's workers and for the test
+ * harness, so what a connector author tests is what production runs.
  */
 export async function executeEvents(
   connection: PreparedConnection,
@@ -71,7 +75,7 @@ export async function executeEvents(
   guard?: SendGuard,
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = events.map(() => ({ status: 'ok', code: 'NOT_SUBSCRIBED' }));
-  const record = (index: number, result: ItemResult) => {
+  const record: RecordResult = (index, result) => {
     const current = results[index]!;
     if (current.code === 'NOT_SUBSCRIBED' || SEVERITY[result.status] > SEVERITY[current.status]) {
       results[index] = result.message ? { ...result, message: scrubSecrets(result.message, connection.secrets) } : result;
@@ -90,13 +94,12 @@ export async function executeEvents(
         record(index, { status: 'permanent', code: 'PAYLOAD_INVALID', message: `action "${actionName}": ${problems}` });
         return;
       }
-      prepared.push({ index, item: { payload, event, messageId: event.messageId } });
+      prepared.push({ index, event, item: { payload, event, messageId: event.messageId } });
     });
-    // Items revoked since the runtime checked them go back before anything is built for the destination.
-    const sendable = guard ? prepared.filter((p) => !guard.isRevoked(p.item.event) || (record(p.index, recheckResult()), false)) : prepared;
+    const sendable = withoutRevoked(guard, prepared, record);
     if (sendable.length === 0) continue;
     const base = connectorContext(connection, signal);
-    const run = guarded(guard, record);
+    const run = guardedRun(guard, record);
     if (action.performBatch && useBatch(action, connection.settings)) {
       await runBatches(action, sendable, base, record, run);
     } else {
@@ -113,6 +116,11 @@ export async function executeEvents(
       }
     }
   }
+  const audience = connection.connector.audience;
+  const changes = audience ? events.flatMap((event, index) => (event.type === 'audience' ? [{ index, event }] : [])) : [];
+  if (audience && changes.length > 0) {
+    await executeAudience(audience, connection.settings, changes, { base: connectorContext(connection, signal), signal, record, guard });
+  }
   return results;
 }
 
@@ -120,32 +128,11 @@ function useBatch(action: AnyAction, settings: unknown): boolean {
   return action.batchWhen ? action.batchWhen(settings) : true;
 }
 
-type GuardedRun = <T>(items: Prepared[], call: () => T | Promise<T>) => Promise<{ value: T } | undefined>;
-
-/**
- * Runs an action call under the runtime's send guard: items revoked since the runtime checked them are handed
- * back (PRIVACY_RECHECK) instead of sent. Returns undefined when the call did not run.
- */
-function guarded(guard: SendGuard | undefined, record: (index: number, result: ItemResult) => void): GuardedRun {
-  return async (items, call) => {
-    if (!guard) return { value: await call() };
-    const value = await guard.during(
-      items.map((p) => p.item.event),
-      call,
-    );
-    if (value === REVOKED) {
-      for (const p of items) record(p.index, recheckResult());
-      return undefined;
-    }
-    return { value };
-  };
-}
-
 async function runBatches(
   action: AnyAction,
   prepared: Prepared[],
   base: Omit<Parameters<NonNullable<AnyAction['performBatch']>>[0], 'items'>,
-  record: (index: number, result: ItemResult) => void,
+  record: RecordResult,
   run: GuardedRun,
 ): Promise<void> {
   const size = action.batch?.maxItems ?? prepared.length;

@@ -9,12 +9,14 @@ export { ExchangeRecorder, type HttpExchange, type ExchangeSink } from './http-e
 export { createConnectorLogger, ALWAYS_REDACTED_PATHS } from './logger.js';
 export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js';
 export * from './define-connector.js';
+export * from './audience/index.js';
+export { oauthAccessToken, forgetOAuthAccessToken, type RefreshTokenGrant } from './oauth/refresh-token.js';
 export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
 export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';
 export { SubjectMatcher, normalizeIdentity } from './subject-matcher.js';
 export { prepareConnection, egressFor, regionsFor, DEFAULT_REQUEST_TIMEOUT_MS, type ConnectionOptions } from './connection.js';
-export { checkManifest, checkSettings } from './manifest.js';
+export { checkManifest, checkSettings, checkSyncSettings } from './manifest.js';
 export { createSchemaValidator, describeSchemaErrors } from './schema.js';
 export * from './mapping/index.js';
 export { checkSdkKitCompatibility, declaredSdkKitRange, satisfiesRange, type ConnectorPackageJson } from './compat.js';

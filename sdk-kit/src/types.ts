@@ -15,7 +15,9 @@ export type EventType =
   | 'user_attribute_change'
   | 'user_identity_change'
   | 'opt_out'
-  | 'other';
+  | 'other'
+  /** A person entered or left an audience; carries `audience`. Only connectors that declare `audience` take it. */
+  | 'audience';
 
 export interface ConsentState {
   /** GDPR purposes keyed by purpose name, as the source reported them. */
@@ -72,6 +74,24 @@ export interface CanonicalEvent {
   previousId?: string;
   /** Source-side routing hints (Segment's `integrations` object). */
   integrations?: Record<string, unknown>;
+  /** For `type: 'audience'`: the membership change this event carries. */
+  audience?: AudienceChange;
+}
+
+/**
+ * One membership change of one person, for one audience sync: the person (their `identities` and `profileId`
+ * on the event) entered (`add`) or left (`remove`) the audience `key` at `at`.
+ */
+export interface AudienceChange {
+  /** The audience's stable key (`vip_customers`). */
+  key: string;
+  /** Its display name, for destinations that show one. */
+  name?: string;
+  action: 'add' | 'remove';
+  /** ISO-8601: when the person entered or left. */
+  at: string;
+  /** The sync's own settings for this destination (the list, segment or audience id…), checked against the connector's `audience.syncSettings`. */
+  sync?: Record<string, unknown>;
 }
 
 /** A user identified for data-subject requests (erasure, access) by any of their identities. */

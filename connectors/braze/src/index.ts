@@ -8,6 +8,7 @@ import {
   type BatchResult,
   type CanonicalEvent,
 } from '@switchyard/sdk-kit';
+import { AUDIENCE_IDENTIFIERS, syncAttribute, syncSettings } from './audience-sync.js';
 import { settings, type BrazeSettings } from './settings.js';
 import { authHeaders, brazeError, MAX_PER_ARRAY, track, type Context, type Entry, type TrackArray } from './users-track.js';
 
@@ -113,7 +114,8 @@ export default defineConnector({
   name: 'braze',
   version: '0.1.0',
   category: 'email',
-  description: 'Sends user attributes, custom events and purchases to Braze (/users/track) and deletes users on erasure.',
+  description:
+    'Sends user attributes, custom events and purchases to Braze (/users/track), keeps audience syncs in a custom attribute, and deletes users on erasure.',
   settings,
   egress: (s: BrazeSettings) => [new URL(s.restEndpoint).host],
   regions: (s: BrazeSettings) => [s.restEndpoint.endsWith('.braze.eu') ? 'eu' : 'us'],
@@ -209,6 +211,12 @@ export default defineConnector({
       perform: (ctx) => single(ctx, trackPurchases),
       performBatch: (ctx) => trackPurchases(ctx, ctx.items),
     },
+  },
+  audience: {
+    identifiers: AUDIENCE_IDENTIFIERS,
+    maxMembersPerCall: MAX_PER_ARRAY,
+    syncSettings,
+    sync: (ctx) => syncAttribute(ctx),
   },
   async onDelete(ctx) {
     const externalIdToDelete = ctx.user.identities.user_id;

@@ -3,6 +3,7 @@ import connector from '../src/index.js';
 
 runConformanceSuite(connector, {
   settings: { apiKey: 'braze-api-key-0123456789', restEndpoint: 'https://rest.iad-01.braze.com' },
+  audienceSync: { mode: 'array' },
   partialFailure: {
     action: 'trackEvent',
     events: [buildTrack(), buildTrack({ event: 'Plan Changed' })],

@@ -10,7 +10,7 @@ export default defineConnector({
   name: 'duckdb',
   version: '0.1.0',
   category: 'warehouse',
-  description: 'The embedded warehouse: loads events into a local DuckDB file, one table per event type, no server needed.',
+  description: 'The embedded warehouse: loads events into a local DuckDB file, one table per event type, and keeps audience memberships; no server needed.',
   settings,
   egress: [],
   // The file stays on this machine: allowed under any residency setting.
@@ -18,5 +18,5 @@ export default defineConnector({
   // DuckDB lets one process write a file, and the router's workers are threads of one process: one worker
   // keeps one connection per file.
   defaults: { maxWorkers: 1, maxConcurrency: 1, requestTimeoutMs: 60_000 },
-  ...warehouseConnectorParts<DuckDbSettings>((ctx) => warehouseFor(ctx.dataDir, ctx.settings), { maxItems: 1000 }),
+  ...warehouseConnectorParts<DuckDbSettings>((ctx) => warehouseFor(ctx.dataDir, ctx.settings), { maxItems: 1000 }, { audiences: true }),
 });

@@ -12,6 +12,7 @@ import {
   type PerformContext,
 } from '@switchyard/sdk-kit';
 import { hasIdentifier, toAudiencePayload, type AudienceUser } from './audience-rows.js';
+import { AUDIENCE_IDENTIFIERS, syncSettings, toAudienceUser } from './audience-sync.js';
 import { toGraphError } from './graph-errors.js';
 
 export { toAudiencePayload, SCHEMA_KEYS } from './audience-rows.js';
@@ -131,7 +132,7 @@ export default defineConnector({
   name: 'facebook-audiences',
   version: '0.1.0',
   category: 'advertising',
-  description: 'Adds users to and removes them from a Meta Custom Audience (customer list) from audience membership events.',
+  description: 'Adds users to and removes them from a Meta Custom Audience (customer list): from audience syncs, or from audience membership track events.',
   settings,
   egress: ['graph.facebook.com'],
   regions: ['us'],
@@ -163,6 +164,17 @@ export default defineConnector({
       async performBatch(ctx) {
         return runMembership(ctx, ctx.items);
       },
+    },
+  },
+  audience: {
+    identifiers: AUDIENCE_IDENTIFIERS,
+    maxMembersPerCall: MAX_ROWS_PER_REQUEST,
+    advertising: true,
+    syncSettings,
+    // One request per call: POST adds the rows, DELETE removes them; Meta reports only counts, so all members share its answer.
+    async sync(ctx) {
+      const audienceId = ctx.sync.audienceId ?? ctx.settings.audienceId;
+      await sendUsers(ctx, ctx.action === 'add' ? 'POST' : 'DELETE', `${audienceId}/users`, ctx.members.map(toAudienceUser));
     },
   },
   async onDelete(ctx) {

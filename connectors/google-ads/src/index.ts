@@ -1,5 +1,6 @@
 import { defineConnector, PermanentError, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
 import { ADS_HOST, type AdsContext } from './ads-client.js';
+import { MAX_MEMBERS_PER_JOB, syncCustomerMatch, syncSettings } from './audience-sync.js';
 import { runCustomerMatchJob } from './customer-match.js';
 import { toEnhancement, uploadEnhancements, type EnhancementPayload } from './enhanced-conversions.js';
 import { TOKEN_URL } from './oauth.js';
@@ -99,7 +100,7 @@ export default defineConnector({
   name: 'google-ads',
   version: '0.1.0',
   category: 'advertising',
-  description: 'Google Ads Customer Match (OfflineUserDataJob) from audience membership events, and enhanced conversions for web.',
+  description: 'Google Ads Customer Match (OfflineUserDataJob) from audience syncs or audience membership events, and enhanced conversions for web.',
   settings,
   egress: [ADS_HOST, new URL(TOKEN_URL).host],
   regions: ['us'],
@@ -147,6 +148,13 @@ export default defineConnector({
       },
       performBatch: (ctx) => enhanceConversions(ctx, ctx.items),
     },
+  },
+  audience: {
+    identifiers: ['email', 'phone'],
+    maxMembersPerCall: MAX_MEMBERS_PER_JOB,
+    advertising: true,
+    syncSettings,
+    sync: (ctx) => syncCustomerMatch(ctx),
   },
   async onDelete(ctx) {
     const email = ctx.user.identities.email;

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { isSha256Hex } from '@switchyard/sdk-kit';
+import { isSha256Hex, normalizeE164 } from '@switchyard/sdk-kit';
+
+export { normalizeE164 };
 
 /** Identifiers of one user as mapped from an event (raw, or already SHA-256 hashed). */
 export interface MatchUser {
@@ -22,18 +24,15 @@ export function normalizeGoogleEmail(value: string): string {
   return email;
 }
 
-/** E.164: a plus and the digits, country code included (`+1 (650) 555-1212` → `+16505551212`). */
-export function normalizeE164(value: string): string {
-  return `+${value.replace(/[^0-9]/g, '').replace(/^0+/, '')}`;
-}
-
 const normalizeName = (value: string) => value.trim().toLowerCase();
 
 /** `userIdentifiers` for a Customer Match operation or a conversion; empty when the user has none usable. */
 export function userIdentifiers(user: MatchUser): Array<Record<string, unknown>> {
   const identifiers: Array<Record<string, unknown>> = [];
   if (user.email?.trim()) identifiers.push({ hashedEmail: hashed(user.email, normalizeGoogleEmail) });
-  if (user.phone?.trim()) identifiers.push({ hashedPhoneNumber: hashed(user.phone, normalizeE164) });
+  if (user.phone?.trim() && (isSha256Hex(user.phone.trim()) || normalizeE164(user.phone))) {
+    identifiers.push({ hashedPhoneNumber: hashed(user.phone, normalizeE164) });
+  }
   // Google matches on an address only with all four parts.
   if (user.first_name?.trim() && user.last_name?.trim() && user.country_code?.trim() && user.postal_code?.trim()) {
     identifiers.push({

@@ -31,6 +31,7 @@ runConformanceSuite(connector, {
     buildCommerce({ type: 'track', properties: { order_id: 'order-1', gclid: 'gclid-1' } }),
   ],
   respond: google,
+  audienceSync: { userListId: '556' },
   // Failures are simulated on the Ads API; the token endpoint keeps answering.
   failWhere: (request) => request.host === 'googleads.googleapis.com',
 });

@@ -1,4 +1,5 @@
 import { defineConnector, Type } from '@switchyard/sdk-kit';
+import { MAX_SEGMENT_MEMBERS, syncAudience, syncSettings } from './audience-sync.js';
 import { apiHost } from './mailchimp-api.js';
 import { settings } from './settings.js';
 import { deleteMember, MAX_BATCH_MEMBERS, upsertMember, upsertMembers, type MemberPayload } from './members.js';
@@ -12,7 +13,8 @@ export default defineConnector({
   name: 'mailchimp',
   version: '0.1.0',
   category: 'email',
-  description: 'Keeps a Mailchimp audience in step with identified users: members, merge fields and tags; deletes on erasure.',
+  description:
+    'Keeps a Mailchimp audience in step with identified users: members, merge fields and tags; audience syncs as static segments or tags; deletes on erasure.',
   settings,
   egress: (s) => [apiHost(s.apiKey)],
   regions: ['us'],
@@ -43,6 +45,12 @@ export default defineConnector({
           ctx.items.map((item) => ({ ...(item.payload as MemberPayload), email: lowerEmail(item.payload.email) })),
         ),
     },
+  },
+  audience: {
+    identifiers: ['email'],
+    maxMembersPerCall: MAX_SEGMENT_MEMBERS,
+    syncSettings,
+    sync: (ctx) => syncAudience(ctx),
   },
   async onDelete(ctx) {
     const email = ctx.user.identities.email;

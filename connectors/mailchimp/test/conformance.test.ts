@@ -3,6 +3,7 @@ import connector from '../src/index.js';
 
 runConformanceSuite(connector, {
   settings: { apiKey: '0123456789abcdef0123456789abcdef-us21', listId: 'list123' },
+  audienceSync: { segmentId: '9001' },
   partialFailure: {
     events: [buildIdentify(), buildIdentify({ traits: { email: 'fake@invalid' } })],
     // The batch members endpoint reports refused addresses in `errors`; the others were added.

@@ -34,8 +34,8 @@ export function chunkBySize<T>(contacts: T[], maxBytes = MAX_BODY_BYTES): T[][] 
   return chunks;
 }
 
-async function put(ctx: Context, contacts: Record<string, unknown>[]): Promise<string | undefined> {
-  const body = { ...(ctx.settings.listIds.length ? { list_ids: ctx.settings.listIds } : {}), contacts };
+async function put(ctx: Context, contacts: Record<string, unknown>[], listIds: readonly string[]): Promise<string | undefined> {
+  const body = { ...(listIds.length ? { list_ids: listIds } : {}), contacts };
   const response = await ctx.http
     .put(`${apiBase(ctx.settings)}/marketing/contacts`, {
       json: body,
@@ -47,17 +47,22 @@ async function put(ctx: Context, contacts: Record<string, unknown>[]): Promise<s
 }
 
 /**
- * Upserts contacts (SendGrid processes them asynchronously and answers 202 with a job id). SendGrid refuses the
- * whole request when a contact is invalid and names it (`contacts[i]`); those fail alone and the rest are resent once.
+ * Upserts contacts (SendGrid processes them asynchronously and answers 202 with a job id), adding them to `listIds`.
+ * SendGrid refuses the whole request when a contact is invalid and names it (`contacts[i]`); those fail alone and
+ * the rest are resent once.
  */
-export async function upsertContacts(ctx: Context, contacts: Record<string, unknown>[]): Promise<BatchResult> {
+export async function upsertContacts(
+  ctx: Context,
+  contacts: Record<string, unknown>[],
+  listIds: readonly string[] = ctx.settings.listIds,
+): Promise<BatchResult> {
   const results: BatchResult = new Array(contacts.length).fill(undefined);
   let offset = 0;
   for (const chunk of chunkBySize(contacts)) {
     const indexes = chunk.map((_, i) => offset + i);
     offset += chunk.length;
     try {
-      const jobId = await put(ctx, chunk);
+      const jobId = await put(ctx, chunk, listIds);
       ctx.log.debug({ jobId, contacts: chunk.length }, 'SendGrid accepted the contacts upsert');
     } catch (error) {
       const response = (error as HttpErrorShape).response;
@@ -68,7 +73,7 @@ export async function upsertContacts(ctx: Context, contacts: Record<string, unkn
       }
       const valid = chunk.flatMap((contact, i) => (invalid.has(i) ? [] : [contact]));
       try {
-        await put(ctx, valid);
+        await put(ctx, valid, listIds);
       } catch (again) {
         throw sendGridError(again, 'contacts upsert');
       }
@@ -77,22 +82,33 @@ export async function upsertContacts(ctx: Context, contacts: Record<string, unkn
   return results;
 }
 
+/** Emails per contacts search, SendGrid's limit. */
+export const MAX_SEARCH_EMAILS = 100;
+
+/** The contact id of each email SendGrid knows (keyed by the lower-cased email); emails it does not know are absent. */
+export async function contactIdsByEmail(ctx: Context, emails: string[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (let start = 0; start < emails.length; start += MAX_SEARCH_EMAILS) {
+    try {
+      const response = await ctx.http
+        .post(`${apiBase(ctx.settings)}/marketing/contacts/search/emails`, {
+          json: { emails: emails.slice(start, start + MAX_SEARCH_EMAILS) },
+          headers: authHeaders(ctx.settings),
+          signal: ctx.signal,
+        })
+        .json<{ result?: Record<string, { contact?: { id?: string }; error?: string }> }>();
+      for (const [email, found] of Object.entries(response.result ?? {})) if (found.contact?.id) ids.set(email.toLowerCase(), found.contact.id);
+    } catch (error) {
+      if ((error as HttpErrorShape).response?.statusCode === 404) continue; // none of these emails is a contact
+      throw sendGridError(error, 'contact search');
+    }
+  }
+  return ids;
+}
+
 /** Looks contact ids up by email, then deletes them; emails SendGrid does not know are nothing to delete. */
 export async function deleteContactsByEmail(ctx: Context, emails: string[]): Promise<void> {
-  let ids: string[] = [];
-  try {
-    const response = await ctx.http
-      .post(`${apiBase(ctx.settings)}/marketing/contacts/search/emails`, {
-        json: { emails },
-        headers: authHeaders(ctx.settings),
-        signal: ctx.signal,
-      })
-      .json<{ result?: Record<string, { contact?: { id?: string }; error?: string }> }>();
-    ids = Object.values(response.result ?? {}).flatMap((r) => (r.contact?.id ? [r.contact.id] : []));
-  } catch (error) {
-    if ((error as HttpErrorShape).response?.statusCode === 404) return; // none of the emails is a contact
-    throw sendGridError(error, 'contact search');
-  }
+  const ids = [...(await contactIdsByEmail(ctx, emails)).values()];
   if (ids.length === 0) return;
   try {
     await ctx.http.delete(`${apiBase(ctx.settings)}/marketing/contacts`, {

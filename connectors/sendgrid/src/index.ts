@@ -1,4 +1,5 @@
 import { classifyError, defineConnector, PermanentError, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { syncList, syncSettings } from './audience-sync.js';
 import { settings } from './settings.js';
 import { deleteContactsByEmail, MAX_CONTACTS, upsertContacts, type Context } from './contacts.js';
 import { sendTemplate, type MailPayload } from './mail-send.js';
@@ -47,7 +48,8 @@ export default defineConnector({
   name: 'sendgrid',
   version: '0.1.0',
   category: 'email',
-  description: 'Upserts Marketing Campaigns contacts, sends dynamic-template emails for chosen events, deletes contacts on erasure.',
+  description:
+    'Upserts Marketing Campaigns contacts, keeps lists of audience syncs, sends dynamic-template emails for chosen events, deletes contacts on erasure.',
   settings,
   egress: (s) => [s.region === 'eu' ? 'api.eu.sendgrid.com' : 'api.sendgrid.com'],
   regions: (s) => [s.region === 'eu' ? 'eu' : 'us'],
@@ -131,6 +133,12 @@ export default defineConnector({
         return results;
       },
     },
+  },
+  audience: {
+    identifiers: ['email'],
+    maxMembersPerCall: MAX_CONTACTS,
+    syncSettings,
+    sync: (ctx) => syncList(ctx),
   },
   async onDelete(ctx) {
     const address = ctx.user.identities.email;

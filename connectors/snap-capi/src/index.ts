@@ -11,6 +11,7 @@ import {
   type CanonicalEvent,
   type PerformContext,
 } from '@switchyard/sdk-kit';
+import { ADS_API as ADS_API_HOST, MAX_SEGMENT_USERS, segmentIdentifiers, syncSegmentUsers, syncSettings, TOKEN_URL } from './segment-users.js';
 import { snapEventName, toSnapEvent, type SnapPayload } from './snap-event.js';
 
 export { STANDARD_EVENTS } from './snap-event.js';
@@ -28,6 +29,11 @@ const settings = Type.Object(
       default: {},
       description: 'Track event name → Snap event name (PURCHASE, SIGN_UP, CUSTOM_EVENT_1, …), over the built-in names.',
     }),
+    marketingClientId: Type.Optional(Type.String({ minLength: 5, description: 'Client id of your Snap Marketing API OAuth app, for audience syncs.' })),
+    marketingClientSecret: Type.Optional(Type.String({ secret: true, minLength: 5, description: 'Its client secret.' })),
+    marketingRefreshToken: Type.Optional(
+      Type.String({ secret: true, minLength: 10, description: 'A refresh token of a user with access to the ad account (scope snapchat-marketing-api).' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -128,9 +134,10 @@ export default defineConnector({
   name: 'snap-capi',
   version: '0.1.0',
   category: 'advertising',
-  description: "Sends web conversions to the Snap Conversions API v3 with user data hashed by Snap's rules.",
+  description:
+    "Sends web conversions to the Snap Conversions API v3 with user data hashed by Snap's rules, and keeps Customer List segments of audience syncs.",
   settings,
-  egress: ['tr.snapchat.com'],
+  egress: ['tr.snapchat.com', new URL(ADS_API_HOST).host, new URL(TOKEN_URL).host],
   regions: ['us'],
   defaults: { ratePerSecond: 50, maxConcurrency: 4 },
   actions: {
@@ -208,5 +215,12 @@ export default defineConnector({
           ctx.items.map((item) => ({ payload: item.payload as SnapPayload, event: item.event })),
         ),
     },
+  },
+  audience: {
+    identifiers: segmentIdentifiers,
+    maxMembersPerCall: MAX_SEGMENT_USERS,
+    advertising: true,
+    syncSettings,
+    sync: (ctx) => syncSegmentUsers(ctx),
   },
 });

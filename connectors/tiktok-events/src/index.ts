@@ -1,4 +1,5 @@
 import { classifyError, defineConnector, PermanentError, Type, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import { AUDIENCE_IDENTIFIERS, MAX_MAPPINGS, syncSegment, syncSettings } from './segment-mapping.js';
 import { tikTokError, type TikTokResponse } from './tiktok-errors.js';
 import { toTikTokEvent, type TikTokPayload } from './tiktok-event.js';
 
@@ -16,6 +17,16 @@ const settings = Type.Object(
       default: {},
       description: 'Track event name → TikTok event name, over the built-in e-commerce names (Order Completed → CompletePayment, …).',
     }),
+    advertiserId: Type.Optional(
+      Type.String({ pattern: '^[0-9]+$', description: 'The ad account (advertiser id) whose audience segments audience syncs keep.' }),
+    ),
+    marketingAccessToken: Type.Optional(
+      Type.String({
+        secret: true,
+        minLength: 10,
+        description: 'A TikTok Marketing API access token with audience permission on that ad account, for audience syncs.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,7 +68,7 @@ export default defineConnector({
   name: 'tiktok-events',
   version: '0.1.0',
   category: 'advertising',
-  description: 'Sends web conversions to the TikTok Events API 2.0 with hashed identifiers.',
+  description: 'Sends web conversions to the TikTok Events API 2.0 with hashed identifiers, and keeps audience segments of audience syncs.',
   settings,
   egress: ['business-api.tiktok.com'],
   regions: ['us'],
@@ -155,5 +166,12 @@ export default defineConnector({
         return results;
       },
     },
+  },
+  audience: {
+    identifiers: AUDIENCE_IDENTIFIERS,
+    maxMembersPerCall: MAX_MAPPINGS,
+    advertising: true,
+    syncSettings,
+    sync: (ctx) => syncSegment(ctx),
   },
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isSha256Hex, normalizeEmail, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { isSha256Hex, normalizeE164, normalizeEmail, type CanonicalEvent } from '@switchyard/sdk-kit';
 
 export interface TikTokPayload {
   event: string;
@@ -37,12 +37,14 @@ const sha256 = (v: string) => createHash('sha256').update(v, 'utf8').digest('hex
 const hashWith = (normalize: (v: string) => string) => (value: string | undefined) => {
   const text = value?.trim();
   if (!text) return undefined;
-  return isSha256Hex(text) ? text.toLowerCase() : sha256(normalize(text));
+  if (isSha256Hex(text)) return text.toLowerCase();
+  const normalized = normalize(text);
+  return normalized ? sha256(normalized) : undefined;
 };
 
 /** TikTok's rules: email trimmed and lower-case; phone in E.164 (`+` and digits); external id trimmed. */
 export const hashEmail = hashWith(normalizeEmail);
-export const hashPhone = hashWith((v) => `+${v.replace(/[^0-9]/g, '').replace(/^0+/, '')}`);
+export const hashPhone = hashWith(normalizeE164);
 export const hashExternalId = hashWith((v) => v.trim());
 
 function unixSeconds(value: string | number): number {

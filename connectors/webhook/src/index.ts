@@ -1,7 +1,9 @@
 import { defineConnector, errorForHttpStatus, PermanentError, Type, type BatchResult, type ItemResult, type PerformContext } from '@switchyard/sdk-kit';
+import { audienceBody, MAX_MEMBERS_PER_REQUEST } from './audience.js';
 import { signBody, SIGNATURE_HEADER } from './signature.js';
 
 export { signBody, verifySignature, SIGNATURE_HEADER } from './signature.js';
+export type { AudienceBody, WebhookMember } from './audience.js';
 
 const settings = Type.Object(
   {
@@ -95,6 +97,14 @@ export default defineConnector({
         const response = await send(ctx, { batch }, {});
         return perItemResults(batch.length, String(response.body));
       },
+    },
+  },
+  audience: {
+    identifiers: 'all',
+    maxMembersPerCall: MAX_MEMBERS_PER_REQUEST,
+    async sync(ctx) {
+      const response = await send(ctx, audienceBody(ctx), {});
+      return perItemResults(ctx.members.length, String(response.body));
     },
   },
 });

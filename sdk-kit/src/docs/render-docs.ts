@@ -1,4 +1,4 @@
-import type { AnyAction, AnyConnector, ConnectorDefinition } from '../define-connector.js';
+import type { AnyAction, AnyAudience, AnyConnector, ConnectorDefinition } from '../define-connector.js';
 
 type SchemaNode = {
   type?: unknown;
@@ -60,15 +60,41 @@ function renderAction(name: string, action: AnyAction): string[] {
   return lines;
 }
 
+function renderAudience(audience: AnyAudience): string[] {
+  const { identifiers } = audience;
+  const accepted =
+    identifiers === 'all'
+      ? 'every identifier the person has (`profile_id` included)'
+      : typeof identifiers === 'function'
+        ? "computed from the connection's and the sync's settings"
+        : identifiers.map((t) => `\`${t}\``).join(', ');
+  const lines = [
+    '## Audience syncs',
+    '',
+    'Keeps audiences in step: each person entering an audience is added, each person leaving it is removed.',
+    '',
+    `- Identifiers (in order of preference): ${accepted}. A person with none of them is counted as unmatched and not sent.`,
+    `- Members per call: up to ${audience.maxMembersPerCall}.`,
+    `- Advertising destination: ${audience.advertising ? 'yes, advertising consent applies' : 'no'}.`,
+    '',
+  ];
+  const schema = audience.syncSettings as SchemaNode | undefined;
+  if (schema?.properties && Object.keys(schema.properties).length) {
+    lines.push('Settings of each sync:', '', '| Setting | Type | Required | Secret | Default | Description |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push(...settingsRows(schema), '');
+  } else lines.push('A sync has no settings of its own.', '');
+  return lines;
+}
+
 const listOrComputed = (value: readonly string[] | ((s: never) => readonly string[]) | undefined, what: string) => {
   if (value === undefined) return [`None declared.`];
   if (typeof value === 'function') return [`Computed from the connection's settings (${what}).`];
   return value.length ? value.map((v) => `- \`${v}\``) : ['None.'];
 };
 
-/** Markdown reference for a connector: settings, actions and default mappings, egress, regions, limits, erasure, access. */
+/** Markdown reference for a connector: settings, actions and default mappings, audience syncs, egress, regions, limits, erasure, access. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function renderConnectorDocs(definition: ConnectorDefinition<any, any>): string {
+export function renderConnectorDocs(definition: ConnectorDefinition<any, any, any>): string {
   const connector = definition as AnyConnector;
   const lines: string[] = [`# ${connector.name}`, ''];
   lines.push(`- Category: ${connector.category}`, `- Version: ${connector.version}`, '');
@@ -91,6 +117,8 @@ export function renderConnectorDocs(definition: ConnectorDefinition<any, any>): 
       '',
     );
   }
+
+  if (connector.audience) lines.push(...renderAudience(connector.audience));
 
   lines.push(
     '## Egress hosts',

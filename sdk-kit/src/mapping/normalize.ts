@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-export type NormalizeKind = 'email' | 'phone' | 'name' | 'lower' | 'none';
+export type NormalizeKind = 'email' | 'phone' | 'e164' | 'name' | 'lower' | 'none';
 
 /** Lower-cased, trimmed; Gmail-style dots are kept: vendors document plain lower-case + trim. */
 export function normalizeEmail(value: string): string {
@@ -10,6 +10,12 @@ export function normalizeEmail(value: string): string {
 /** Digits only, country code kept (`+1 (650) 555-1212` → `16505551212`). */
 export function normalizePhone(value: string): string {
   return value.replace(/[^0-9]/g, '').replace(/^0+/, '');
+}
+
+/** E.164: a plus and the digits, country code included (`+1 (650) 555-1212` → `+16505551212`); empty without digits. */
+export function normalizeE164(value: string): string {
+  const digits = normalizePhone(value);
+  return digits ? `+${digits}` : '';
 }
 
 /** Lower-case, trimmed, punctuation removed, UTF-8 kept (vendor rules for first/last name). */
@@ -27,6 +33,8 @@ export function normalize(value: string, kind: NormalizeKind): string {
       return normalizeEmail(value);
     case 'phone':
       return normalizePhone(value);
+    case 'e164':
+      return normalizeE164(value);
     case 'name':
       return normalizeName(value);
     case 'lower':

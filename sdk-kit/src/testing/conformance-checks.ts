@@ -5,6 +5,7 @@ import { secretPaths } from '../secrets.js';
 import type { CanonicalEvent, ItemOutcome, ItemResult } from '../types.js';
 import type { ConnectorFacts } from './conformance-types.js';
 import type { TestHarness } from './harness.js';
+import { buildAudience } from './events.js';
 import { neverAnswer, type CapturedRequest, type Responder } from './http-capture.js';
 import { describeSettings, valueAt } from './secret-names.js';
 
@@ -61,6 +62,35 @@ async function expectOutcome(
   });
 }
 
+/** A person with every common identifier, entering (or leaving) an audience with the fixture's sync settings. */
+function audienceChange(context: CheckContext, action: 'add' | 'remove'): CanonicalEvent {
+  const event = buildAudience({ audience: { action, sync: context.options.audienceSync ?? {} } });
+  return {
+    ...event,
+    identities: { ...event.identities, ios_idfa: '6d92078a-8246-4ba4-ae5b-76104861e7dc', android_aaid: '38400000-8cf0-11bd-b23e-10b96e40000d' },
+  };
+}
+
+async function checkAudienceSync(context: CheckContext): Promise<string[]> {
+  const problems: string[] = [];
+  for (const action of ['add', 'remove'] as const) {
+    const { results, requests } = await context.probe([audienceChange(context, action)], context.responder());
+    const result = results[0]!;
+    if (result.code === 'SYNC_SETTINGS_INVALID') return [`the sync settings of the sample changes are invalid (${result.message}): pass audienceSync`];
+    if (result.status !== 'ok' || result.code === 'UNMATCHED') {
+      problems.push(`a person with email, phone, user id, advertising ids and a profile id, action "${action}": expected "ok", got ${describeResult(result)}`);
+    } else if (context.usesHttp && requests.length === 0) problems.push(`action "${action}" made no request for a matched person`);
+  }
+  const nobody = {
+    ...buildAudience({ userId: undefined, anonymousId: undefined, profileId: undefined, audience: { sync: context.options.audienceSync ?? {} } }),
+    identities: {},
+  };
+  const { results, requests } = await context.probe([nobody], context.responder());
+  if (results[0]!.code !== 'UNMATCHED') problems.push(`a person without any identifier: expected "ok" UNMATCHED, got ${describeResult(results[0]!)}`);
+  if (requests.length > 0) problems.push(`a person without any identifier was sent (${requests.length} request(s))`);
+  return problems;
+}
+
 export const CHECKS: Check[] = [
   {
     name: 'manifest',
@@ -115,6 +145,28 @@ export const CHECKS: Check[] = [
         problems.push('the connector declares egress hosts but made no HTTP request for any sample event: pass sampleEvents it sends');
       }
       return problems;
+    },
+  },
+  {
+    name: 'audience-sync',
+    title: 'audience sync: adds and removes a person, and never sends one without an identifier',
+    applies: (facts) => facts.hasAudience,
+    run: checkAudienceSync,
+  },
+  {
+    name: 'audience-rate-limit',
+    title: 'audience sync: a 429 with Retry-After becomes "rate_limited" with retryAfterMs',
+    applies: (facts) => facts.hasAudience && facts.usesHttp,
+    run: async (context) => {
+      const { results } = await context.probe(
+        [audienceChange(context, 'add')],
+        context.responder(() => ({ status: 429, headers: { 'retry-after': '7' }, body: SIMULATED })),
+      );
+      const result = results[0]!;
+      if (result.status !== 'rate_limited') return [`expected "rate_limited", got ${describeResult(result)}`];
+      return result.retryAfterMs !== undefined && result.retryAfterMs >= 6000 && result.retryAfterMs <= 8000
+        ? []
+        : [`expected retryAfterMs ≈ 7000 from "Retry-After: 7", got ${String(result.retryAfterMs)}`];
     },
   },
   {

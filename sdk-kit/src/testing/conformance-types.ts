@@ -33,6 +33,8 @@ export interface ConformanceOptions {
   enabledActions?: readonly string[];
   /** ctx.http's request timeout during the checks (default 1000 ms): the timeout check waits this long. */
   requestTimeoutMs?: number;
+  /** Sync settings of the audience changes the audience checks send (only for connectors with an audience sync). */
+  audienceSync?: Record<string, unknown>;
 }
 
 export interface ConnectorFacts {
@@ -41,4 +43,5 @@ export interface ConnectorFacts {
   egress: readonly string[];
   usesHttp: boolean;
   hasBatchAction: boolean;
+  hasAudience: boolean;
 }

@@ -76,6 +76,7 @@ function connectorFacts(connector: AnyConnector, options: ConformanceOptions): C
     egress,
     usesHttp: egress.length > 0,
     hasBatchAction: actions.some((a) => typeof a.performBatch === 'function'),
+    hasAudience: Boolean(connector.audience),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CanonicalEvent, EventContext } from '../types.js';
+import type { AudienceChange, CanonicalEvent, EventContext } from '../types.js';
 
 /** Fields to change on a built event; `context`, `traits`, `properties` and `identities` are merged one level deep. */
 export type EventOverrides = Partial<CanonicalEvent>;
@@ -141,6 +141,27 @@ export function buildCommerce(overrides: EventOverrides = {}): CanonicalEvent {
     },
     overrides,
   );
+}
+
+/** Fields to change on a built audience event; `audience` is merged one level deep too. */
+export type AudienceEventOverrides = Omit<EventOverrides, 'audience'> & { audience?: Partial<AudienceChange> };
+
+/**
+ * A canonical `audience` event, as the router queues one membership change for a sync's connection: the person
+ * `7319483756` (email, phone, user and anonymous id) enters the audience `vip_customers` unless `audience` says otherwise.
+ */
+export function buildAudience(overrides: AudienceEventOverrides = {}): CanonicalEvent {
+  const { audience, ...rest } = overrides;
+  const event = build(
+    'audience',
+    {
+      profileId: '7319483756',
+      identities: { user_id: 'user-1', anonymous_id: 'anon-1', email: EMAIL, phone: '+16505551212' },
+      traits: {},
+    },
+    rest,
+  );
+  return { ...event, audience: { key: 'vip_customers', name: 'VIP customers', action: 'add', at: TIMESTAMP, ...audience } };
 }
 
 /** One event of each kind the builders make: the conformance suite's default sample. */

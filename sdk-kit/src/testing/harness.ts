@@ -7,6 +7,7 @@ import type { AnyConnector, ConnectorDefinition } from '../define-connector.js';
 import { executeEnrichment, type EnrichmentResult } from '../enrichment.js';
 import { executeEvents, type PreparedConnection } from '../executor.js';
 import type { Mapping } from '../mapping/index.js';
+import type { SendGuard } from '../send-guard.js';
 import type { CanonicalEvent, ItemResult, SubjectRecord } from '../types.js';
 import { captureHttp, type CapturedRequest, type HostResponder, type Responder } from './http-capture.js';
 
@@ -23,6 +24,8 @@ export interface HarnessOptions {
   /** Log level of `ctx.log`; default `trace`, so every line the connector writes is captured. */
   logLevel?: string;
   requestTimeoutMs?: number;
+  /** A stand-in for the runtime's last privacy check (`SendGuard`), to see what is handed back; default: none. */
+  guard?: SendGuard;
 }
 
 export interface HarnessRun {
@@ -58,7 +61,7 @@ export interface HarnessEnrichmentRun {
 export interface TestHarness {
   /** The prepared connection (settings with defaults applied, fenced http client, logger). */
   readonly connection: PreparedConnection;
-  /** Runs every enabled action that takes each event. */
+  /** Runs every enabled action that takes each event, and the connector's audience sync on `audience` events. */
   run(events: CanonicalEvent | CanonicalEvent[]): Promise<HarnessRun>;
   /** Runs one action only, on the events it subscribes to. */
   runAction(action: string, events: CanonicalEvent | CanonicalEvent[]): Promise<HarnessRun>;
@@ -76,7 +79,7 @@ export interface TestHarness {
 
 /** Any connector made with defineConnector, whatever its settings and payload types. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TestableConnector = ConnectorDefinition<any, any>;
+export type TestableConnector = ConnectorDefinition<any, any, any>;
 
 const OK: Responder = () => ({ status: 200, body: {} });
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
@@ -140,7 +143,7 @@ export function createTestHarness(testable: TestableConnector, options: HarnessO
   const harness: TestHarness = {
     connection,
     async run(events) {
-      const { value, ...run } = await capture(() => executeEvents(connection, list(events)));
+      const { value, ...run } = await capture(() => executeEvents(connection, list(events), undefined, options.guard));
       return { ...run, results: value };
     },
     async runAction(action, events) {
@@ -148,7 +151,7 @@ export function createTestHarness(testable: TestableConnector, options: HarnessO
         throw new Error(`connector "${connector.name}" has no action "${action}" (actions: ${Object.keys(connector.actions).join(', ') || 'none'})`);
       }
       const only = { ...connection, enabledActions: [action] };
-      const { value, ...run } = await capture(() => executeEvents(only, list(events)));
+      const { value, ...run } = await capture(() => executeEvents(only, list(events), undefined, options.guard));
       return { ...run, results: value };
     },
     async runDelete(identities) {

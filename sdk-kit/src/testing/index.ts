@@ -13,7 +13,18 @@ export {
   type TestableConnector,
 } from './harness.js';
 export { networkError, neverAnswer, type CapturedRequest, type MockResponse, type Responder } from './http-capture.js';
-export { buildTrack, buildIdentify, buildPage, buildScreen, buildGroup, buildCommerce, sampleEvents, type EventOverrides } from './events.js';
+export {
+  buildTrack,
+  buildIdentify,
+  buildPage,
+  buildScreen,
+  buildGroup,
+  buildCommerce,
+  buildAudience,
+  sampleEvents,
+  type EventOverrides,
+  type AudienceEventOverrides,
+} from './events.js';
 export {
   checkConformance,
   planConformance,

@@ -12,7 +12,7 @@ export interface WarehouseRow {
 }
 
 /** Tables with a fixed meaning; a track event whose name snake-cases to one of these gets an `event_` prefix. */
-export const STANDARD_TABLES = ['tracks', 'identifies', 'pages', 'screens', 'groups', 'aliases', 'discards', 'users'] as const;
+export const STANDARD_TABLES = ['tracks', 'identifies', 'pages', 'screens', 'groups', 'aliases', 'discards', 'users', 'audience_memberships'] as const;
 
 /** Columns every event table has, with fixed types so every table agrees on them. */
 export const BASE_COLUMNS: Readonly<Record<string, WarehouseType>> = {

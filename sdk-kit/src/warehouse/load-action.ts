@@ -1,7 +1,8 @@
 import { Type, type TObject } from '@sinclair/typebox';
 import type { Got } from 'got';
-import type { ActionDefinition, DeleteContext, ExportContext } from '../define-connector.js';
+import type { ActionDefinition, AudienceDefinition, DeleteContext, ExportContext } from '../define-connector.js';
 import type { ItemResult, SubjectIdentity, SubjectRecord, CanonicalEvent } from '../types.js';
+import type { MembershipChange } from './audience-memberships.js';
 import { errorForResult } from './warehouse-writer.js';
 
 /** What a warehouse connector needs from its context to find its writer. */
@@ -14,6 +15,7 @@ export interface WarehouseContext<Settings> {
 
 export interface EventWriter {
   write(events: readonly CanonicalEvent[]): Promise<ItemResult[]>;
+  writeMemberships(change: MembershipChange): Promise<Array<ItemResult | undefined>>;
   deleteUser(user: SubjectIdentity): Promise<void>;
   exportUser(user: SubjectIdentity): Promise<SubjectRecord[]>;
 }
@@ -22,23 +24,41 @@ type WriterFor<Settings> = (ctx: WarehouseContext<Settings>) => EventWriter | Pr
 
 const fields = Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' });
 
+/** Rows per audience sync call into `audience_memberships`. */
+export const MAX_MEMBERSHIPS_PER_CALL = 1000;
+
 /**
  * The `load` action, `onDelete` and `onExport` every warehouse connector shares: each event becomes rows in
  * the Segment-style tables (docs/warehouses.md), per-row failures become per-item results, an erasure
- * deletes the user's rows and an access request reads the same rows back. A connector only says how to
- * reach its writer.
+ * deletes the user's rows and an access request reads the same rows back. With `audiences`, audience syncs keep
+ * the `audience_memberships` table (the writer's store must implement `upsertMemberships`). A connector only says
+ * how to reach its writer.
  */
 export function warehouseConnectorParts<Settings>(
   writerFor: WriterFor<Settings>,
   batch: { maxItems: number },
+  options: { audiences?: boolean } = {},
 ): {
   // The load action maps nothing: it writes the whole event.
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   actions: { load: ActionDefinition<Settings, TObject<{}>> };
   onDelete: (ctx: DeleteContext<Settings>) => Promise<void>;
   onExport: (ctx: ExportContext<Settings>) => Promise<SubjectRecord[]>;
+  audience?: AudienceDefinition<Settings>;
 } {
   return {
+    ...(options.audiences
+      ? {
+          audience: {
+            // Every identifier is recorded; the row is keyed by the person's profile id.
+            identifiers: 'all',
+            maxMembersPerCall: MAX_MEMBERSHIPS_PER_CALL,
+            async sync(ctx) {
+              return (await writerFor(ctx)).writeMemberships({ audience: ctx.audience, action: ctx.action, members: ctx.members });
+            },
+          } satisfies AudienceDefinition<Settings>,
+        }
+      : {}),
     actions: {
       load: {
         title: 'Load events into tables',

@@ -1,3 +1,4 @@
+import { MEMBERSHIPS_PRIMARY_KEY as MEMBERSHIPS_KEY } from './audience-memberships.js';
 import type { WarehouseType } from './column-types.js';
 import type { ColumnDefinition, TableColumns, WarehouseSchema } from './schema-plan.js';
 import type { IdentityCondition, WarehouseStore } from './warehouse-writer.js';
@@ -41,7 +42,10 @@ export function readCommonSqlType(dataType: string): WarehouseType | undefined {
   return undefined;
 }
 
-/** A WarehouseStore over any SQL database with information_schema, IF NOT EXISTS DDL and ON CONFLICT DO NOTHING. */
+/**
+ * A WarehouseStore over any SQL database with information_schema, IF NOT EXISTS DDL and ON CONFLICT DO NOTHING (and
+ * ON CONFLICT DO UPDATE for audience memberships).
+ */
 export class SqlWarehouseStore implements WarehouseStore {
   readonly maxRowsPerInsert: number;
   readonly maxParameters?: number;
@@ -116,6 +120,42 @@ export class SqlWarehouseStore implements WarehouseStore {
     );
     const names = columns.map((c) => quoteIdentifier(c.name)).join(', ');
     await this.run(`INSERT INTO ${this.qualified(table)} (${names}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
+  }
+
+  /** INSERT … ON CONFLICT DO UPDATE with the membership rules of `UpsertMemberships`, guarded by `changed_at`. */
+  async upsertMemberships(table: string, columns: ColumnDefinition[], rows: unknown[][], action: 'add' | 'remove'): Promise<void> {
+    if (rows.length === 0) return;
+    const params: unknown[] = [];
+    const tuples = rows.map(
+      (row) =>
+        `(${columns
+          .map((c, i) => {
+            params.push(row[i] ?? null);
+            return this.dialect.placeholder(params.length, c.type);
+          })
+          .join(', ')})`,
+    );
+    const q = quoteIdentifier;
+    const existing = (column: string) => `m.${q(column)}`;
+    const proposed = (column: string) => `EXCLUDED.${q(column)}`;
+    const membership =
+      action === 'add'
+        ? [
+            // Already in: keep when they entered. Out, or never seen: they enter now.
+            `${q('entered_at')} = CASE WHEN ${existing('exited_at')} IS NULL AND ${existing('entered_at')} IS NOT NULL THEN ${existing('entered_at')} ELSE ${proposed('entered_at')} END`,
+            `${q('exited_at')} = NULL`,
+          ]
+        : [`${q('exited_at')} = CASE WHEN ${existing('exited_at')} IS NOT NULL THEN ${existing('exited_at')} ELSE ${proposed('exited_at')} END`];
+    const copied = ['audience_name', 'user_id', 'anonymous_id', 'email', 'identifiers', 'changed_at', 'message_id', 'loaded_at'].filter((name) =>
+      columns.some((c) => c.name === name),
+    );
+    const set = [...membership, ...copied.map((name) => `${q(name)} = ${proposed(name)}`)].join(', ');
+    const key = MEMBERSHIPS_KEY.map(q).join(', ');
+    await this.run(
+      `INSERT INTO ${this.qualified(table)} AS m (${columns.map((c) => q(c.name)).join(', ')}) VALUES ${tuples.join(', ')} ` +
+        `ON CONFLICT (${key}) DO UPDATE SET ${set} WHERE ${existing('changed_at')} IS NULL OR ${existing('changed_at')} <= ${proposed('changed_at')}`,
+      params,
+    );
   }
 
   async selectIds(table: string, columns: string[], where: IdentityCondition): Promise<Array<Record<string, unknown>>> {

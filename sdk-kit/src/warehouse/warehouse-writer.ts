@@ -2,6 +2,14 @@ import { classifyError } from '../classify.js';
 import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, type ConnectorError } from '../errors.js';
 import { normalizeIdentity } from '../subject-matcher.js';
 import type { CanonicalEvent, ItemResult, SubjectIdentity, SubjectRecord } from '../types.js';
+import {
+  MEMBERSHIPS_COLUMNS,
+  MEMBERSHIPS_PRIMARY_KEY,
+  MEMBERSHIPS_TABLE,
+  membershipRows,
+  type MembershipChange,
+  type UpsertMemberships,
+} from './audience-memberships.js';
 import { asTimestamp } from './column-types.js';
 import { eventToRows, type WarehouseRow } from './event-rows.js';
 import {
@@ -38,6 +46,8 @@ export interface WarehouseStore {
   deleteWhere(table: string, conditions: IdentityCondition[]): Promise<void>;
   /** Every column of the rows where any condition matches (access and portability exports); optional. */
   selectWhere?(table: string, conditions: IdentityCondition[]): Promise<Array<Record<string, unknown>>>;
+  /** Keeps audience memberships (`audience_memberships`); optional: a store without it cannot sync audiences. */
+  upsertMemberships?: UpsertMemberships;
   /** Most rows in one insert statement or request. */
   readonly maxRowsPerInsert: number;
   /** Most bound values in one statement, when the database limits them. */
@@ -70,8 +80,36 @@ const SEVERITY = { ok: 0, retryable: 1, rate_limited: 2, permanent: 3, authentic
  */
 export class WarehouseWriter {
   private schema: WarehouseSchema | undefined;
+  private membershipsTable = false;
 
   constructor(private readonly store: WarehouseStore) {}
+
+  /** Writes one audience sync call into `audience_memberships`; one result per member, in order. */
+  async writeMemberships(change: MembershipChange): Promise<Array<ItemResult | undefined>> {
+    const upsert = this.store.upsertMemberships?.bind(this.store);
+    if (!upsert) throw new PermanentError('this warehouse cannot keep audience memberships', { code: 'AUDIENCES_NOT_SUPPORTED' });
+    const { rows, indexes, results } = membershipRows(change, new Date().toISOString());
+    if (rows.length === 0) return results;
+    if (!this.membershipsTable) {
+      await this.store.createTable(MEMBERSHIPS_TABLE, MEMBERSHIPS_COLUMNS, MEMBERSHIPS_PRIMARY_KEY);
+      this.membershipsTable = true;
+      this.schema = undefined;
+    }
+    const perStatement = Math.max(
+      1,
+      Math.min(this.store.maxRowsPerInsert, this.store.maxParameters ? Math.floor(this.store.maxParameters / MEMBERSHIPS_COLUMNS.length) : Infinity),
+    );
+    for (let start = 0; start < rows.length; start += perStatement) {
+      try {
+        await upsert(MEMBERSHIPS_TABLE, MEMBERSHIPS_COLUMNS, rows.slice(start, start + perStatement), change.action);
+      } catch (error) {
+        this.membershipsTable = false;
+        const failed = classifyError(error);
+        for (const index of indexes.slice(start, start + perStatement)) results[index] = failed;
+      }
+    }
+    return results;
+  }
 
   /** Writes one batch; returns one result per event, in order. Throws when the schema could not be changed. */
   async write(events: readonly CanonicalEvent[]): Promise<ItemResult[]> {

@@ -1,6 +1,7 @@
 import { Type, defineConnector } from '../../src/index.js';
 import { buildTrack, checkConformance, planConformance, runConformanceSuite } from '../../src/testing/index.js';
 import acme from '../fixtures/good-connector.js';
+import lists from '../fixtures/audience-connector.js';
 import broken from '../fixtures/broken-connector.js';
 
 const acmeSettings = { apiKey: 'acme-key-0123456789' };
@@ -167,4 +168,19 @@ test('onDelete that leaves what onExport still reads back fails the on-delete ch
   expect(report.failures).toEqual([
     expect.objectContaining({ check: 'on-delete', message: expect.stringContaining('after onDelete, onExport still reads back') }),
   ]);
+});
+
+test('a connector with an audience sync gets the audience checks; one that drops Retry-After fails the rate-limit one', async () => {
+  const good = await checkConformance(lists, { settings: acmeSettings, sampleEvents: [buildTrack()], audienceSync: { listId: '42' } });
+  expect(good.failures).toEqual([]);
+  expect(good.passed).toEqual(expect.arrayContaining(['audience-sync', 'audience-rate-limit']));
+
+  const missingFixture = await checkConformance(lists, { settings: acmeSettings, sampleEvents: [buildTrack()] });
+  expect(missingFixture.failures.filter((f) => f.check === 'audience-sync').map((f) => f.message)).toEqual([
+    'the sync settings of the sample changes are invalid (audience.sync.listId: is required): pass audienceSync',
+  ]);
+
+  const careless = { ...lists, audience: { ...lists.audience!, sync: () => Promise.reject(new Error('the vendor said no')) } };
+  const report = await checkConformance(careless, { settings: acmeSettings, sampleEvents: [buildTrack()], audienceSync: { listId: '42' } });
+  expect(report.failures.map((f) => f.check)).toEqual(expect.arrayContaining(['audience-sync', 'audience-rate-limit']));
 });
