@@ -15,6 +15,7 @@ import { rectificationEvent } from './rectification.js';
 import type { RecentError } from '../operations/recent-errors.js';
 import type { EventTrace } from '../operations/event-traces.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
+import { registerAudienceRoutes, type AudienceRoutesOptions } from './audience-routes.js';
 
 export interface AdminRoutesOptions {
   tokens: () => readonly string[];
@@ -34,6 +35,7 @@ export interface AdminRoutesOptions {
   stats?: () => Record<string, unknown>;
   /** Sends a system event (rectification) through the routing decision; returns the connections it went to. */
   publish: (event: CanonicalEvent) => Promise<string[]>;
+  audiences: AudienceRoutesOptions['audiences'];
   /** Replays dead letters through the routing decision. */
   replay: (filter: DeadLetterFilter) => Promise<{ replayed: number; dropped: number; skipped: number }>;
 }
@@ -48,7 +50,7 @@ export function adminErrorBody(error: RequestError) {
   return { error: { ...adminError(error.statusCode, error.message).error, code: error.code } };
 }
 
-/** The admin API under /admin/v1: suppressions, privacy audit, rectification, dead letters. */
+/** The admin API under /admin/v1: suppressions, privacy audit, rectification, dead letters, profiles, audiences. */
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: FastifyInstance, options) => {
   app.addHook(
     'onRequest',
@@ -184,4 +186,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   app.get('/stats', async () => ({ connections: options.runtime.stats(), ...options.stats?.() }));
 
   registerProfileRoutes(app, { identity: options.identity, profiles: options.profiles, queue: options.queue });
+  registerAudienceRoutes(app, { audiences: options.audiences, identity: options.identity });
 };

@@ -9,6 +9,7 @@ import type { RouterMetrics } from '../operations/router-metrics.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
+import type { AudienceServices } from '../audiences/audience-services.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
@@ -32,6 +33,7 @@ export interface HttpServerDeps {
   identity: IdentityGraph;
   queue: Pick<DeliveryQueue, 'findByIdentity'>;
   dsr: DsrServices;
+  audiences: AudienceServices;
   routing: EventRouting;
   adminTokens: () => readonly string[];
   publicUrl: () => string | undefined;
@@ -118,6 +120,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     profiles: deps.privacy.profiles,
     runtime: deps.runtime,
     stats: deps.stats,
+    audiences: deps.audiences,
     publish: (event) => deps.routing.publish(event),
     replay: (filter) => deps.routing.replayDeadLetters(filter),
   });

@@ -65,7 +65,7 @@ const RELATIVE_DATE = /^(now|[+-]\d)/;
 
 /** Checks a rule and compiles it once; `at` is its JSON path (`audiences[2].rule`), prefixed to every problem. */
 export function compileAudienceRule(rule: unknown, at: string, context: RuleContext): { compiled?: CompiledRule; problems: string[] } {
-  if (!validateRule(rule)) return { problems: describeRuleErrors(validateRule.errors ?? [], at) };
+  if (!validateRule(rule)) return { problems: describeRuleErrors(validateRule.errors ?? [], () => ({ rule, root: '' }), at).lines };
   const uses: RuleUses = { traits: false, consent: false, conditions: new Map(), audiences: new Map(), purposes: new Map(), timeDependent: false };
   const conditions = new Map<string, EventCondition>();
   const problems: string[] = [];

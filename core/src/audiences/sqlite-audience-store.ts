@@ -100,7 +100,9 @@ export class SqliteAudienceStore implements AudienceStore {
       addKnown: db.prepare('INSERT OR IGNORE INTO audience_profiles (profile_id) VALUES (?)'),
       members: db.prepare<[string, string, number], MembershipRow>(`SELECT * FROM audience_memberships
         WHERE audience = ? AND exited_at IS NULL AND profile_id > ? ORDER BY profile_id LIMIT ?`),
-      counts: db.prepare<[], { audience: string; n: number }>('SELECT audience, count(*) AS n FROM audience_memberships WHERE exited_at IS NULL GROUP BY audience'),
+      counts: db.prepare<[], { audience: string; n: number }>(
+        'SELECT audience, count(*) AS n FROM audience_memberships WHERE exited_at IS NULL GROUP BY audience',
+      ),
       membershipsOf: db.prepare<[string], MembershipRow>('SELECT * FROM audience_memberships WHERE profile_id = ? ORDER BY entered_at DESC, id DESC'),
       knownAfter: db.prepare<[string, number], { profile_id: string }>(
         'SELECT profile_id FROM audience_profiles WHERE profile_id > ? ORDER BY profile_id LIMIT ?',
@@ -137,7 +139,10 @@ export class SqliteAudienceStore implements AudienceStore {
       for (const condition of conditions) {
         const row = existing.get(condition.signature);
         if (!row) {
-          ids.set(condition.signature, Number(this.statements.insertCondition.run(condition.signature, condition.keepDays, condition.keepTotal ? 1 : 0).lastInsertRowid));
+          ids.set(
+            condition.signature,
+            Number(this.statements.insertCondition.run(condition.signature, condition.keepDays, condition.keepTotal ? 1 : 0).lastInsertRowid),
+          );
           continue;
         }
         ids.set(condition.signature, row.id);

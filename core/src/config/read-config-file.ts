@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { createSchemaValidator, describeSchemaErrors } from '@switchyard/sdk-kit';
+import { describeRuleErrors, type RuleLocator } from './audience-rule-errors.js';
 import { CONFIG_SCHEMA } from './config-schema.js';
 import type { SwitchyardConfig } from './config-types.js';
 
@@ -36,9 +37,21 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (problems.length) throw new ConfigError(file, problems);
   if (!validateConfig(substituted)) {
     const errors = (validateConfig.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'oneOf');
-    throw new ConfigError(file, dedupe(describeSchemaErrors(errors, '').map((line) => line.replace(/^\./, '') || line)));
+    const rules = describeRuleErrors(errors, audienceRuleOf(substituted));
+    const others = describeSchemaErrors(rules.rest, '').map((line) => line.replace(/^\./, '') || line);
+    throw new ConfigError(file, dedupe([...others, ...rules.lines]));
   }
   return substituted as SwitchyardConfig;
+}
+
+/** Errors inside `audiences[n].rule` are worded by the audience rule language. */
+function audienceRuleOf(config: unknown): RuleLocator {
+  return (instancePath) => {
+    const match = /^\/audiences\/(\d+)\/rule(?=\/|$)/.exec(instancePath);
+    if (!match) return undefined;
+    const audiences = (config as { audiences?: Array<{ rule?: unknown }> }).audiences;
+    return { rule: audiences?.[Number(match[1])]?.rule, root: match[0] };
+  };
 }
 
 function parseJson(text: string, file: string): unknown {

@@ -64,11 +64,11 @@ const combinators = <T extends TSchema>(self: T) => ({
 });
 
 // The TypeScript type only: as JSON Schema an anyOf would report every branch's mismatch for one mistake.
-const TYPED_RULE = Type.Recursive((self) => {
+const _TYPED_RULE = Type.Recursive((self) => {
   const c = combinators(self);
   return Type.Union([c.all, c.any, c.not, EVENT_CONDITION, CONSENT_CONDITION, IN_AUDIENCE_CONDITION, CONDITION_REF]);
 });
-export type AudienceRule = Static<typeof TYPED_RULE>;
+export type AudienceRule = Static<typeof _TYPED_RULE>;
 export type EventConditionRule = Static<typeof EVENT_CONDITION>;
 export type ConsentConditionRule = Static<typeof CONSENT_CONDITION>;
 
