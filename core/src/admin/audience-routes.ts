@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AudienceServices } from '../audiences/audience-services.js';
 import type { CompiledAudience } from '../audiences/audience-set.js';
-import type { MembershipRecord } from '../audiences/audience-types.js';
+import { EVER_DAY } from '../audiences/audience-store.js';
+import { startOfUtcDay, type MembershipRecord } from '../audiences/audience-types.js';
 import { adminError } from '../auth/bearer-auth.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 
 export interface AudienceRoutesOptions {
-  audiences: Pick<AudienceServices, 'registry' | 'store' | 'reevaluation'>;
+  audiences: Pick<AudienceServices, 'registry' | 'store' | 'reevaluation' | 'engine'>;
   identity: Pick<IdentityGraph, 'profile'>;
 }
 
@@ -140,14 +141,49 @@ export function registerAudienceRoutes(app: FastifyInstance, options: AudienceRo
   );
 
   app.get<{ Params: { id: string } }>('/profiles/:id/audiences', { schema: { params: profileIdParam } }, async (request, reply) => {
-    const records = await store.membershipsOf(request.params.id);
-    if (records.length === 0 && !(await options.identity.profile(request.params.id))) {
-      return reply.code(404).send(adminError(404, `no profile ${request.params.id}; find one with GET /admin/v1/profiles?identity_type=…&identity_value=…`));
+    const id = request.params.id;
+    const records = await store.membershipsOf(id);
+    const aggregates = await aggregatesOf(id);
+    if (records.length === 0 && aggregates.length === 0 && !(await options.identity.profile(id))) {
+      return reply.code(404).send(adminError(404, `no profile ${id}; find one with GET /admin/v1/profiles?identity_type=…&identity_value=…`));
     }
     return {
-      profile_id: request.params.id,
+      profile_id: id,
       audiences: records.filter((m) => m.exitedAt === undefined).map((m) => ({ key: m.audience, entered_at: iso(m.enteredAt) })),
       history: records.map(stay),
+      aggregates,
     };
   });
+
+  /** The profile's counters of each event condition in use: the running total and the day buckets. */
+  async function aggregatesOf(profileId: string) {
+    const conditions = [...registry.set.conditions.values()].flatMap((c) => {
+      const id = options.audiences.engine.conditionId(c.signature);
+      return id === undefined ? [] : [{ id, condition: JSON.parse(c.signature) as { event: string; where: unknown; of: string | null } }];
+    });
+    const state = (
+      await store.load(
+        [profileId],
+        conditions.map((c) => c.id),
+        0,
+      )
+    ).get(profileId);
+    return conditions.flatMap(({ id, condition }) => {
+      const days = state?.buckets.get(id);
+      if (!days?.size) return [];
+      const total = days.get(EVER_DAY);
+      return [
+        {
+          event: condition.event,
+          ...(condition.where !== null ? { where: condition.where } : {}),
+          ...(condition.of !== null ? { of: condition.of } : {}),
+          ...(total ? { total } : {}),
+          days: [...days]
+            .filter(([day]) => day !== EVER_DAY)
+            .sort(([a], [b]) => a - b)
+            .map(([day, stats]) => ({ day: new Date(startOfUtcDay(day)).toISOString().slice(0, 10), ...stats })),
+        },
+      ];
+    });
+  }
 }
