@@ -13,9 +13,9 @@ export interface AudienceRoutesOptions {
 
 const keyParam = { type: 'object', properties: { key: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' } }, required: ['key'] } as const;
 const profileIdParam = { type: 'object', properties: { id: { type: 'string', pattern: '^-?[0-9]{1,20}$' } }, required: ['id'] } as const;
+// Unknown keys are refused in the handler: fastify's validator would drop them silently.
 const definitionBody = {
   type: 'object',
-  additionalProperties: false,
   required: ['rule'],
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 256 },
@@ -99,7 +99,15 @@ export function registerAudienceRoutes(app: FastifyInstance, options: AudienceRo
     '/audiences/:key',
     { schema: { params: keyParam, body: definitionBody } },
     async (request, reply) => {
-      const result = await registry.put({ key: request.params.key, ...request.body });
+      const unknown = Object.keys(request.body).filter((key) => !(key in definitionBody.properties));
+      if (unknown.length) return reply.code(400).send(invalidAudience(unknown.map((key) => `${key}: unknown key; an audience has name, description and rule`)));
+      const { name, description, rule } = request.body;
+      const result = await registry.put({
+        key: request.params.key,
+        ...(name !== undefined ? { name } : {}),
+        ...(description !== undefined ? { description } : {}),
+        rule,
+      });
       if ('problems' in result) return reply.code(400).send(invalidAudience(result.problems));
       if ('conflict' in result) return reply.code(409).send(adminError(409, result.conflict));
       const members = (await store.memberCounts()).get(request.params.key) ?? 0;

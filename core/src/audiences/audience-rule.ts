@@ -63,14 +63,18 @@ const validateRule = ajv.compile({ $ref: AUDIENCE_RULE_ID });
 
 const RELATIVE_DATE = /^(now|[+-]\d)/;
 
-/** Checks a rule and compiles it once; `at` is its JSON path (`audiences[2].rule`), prefixed to every problem. */
+/**
+ * Checks a rule and compiles it once; `at` is its JSON path (`audiences[2].rule`), prefixed to every problem. A rule
+ * with problems is in force nowhere: `compiled` is only there to check its references.
+ */
 export function compileAudienceRule(rule: unknown, at: string, context: RuleContext): { compiled?: CompiledRule; problems: string[] } {
   if (!validateRule(rule)) return { problems: describeRuleErrors(validateRule.errors ?? [], () => ({ rule, root: '' }), at).lines };
   const uses: RuleUses = { traits: false, consent: false, conditions: new Map(), audiences: new Map(), purposes: new Map(), timeDependent: false };
   const conditions = new Map<string, EventCondition>();
   const problems: string[] = [];
   const test = build(rule as AudienceRule, at, 1, { context, uses, conditions, problems });
-  return problems.length ? { problems } : { compiled: { test, uses, conditions }, problems };
+  // Compiled even with problems, so that the references it makes are checked too; never put in force then.
+  return { compiled: { test, uses, conditions }, problems };
 }
 
 interface Build {

@@ -75,6 +75,7 @@ export function compileAudienceSet(entries: readonly AudienceEntry[], context: R
       const known = [...options.purposes];
       unresolved(`${path}: "${purpose}" is not a purpose of privacy.purposes (${known.length ? known.join(', ') : 'none are configured'})`);
     }
+    if (ruleProblems.length) continue;
     audiences.set(definition.key, {
       ...definition,
       origin,
@@ -85,21 +86,27 @@ export function compileAudienceSet(entries: readonly AudienceEntry[], context: R
     });
     for (const [signature, condition] of compiled.conditions) conditions.set(signature, condition);
   }
-  const order = evaluationOrder(audiences, problems);
+  const written = new Set(entries.filter((e) => !options.tolerant?.(e)).map((e) => e.definition.key));
+  const order = evaluationOrder(audiences, problems, (key) => written.has(key));
   return { set: indexSet(audiences, conditions, order), problems };
 }
 
 /** Dependencies first; a cycle of `in_audience` references is a problem at the reference that closes it. */
-function evaluationOrder(audiences: Map<string, CompiledAudience>, problems: string[]): string[] {
+function evaluationOrder(audiences: Map<string, CompiledAudience>, problems: string[], isWritten: (key: string) => boolean): string[] {
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (key: string, stack: string[]) => {
     state.set(key, 'visiting');
-    for (const [next, path] of audiences.get(key)!.uses.audiences) {
+    for (const next of audiences.get(key)!.uses.audiences.keys()) {
       if (!audiences.has(next) || next === key) continue;
       if (state.get(next) === 'visiting') {
-        const cycle = [...stack.slice(stack.indexOf(next)), key, next];
-        problems.push(`${path}: ${cycle.map((k) => `"${k}"`).join(' → ')} is a cycle; an audience cannot depend on itself`);
+        // Reported at a reference of an audience being written (the others were accepted before), else where it closes.
+        const ring = [...stack.slice(stack.indexOf(next)), key];
+        const written = ring.findIndex(isWritten);
+        const from = written >= 0 ? written : ring.length - 1;
+        const cycle = [...ring.slice(from), ...ring.slice(0, from)];
+        const at = audiences.get(cycle[0]!)!.uses.audiences.get(cycle[1]!)!;
+        problems.push(`${at}: ${[...cycle, cycle[0]!].map((k) => `"${k}"`).join(' → ')} is a cycle; an audience cannot depend on itself`);
       } else if (!state.has(next)) visit(next, [...stack, key]);
     }
     state.set(key, 'done');

@@ -10,6 +10,8 @@ export const ADMIN = 'admin-token-audiences-01';
 export const START = Date.UTC(2026, 2, 1, 12);
 export const DAY_MS = 86_400_000;
 
+const BASE: SwitchyardConfig = { admin: { tokens: [ADMIN] }, dsr: { gracePeriodMs: 0 }, sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }] };
+
 export type MembershipCall =
   { kind: 'entered'; audience: string; profileId: string } | { kind: 'exited'; audience: string; profileId: string; reason: ExitReason };
 
@@ -24,11 +26,7 @@ export class AudienceRouter {
 
   static async start(config: Partial<SwitchyardConfig> = {}): Promise<AudienceRouter> {
     const router = new AudienceRouter();
-    router.fixture = await new RouterFixture(
-      { admin: { tokens: [ADMIN] }, dsr: { gracePeriodMs: 0 }, sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }], ...config },
-      undefined,
-      { clock: () => router.now },
-    ).start();
+    router.fixture = await new RouterFixture({ ...BASE, ...config }, undefined, { clock: () => router.now }).start();
     const listener: AudienceMembershipListener = {
       entered: (audience, profileId) => void router.calls.push({ kind: 'entered', audience, profileId }),
       exited: (audience, profileId, _at, reason) => void router.calls.push({ kind: 'exited', audience, profileId, reason }),
@@ -39,6 +37,12 @@ export class AudienceRouter {
 
   get router() {
     return this.fixture.router;
+  }
+
+  /** Writes a new config file (over the base one) and reloads it. */
+  reload(config: Partial<SwitchyardConfig>) {
+    this.fixture.writeConfig({ ...BASE, ...config });
+    return this.router.reload();
   }
 
   admin(method: string, path: string, body?: unknown) {
