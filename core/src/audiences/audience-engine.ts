@@ -16,7 +16,7 @@ export interface AudienceEngineDeps {
 /** Events handed to one run at most; a burst is worked off in runs of this size, each one transaction. */
 const MAX_EVENTS_PER_RUN = 1000;
 /** Profiles remembered as seen (and merged ids as their survivor), so repeat traffic reads nothing for it. */
-const CACHE_SIZE = 200_000;
+const CACHE_SIZE = 100_000;
 
 type WorkItem = { kind: 'events'; events: CanonicalEvent[] } | { kind: 'task'; run: () => Promise<void> };
 
