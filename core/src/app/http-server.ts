@@ -121,7 +121,12 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     runtime: deps.runtime,
     stats: deps.stats,
     audiences: deps.audiences,
-    publish: (event) => deps.routing.publish(event),
+    // A rectification changes stored traits: audiences evaluate the person again, as after an identify.
+    publish: async (event) => {
+      const sentTo = await deps.routing.publish(event);
+      deps.audiences.observe([event]);
+      return sentTo;
+    },
     replay: (filter) => deps.routing.replayDeadLetters(filter),
   });
   await app.register(

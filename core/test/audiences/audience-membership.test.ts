@@ -39,6 +39,16 @@ describe('audience membership', () => {
     ]);
   });
 
+  it('a rectification of traits through the admin API re-evaluates the person', async () => {
+    yard = await AudienceRouter.start({ audiences: [{ key: 'pro', rule: { field: 'traits.plan', equals: 'pro' } }] });
+    await yard.segment('identify', { userId: 'u-ada', traits: { plan: 'pro' } });
+    const ada = await yard.profileOf('user_id', 'u-ada');
+    await yard.membersBecome('pro', [ada]);
+    const rectified = await yard.admin('POST', '/admin/v1/rectifications', { identity_type: 'user_id', identity_value: 'u-ada', attributes: { plan: 'free' } });
+    expect(rectified.status).toBe(202);
+    await yard.membersBecome('pro', []);
+  });
+
   it('enters by a count of filtered events within a window, and leaves when the window moves past them', async () => {
     yard = await AudienceRouter.start({ audiences: [BIG_ORDERS] });
     await yard.segment('track', { userId: 'u-ada', event: 'Order Completed', properties: { total: 60 } });
