@@ -223,7 +223,8 @@ export class AudienceEngine {
     // A profile seen before is read only when its changes can alter an audience; one never seen, to record it.
     const needed = [...touched].filter(([id, entry]) => !this.seen.has(id) || dependingOn(set, entry).length > 0).map(([id]) => id);
     if (needed.length === 0 && deltas.size === 0) return;
-    const states = await this.deps.store.load(needed, [...this.conditionIds.values()], input.today - this.maxKeepDays(set));
+    const seen = new Set(needed.filter((id) => this.seen.has(id)));
+    const states = await this.deps.store.load(needed, [...this.conditionIds.values()], input.today - this.maxKeepDays(set), seen);
     for (const delta of deltas.values()) applyDelta(states.get(delta.profileId), delta);
     const changes: Changes = { entered: [], exited: [] };
     const known: string[] = [];

@@ -72,8 +72,11 @@ export interface StoredEvaluation extends EvaluationProgress {
 export interface AudienceStore {
   /** Makes these the conditions in use (ids for new ones, policies updated); conditions not listed lose their buckets. */
   useConditions(conditions: readonly StoredCondition[]): Promise<Map<string, number>>;
-  /** The state of these profiles: buckets of these conditions from `fromDay` on (and totals), and memberships. */
-  load(profileIds: readonly string[], conditionIds: readonly number[], fromDay: number): Promise<Map<string, ProfileState>>;
+  /**
+   * The state of these profiles: buckets of these conditions from `fromDay` on (and totals), and memberships.
+   * Profiles in `seen` are known to have been seen (`known: true`) without asking.
+   */
+  load(profileIds: readonly string[], conditionIds: readonly number[], fromDay: number, seen?: ReadonlySet<string>): Promise<Map<string, ProfileState>>;
   commit(run: RunWrites): Promise<void>;
 
   members(audience: string, after: string | undefined, limit: number): Promise<MembershipRecord[]>;

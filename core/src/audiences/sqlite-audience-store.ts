@@ -3,7 +3,6 @@ import type { AudienceDefinition, ExitReason, MembershipRecord } from './audienc
 import {
   EVER_DAY,
   type AudienceStore,
-  type DayStats,
   type ProfileState,
   type RunWrites,
   type StoredCondition,
@@ -43,15 +42,8 @@ const MERGE_BUCKET = `count = count + excluded.count, sum = sum + excluded.sum,
   min = CASE WHEN min IS NULL THEN excluded.min WHEN excluded.min IS NULL THEN min ELSE min(min, excluded.min) END,
   max = CASE WHEN max IS NULL THEN excluded.max WHEN excluded.max IS NULL THEN max ELSE max(max, excluded.max) END`;
 
-interface BucketRow {
-  profile_id: string;
-  condition_id: number;
-  day: number;
-  count: number;
-  sum: number;
-  min: number | null;
-  max: number | null;
-}
+/** profile_id, condition_id, day, count, sum, min, max */
+type BucketTuple = [string, number, number, number, number, number | null, number | null];
 
 interface MembershipRow {
   audience: string;
@@ -87,12 +79,17 @@ export class SqliteAudienceStore implements AudienceStore {
         WHERE condition_id = ? AND day >= 0 GROUP BY profile_id
         ON CONFLICT DO NOTHING`),
       deleteTotals: db.prepare(`DELETE FROM audience_aggregates WHERE condition_id = ? AND day = ${EVER_DAY}`),
-      buckets: db.prepare<[string, string, number], BucketRow>(`SELECT * FROM audience_aggregates
-        WHERE profile_id IN (SELECT value FROM json_each(?)) AND condition_id IN (SELECT value FROM json_each(?)) AND (day >= ? OR day = ${EVER_DAY})`),
+      // Raw rows: a run reads thousands, and building an object for each costs more than the look-up.
+      buckets: db
+        .prepare<[string, string, number], BucketTuple>(
+          `SELECT profile_id, condition_id, day, count, sum, min, max FROM audience_aggregates
+        WHERE profile_id IN (SELECT value FROM json_each(?)) AND condition_id IN (SELECT value FROM json_each(?)) AND (day >= ? OR day = ${EVER_DAY})`,
+        )
+        .raw(true),
       current: db.prepare<[string], { audience: string; profile_id: string }>(
         'SELECT audience, profile_id FROM audience_memberships WHERE profile_id IN (SELECT value FROM json_each(?)) AND exited_at IS NULL',
       ),
-      known: db.prepare<[string], { profile_id: string }>('SELECT profile_id FROM audience_profiles WHERE profile_id IN (SELECT value FROM json_each(?))'),
+      known: db.prepare<[string], string>('SELECT profile_id FROM audience_profiles WHERE profile_id IN (SELECT value FROM json_each(?))').pluck(),
       addBucket: db.prepare(`INSERT INTO audience_aggregates (profile_id, condition_id, day, count, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET ${MERGE_BUCKET}`),
       enter: db.prepare('INSERT INTO audience_memberships (audience, profile_id, entered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
@@ -162,18 +159,19 @@ export class SqliteAudienceStore implements AudienceStore {
     })();
   }
 
-  async load(profileIds: readonly string[], conditionIds: readonly number[], fromDay: number): Promise<Map<string, ProfileState>> {
-    const states = new Map<string, ProfileState>(profileIds.map((id) => [id, { known: false, buckets: new Map(), memberships: new Set() }]));
+  async load(profileIds: readonly string[], conditionIds: readonly number[], fromDay: number, seen?: ReadonlySet<string>): Promise<Map<string, ProfileState>> {
+    const states = new Map<string, ProfileState>(profileIds.map((id) => [id, { known: seen?.has(id) ?? false, buckets: new Map(), memberships: new Set() }]));
     if (profileIds.length === 0) return states;
     const ids = JSON.stringify(profileIds);
-    for (const { profile_id } of this.statements.known.all(ids)) states.get(profile_id)!.known = true;
+    const unsure = seen ? profileIds.filter((id) => !seen.has(id)) : profileIds;
+    if (unsure.length) for (const id of this.statements.known.all(JSON.stringify(unsure))) states.get(id)!.known = true;
     for (const { audience, profile_id } of this.statements.current.all(ids)) states.get(profile_id)!.memberships.add(audience);
     if (conditionIds.length) {
-      for (const row of this.statements.buckets.all(ids, JSON.stringify(conditionIds), fromDay)) {
-        const buckets = states.get(row.profile_id)!.buckets;
-        let days = buckets.get(row.condition_id);
-        if (!days) buckets.set(row.condition_id, (days = new Map()));
-        days.set(row.day, statsOf(row));
+      for (const [profileId, conditionId, day, count, sum, min, max] of this.statements.buckets.all(ids, JSON.stringify(conditionIds), fromDay)) {
+        const buckets = states.get(profileId)!.buckets;
+        let days = buckets.get(conditionId);
+        if (!days) buckets.set(conditionId, (days = new Map()));
+        days.set(day, { count, sum, ...(min !== null ? { min } : {}), ...(max !== null ? { max } : {}) });
       }
     }
     return states;
@@ -288,10 +286,6 @@ export class SqliteAudienceStore implements AudienceStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-function statsOf(row: BucketRow): DayStats {
-  return { count: row.count, sum: row.sum, ...(row.min !== null ? { min: row.min } : {}), ...(row.max !== null ? { max: row.max } : {}) };
 }
 
 function recordOf(row: MembershipRow): MembershipRecord {
