@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/index.js';
 import { until } from '../helpers/deliveries.js';
-import { AudienceRouter } from '../helpers/audiences.js';
+import { AudienceRouter, DAY_MS } from '../helpers/audiences.js';
 
 const PRO = { field: 'traits.plan', equals: 'pro' };
 
@@ -54,6 +54,25 @@ describe('audience definitions', () => {
       exit_reason: 'audience_deleted',
     });
     expect(yard.calls.at(-1)).toEqual({ kind: 'exited', audience: 'pro', profileId: bob, reason: 'audience_deleted' });
+  });
+
+  it('keeps API audiences and memberships across a restart, and catches up the days it was stopped', async () => {
+    yard = await AudienceRouter.start({
+      audiences: [{ key: 'recent-buyers', rule: { event: 'Order Completed', gte: 1, within_days: 30 } }],
+    });
+    expect((await yard.admin('PUT', '/admin/v1/audiences/pro', { rule: PRO })).status).toBe(201);
+    await yard.segment('identify', { userId: 'u-ada', traits: { plan: 'pro' } });
+    await yard.segment('track', { userId: 'u-ada', event: 'Order Completed' });
+    const ada = await yard.profileOf('user_id', 'u-ada');
+    await yard.membersBecome('pro', [ada]);
+    await yard.membersBecome('recent-buyers', [ada]);
+
+    yard.now += 40 * DAY_MS;
+    await yard.restart();
+    await yard.idle();
+    expect(await yard.members('recent-buyers')).toEqual([]);
+    expect(await yard.members('pro')).toEqual([ada]);
+    expect((await yard.admin('GET', '/admin/v1/audiences/pro')).json.audience).toMatchObject({ origin: 'api', members: 1, evaluation: { state: 'done' } });
   });
 
   it('pages through members with limit and after', async () => {

@@ -51,6 +51,7 @@ describe('audience membership', () => {
 
   it('enters by a count of filtered events within a window, and leaves when the window moves past them', async () => {
     yard = await AudienceRouter.start({ audiences: [BIG_ORDERS] });
+    const firstDay = new Date(yard.now).toISOString().slice(0, 10);
     await yard.segment('track', { userId: 'u-ada', event: 'Order Completed', properties: { total: 60 } });
     await yard.segment('track', { userId: 'u-ada', event: 'Order Completed', properties: { total: 40 } });
     await yard.segment('track', { userId: 'u-ada', event: 'Order Viewed', properties: { total: 90 } });
@@ -70,6 +71,10 @@ describe('audience membership', () => {
     const history = (await yard.admin('GET', `/admin/v1/profiles/${ada}/audiences`)).json.history;
     expect(history).toEqual([expect.objectContaining({ audience: 'big-spenders', exit_reason: 'window_moved' })]);
     expect(yard.calls.at(-1)).toEqual({ kind: 'exited', audience: 'big-spenders', profileId: ada, reason: 'window_moved' });
+    // The day that left the window is pruned; the later order's day stays.
+    const [counters] = (await yard.admin('GET', `/admin/v1/profiles/${ada}/audiences`)).json.aggregates;
+    expect(counters.days.map((d: { day: string }) => d.day)).not.toContain(firstDay);
+    expect(counters.days).toHaveLength(1);
 
     // One more big order within 30 days of the second one brings them back.
     await yard.segment('track', { userId: 'u-ada', event: 'Order Completed', properties: { total: 51 } });

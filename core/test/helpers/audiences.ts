@@ -27,12 +27,23 @@ export class AudienceRouter {
   static async start(config: Partial<SwitchyardConfig> = {}): Promise<AudienceRouter> {
     const router = new AudienceRouter();
     router.fixture = await new RouterFixture({ ...BASE, ...config }, undefined, { clock: () => router.now }).start();
-    const listener: AudienceMembershipListener = {
-      entered: (audience, profileId) => void router.calls.push({ kind: 'entered', audience, profileId }),
-      exited: (audience, profileId, _at, reason) => void router.calls.push({ kind: 'exited', audience, profileId, reason }),
-    };
-    router.fixture.router.audiences.listen(listener);
+    router.listen();
     return router;
+  }
+
+  private listen(): void {
+    const listener: AudienceMembershipListener = {
+      entered: (audience, profileId) => void this.calls.push({ kind: 'entered', audience, profileId }),
+      exited: (audience, profileId, _at, reason) => void this.calls.push({ kind: 'exited', audience, profileId, reason }),
+    };
+    this.router.audiences.listen(listener);
+  }
+
+  /** Stops the router and starts a new one on the same config and storage folder. */
+  async restart(): Promise<void> {
+    await this.router.close();
+    await this.fixture.start();
+    this.listen();
   }
 
   get router() {
