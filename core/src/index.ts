@@ -23,3 +23,6 @@ export { IdentityGraph, newProfileId, type Person } from './identity/identity-gr
 export { SqliteIdentityStore } from './identity/sqlite-identity-store.js';
 export { emptyChange, type IdentityStore, type GraphChange } from './identity/identity-store.js';
 export { identityKey, profileKey } from './vocabulary/identity-types.js';
+export { AudienceServices } from './audiences/audience-services.js';
+export type { AudienceMembershipListener, ExitReason, AudienceDefinition, MembershipRecord } from './audiences/audience-types.js';
+export type { AudienceStore } from './audiences/audience-store.js';

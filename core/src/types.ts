@@ -1,10 +1,10 @@
+import type { CanonicalEvent } from '@switchyard/sdk-kit';
+
 /**
  * The records that flow between the stages of the data path, shared so that no stage imports a later one:
  * the routing decision produces `AcceptedEvent`s, the queue stores them and hands out `QueuedDelivery`s, the
  * delivery runtime asks a `DeliveryGate` (the privacy gate plugs in) before a task goes to a worker.
  */
-import type { CanonicalEvent } from '@switchyard/sdk-kit';
-
 export interface AcceptedEvent {
   messageId: string;
   sourceId: string;
@@ -89,4 +89,12 @@ export interface EventTracer {
   decided(event: CanonicalEvent, chosen: readonly string[], skipped: readonly SkippedConnection[]): void;
   /** Dropped before routing: `suppressed`, `duplicate`, `blocked_by_data_plan`. */
   dropped(event: CanonicalEvent, reason: string): void;
+}
+
+/**
+ * Told of the events a request got accepted (admitted by the privacy gate, through the data plan, with their
+ * profileId), once they are durable. Called on the request's path: it must only hand them on (audiences).
+ */
+export interface AcceptedEventsObserver {
+  accepted(events: readonly CanonicalEvent[]): void;
 }

@@ -18,6 +18,7 @@ import { queuedAgeSeconds } from '../operations/queued-age.js';
 import type { ThroughputReport } from '../operations/throughput-history.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
 import { registerLiveRoutes, type LiveRoutesOptions } from './live-routes.js';
+import { registerAudienceRoutes, type AudienceRoutesOptions } from './audience-routes.js';
 
 export interface AdminRoutesOptions {
   tokens: () => readonly string[];
@@ -43,6 +44,7 @@ export interface AdminRoutesOptions {
   filtered?: () => Record<string, { drop: number; sample: number }>;
   /** Sends a system event (rectification) through the routing decision; returns the connections it went to. */
   publish: (event: CanonicalEvent) => Promise<string[]>;
+  audiences: AudienceRoutesOptions['audiences'];
   /** Replays dead letters through the routing decision. */
   replay: (filter: DeadLetterFilter) => Promise<{ replayed: number; dropped: number; skipped: number }>;
   live: LiveRoutesOptions;
@@ -58,7 +60,7 @@ export function adminErrorBody(error: RequestError) {
   return { error: { ...adminError(error.statusCode, error.message).error, code: error.code } };
 }
 
-/** The admin API under /admin/v1: suppressions, privacy audit, rectification, dead letters. */
+/** The admin API under /admin/v1: suppressions, privacy audit, rectification, dead letters, profiles, audiences. */
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: FastifyInstance, options) => {
   app.addHook(
     'onRequest',
@@ -210,4 +212,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
 
   registerProfileRoutes(app, { identity: options.identity, profiles: options.profiles, queue: options.queue });
   registerLiveRoutes(app, options.live);
+  registerAudienceRoutes(app, { audiences: options.audiences, identity: options.identity });
 };

@@ -19,7 +19,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 /**
  * What a reload changed, one entry per thing: `+connection x`, `-connection x`, `~connection x (settings, delivery)`,
- * the same for sources, and the sections whose rules changed (`~privacy`, `~identity`, `~dataPlans`, …).
+ * the same for sources and audiences, and the sections whose rules changed (`~privacy`, `~identity`, `~dataPlans`, …).
  */
 export function describeChanges(before: ResolvedConfig, after: ResolvedConfig): string[] {
   const changes: string[] = [];
@@ -42,6 +42,8 @@ export function describeChanges(before: ResolvedConfig, after: ResolvedConfig): 
   diff('source', byId(before.sources), byId(after.sources), (a, b) =>
     [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])),
   );
+  const audiencesOf = (c: ResolvedConfig) => byId(c.audiences.map(({ key, ...rest }) => ({ id: key, ...rest })));
+  diff('audience', audiencesOf(before), audiencesOf(after), (a, b) => (['rule', 'name', 'description'] as const).filter((part) => !same(a[part], b[part])));
   const planOf = (c: ResolvedConfig) => c.dataPlans.map((p) => [p.id, p.version, p.quarantine]);
   for (const [section, of] of [
     ['privacy', (c: ResolvedConfig) => c.privacy],

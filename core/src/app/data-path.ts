@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AudienceServices } from '../audiences/audience-services.js';
+import type { AudienceDefinition, Clock } from '../audiences/audience-types.js';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { DsrServices } from '../dsr/dsr-services.js';
 import type { Logger } from '../logging.js';
@@ -33,6 +35,10 @@ export interface DataPathOptions {
   tracer?: EventTracer;
   /** The durable queue; by default the embedded SQLite queue on its own thread, in the storage dir. */
   queue?: DeliveryQueue;
+  /** The config's audiences. */
+  audiences?: readonly AudienceDefinition[];
+  /** What audiences read the time from (tests move it). */
+  clock?: Clock;
 }
 
 /** Everything from the routing decision to the connectors, with the privacy and data-subject services around it. */
@@ -41,6 +47,7 @@ export interface DataPath {
   revocations: RevocationBoard;
   identity: IdentityGraph;
   privacy: PrivacyServices;
+  audiences: AudienceServices;
   runtime: DeliveryRuntime;
   dsr: DsrServices;
   routing: EventRouting;
@@ -50,7 +57,7 @@ export interface DataPath {
 
 /**
  * Builds the data path in its order: queue → revocation board → identity graph → privacy (stores and gate, acting
- * on the people the graph resolves) → delivery runtime
+ * on the people the graph resolves) → audiences (memberships kept from accepted events) → delivery runtime
  * (the gate plugged into its port) → data-subject requests → the routing decision. The router and the tests
  * both build it here. Whatever opened before a failure is closed again.
  */
@@ -79,6 +86,19 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       split: (restored, from) => privacy.gate.personSplit(restored, from),
       linked: (profileId, added, identifiers) => privacy.gate.personLinked(profileId, added, identifiers),
     });
+    // Audiences read privacy's profiles and suppressions, and hear of merges, suppressions and erasures.
+    const audiences = await AudienceServices.open({
+      storageDir: options.storageDir,
+      log: options.log,
+      audiences: options.audiences ?? [],
+      privacy: () => privacy.privacyConfig,
+      profiles: privacy.profiles,
+      suppressions: privacy.suppressions,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    opened.unshift(() => audiences.close());
+    identity.listen(audiences.identityListener);
+    privacy.gate.listen(audiences.privacyListener);
     // Runs once the runtime has stopped (steps run last-opened first): what waits in the queue for the next start.
     opened.unshift(async () => {
       const queued = await queue.depth();
@@ -116,7 +136,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     const close = async () => {
       for (const step of opened.splice(0)) await step();
     };
-    return { queue, revocations, identity, privacy, runtime, dsr, routing, close };
+    return { queue, revocations, identity, privacy, audiences, runtime, dsr, routing, close };
   } catch (error) {
     for (const step of opened) await Promise.resolve(step()).catch(() => undefined);
     throw error;

@@ -12,6 +12,7 @@ import type { ThroughputHistory } from '../operations/throughput-history.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
+import type { AudienceServices } from '../audiences/audience-services.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
@@ -36,6 +37,7 @@ export interface HttpServerDeps {
   identity: IdentityGraph;
   queue: Pick<DeliveryQueue, 'findByIdentity'>;
   dsr: DsrServices;
+  audiences: AudienceServices;
   routing: EventRouting;
   adminTokens: () => readonly string[];
   publicUrl: () => string | undefined;
@@ -133,7 +135,13 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     runtime: deps.runtime,
     stats: deps.stats,
     filtered: () => deps.routing.filterCounts(),
-    publish: (event) => deps.routing.publish(event),
+    audiences: deps.audiences,
+    // A rectification changes stored traits: audiences evaluate the person again, as after an identify.
+    publish: async (event) => {
+      const sentTo = await deps.routing.publish(event);
+      deps.audiences.observe([event]);
+      return sentTo;
+    },
     replay: (filter) => deps.routing.replayDeadLetters(filter),
     live: deps.live,
   });

@@ -1,6 +1,8 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { checkSettings, secretValues, validateMapping, type AnyConnector } from '@switchyard/sdk-kit';
+import { compileAudienceSet } from '../audiences/audience-set.js';
+import type { AudienceDefinition } from '../audiences/audience-types.js';
 import { loadConnector } from '../connectors/connector-registry.js';
 import type { RuntimeConnection } from '../delivery/delivery-runtime.js';
 import type { EnrichmentConnection } from '../enrichment/enrichment-stage.js';
@@ -42,6 +44,8 @@ export interface ResolvedConfig {
   sources: ResolvedSource[];
   connections: ResolvedConnection[];
   enrichments: EnrichmentConnection[];
+  /** The config's audiences, checked against each other and the purposes (origin: config). */
+  audiences: AudienceDefinition[];
   /** Every secret value in the file, scrubbed from logs wherever it appears. */
   secrets: string[];
 }
@@ -118,6 +122,8 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       problems.push(`enrichment.location.maxmindDatabase: cannot read ${path}`);
     }
   }
+  const audiences = raw.audiences ?? [];
+  problems.push(...checkAudiences(audiences, privacy));
   if (problems.length) throw new ConfigError(file, problems);
 
   const delivery = loaded.filter(({ connector }) => !connector.enrichment);
@@ -166,6 +172,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       endpointOverrides: c.endpointOverrides,
       filters,
     })),
+    audiences,
     enrichments: enrichments.map(({ c, connector, moduleUrl }) => ({
       id: c.id,
       connector,
@@ -182,6 +189,19 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       ...loaded.flatMap(({ c, connector }) => secretValues(connector.settings, c.settings)),
     ].filter((s) => s.length >= 4),
   };
+}
+
+function checkAudiences(audiences: AudienceDefinition[], privacy: PrivacyConfig): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  audiences.forEach((a, i) => {
+    const earlier = seen.get(a.key);
+    if (earlier !== undefined) problems.push(`audiences[${i}].key: "${a.key}" is already used by audiences[${earlier}]; keys must be unique`);
+    else seen.set(a.key, i);
+  });
+  const entries = audiences.map((definition, i) => ({ definition, origin: 'config' as const, at: `audiences[${i}]` }));
+  const compiled = compileAudienceSet(entries, { privacy: () => privacy, now: Date.now }, { purposes: new Set(privacy.purposes.map((p) => p.id)) });
+  return [...problems, ...compiled.problems];
 }
 
 function resolveFrom(baseDir: string, path: string): string {

@@ -6,6 +6,8 @@ import { describeChanges } from './config-changes.js';
 import { lockStorage } from './storage-lock.js';
 import { loadConfig, type ResolvedConfig } from './resolve-config.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
+import type { AudienceServices } from '../audiences/audience-services.js';
+import type { Clock } from '../audiences/audience-types.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import type { EnrichmentStage } from '../enrichment/enrichment-stage.js';
 import type { EventIntake } from '../intake/event-intake.js';
@@ -27,6 +29,8 @@ export interface RouterOptions {
   port?: number;
   /** Where else to look for connector packages (the CLI passes the folder it ships them in). */
   connectorDirs?: readonly string[];
+  /** The clock audiences read (tests move it to roll windows over). */
+  clock?: Clock;
 }
 
 export type ReloadResult = { ok: true; changed: string[] } | { ok: false; error: string };
@@ -43,6 +47,7 @@ export class Router {
   readonly queue: DeliveryQueue;
   readonly runtime: DeliveryRuntime;
   readonly privacy: PrivacyServices;
+  readonly audiences: AudienceServices;
   readonly dsr: DsrServices;
   readonly routing: EventRouting;
   readonly enrichment: EnrichmentStage;
@@ -61,6 +66,7 @@ export class Router {
       queue: this.queue,
       runtime: this.runtime,
       privacy: this.privacy,
+      audiences: this.audiences,
       dsr: this.dsr,
       routing: this.routing,
       enrichment: this.enrichment,
@@ -78,7 +84,7 @@ export class Router {
     let router: Router | undefined;
     let parts: Switchyard;
     try {
-      parts = await buildSwitchyard(config, log, () => router?.config ?? config);
+      parts = await buildSwitchyard(config, log, () => router?.config ?? config, options.clock ? { clock: options.clock } : {});
     } catch (error) {
       unlock();
       throw error;
@@ -150,6 +156,7 @@ export class Router {
     await this.runtime.applyConnections(applied.connections);
     await this.enrichment.apply(applied.enrichments);
     this.privacy.updateConfig(applied.privacy);
+    await this.audiences.applyConfig(applied.audiences, applied.privacy);
     this.parts.identity.updateRules(resolveIdentityRules(applied.identity));
     this.intake.updateRouting(await intakeRoutingOf(applied));
     this.current = applied;

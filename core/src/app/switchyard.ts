@@ -9,6 +9,7 @@ import { combineTracers } from '../operations/tracers.js';
 import { RecentErrors } from '../operations/recent-errors.js';
 import { RouterMetrics } from '../operations/router-metrics.js';
 import { ThroughputHistory } from '../operations/throughput-history.js';
+import type { Clock } from '../audiences/audience-types.js';
 import type { Logger } from '../logging.js';
 import { buildHttpServer } from './http-server.js';
 import { intakeRoutingOf, regularConnections, sourceIndex } from './config-views.js';
@@ -25,7 +26,12 @@ export interface Switchyard extends DataPath {
  * The composition root: builds every part, in data-path order, for a config. `current` is the config in force
  * (it changes on reload); the parts read it through that function, never a copy.
  */
-export async function buildSwitchyard(config: ResolvedConfig, log: Logger, current: () => ResolvedConfig = () => config): Promise<Switchyard> {
+export async function buildSwitchyard(
+  config: ResolvedConfig,
+  log: Logger,
+  current: () => ResolvedConfig = () => config,
+  options: { clock?: Clock } = {},
+): Promise<Switchyard> {
   const traces = new EventTraces();
   const live = new LiveEvents();
   const tracer = combineTracers(traces, live);
@@ -39,6 +45,8 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
     connections: () => current().connections,
     systemEventTargets: () => regularConnections(current()),
     logLevel: () => current().logLevel,
+    audiences: config.audiences,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const opened: Array<() => Promise<void>> = [() => path.close()];
   try {
@@ -55,6 +63,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
         audit: path.privacy.audit,
         log,
         tracer,
+        observer: { accepted: (events) => path.audiences.observe(events) },
       },
       await intakeRoutingOf(config),
       config.ingestion,
@@ -94,6 +103,7 @@ export async function buildSwitchyard(config: ResolvedConfig, log: Logger, curre
       identity: path.identity,
       queue: path.queue,
       dsr: path.dsr,
+      audiences: path.audiences,
       routing: path.routing,
       adminTokens: () => current().adminTokens,
       publicUrl: () => config.dsr.publicUrl ?? config.server.publicUrl,

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { CONDITION_SCHEMA } from '../rules/condition-schema.js';
+import { AUDIENCE_RULE_SCHEMA, AUDIENCE_SCHEMA } from './schema/audiences.js';
 import { CONNECTION_SCHEMA } from './schema/connections.js';
 import { DATA_PLAN_SCHEMA } from './schema/data-plans.js';
 import { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
@@ -29,13 +30,14 @@ export const CONFIG_SCHEMA = Type.Object(
     dataPlans: Type.Optional(Type.Array(DATA_PLAN_SCHEMA)),
     sources: Type.Array(SOURCE_SCHEMA, { minItems: 1 }),
     connections: Type.Optional(Type.Array(CONNECTION_SCHEMA)),
+    audiences: Type.Optional(Type.Array(AUDIENCE_SCHEMA)),
   },
   {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://switchyard.dev/schemas/config.json',
     title: 'Switchyard configuration',
     additionalProperties: false,
-    // Conditions nest, so the schema is held once and referred to (CONDITION_REF) wherever one goes.
-    definitions: { condition: CONDITION_SCHEMA },
+    // Conditions nest, so the schema is held once and referred to (CONDITION_REF) wherever one goes; audience rules likewise.
+    definitions: { condition: CONDITION_SCHEMA, audienceRule: AUDIENCE_RULE_SCHEMA },
   },
 );

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { CONFIG_SCHEMA } from './config-schema.js';
+import type { AUDIENCE_SCHEMA } from './schema/audiences.js';
 import type { CONNECTION_SCHEMA } from './schema/connections.js';
 import type { DATA_PLAN_SCHEMA } from './schema/data-plans.js';
 import type { DELIVERY_OVERRIDES_SCHEMA } from './schema/delivery.js';
@@ -18,6 +19,7 @@ export type MparticleSourceConfig = Static<typeof MPARTICLE_SOURCE_SCHEMA>;
 export type DataPlanConfig = Static<typeof DATA_PLAN_SCHEMA>;
 export type ConnectionConfig = Static<typeof CONNECTION_SCHEMA>;
 export type { ConnectionFilterConfig } from './schema/filters.js';
+export type AudienceConfig = Static<typeof AUDIENCE_SCHEMA>;
 export type DeliveryOverrides = Static<typeof DELIVERY_OVERRIDES_SCHEMA>;
 export type ConnectionConsentRule = Static<typeof CONNECTION_CONSENT_SCHEMA>;
 export type DsrConfig = Static<typeof DSR_CONFIG_SCHEMA>;

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { createSchemaValidator, describeSchemaErrors } from '@switchyard/sdk-kit';
 import { describeConditionError, isConditionError } from '../rules/condition-errors.js';
+import { describeRuleErrors, type RuleLocator } from './audience-rule-errors.js';
 import { CONFIG_SCHEMA } from './config-schema.js';
 import type { SwitchyardConfig } from './config-types.js';
 
@@ -37,10 +38,21 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (problems.length) throw new ConfigError(file, problems);
   if (!validateConfig(substituted)) {
     const errors = (validateConfig.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'oneOf');
-    const lines = errors.map((e) => (isConditionError(e) ? describeConditionError(e) : withoutLeadingDot(describeSchemaErrors([e], '')[0]!)));
-    throw new ConfigError(file, dedupe(lines));
+    const rules = describeRuleErrors(errors, audienceRuleOf(substituted));
+    const others = rules.rest.map((e) => (isConditionError(e) ? describeConditionError(e) : withoutLeadingDot(describeSchemaErrors([e], '')[0]!)));
+    throw new ConfigError(file, dedupe([...others, ...rules.lines]));
   }
   return substituted as SwitchyardConfig;
+}
+
+/** Errors inside `audiences[n].rule` are worded by the audience rule language. */
+function audienceRuleOf(config: unknown): RuleLocator {
+  return (instancePath) => {
+    const match = /^\/audiences\/(\d+)\/rule(?=\/|$)/.exec(instancePath);
+    if (!match) return undefined;
+    const audiences = (config as { audiences?: Array<{ rule?: unknown }> }).audiences;
+    return { rule: audiences?.[Number(match[1])]?.rule, root: match[0] };
+  };
 }
 
 function parseJson(text: string, file: string): unknown {

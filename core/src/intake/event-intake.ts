@@ -11,7 +11,7 @@ import type { PrivacyGate, PrivacyStanding } from '../privacy/privacy-gate.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import { profileKey } from '../vocabulary/identity-types.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
-import type { AcceptedEvent, EventTracer } from '../types.js';
+import type { AcceptedEvent, AcceptedEventsObserver, EventTracer } from '../types.js';
 import type { EventRouting, RoutableConnection } from '../routing/event-routing.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { IntakeStats } from './intake-stats.js';
@@ -25,6 +25,8 @@ export interface IntakeDeps {
   audit: Pick<PrivacyAudit, 'record'>;
   log: Logger;
   tracer?: EventTracer;
+  /** Told of the accepted events once they are durable (audiences). */
+  observer?: AcceptedEventsObserver;
 }
 
 /** What the intake currently routes by; replaced as a whole on a config reload. */
@@ -128,6 +130,7 @@ export class EventIntake {
     }
     await this.deps.routing.queue(queued);
     await Promise.all(revocations);
+    this.observe(toEnrich);
     this.dedupe.remember(
       source.id,
       fresh.map((e) => e.messageId),
@@ -135,6 +138,16 @@ export class EventIntake {
     for (const [what, count] of Object.entries(result)) this.stats.add(source.id, what, count);
     this.stats.add(source.id, 'received', events.length);
     return result;
+  }
+
+  private observe(events: CanonicalEvent[]): void {
+    if (!this.deps.observer || events.length === 0) return;
+    try {
+      this.deps.observer.accepted(events);
+    } catch (error) {
+      // The events are stored and acknowledged whatever an observer does.
+      this.deps.log.error({ err: error }, 'an observer of accepted events failed');
+    }
   }
 
   private dropDuplicates(sourceId: string, events: CanonicalEvent[], result: IntakeResult): CanonicalEvent[] {

@@ -33,12 +33,20 @@ export interface ConsentVerdict {
   reason?: string;
 }
 
+/** Whether a person with this consent counts as consenting to a purpose; no recorded decision follows `missingConsent.gdpr`. */
+export function isPurposeConsented(consent: UserConsent, purpose: string, config: PrivacyConfig): boolean {
+  const decision = consent.purposes[purpose];
+  return decision ? decision.consented : config.missingConsent.gdpr === 'allow';
+}
+
+/** Whether a person counts as opted out of the sale or sharing of their data (CCPA); none recorded follows `missingConsent.ccpa`. */
+export function isSaleOptedOut(consent: UserConsent, config: PrivacyConfig): boolean {
+  return consent.saleOptOut ? consent.saleOptOut.consented : config.missingConsent.ccpa === 'deny';
+}
+
 /** Decides whether a connection may receive an event of a user with this consent. */
 export function evaluateConsent(consent: UserConsent, rule: ConnectionConsentRule | undefined, saleOrShare: boolean, config: PrivacyConfig): ConsentVerdict {
-  const isConsented = (purpose: string) => {
-    const decision = consent.purposes[purpose];
-    return decision ? decision.consented : config.missingConsent.gdpr === 'allow';
-  };
+  const isConsented = (purpose: string) => isPurposeConsented(consent, purpose, config);
   const isDenied = (purpose: string) => consent.purposes[purpose]?.consented === false;
 
   const denied = (rule?.blockWhenDenied ?? []).find(isDenied);
@@ -48,9 +56,6 @@ export function evaluateConsent(consent: UserConsent, rule: ConnectionConsentRul
     const ok = rule.require === 'any' ? missing.length < rule.purposes.length : missing.length === 0;
     if (!ok) return { allowed: false, reason: `consent:${missing[0]}` };
   }
-  if (saleOrShare) {
-    const optedOut = consent.saleOptOut ? consent.saleOptOut.consented : config.missingConsent.ccpa === 'deny';
-    if (optedOut) return { allowed: false, reason: 'ccpa:data_sale_opt_out' };
-  }
+  if (saleOrShare && isSaleOptedOut(consent, config)) return { allowed: false, reason: 'ccpa:data_sale_opt_out' };
   return { allowed: true };
 }

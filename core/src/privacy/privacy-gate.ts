@@ -47,6 +47,14 @@ export interface PrivacyStanding {
   privacyVersion: number;
 }
 
+/** Told when people lose the right to be processed, so what is kept about them beside privacy (audiences) follows. */
+export interface PrivacyListener {
+  /** Every key of the people a suppression now covers (identifiers and `profile:` keys). */
+  suppressed(identityKeys: readonly string[]): void;
+  /** Every key of the people a data-subject erasure names. */
+  erased(identityKeys: readonly string[]): void;
+}
+
 export type Admission = ({ admitted: true; revocation?: Promise<void> } & PrivacyStanding) | { admitted: false; reason: 'suppressed' };
 
 const ERASURE_MARK_TTL_MS = 24 * 3600 * 1000;
@@ -62,8 +70,13 @@ export class PrivacyGate {
   private readonly erasedAt = new Map<string, { version: number; at: number }>();
   /** Tasks this gate let through that a worker has not finished yet. */
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly listeners: PrivacyListener[] = [];
 
   constructor(private readonly deps: PrivacyGateDeps) {}
+
+  listen(listener: PrivacyListener): void {
+    this.listeners.push(listener);
+  }
 
   /** The current privacy version; it grows with every revocation and across restarts. */
   get version(): number {
@@ -110,7 +123,9 @@ export class PrivacyGate {
     const persons = await this.personsOf([{ type, value }]);
     const keys = persons.flatMap(personKeys);
     this.deps.suppressions.addPersonKeys(result.suppression.id, keys);
-    await this.revoke([identityKey(result.suppression.identity_type, result.suppression.identity_value), ...keys]);
+    const revoked = [identityKey(result.suppression.identity_type, result.suppression.identity_value), ...keys];
+    for (const listener of this.listeners) listener.suppressed(revoked);
+    await this.revoke(revoked);
     return result;
   }
 
@@ -122,7 +137,10 @@ export class PrivacyGate {
     const keys = [...identifiers.map((i) => i.key), profileKey(from), profileKey(into)];
     const { before, after, from: fromConsent } = this.deps.profiles.mergeInto(profileKey(from), profileKey(into));
     const suppression = this.deps.suppressions.suppressionOf(keys);
-    if (suppression) this.deps.suppressions.addPersonKeys(suppression, keys);
+    if (suppression) {
+      this.deps.suppressions.addPersonKeys(suppression, keys);
+      for (const listener of this.listeners) listener.suppressed(keys);
+    }
     if (suppression || isRevocation(before, after) || isRevocation(fromConsent, after)) await this.revoke(keys);
   }
 
@@ -136,7 +154,9 @@ export class PrivacyGate {
     const keys = [...identifiers.map((i) => i.key), profileKey(profileId)];
     const newlySuppressed = !this.deps.suppressions.suppressionOf([profileKey(profileId)]);
     this.deps.suppressions.addPersonKeys(suppression, keys);
-    if (newlySuppressed) await this.revoke(keys);
+    if (!newlySuppressed) return;
+    for (const listener of this.listeners) listener.suppressed(keys);
+    await this.revoke(keys);
   }
 
   /** A merge was split: the restored person keeps the consent and any suppression they had as part of it. */
@@ -187,6 +207,7 @@ export class PrivacyGate {
     for (const [key, mark] of this.erasedAt) if (mark.at < now - ERASURE_MARK_TTL_MS) this.erasedAt.delete(key);
     const revoked = this.revoke(identityKeys);
     for (const key of identityKeys) this.erasedAt.set(key, { version: this.version, at: now });
+    for (const listener of this.listeners) listener.erased(identityKeys);
     return revoked;
   }
 

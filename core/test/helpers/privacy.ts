@@ -56,6 +56,7 @@ export class PrivacyFixture {
       audit: services.audit,
       gate: services.gate,
       profiles: services.profiles,
+      audiences: this.path.audiences,
       runtime: this.path.runtime,
       identity: this.path.identity,
       queue: this.path.queue,

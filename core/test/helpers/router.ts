@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { Router, silentLogger, type Logger, type SwitchyardConfig } from '../../src/index.js';
+import { Router, silentLogger, type Logger, type RouterOptions, type SwitchyardConfig } from '../../src/index.js';
 
 export interface PostOptions {
   auth?: string | null;
@@ -22,11 +22,13 @@ export class RouterFixture {
   constructor(
     private config: SwitchyardConfig,
     private readonly log: Logger = silentLogger,
+    /** More router options (an audience clock). */
+    private readonly options: Partial<RouterOptions> = {},
   ) {}
 
   async start(): Promise<this> {
     this.writeConfig(this.config);
-    this.router = await Router.start({ configFile: this.configFile, log: this.log, port: 0, watchConfig: false });
+    this.router = await Router.start({ configFile: this.configFile, log: this.log, port: 0, watchConfig: false, ...this.options });
     return this;
   }
 
