@@ -11,4 +11,6 @@ if (existsSync(new URL('./ingestion-bench.mjs', import.meta.url))) {
 }
 const { runIdentityBench } = await import('./identity-bench.mjs');
 await runIdentityBench({ events });
+const { runAudienceBench } = await import('./audience-bench.mjs');
+await runAudienceBench({ events });
 process.exit(0);
