@@ -106,8 +106,8 @@ export class SqlWarehouseStore implements WarehouseStore {
     }
   }
 
-  async insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void> {
-    if (rows.length === 0) return;
+  /** `(…), (…)` with a placeholder per value, and the values in placeholder order. */
+  private valueTuples(columns: ColumnDefinition[], rows: unknown[][]): { params: unknown[]; tuples: string[] } {
     const params: unknown[] = [];
     const tuples = rows.map(
       (row) =>
@@ -118,6 +118,12 @@ export class SqlWarehouseStore implements WarehouseStore {
           })
           .join(', ')})`,
     );
+    return { params, tuples };
+  }
+
+  async insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const { params, tuples } = this.valueTuples(columns, rows);
     const names = columns.map((c) => quoteIdentifier(c.name)).join(', ');
     await this.run(`INSERT INTO ${this.qualified(table)} (${names}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
   }
@@ -125,16 +131,7 @@ export class SqlWarehouseStore implements WarehouseStore {
   /** INSERT … ON CONFLICT DO UPDATE with the membership rules of `UpsertMemberships`, guarded by `changed_at`. */
   async upsertMemberships(table: string, columns: ColumnDefinition[], rows: unknown[][], action: 'add' | 'remove'): Promise<void> {
     if (rows.length === 0) return;
-    const params: unknown[] = [];
-    const tuples = rows.map(
-      (row) =>
-        `(${columns
-          .map((c, i) => {
-            params.push(row[i] ?? null);
-            return this.dialect.placeholder(params.length, c.type);
-          })
-          .join(', ')})`,
-    );
+    const { params, tuples } = this.valueTuples(columns, rows);
     const q = quoteIdentifier;
     const existing = (column: string) => `m.${q(column)}`;
     const proposed = (column: string) => `EXCLUDED.${q(column)}`;
