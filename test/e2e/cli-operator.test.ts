@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,9 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+// Each case runs the CLI several times, a Node process start each: on a loaded 2-core machine that alone takes seconds.
+jest.setTimeout(90_000);
 
 describe('the operator commands of the switchyard CLI, against a running router', () => {
   let dir: string;

@@ -41,7 +41,8 @@ describe('enrichment stage', () => {
     const provider = await new HttpSink().start();
     provider.responder = () => ({ status: 200, body: placeAnswer });
     try {
-      await connect(`${provider.url}/v2/graphql`);
+      // The first lookup includes the worker's cold start, which can take seconds on a loaded machine.
+      await connect(`${provider.url}/v2/graphql`, 10_000);
       const events = [at(37.7955, -122.3937), at(37.79551, -122.39371), trackEvent()];
       await stage.enrich(events);
       expect(events[0]!.context.place).toEqual({ placekey: 'zzw-222@8fy-fjg-b8v', name: 'Ferry Building', category: 'Markets' });
