@@ -211,10 +211,11 @@ function resolveAudienceSyncs(
       if (!connector) return void problems.push(`${at}.connection: no connection with id "${sync.connection}"`);
       if (seen.has(sync.connection)) return void problems.push(`${at}.connection: "${sync.connection}" already has a sync of this audience`);
       seen.add(sync.connection);
+      const as = sync.as ?? (connector.audience ? 'audience' : 'track');
       const settings = structuredClone(sync.settings ?? {});
-      const invalid = checkSyncSettings(connector, settings, `${at}.settings`);
+      const invalid = as === 'audience' ? checkSyncSettings(connector, settings, `${at}.settings`) : [];
       if (invalid.length) return void problems.push(...invalid);
-      syncs.push({ audience: a.key, connection: sync.connection, mode: sync.mode ?? 'add-remove', settings });
+      syncs.push({ audience: a.key, connection: sync.connection, mode: sync.mode ?? 'add-remove', as, settings });
     });
   });
   return syncs;

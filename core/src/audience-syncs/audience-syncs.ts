@@ -38,6 +38,12 @@ export class AudienceSyncs implements AudienceMembershipListener {
       if (!syncs.length) return;
       const identities = await this.deps.identitiesOf(profileId);
       for (const { sync, connection } of syncs) {
+        if (sync.as !== 'audience') {
+          await this.deps.routing.queue(
+            this.deps.routing.decide(this.asEvent(sync, true, profileId, identities, at), [connection], undefined, { anySource: true }),
+          );
+          continue;
+        }
         const event = this.changeEvent(sync, 'add', profileId, identities, at);
         const decided = this.deps.routing.decide(event, [connection], undefined, { anySource: true });
         if (!decided.length) continue;
@@ -53,6 +59,13 @@ export class AudienceSyncs implements AudienceMembershipListener {
       if (!syncs.length) return;
       const current = await this.deps.identitiesOf(profileId);
       for (const { sync, connection } of syncs) {
+        if (sync.as !== 'audience') {
+          // An event, not a deletion: it is decided like any event, so it does not reach a suppressed person's destinations.
+          await this.deps.routing.queue(
+            this.deps.routing.decide(this.asEvent(sync, false, profileId, current, at), [connection], undefined, { anySource: true }),
+          );
+          continue;
+        }
         const sent = this.deps.members.get(sync.audience, sync.connection, profileId);
         if (sent?.state !== 'added') continue;
         const identities = { ...sent.identities, ...current };
@@ -78,7 +91,7 @@ export class AudienceSyncs implements AudienceMembershipListener {
     const connections = new Map(this.deps.connections().map((c) => [c.id, c]));
     return this.deps.syncs().flatMap((sync) => {
       const connection = sync.audience === audienceKey ? connections.get(sync.connection) : undefined;
-      return connection?.connector.audience ? [{ sync, connection }] : [];
+      return connection && (sync.as !== 'audience' || connection.connector.audience) ? [{ sync, connection }] : [];
     });
   }
 
@@ -95,6 +108,28 @@ export class AudienceSyncs implements AudienceMembershipListener {
       audience: { key: sync.audience, ...(name ? { name } : {}), action, at: when, sync: sync.settings },
       traits: {},
       properties: {},
+      context: {},
+      timestamp: when,
+      receivedAt: new Date(this.deps.clock()).toISOString(),
+      sourceId: AUDIENCE_SOURCE,
+    };
+  }
+
+  /** For event destinations: a track `Audience Entered` / `Audience Exited`, or an identify with `{<key>: true|false}`. */
+  private asEvent(sync: AudienceSyncConfig, entered: boolean, profileId: string, identities: Record<string, string>, at: number): CanonicalEvent {
+    const when = new Date(at).toISOString();
+    const name = this.deps.audienceName(sync.audience);
+    const track = sync.as === 'track';
+    return {
+      messageId: `aud-${profileId}-${sync.audience}-${entered ? 'entered' : 'exited'}-${at}`,
+      type: track ? 'track' : 'identify',
+      ...(track ? { event: entered ? 'Audience Entered' : 'Audience Exited' } : {}),
+      profileId,
+      identities,
+      ...(identities.user_id ? { userId: identities.user_id } : {}),
+      ...(identities.anonymous_id ? { anonymousId: identities.anonymous_id } : {}),
+      traits: track ? {} : { [sync.audience]: entered },
+      properties: track ? { audience_key: sync.audience, ...(name ? { audience_name: name } : {}) } : {},
       context: {},
       timestamp: when,
       receivedAt: new Date(this.deps.clock()).toISOString(),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { until } from '../helpers/deliveries.js';
+import { eventsOf, until } from '../helpers/deliveries.js';
 import { AudienceRouter } from '../helpers/audiences.js';
 import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
 
@@ -157,5 +157,53 @@ describe('audience syncs (add-remove)', () => {
     expect(changesOf(sink.requests)[1]).toEqual(
       expect.objectContaining({ action: 'remove', audience: 'pro', profileId: ada, identifiers: expect.objectContaining({ user_id: 'u-ada' }) }),
     );
+  });
+});
+
+/** Connections without an audience sync get Segment-style events instead. */
+describe('audience syncs to event destinations', () => {
+  let yard: AudienceRouter | undefined;
+  let sink: HttpSink;
+  afterEach(async () => {
+    await yard?.close();
+    yard = undefined;
+    await sink.stop();
+  });
+
+  it('get Audience Entered / Exited tracks, or an identify with the audience trait', async () => {
+    sink = await new HttpSink().start();
+    yard = await AudienceRouter.start({
+      connections: [
+        { id: 'tracks', connector: 'webhook', settings: { url: `${sink.url}/tracks` } },
+        { id: 'traits', connector: 'webhook', settings: { url: `${sink.url}/traits` } },
+      ],
+      audiences: [
+        {
+          ...PRO,
+          syncs: [
+            { connection: 'tracks', as: 'track' },
+            { connection: 'traits', as: 'identify' },
+          ],
+        },
+      ],
+    } as never);
+    type Sent = { sourceId?: string; type?: string; event?: string; traits?: Record<string, unknown>; properties?: Record<string, unknown>; userId?: string };
+    const sent = (path: string) =>
+      sink.requests
+        .filter((r) => r.path === path)
+        .flatMap((r) => eventsOf(r) as unknown as Sent[])
+        .filter((e) => e.sourceId === 'audiences');
+    await yard.segment('identify', { userId: 'u-ada', traits: { plan: 'pro' } });
+    await until(() => sent('/tracks').length === 1 && sent('/traits').length === 1, 'the entered events');
+    await yard.segment('identify', { userId: 'u-ada', traits: { plan: 'free' } });
+    await until(() => sent('/tracks').length === 2 && sent('/traits').length === 2, 'the exited events');
+    expect(sent('/tracks').map((e) => [e.type, e.event, e.properties, e.userId])).toEqual([
+      ['track', 'Audience Entered', { audience_key: 'pro', audience_name: 'Pro plan' }, 'u-ada'],
+      ['track', 'Audience Exited', { audience_key: 'pro', audience_name: 'Pro plan' }, 'u-ada'],
+    ]);
+    expect(sent('/traits').map((e) => [e.type, e.traits])).toEqual([
+      ['identify', { pro: true }],
+      ['identify', { pro: false }],
+    ]);
   });
 });

@@ -118,6 +118,7 @@ export const AUDIENCE_SYNC_SCHEMA = Type.Object(
     connection: Type.String({ minLength: 1, description: 'The id of the connection the changes go to.' }),
     mode: Type.Optional(StringEnum(['add-remove', 'add-only'] as const)),
     settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The sync's own settings (the destination list…)." })),
+    as: Type.Optional(StringEnum(['audience', 'track', 'identify'] as const)),
   },
   closed,
 );
