@@ -95,6 +95,15 @@ export async function admin<T = Record<string, unknown>>(
   return { status: response.status, json };
 }
 
+/** The `error.message` of an admin API error body, or the body itself when it is not that JSON. */
+export function errorMessageOf(text: string): string {
+  try {
+    return (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+  } catch {
+    return text;
+  }
+}
+
 /** `<type>:<value>`, e.g. `email:ada@example.com`. */
 export function parseIdentity(raw: string): { type: string; value: string } {
   const colon = raw.indexOf(':');

@@ -1,5 +1,5 @@
 /** `switchyard tail`: a running router's live view — inbound events and delivery attempts as they happen. */
-import { reachRouter, type AdminOptions } from './admin-client.js';
+import { errorMessageOf, reachRouter, type AdminOptions } from './admin-client.js';
 import { readServerSentEvents } from './server-sent-events.js';
 
 export interface TailOptions extends AdminOptions {
@@ -35,15 +35,7 @@ export async function runTail(options: TailOptions): Promise<void> {
   process.once('SIGINT', () => stop.abort());
   const response = await reachRouter(options.url, `/admin/v1/live?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: stop.signal });
   if (response.status !== 200) {
-    const text = await response.text();
-    const message = (() => {
-      try {
-        return (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
-      } catch {
-        return text;
-      }
-    })();
-    throw new Error(`GET /admin/v1/live answered ${response.status}: ${message}`);
+    throw new Error(`GET /admin/v1/live answered ${response.status}: ${errorMessageOf(await response.text())}`);
   }
   try {
     for await (const { event, data } of readServerSentEvents(response.body!)) {
