@@ -46,7 +46,6 @@ export async function buildSwitchyard(
     systemEventTargets: () => regularConnections(current()),
     logLevel: () => current().logLevel,
     audiences: config.audiences,
-    audienceSyncs: () => current().audienceSyncs,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const opened: Array<() => Promise<void>> = [() => path.close()];
