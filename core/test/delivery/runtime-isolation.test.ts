@@ -26,7 +26,8 @@ describe('delivery runtime isolation and fences', () => {
     ]);
   }
 
-  // Running out of memory takes longer than the hang's timeout on a loaded machine (GC thrashes near the limit).
+  // Running out of memory takes longer than the hang's timeout on a loaded machine (GC thrashes near the limit),
+  // and the test sees two worker deaths and two cold starts: it gets far more than jest's default 30 s.
   it.each([
     ['hang', 'TASK_TIMEOUT', 1000],
     ['oom', 'WORKER_OUT_OF_MEMORY', 15_000],
@@ -38,7 +39,7 @@ describe('delivery runtime isolation and fences', () => {
     await t.fixture.runtime.accept(good.map((e) => accepted(e, ['good'])));
 
     await t.fixture.until(() => t.fixture.delivered('good').length === 10, 20_000, 'the healthy connection');
-    await t.fixture.until(() => t.fixture.deadLettered('bad').length === 1, 30_000, 'the misbehaving connection to give up');
+    await t.fixture.until(() => t.fixture.deadLettered('bad').length === 1, 60_000, 'the misbehaving connection to give up');
     const [letter] = await t.fixture.runtime.listDeadLetters({ connectionId: 'bad' });
     expect(letter).toMatchObject({ messageId: bad.messageId, attempts: 2, error: { status: 'retryable', code } });
 
@@ -46,7 +47,7 @@ describe('delivery runtime isolation and fences', () => {
     const ok = trackEvent({ properties: { behaviour: 'ok' } });
     await t.fixture.runtime.accept([accepted(ok, ['bad'])]);
     await t.fixture.until(() => t.fixture.delivered('bad').includes(ok.messageId), 20_000, 'the replaced worker');
-  });
+  }, 120_000);
 
   it('a connector that throws has the throw classified retryable, with its secret scrubbed from the error', async () => {
     await connectMisbehaving();
