@@ -1,5 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AudienceSyncs } from '../audience-syncs/audience-syncs.js';
+import { SyncedMembers } from '../audience-syncs/synced-members.js';
+import type { AudienceSyncConfig } from '../audience-syncs/sync-types.js';
 import { AudienceServices } from '../audiences/audience-services.js';
 import type { AudienceDefinition, Clock } from '../audiences/audience-types.js';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
@@ -39,6 +42,8 @@ export interface DataPathOptions {
   audiences?: readonly AudienceDefinition[];
   /** What audiences read the time from (tests move it). */
   clock?: Clock;
+  /** The audiences' syncs in force; read at every membership change. */
+  audienceSyncs?: () => readonly AudienceSyncConfig[];
 }
 
 /** Everything from the routing decision to the connectors, with the privacy and data-subject services around it. */
@@ -51,6 +56,7 @@ export interface DataPath {
   runtime: DeliveryRuntime;
   dsr: DsrServices;
   routing: EventRouting;
+  audienceSyncs: AudienceSyncs;
   /** Stops deliveries (in-flight ones finish or go back to the queue), then closes every store. */
   close(): Promise<void>;
 }
@@ -133,10 +139,31 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       systemEventTargets: options.systemEventTargets,
       ...(options.tracer ? { tracer: options.tracer } : {}),
     });
+    const synced = new SyncedMembers(join(options.storageDir, 'audience-syncs.db'));
+    const audienceSyncs = new AudienceSyncs({
+      syncs: options.audienceSyncs ?? (() => []),
+      connections: options.connections,
+      routing,
+      identitiesOf: async (profileId) => {
+        const identities: Record<string, string> = {};
+        for (const { type, value } of (await identity.profile(profileId))?.identifiers ?? []) identities[type] ??= value;
+        return identities;
+      },
+      audienceName: (key) => audiences.registry.set.audiences.get(key)?.name,
+      members: synced,
+      clock: options.clock ?? Date.now,
+      log: options.log,
+    });
+    audiences.listen(audienceSyncs);
+    // Closed first, while the runtime still takes deliveries; changes heard later are left to the next reconciliation.
+    opened.unshift(async () => {
+      await audienceSyncs.close();
+      synced.close();
+    });
     const close = async () => {
       for (const step of opened.splice(0)) await step();
     };
-    return { queue, revocations, identity, privacy, audiences, runtime, dsr, routing, close };
+    return { queue, revocations, identity, privacy, audiences, runtime, dsr, routing, audienceSyncs, close };
   } catch (error) {
     for (const step of opened) await Promise.resolve(step()).catch(() => undefined);
     throw error;

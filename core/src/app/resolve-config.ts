@@ -1,8 +1,9 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import { checkSettings, secretValues, validateMapping, type AnyConnector } from '@switchyard/sdk-kit';
+import { checkSettings, checkSyncSettings, secretValues, validateMapping, type AnyConnector } from '@switchyard/sdk-kit';
 import { compileAudienceSet } from '../audiences/audience-set.js';
 import type { AudienceDefinition } from '../audiences/audience-types.js';
+import type { AudienceSyncConfig } from '../audience-syncs/sync-types.js';
 import { loadConnector } from '../connectors/connector-registry.js';
 import type { RuntimeConnection } from '../delivery/delivery-runtime.js';
 import type { EnrichmentConnection } from '../enrichment/enrichment-stage.js';
@@ -46,6 +47,8 @@ export interface ResolvedConfig {
   enrichments: EnrichmentConnection[];
   /** The config's audiences, checked against each other and the purposes (origin: config). */
   audiences: AudienceDefinition[];
+  /** Every audience's `syncs`, checked against the connections and their connectors' sync settings. */
+  audienceSyncs: AudienceSyncConfig[];
   /** Every secret value in the file, scrubbed from logs wherever it appears. */
   secrets: string[];
 }
@@ -122,8 +125,9 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       problems.push(`enrichment.location.maxmindDatabase: cannot read ${path}`);
     }
   }
-  const audiences = raw.audiences ?? [];
+  const audiences = (raw.audiences ?? []).map(({ syncs: _syncs, ...definition }) => definition);
   problems.push(...checkAudiences(audiences, privacy));
+  const audienceSyncs = resolveAudienceSyncs(raw, loaded, problems);
   if (problems.length) throw new ConfigError(file, problems);
 
   const delivery = loaded.filter(({ connector }) => !connector.enrichment);
@@ -173,6 +177,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       filters,
     })),
     audiences,
+    audienceSyncs,
     enrichments: enrichments.map(({ c, connector, moduleUrl }) => ({
       id: c.id,
       connector,
@@ -189,6 +194,31 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       ...loaded.flatMap(({ c, connector }) => secretValues(connector.settings, c.settings)),
     ].filter((s) => s.length >= 4),
   };
+}
+
+function resolveAudienceSyncs(
+  raw: SwitchyardConfig,
+  loaded: ReadonlyArray<{ c: ConnectionConfig; connector: AnyConnector }>,
+  problems: string[],
+): AudienceSyncConfig[] {
+  const connectors = new Map(loaded.map(({ c, connector }) => [c.id, connector]));
+  const syncs: AudienceSyncConfig[] = [];
+  (raw.audiences ?? []).forEach((a, i) => {
+    const seen = new Set<string>();
+    (a.syncs ?? []).forEach((sync, j) => {
+      const at = `audiences[${i}].syncs[${j}]`;
+      const connector = connectors.get(sync.connection);
+      if (!connector) return void problems.push(`${at}.connection: no connection with id "${sync.connection}"`);
+      if (seen.has(sync.connection)) return void problems.push(`${at}.connection: "${sync.connection}" already has a sync of this audience`);
+      seen.add(sync.connection);
+      const as = sync.as ?? (connector.audience ? 'audience' : 'track');
+      const settings = structuredClone(sync.settings ?? {});
+      const invalid = as === 'audience' ? checkSyncSettings(connector, settings, `${at}.settings`) : [];
+      if (invalid.length) return void problems.push(...invalid);
+      syncs.push({ audience: a.key, connection: sync.connection, mode: sync.mode ?? 'add-remove', as, settings });
+    });
+  });
+  return syncs;
 }
 
 function checkAudiences(audiences: AudienceDefinition[], privacy: PrivacyConfig): string[] {

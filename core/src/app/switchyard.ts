@@ -46,6 +46,7 @@ export async function buildSwitchyard(
     systemEventTargets: () => regularConnections(current()),
     logLevel: () => current().logLevel,
     audiences: config.audiences,
+    audienceSyncs: () => current().audienceSyncs,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const opened: Array<() => Promise<void>> = [() => path.close()];

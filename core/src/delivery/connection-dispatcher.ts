@@ -33,6 +33,8 @@ export interface SettledBatch {
   retried: string[];
   deadLettered: string[];
   dropped: string[];
+  /** Delivered items the connector answered with an ok code (`UNMATCHED`: an audience member the destination cannot match). */
+  okCodes?: Record<string, string>;
   /** Per delivered item, milliseconds from acceptance (queueing) to delivery. */
   latenciesMs?: number[];
   /** Per retried or dead-lettered item, what failed. */
@@ -302,6 +304,7 @@ export class ConnectionDispatcher extends EventEmitter {
       if (decision.action === 'complete') {
         completed.push(item.id);
         outcome.delivered.push(item.messageId);
+        if (result.status === 'ok' && result.code) (outcome.okCodes ??= {})[item.messageId] = result.code;
         outcome.latenciesMs!.push(now - item.enqueuedAt);
         this.counters.delivered += 1;
         if (this.health === 'unhealthy') this.markHealth('healthy');

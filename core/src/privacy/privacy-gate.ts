@@ -236,6 +236,8 @@ export class PrivacyGate {
     const verdicts = items.map((item) => {
       if (item.privacyVersion >= version) return { deliver: true };
       const event = JSON.parse(item.body) as CanonicalEvent;
+      // An audience removal is a deletion (the routing decision lets it past the gate): a revocation only hastens it.
+      if (event.type === 'audience' && event.audience?.action === 'remove') return { deliver: true };
       const keys = eventIdentityKeys(event);
       if (keys.some((key) => item.privacyVersion < (this.erasedAt.get(key)?.version ?? -Infinity))) return { deliver: false, reason: 'erased' };
       if (this.deps.suppressions.isSuppressed(keys)) {

@@ -97,6 +97,19 @@ export class EventRouting {
     return records;
   }
 
+  /**
+   * The queue record of an audience removal (`type: 'audience'`, action `remove`) for its sync's connection. A
+   * removal is a deletion, as a data-subject erasure's forwarding is: it passes the privacy gate (a person erased,
+   * suppressed or no longer consenting must leave the destination's audience) and the connection's filters, and
+   * the late check before delivery lets it through too. Adds take `decide`, so they never pass for such a person.
+   */
+  decideRemoval(event: CanonicalEvent, connection: RoutableConnection): AcceptedEvent[] {
+    if (!isAudienceRemoval(event) || !connection.connector.audience) return [];
+    const records = [acceptedEvent(event, [connection.id], this.deps.gate.version)];
+    this.deps.tracer?.decided(event, [connection.id], []);
+    return records;
+  }
+
   /** Events each connection's filters left out, by reason, since the router started. */
   filterCounts(): Record<string, FilterCounts> {
     return this.filtered.byConnection();
@@ -145,4 +158,9 @@ export class EventRouting {
     }
     return result;
   }
+}
+
+/** An audience membership change that takes a person out of a destination's audience. */
+export function isAudienceRemoval(event: CanonicalEvent): boolean {
+  return event.type === 'audience' && event.audience?.action === 'remove';
 }

@@ -35,11 +35,17 @@ export function explainFanOut<C extends FanOutConnection>(
   for (const c of connections) {
     if (!options.anySource && c.sources && !c.sources.includes(event.sourceId)) skipped.push({ connection: c.id, reason: 'source' });
     else if (!options.ignoreIntegrations && !integrationEnabled(event.integrations, c)) skipped.push({ connection: c.id, reason: 'integrations' });
-    else if (!selectActions({ connector: c.connector, enabledActions: c.enabledActions }).some(([, action]) => actionTakes(action, event))) {
+    else if (!takes(c, event)) {
       skipped.push({ connection: c.id, reason: 'no_action' });
     } else chosen.push(c);
   }
   return { chosen, skipped };
+}
+
+/** Audience membership changes go to connectors with an audience sync; every other event to an enabled action that takes it. */
+function takes(c: FanOutConnection, event: CanonicalEvent): boolean {
+  if (event.type === 'audience') return c.connector.audience !== undefined;
+  return selectActions({ connector: c.connector, enabledActions: c.enabledActions }).some(([, action]) => actionTakes(action, event));
 }
 
 function integrationEnabled(integrations: Record<string, unknown> | undefined, connection: FanOutConnection): boolean {

@@ -108,4 +108,19 @@ export const AUDIENCE_FIELDS = {
   rule: AUDIENCE_RULE_REF,
 };
 
-export const AUDIENCE_SCHEMA = Type.Object({ key: AudienceKey, ...AUDIENCE_FIELDS }, closed);
+/**
+ * One audience sync: the audience's membership changes delivered to one connection. `mode` decides what is sent
+ * (docs/audiences.md#syncs); `settings` are the sync's own settings, checked against the connector's
+ * `audience.syncSettings`.
+ */
+export const AUDIENCE_SYNC_SCHEMA = Type.Object(
+  {
+    connection: Type.String({ minLength: 1, description: 'The id of the connection the changes go to.' }),
+    mode: Type.Optional(StringEnum(['add-remove', 'add-only'] as const)),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The sync's own settings (the destination list…)." })),
+    as: Type.Optional(StringEnum(['audience', 'track', 'identify'] as const)),
+  },
+  closed,
+);
+
+export const AUDIENCE_SCHEMA = Type.Object({ key: AudienceKey, ...AUDIENCE_FIELDS, syncs: Type.Optional(Type.Array(AUDIENCE_SYNC_SCHEMA)) }, closed);
