@@ -105,7 +105,8 @@ export class EventRouting {
    */
   decideRemoval(event: CanonicalEvent, connection: RoutableConnection): AcceptedEvent[] {
     if (!isAudienceRemoval(event) || !connection.connector.audience) return [];
-    const records = [acceptedEvent(event, [connection.id], this.deps.gate.version)];
+    // Filed under no identity: an erasure's purge of the person's queued deliveries must leave their removal.
+    const records = [acceptedEvent(event, [connection.id], this.deps.gate.version, [])];
     this.deps.tracer?.decided(event, [connection.id], []);
     return records;
   }
