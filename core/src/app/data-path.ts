@@ -18,6 +18,7 @@ import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { EventTracer } from '../types.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
 import { RevocationBoard } from '../revocation/revocation-board.js';
+import { eventIdentityKeys, profileIdsOf } from '../vocabulary/identity-types.js';
 import { EventRouting, type RoutableConnection } from '../routing/event-routing.js';
 
 export interface DataPathOptions {
@@ -150,11 +151,15 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
         return identities;
       },
       audienceName: (key) => audiences.registry.set.audiences.get(key)?.name,
+      currentAudiences: async (profileId) => (await audiences.store.membershipsOf(profileId)).filter((m) => m.exitedAt === undefined).map((m) => m.audience),
+      mayReceive: (connection, profileId, identities) => privacy.gate.mayReceive(connection, eventIdentityKeys({ identities, profileId })),
       members: synced,
       clock: options.clock ?? Date.now,
       log: options.log,
     });
     audiences.listen(audienceSyncs);
+    // Failures are logged by the syncs' own queue of changes.
+    privacy.gate.listen({ consentChanged: (keys) => void audienceSyncs.consentChanged(profileIdsOf(keys)).catch(() => undefined) });
     // Closed first, while the runtime still takes deliveries; changes heard later are left to the next reconciliation.
     opened.unshift(async () => {
       await audienceSyncs.close();

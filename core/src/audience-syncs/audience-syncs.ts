@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { AudienceMembershipListener, Clock, ExitReason } from '../audiences/audience-types.js';
 import type { Logger } from '../logging.js';
@@ -13,6 +14,10 @@ export interface AudienceSyncsDeps {
   /** The person's identifiers now (type → value), empty when the graph no longer knows them (erased). */
   identitiesOf: (profileId: string) => Promise<Record<string, string>>;
   audienceName: (key: string) => string | undefined;
+  /** The audiences the person is a member of now. */
+  currentAudiences: (profileId: string) => Promise<string[]>;
+  /** Whether the person may now receive deliveries on the connection (suppression and consent, as the gate decides). */
+  mayReceive: (connection: RoutableConnection, profileId: string, identities: Record<string, string>) => boolean;
   members: SyncedMembers;
   clock: Clock;
   log: Logger;
@@ -44,18 +49,16 @@ export class AudienceSyncs implements AudienceMembershipListener {
           );
           continue;
         }
-        const event = this.changeEvent(sync, 'add', profileId, identities, at);
-        const decided = this.deps.routing.decide(event, [connection], undefined, { anySource: true });
-        if (!decided.length) continue;
-        await this.deps.routing.queue(decided);
-        this.deps.members.added(sync.audience, sync.connection, profileId, identities, this.deps.clock());
+        await this.add(sync, connection, profileId, identities, at);
       }
     });
   }
 
-  exited(audienceKey: string, profileId: string, at: number, _reason: ExitReason): Promise<void> {
+  exited(audienceKey: string, profileId: string, at: number, reason: ExitReason): Promise<void> {
     return this.serialized(async () => {
-      const syncs = this.syncsOf(audienceKey).filter(({ sync }) => sync.mode !== 'add-only');
+      // add-only keeps people who stop matching, never people who may no longer be processed.
+      const privacyExit = reason === 'suppressed' || reason === 'erased';
+      const syncs = this.syncsOf(audienceKey).filter(({ sync }) => sync.mode !== 'add-only' || privacyExit);
       if (!syncs.length) return;
       const current = await this.deps.identitiesOf(profileId);
       for (const { sync, connection } of syncs) {
@@ -66,12 +69,31 @@ export class AudienceSyncs implements AudienceMembershipListener {
           );
           continue;
         }
-        const sent = this.deps.members.get(sync.audience, sync.connection, profileId);
-        if (sent?.state !== 'added') continue;
-        const identities = { ...sent.identities, ...current };
-        const decided = this.deps.routing.decideRemoval(this.changeEvent(sync, 'remove', profileId, identities, at), connection);
-        await this.deps.routing.queue(decided);
-        this.deps.members.removed(sync.audience, sync.connection, profileId, this.deps.clock());
+        await this.remove(sync, connection, profileId, current, at);
+      }
+    });
+  }
+
+  /**
+   * The person's consent changed: from every destination audience their consent no longer allows (an advertising
+   * connection after a CCPA opt-out, a connection whose purpose they withdrew) they are removed, whatever the sync's
+   * mode; to those it allows again while they are still members, they are added.
+   */
+  consentChanged(profileIds: readonly string[]): Promise<void> {
+    return this.serialized(async () => {
+      const at = this.deps.clock();
+      for (const profileId of profileIds) {
+        const member = new Set(await this.deps.currentAudiences(profileId));
+        const current = await this.deps.identitiesOf(profileId);
+        for (const sync of this.deps.syncs()) {
+          if (sync.as !== 'audience') continue;
+          const connection = this.syncsOf(sync.audience).find((s) => s.sync === sync)?.connection;
+          if (!connection) continue;
+          const added = this.deps.members.get(sync.audience, sync.connection, profileId)?.state === 'added';
+          const allowed = this.deps.mayReceive(connection, profileId, current);
+          if (added && !allowed) await this.remove(sync, connection, profileId, current, at);
+          else if (!added && allowed && member.has(sync.audience)) await this.add(sync, connection, profileId, current, at);
+        }
       }
     });
   }
@@ -87,6 +109,23 @@ export class AudienceSyncs implements AudienceMembershipListener {
     await this.tail;
   }
 
+  /** An add, decided like any event (suppression, consent, CCPA opt-out): recorded only when it is queued. */
+  private async add(sync: AudienceSyncConfig, connection: RoutableConnection, profileId: string, identities: Record<string, string>, at: number) {
+    const decided = this.deps.routing.decide(this.changeEvent(sync, 'add', profileId, identities, at), [connection], undefined, { anySource: true });
+    if (!decided.length) return;
+    await this.deps.routing.queue(decided);
+    this.deps.members.added(sync.audience, sync.connection, profileId, identities, this.deps.clock());
+  }
+
+  /** A removal goes only where an add went, with the identifiers the add carried besides the current ones. */
+  private async remove(sync: AudienceSyncConfig, connection: RoutableConnection, profileId: string, current: Record<string, string>, at: number) {
+    const sent = this.deps.members.get(sync.audience, sync.connection, profileId);
+    if (sent?.state !== 'added') return;
+    const identities = { ...sent.identities, ...current };
+    await this.deps.routing.queue(this.deps.routing.decideRemoval(this.changeEvent(sync, 'remove', profileId, identities, at), connection));
+    this.deps.members.removed(sync.audience, sync.connection, profileId, this.deps.clock());
+  }
+
   private syncsOf(audienceKey: string): Array<{ sync: AudienceSyncConfig; connection: RoutableConnection }> {
     const connections = new Map(this.deps.connections().map((c) => [c.id, c]));
     return this.deps.syncs().flatMap((sync) => {
@@ -99,7 +138,8 @@ export class AudienceSyncs implements AudienceMembershipListener {
     const when = new Date(at).toISOString();
     const name = this.deps.audienceName(sync.audience);
     return {
-      messageId: `aud-${profileId}-${sync.audience}-${action}-${at}`,
+      // A person can be added and removed many times at one clock reading (consent given, withdrawn, given again).
+      messageId: `aud-${profileId}-${sync.audience}-${action}-${randomUUID()}`,
       type: 'audience',
       profileId,
       identities,
@@ -121,7 +161,7 @@ export class AudienceSyncs implements AudienceMembershipListener {
     const name = this.deps.audienceName(sync.audience);
     const track = sync.as === 'track';
     return {
-      messageId: `aud-${profileId}-${sync.audience}-${entered ? 'entered' : 'exited'}-${at}`,
+      messageId: `aud-${profileId}-${sync.audience}-${entered ? 'entered' : 'exited'}-${randomUUID()}`,
       type: track ? 'track' : 'identify',
       ...(track ? { event: entered ? 'Audience Entered' : 'Audience Exited' } : {}),
       profileId,

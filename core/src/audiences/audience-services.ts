@@ -4,7 +4,7 @@ import type { PrivacyConfig } from '../config/config-types.js';
 import type { Logger } from '../logging.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import type { SuppressionStore } from '../privacy/suppression-store.js';
-import { profileKey } from '../vocabulary/identity-types.js';
+import { profileIdsOf, profileKey } from '../vocabulary/identity-types.js';
 import { AudienceEngine } from './audience-engine.js';
 import type { PeopleFacts } from './audience-evaluation.js';
 import { AudienceReevaluation } from './audience-reevaluation.js';
@@ -33,8 +33,6 @@ export interface AudienceServicesOptions {
 export function audienceDatabaseFile(storageDir: string): string {
   return join(storageDir, 'audiences.db');
 }
-
-const PROFILE_PREFIX = profileKey('');
 
 /**
  * Audiences, opened together: the store, the engine that keeps memberships current, the registry of definitions,
@@ -125,8 +123,4 @@ export class AudienceServices {
 
 function purposesOf(privacy: PrivacyConfig): Set<string> {
   return new Set(privacy.purposes.map((p) => p.id));
-}
-
-function profileIdsOf(keys: readonly string[]): string[] {
-  return [...new Set(keys.filter((key) => key.startsWith(PROFILE_PREFIX)).map((key) => key.slice(PROFILE_PREFIX.length)))];
 }

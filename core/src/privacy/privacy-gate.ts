@@ -47,12 +47,17 @@ export interface PrivacyStanding {
   privacyVersion: number;
 }
 
-/** Told when people lose the right to be processed, so what is kept about them beside privacy (audiences) follows. */
+/**
+ * Told when people's right to be processed changes, so what is kept about them beside privacy (audiences, what
+ * audience syncs sent) follows. Each method is optional.
+ */
 export interface PrivacyListener {
   /** Every key of the people a suppression now covers (identifiers and `profile:` keys). */
-  suppressed(identityKeys: readonly string[]): void;
+  suppressed?(identityKeys: readonly string[]): void;
   /** Every key of the people a data-subject erasure names. */
-  erased(identityKeys: readonly string[]): void;
+  erased?(identityKeys: readonly string[]): void;
+  /** Every key of a person whose recorded consent was withdrawn or given (a purpose, or the CCPA opt-out). */
+  consentChanged?(identityKeys: readonly string[]): void;
 }
 
 export type Admission = ({ admitted: true; revocation?: Promise<void> } & PrivacyStanding) | { admitted: false; reason: 'suppressed' };
@@ -98,6 +103,7 @@ export class PrivacyGate {
     if (Object.keys(reported.purposes).length === 0 && !reported.saleOptOut) return { admitted: true, consent: stored, identityKeys: keys, privacyVersion };
     const consent = keys.length ? this.deps.profiles.recordConsent(keys, reported) : reported;
     const revocation = isRevocation(stored, consent) ? this.revoke(keys) : undefined;
+    if (revocation || isRevocation(consent, stored)) this.tell((listener) => listener.consentChanged?.(keys));
     return { admitted: true, consent, identityKeys: keys, privacyVersion, ...(revocation ? { revocation } : {}) };
   }
 
@@ -124,7 +130,7 @@ export class PrivacyGate {
     const keys = persons.flatMap(personKeys);
     this.deps.suppressions.addPersonKeys(result.suppression.id, keys);
     const revoked = [identityKey(result.suppression.identity_type, result.suppression.identity_value), ...keys];
-    for (const listener of this.listeners) listener.suppressed(revoked);
+    this.tell((listener) => listener.suppressed?.(revoked));
     await this.revoke(revoked);
     return result;
   }
@@ -139,9 +145,11 @@ export class PrivacyGate {
     const suppression = this.deps.suppressions.suppressionOf(keys);
     if (suppression) {
       this.deps.suppressions.addPersonKeys(suppression, keys);
-      for (const listener of this.listeners) listener.suppressed(keys);
+      this.tell((listener) => listener.suppressed?.(keys));
     }
-    if (suppression || isRevocation(before, after) || isRevocation(fromConsent, after)) await this.revoke(keys);
+    const withdrawn = isRevocation(before, after) || isRevocation(fromConsent, after);
+    if (withdrawn || isRevocation(after, before)) this.tell((listener) => listener.consentChanged?.(keys));
+    if (suppression || withdrawn) await this.revoke(keys);
   }
 
   /**
@@ -155,7 +163,7 @@ export class PrivacyGate {
     const newlySuppressed = !this.deps.suppressions.suppressionOf([profileKey(profileId)]);
     this.deps.suppressions.addPersonKeys(suppression, keys);
     if (!newlySuppressed) return;
-    for (const listener of this.listeners) listener.suppressed(keys);
+    this.tell((listener) => listener.suppressed?.(keys));
     await this.revoke(keys);
   }
 
@@ -165,6 +173,20 @@ export class PrivacyGate {
     this.deps.profiles.mergeInto(profileKey(from), profileKey(restored));
     const suppression = this.deps.suppressions.suppressionOf([profileKey(from)]);
     if (suppression) this.deps.suppressions.addPersonKeys(suppression, [profileKey(restored)]);
+  }
+
+  /**
+   * Whether a person known by these keys may now receive deliveries on this connection: not suppressed, and their
+   * consent allows it (the same verdict as the routing decision's).
+   */
+  mayReceive(connection: PrivacyConnection, identityKeys: readonly string[]): boolean {
+    const keys = [...identityKeys];
+    if (this.deps.suppressions.isSuppressed(keys)) return false;
+    return this.verdict(connection, this.deps.profiles.consentOf(keys)).allowed;
+  }
+
+  private tell(notify: (listener: PrivacyListener) => void): void {
+    for (const listener of this.listeners) notify(listener);
   }
 
   /** The event's identity keys, or undefined (counted) when any of them is suppressed. */
@@ -207,7 +229,7 @@ export class PrivacyGate {
     for (const [key, mark] of this.erasedAt) if (mark.at < now - ERASURE_MARK_TTL_MS) this.erasedAt.delete(key);
     const revoked = this.revoke(identityKeys);
     for (const key of identityKeys) this.erasedAt.set(key, { version: this.version, at: now });
-    for (const listener of this.listeners) listener.erased(identityKeys);
+    this.tell((listener) => listener.erased?.(identityKeys));
     return revoked;
   }
 

@@ -108,6 +108,12 @@ export function profileKey(profileId: string): string {
   return `profile:${profileId}`;
 }
 
+/** The profile ids among identity keys (`profile:<id>`), each once. */
+export function profileIdsOf(keys: readonly string[]): string[] {
+  const prefix = profileKey('');
+  return [...new Set(keys.filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)))];
+}
+
 /** Keys of a canonical event: its identities' and, once resolved, its profile's. */
 export function eventIdentityKeys(event: { identities: Record<string, string | undefined>; profileId?: string }): string[] {
   const keys = identityKeysOf(event.identities);

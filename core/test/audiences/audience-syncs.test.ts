@@ -75,7 +75,7 @@ describe('audience syncs (add-remove)', () => {
     expect(sink.requests.filter((r) => (r.body as { type?: string }).type === 'audience').every((r) => r.path === '/lists')).toBe(true);
   });
 
-  it('add-only sends the add and never the removal', async () => {
+  it('add-only sends the add and never the removal of someone who stops matching, but removes a suppressed person', async () => {
     yard = await start([{ connection: 'lists', mode: 'add-only' }]);
     await yard.segment('identify', { userId: 'u-ada', traits: { plan: 'pro' } });
     const ada = await yard.profileOf('user_id', 'u-ada');
@@ -85,10 +85,14 @@ describe('audience syncs (add-remove)', () => {
     // The next add proves the queue drained past where a removal would have been.
     await yard.segment('identify', { userId: 'u-bob', traits: { plan: 'pro' } });
     await waitForChanges(2);
+    const bob = await yard.profileOf('user_id', 'u-bob');
     expect(changesOf(sink.requests).map((c) => [c.action, c.profileId])).toEqual([
       ['add', ada],
-      ['add', await yard.profileOf('user_id', 'u-bob')],
+      ['add', bob],
     ]);
+    expect((await yard.admin('POST', '/admin/v1/suppressions', { identity_type: 'user_id', identity_value: 'u-bob' })).status).toBe(201);
+    await waitForChanges(3);
+    expect(changesOf(sink.requests)[2]).toEqual(expect.objectContaining({ action: 'remove', profileId: bob }));
   });
 
   it('a member without any identifier the destination accepts is answered UNMATCHED and never sent; one with an identifier is', async () => {
@@ -138,6 +142,40 @@ describe('audience syncs (add-remove)', () => {
     ).toEqual(['u-bob']);
   });
 
+  it('a member whose events leave the window is removed at the day rollover, with no event of theirs', async () => {
+    yard = await AudienceRouter.start({
+      connections: [{ id: 'lists', connector: 'webhook', settings: { url: `${sink.url}/lists` } }],
+      audiences: [{ key: 'buyers', rule: { event: 'Order Completed', gte: 1, within_days: 7 }, syncs: [{ connection: 'lists' }] }],
+    } as never);
+    await yard.segment('track', { userId: 'u-ada', event: 'Order Completed', properties: { total: 10 } });
+    const ada = await yard.profileOf('user_id', 'u-ada');
+    await waitForChanges(1);
+    await yard.advanceDays(7);
+    await yard.membersBecome('buyers', [ada]);
+    await yard.advanceDays(1);
+    await waitForChanges(2);
+    expect(changesOf(sink.requests).map((c) => [c.action, c.audience, c.profileId])).toEqual([
+      ['add', 'buyers', ada],
+      ['remove', 'buyers', ada],
+    ]);
+  });
+
+  it('a destination answering 429 gets the change again once its Retry-After has passed', async () => {
+    const answered: Array<{ status: number; at: number }> = [];
+    sink.responder = (request) => {
+      const status = (request.body as { type?: string })?.type === 'audience' && answered.length === 0 ? 429 : 200;
+      if ((request.body as { type?: string })?.type === 'audience') answered.push({ status, at: request.receivedAt });
+      return status === 429 ? { status, headers: { 'retry-after': '2' }, body: { error: 'slow down' } } : { status, body: { ok: true } };
+    };
+    yard = await start();
+    await yard.segment('identify', { userId: 'u-ada', traits: { plan: 'pro' } });
+    await waitForChanges(2);
+    expect(answered.map((a) => a.status)).toEqual([429, 200]);
+    expect(answered[1]!.at - answered[0]!.at).toBeGreaterThanOrEqual(1900);
+    expect(changesOf(sink.requests).map((c) => c.action)).toEqual(['add', 'add']);
+    expect((await yard.admin('GET', '/admin/v1/dead-letters?connection=lists')).json.deadLetters).toEqual([]);
+  });
+
   // The erasure suppresses the person, their exit queues a removal in the background, and the erasure then purges
   // the person's queued deliveries: the removal must survive the purge. Which comes first depends on the machine's
   // load (a loaded CI run lost the removal), so the test repeats the erasure.
@@ -162,6 +200,78 @@ describe('audience syncs (add-remove)', () => {
         expect.objectContaining({ action: 'remove', audience: 'pro', profileId, identifiers: expect.objectContaining({ user_id: userId }) }),
       );
     }
+  }, 120_000);
+});
+
+/** Advertising syncs follow consent and the CCPA opt-out, not only membership. */
+describe('audience syncs and consent', () => {
+  let yard: AudienceRouter | undefined;
+  let sink: HttpSink;
+  beforeEach(async () => {
+    sink = await new HttpSink().start();
+  });
+  afterEach(async () => {
+    await yard?.close();
+    yard = undefined;
+    await sink.stop();
+  });
+
+  const changesAt = (path: string) =>
+    changesOf(sink.requests.filter((r) => r.path === path)).map((c) => `${c.action} ${c.identifiers.user_id ?? c.identifiers.customer_id}`);
+
+  it('a withdrawn purpose removes the member from the audiences of connections that need it, in every mode, and consent given again adds them back', async () => {
+    yard = await AudienceRouter.start({
+      privacy: { purposes: [{ id: 'advertising', segmentCategories: ['Advertising'] }] },
+      connections: [
+        { id: 'ads', connector: 'webhook', consent: { purposes: ['advertising'] }, settings: { url: `${sink.url}/ads` } },
+        { id: 'ads-kept', connector: 'webhook', consent: { purposes: ['advertising'] }, settings: { url: `${sink.url}/ads-kept` } },
+        { id: 'lists', connector: 'webhook', settings: { url: `${sink.url}/lists` } },
+      ],
+      audiences: [{ ...PRO, syncs: [{ connection: 'ads' }, { connection: 'ads-kept', mode: 'add-only' }, { connection: 'lists' }] }],
+    } as never);
+    const advertising = (granted: boolean) => ({ context: { consent: { categoryPreferences: { Advertising: granted } } } });
+    for (let round = 0; round < 3; round++) {
+      const userId = `u-ads-${round}`;
+      await yard.segment('identify', { userId, traits: { plan: 'pro' }, ...advertising(true) });
+      await until(() => changesAt('/ads').includes(`add ${userId}`) && changesAt('/ads-kept').includes(`add ${userId}`), `the adds of ${userId}`);
+      await yard.segment('track', { userId, event: 'Cookie Settings Saved', ...advertising(false) });
+      await until(
+        () => changesAt('/ads').includes(`remove ${userId}`) && changesAt('/ads-kept').includes(`remove ${userId}`),
+        `the removals of ${userId} (seen ${JSON.stringify(changesAt('/ads'))})`,
+      );
+      await yard.segment('track', { userId, event: 'Cookie Settings Saved', ...advertising(true) });
+      await until(() => changesAt('/ads').filter((c) => c === `add ${userId}`).length === 2, `${userId} added again`);
+    }
+    // Still a member all along: the connection that needs no consent heard one add per person and nothing else.
+    await until(() => changesAt('/lists').length >= 3, 'the adds at the connection without a consent rule');
+    expect(changesAt('/lists')).toEqual(['add u-ads-0', 'add u-ads-1', 'add u-ads-2']);
+    expect(changesAt('/ads').filter((c) => c === 'remove u-ads-2')).toHaveLength(1);
+  }, 120_000);
+
+  it('a CCPA opt-out removes the member from advertising audiences and keeps them in the others', async () => {
+    yard = await AudienceRouter.start({
+      privacy: { missingConsent: { ccpa: 'allow' } },
+      connections: [
+        { id: 'ads', connector: 'webhook', consent: { saleOrShare: true }, settings: { url: `${sink.url}/ads` } },
+        { id: 'lists', connector: 'webhook', settings: { url: `${sink.url}/lists` } },
+      ],
+      audiences: [{ ...PRO, syncs: [{ connection: 'ads' }, { connection: 'lists' }] }],
+    } as never);
+    const event = { event_type: 'custom_event', data: { event_name: 'Privacy Settings Saved', custom_event_type: 'other' } };
+    for (let round = 0; round < 3; round++) {
+      const customerId = `c-${round}`;
+      await yard.mparticle({ user_identities: { customerid: customerId }, user_attributes: { plan: 'pro' }, events: [event] });
+      await until(() => changesAt('/ads').includes(`add ${customerId}`), `the add of ${customerId}`);
+      await yard.mparticle({
+        user_identities: { customerid: customerId },
+        consent_state: { ccpa: { data_sale_opt_out: { consented: true } } },
+        events: [event],
+      });
+      await until(() => changesAt('/ads').includes(`remove ${customerId}`), `the removal of ${customerId}`);
+    }
+    await until(() => changesAt('/lists').length >= 3, 'the adds at the connection without a consent rule');
+    expect(changesAt('/lists')).toEqual(['add c-0', 'add c-1', 'add c-2']);
+    expect(await yard.members('pro')).toHaveLength(3);
   }, 120_000);
 });
 

@@ -10,7 +10,14 @@ export const ADMIN = 'admin-token-audiences-01';
 export const START = Date.UTC(2026, 2, 1, 12);
 export const DAY_MS = 86_400_000;
 
-const BASE: SwitchyardConfig = { admin: { tokens: [ADMIN] }, dsr: { gracePeriodMs: 0 }, sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }] };
+const BASE: SwitchyardConfig = {
+  admin: { tokens: [ADMIN] },
+  dsr: { gracePeriodMs: 0 },
+  sources: [
+    { id: 'web', type: 'segment', writeKey: 'wk_web' },
+    { id: 'app', type: 'mparticle', apiKey: 'mp_key', apiSecret: 'mp_secret' },
+  ],
+};
 
 export type MembershipCall =
   { kind: 'entered'; audience: string; profileId: string } | { kind: 'exited'; audience: string; profileId: string; reason: ExitReason };
@@ -66,6 +73,16 @@ export class AudienceRouter {
     const response = await this.fixture.send(`/v1/${type}`, { messageId, timestamp: new Date(this.now).toISOString(), ...message }, { auth: 'wk_web:' });
     expect(response.status).toBe(200);
     return messageId;
+  }
+
+  /** Sends an mParticle batch (events stamped with the audience clock's time); resolves once it is accepted. */
+  async mparticle(batch: Record<string, unknown>): Promise<void> {
+    const events = ((batch.events as Array<{ data?: Record<string, unknown> }> | undefined) ?? []).map((e) => ({
+      ...e,
+      data: { timestamp_unixtime_ms: this.now, ...e.data },
+    }));
+    const response = await this.fixture.send('/v2/events', { ...batch, events }, { auth: 'mp_key:mp_secret' });
+    expect(response.status).toBe(202);
   }
 
   async profileOf(type: string, value: string): Promise<string> {
