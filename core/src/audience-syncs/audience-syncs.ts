@@ -43,13 +43,8 @@ export class AudienceSyncs implements AudienceMembershipListener {
       if (!syncs.length) return;
       const identities = await this.deps.identitiesOf(profileId);
       for (const { sync, connection } of syncs) {
-        if (sync.as !== 'audience') {
-          await this.deps.routing.queue(
-            this.deps.routing.decide(this.asEvent(sync, true, profileId, identities, at), [connection], undefined, { anySource: true }),
-          );
-          continue;
-        }
-        await this.add(sync, connection, profileId, identities, at);
+        if (sync.as === 'audience') await this.add(sync, connection, profileId, identities, at);
+        else await this.queueEvent(sync, connection, true, profileId, identities, at);
       }
     });
   }
@@ -62,14 +57,8 @@ export class AudienceSyncs implements AudienceMembershipListener {
       if (!syncs.length) return;
       const current = await this.deps.identitiesOf(profileId);
       for (const { sync, connection } of syncs) {
-        if (sync.as !== 'audience') {
-          // An event, not a deletion: it is decided like any event, so it does not reach a suppressed person's destinations.
-          await this.deps.routing.queue(
-            this.deps.routing.decide(this.asEvent(sync, false, profileId, current, at), [connection], undefined, { anySource: true }),
-          );
-          continue;
-        }
-        await this.remove(sync, connection, profileId, current, at);
+        if (sync.as === 'audience') await this.remove(sync, connection, profileId, current, at);
+        else await this.queueEvent(sync, connection, false, profileId, current, at);
       }
     });
   }
@@ -107,6 +96,22 @@ export class AudienceSyncs implements AudienceMembershipListener {
   async close(): Promise<void> {
     this.closed = true;
     await this.tail;
+  }
+
+  /**
+   * An Audience Entered / Exited event (or identify) for an event destination. An exit is an event, not a deletion:
+   * it is decided like any event, so it does not reach a suppressed person's destinations.
+   */
+  private async queueEvent(
+    sync: AudienceSyncConfig,
+    connection: RoutableConnection,
+    entered: boolean,
+    profileId: string,
+    identities: Record<string, string>,
+    at: number,
+  ) {
+    const event = this.asEvent(sync, entered, profileId, identities, at);
+    await this.deps.routing.queue(this.deps.routing.decide(event, [connection], undefined, { anySource: true }));
   }
 
   /** An add, decided like any event (suppression, consent, CCPA opt-out): recorded only when it is queued. */

@@ -201,21 +201,8 @@ describe('audience syncs (add-remove)', () => {
       );
     }
   }, 120_000);
-});
 
-/** Advertising syncs follow consent and the CCPA opt-out, not only membership. */
-describe('audience syncs and consent', () => {
-  let yard: AudienceRouter | undefined;
-  let sink: HttpSink;
-  beforeEach(async () => {
-    sink = await new HttpSink().start();
-  });
-  afterEach(async () => {
-    await yard?.close();
-    yard = undefined;
-    await sink.stop();
-  });
-
+  // Advertising syncs follow consent and the CCPA opt-out, not only membership.
   const changesAt = (path: string) =>
     changesOf(sink.requests.filter((r) => r.path === path)).map((c) => `${c.action} ${c.identifiers.user_id ?? c.identifiers.customer_id}`);
 
