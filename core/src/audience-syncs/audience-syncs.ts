@@ -34,6 +34,8 @@ export const AUDIENCE_SOURCE = 'audiences';
 export class AudienceSyncs implements AudienceMembershipListener {
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Exits of merged-away profiles, held until the merge is done and the survivor's membership is known. */
+  private readonly mergedExits = new Map<string, Array<{ audienceKey: string; at: number }>>();
 
   constructor(private readonly deps: AudienceSyncsDeps) {}
 
@@ -51,6 +53,7 @@ export class AudienceSyncs implements AudienceMembershipListener {
 
   exited(audienceKey: string, profileId: string, at: number, reason: ExitReason): Promise<void> {
     return this.serialized(async () => {
+      if (reason === 'merged') return void this.mergedExits.set(profileId, [...(this.mergedExits.get(profileId) ?? []), { audienceKey, at }]);
       // add-only keeps people who stop matching, never people who may no longer be processed.
       const privacyExit = reason === 'suppressed' || reason === 'erased';
       const syncs = this.syncsOf(audienceKey).filter(({ sync }) => sync.mode !== 'add-only' || privacyExit);
@@ -59,6 +62,39 @@ export class AudienceSyncs implements AudienceMembershipListener {
       for (const { sync, connection } of syncs) {
         if (sync.as === 'audience') await this.remove(sync, connection, profileId, current, at);
         else await this.queueEvent(sync, connection, false, profileId, current, at);
+      }
+    });
+  }
+
+  /**
+   * A merge is done (after `from`'s exits and the survivor's changes). The person is still one person: where the
+   * survivor is a member and was added, the destination keeps what `from`'s add sent, and the survivor's record takes
+   * those identifiers for a later removal; elsewhere `from`'s exit is sent as any exit.
+   */
+  merged(from: string, into: string): Promise<void> {
+    return this.serialized(async () => {
+      const exits = this.mergedExits.get(from) ?? [];
+      this.mergedExits.delete(from);
+      if (!exits.length) return;
+      const survivorIn = new Set(await this.deps.currentAudiences(into));
+      const survivor = await this.deps.identitiesOf(into);
+      for (const { audienceKey, at } of exits) {
+        for (const { sync, connection } of this.syncsOf(audienceKey)) {
+          if (sync.as !== 'audience') {
+            if (!survivorIn.has(audienceKey) && sync.mode !== 'add-only') await this.queueEvent(sync, connection, false, from, survivor, at);
+            continue;
+          }
+          const sent = this.deps.members.get(sync.audience, sync.connection, from);
+          if (sent?.state !== 'added') continue;
+          const kept = this.deps.members.get(sync.audience, sync.connection, into);
+          if (survivorIn.has(audienceKey) && kept?.state === 'added') {
+            this.deps.members.added(sync.audience, sync.connection, into, { ...sent.identities, ...kept.identities }, kept.at);
+            this.deps.members.removed(sync.audience, sync.connection, from, this.deps.clock());
+          } else if (survivorIn.has(audienceKey) || sync.mode !== 'add-only') {
+            // A member the survivor's consent keeps out, or an ordinary exit.
+            await this.remove(sync, connection, from, {}, at);
+          }
+        }
       }
     });
   }

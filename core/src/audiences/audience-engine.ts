@@ -108,6 +108,7 @@ export class AudienceEngine {
       await this.deps.store.mergeProfiles(from, into);
       await this.leaveAll([from], 'merged');
       await this.evaluateNow([into], 'all', 'no_longer_matches');
+      for (const listener of this.listeners) await this.tell(() => listener.merged?.(from, into));
     });
   }
 

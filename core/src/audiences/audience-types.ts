@@ -37,6 +37,8 @@ export type ExitReason = 'no_longer_matches' | 'window_moved' | 'rule_changed' |
 export interface AudienceMembershipListener {
   entered(audienceKey: string, profileId: string, at: number): void | Promise<void>;
   exited(audienceKey: string, profileId: string, at: number, reason: ExitReason): void | Promise<void>;
+  /** A merge is done: `from` left its audiences (`merged`) and `into`, the survivor, was evaluated and its changes told. */
+  merged?(from: string, into: string): void | Promise<void>;
 }
 
 /** One stay of a person in an audience (history is kept: a person who leaves and comes back has two). */

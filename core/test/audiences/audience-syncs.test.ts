@@ -202,6 +202,24 @@ describe('audience syncs (add-remove)', () => {
     }
   }, 120_000);
 
+  it('a merge of two members keeps the person in the destination audience; their later exit is one removal', async () => {
+    yard = await start();
+    await yard.segment('identify', { anonymousId: 'anon-merge', traits: { plan: 'pro' } });
+    await yard.segment('identify', { userId: 'u-merge', anonymousId: 'anon-known', traits: { plan: 'pro' } });
+    const known = await yard.profileOf('user_id', 'u-merge');
+    await waitForChanges(2);
+    await yard.segment('alias', { previousId: 'anon-merge', userId: 'u-merge' });
+    await until(async () => (await yard!.profileOf('anonymous_id', 'anon-merge')) === known, 'the merge');
+    await yard.membersBecome('pro', [known]);
+    await yard.segment('identify', { userId: 'u-merge', traits: { plan: 'free' } });
+    await yard.membersBecome('pro', []);
+    await waitForChanges(3);
+    const changes = changesOf(sink.requests);
+    // Nothing was removed at the merge: the first change after the two adds is the survivor's exit.
+    expect(changes.slice(2).map((c) => [c.action, c.profileId])).toEqual([['remove', known]]);
+    expect(changes[2]!.identifiers).toEqual(expect.objectContaining({ user_id: 'u-merge', anonymous_id: expect.stringMatching(/^anon-(merge|known)$/) }));
+  });
+
   // Advertising syncs follow consent and the CCPA opt-out, not only membership.
   const changesAt = (path: string) =>
     changesOf(sink.requests.filter((r) => r.path === path)).map((c) => `${c.action} ${c.identifiers.user_id ?? c.identifiers.customer_id}`);
