@@ -31,23 +31,27 @@ describe('delivery runtime isolation and fences', () => {
   it.each([
     ['hang', 'TASK_TIMEOUT', 1000],
     ['oom', 'WORKER_OUT_OF_MEMORY', 15_000],
-  ])('a connector that %ss loses its worker, is dead-lettered with %s, and other connections keep delivering', async (behaviour, code, taskTimeoutMs) => {
-    await connectMisbehaving({ workers: { taskTimeoutMs, maxOldGenerationSizeMb: 32 } });
-    const bad = trackEvent({ properties: { behaviour } });
-    await t.fixture.runtime.accept([accepted(bad, ['bad'])]);
-    const good = Array.from({ length: 10 }, () => trackEvent());
-    await t.fixture.runtime.accept(good.map((e) => accepted(e, ['good'])));
+  ])(
+    'a connector that %ss loses its worker, is dead-lettered with %s, and other connections keep delivering',
+    async (behaviour, code, taskTimeoutMs) => {
+      await connectMisbehaving({ workers: { taskTimeoutMs, maxOldGenerationSizeMb: 32 } });
+      const bad = trackEvent({ properties: { behaviour } });
+      await t.fixture.runtime.accept([accepted(bad, ['bad'])]);
+      const good = Array.from({ length: 10 }, () => trackEvent());
+      await t.fixture.runtime.accept(good.map((e) => accepted(e, ['good'])));
 
-    await t.fixture.until(() => t.fixture.delivered('good').length === 10, 20_000, 'the healthy connection');
-    await t.fixture.until(() => t.fixture.deadLettered('bad').length === 1, 60_000, 'the misbehaving connection to give up');
-    const [letter] = await t.fixture.runtime.listDeadLetters({ connectionId: 'bad' });
-    expect(letter).toMatchObject({ messageId: bad.messageId, attempts: 2, error: { status: 'retryable', code } });
+      await t.fixture.until(() => t.fixture.delivered('good').length === 10, 20_000, 'the healthy connection');
+      await t.fixture.until(() => t.fixture.deadLettered('bad').length === 1, 60_000, 'the misbehaving connection to give up');
+      const [letter] = await t.fixture.runtime.listDeadLetters({ connectionId: 'bad' });
+      expect(letter).toMatchObject({ messageId: bad.messageId, attempts: 2, error: { status: 'retryable', code } });
 
-    // The replaced worker still serves the connection.
-    const ok = trackEvent({ properties: { behaviour: 'ok' } });
-    await t.fixture.runtime.accept([accepted(ok, ['bad'])]);
-    await t.fixture.until(() => t.fixture.delivered('bad').includes(ok.messageId), 20_000, 'the replaced worker');
-  }, 120_000);
+      // The replaced worker still serves the connection.
+      const ok = trackEvent({ properties: { behaviour: 'ok' } });
+      await t.fixture.runtime.accept([accepted(ok, ['bad'])]);
+      await t.fixture.until(() => t.fixture.delivered('bad').includes(ok.messageId), 20_000, 'the replaced worker');
+    },
+    120_000,
+  );
 
   it('a connector that throws has the throw classified retryable, with its secret scrubbed from the error', async () => {
     await connectMisbehaving();
