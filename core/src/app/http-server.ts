@@ -20,6 +20,8 @@ import { fromFastifyError, RequestError } from '../http-input/request-error.js';
 import { IDSYNC_PATHS, IDSYNC_PREFIX, idsyncRoutes } from '../identity/idsync-routes.js';
 import type { EventIntake } from '../intake/event-intake.js';
 import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '../ingestion/mparticle/mparticle-routes.js';
+import { MPARTICLE_WEB_PREFIXES, mparticleWebRoutes } from '../ingestion/mparticle/mparticle-web-routes.js';
+import { RUDDERSTACK_PREFIXES, rudderstackBeaconRoutes, rudderstackConfigRoutes } from '../ingestion/rudderstack/rudderstack-routes.js';
 import { SEGMENT_PATHS, segmentRoutes, type SegmentRoutesOptions } from '../ingestion/segment/segment-routes.js';
 import type { Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
@@ -109,8 +111,15 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     return reply.code(answer.statusCode).send(errorBodyFor(request.url)(answer));
   });
 
-  await app.register(segmentRoutes, { prefix: '/v1', intake: deps.intake, sourcesByWriteKey: deps.sourcesByWriteKey });
+  // Ingestion and the SDKs' settings: each plugin answers CORS for its own sources; nothing else gets CORS.
+  await app.register(segmentRoutes, { prefix: '/v1', intake: deps.intake, sourcesByWriteKey: deps.sourcesByWriteKey, publicUrl: deps.publicUrl });
+  await app.register(rudderstackConfigRoutes, { prefix: RUDDERSTACK_PREFIXES.sourceConfig, sourcesByWriteKey: deps.sourcesByWriteKey });
+  await app.register(rudderstackBeaconRoutes, { prefix: RUDDERSTACK_PREFIXES.beacon, intake: deps.intake, sourcesByWriteKey: deps.sourcesByWriteKey });
   await app.register(mparticleRoutes, { prefix: '/v2', intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey });
+  for (const prefix of MPARTICLE_WEB_PREFIXES.events) {
+    await app.register(mparticleWebRoutes, { prefix, serves: 'events', intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey });
+  }
+  await app.register(mparticleWebRoutes, { prefix: MPARTICLE_WEB_PREFIXES.config, serves: 'config', intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey });
   // mParticle's first-party layout for IDSync, clear of Segment's /v1/identify.
   await app.register(idsyncRoutes, {
     prefix: IDSYNC_PREFIX,

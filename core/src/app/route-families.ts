@@ -3,6 +3,8 @@ import { openDsrErrorBody } from '../dsr/opendsr-validation.js';
 import type { RequestError } from '../http-input/request-error.js';
 import { IDSYNC_PREFIX } from '../identity/idsync-routes.js';
 import { mparticleErrorBody } from '../ingestion/mparticle/mparticle-routes.js';
+import { MPARTICLE_WEB_PREFIXES } from '../ingestion/mparticle/mparticle-web-routes.js';
+import { RUDDERSTACK_PREFIXES } from '../ingestion/rudderstack/rudderstack-routes.js';
 import { segmentErrorBody } from '../ingestion/segment/segment-routes.js';
 
 export type ErrorBody = (error: RequestError) => unknown;
@@ -10,7 +12,12 @@ export type ErrorBody = (error: RequestError) => unknown;
 /** The APIs the router serves, by path prefix, each with its documented error shape (ingestion APIs named, for metrics). */
 const FAMILIES: Array<{ prefix: string; errorBody: ErrorBody; ingestionApi?: string }> = [
   { prefix: '/v1', errorBody: segmentErrorBody, ingestionApi: 'segment' },
+  // RudderStack's SDK sends Segment's spec to Segment sources: its beacon route counts as Segment ingestion.
+  { prefix: RUDDERSTACK_PREFIXES.beacon, errorBody: segmentErrorBody, ingestionApi: 'segment' },
+  { prefix: RUDDERSTACK_PREFIXES.sourceConfig, errorBody: segmentErrorBody },
   { prefix: '/v2', errorBody: mparticleErrorBody, ingestionApi: 'mparticle' },
+  ...MPARTICLE_WEB_PREFIXES.events.map((prefix) => ({ prefix, errorBody: mparticleErrorBody, ingestionApi: 'mparticle' })),
+  { prefix: MPARTICLE_WEB_PREFIXES.config, errorBody: mparticleErrorBody },
   // IDSync documents the Events API's error shape.
   { prefix: IDSYNC_PREFIX, errorBody: mparticleErrorBody, ingestionApi: 'idsync' },
   { prefix: '/admin/v1', errorBody: adminErrorBody },

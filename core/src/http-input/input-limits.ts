@@ -21,6 +21,8 @@ export const INPUT_LIMITS = {
   segment: { maxRequestBytes: 500 * 1024, maxEventBytes: 32 * 1024, maxBatchEvents: 2500 },
   /** A bulk request's events in all are capped like a Segment batch: its work is synchronous, so it bounds the stall. */
   mparticle: { maxBatchBytes: 256 * 1024, maxBulkBytes: 4 * 1024 * 1024, maxBulkBatches: 100, maxEventsPerBatch: 2500, maxEventsPerRequest: 2500 },
+  /** A web source (key-only auth, `web: true`): a request budget per source and client address. */
+  webSource: { requestsPerWindow: 600, windowMs: 60_000 },
   admin: { maxBodyBytes: 256 * 1024, maxDeadLetterIds: 10_000, maxReasonLength: 500 },
   /** IDSync (`/identity/v1`): a request names one person, so a few dozen identities is already more than any SDK sends. */
   idsync: { maxBodyBytes: 64 * 1024, maxKnownIdentities: 30, maxIdentityChanges: 30 },

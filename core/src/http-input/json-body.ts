@@ -23,6 +23,8 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 declare module 'fastify' {
   interface FastifyRequest {
     bodyBytes?: number;
+    /** The body as text, decompressed: what a request signature covers. */
+    bodyText?: string;
     /** The source the request authenticated as (ingestion APIs), for logs and metrics. */
     sourceId?: string;
     /** The error code the request was refused with, for logs and metrics. */
@@ -99,6 +101,7 @@ function parseJsonBody(request: FastifyRequest, raw: Buffer, maxBytes: number, t
   const bytes = decompress(raw, encoding, maxBytes, tooLarge);
   request.bodyBytes = bytes.length;
   const text = decodeUtf8(bytes);
+  request.bodyText = text;
   if (text.trim().length === 0) return undefined;
   let body: unknown;
   try {

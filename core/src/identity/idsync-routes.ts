@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { matchBasicCredentials } from '../auth/mparticle-credentials.js';
+import { registerBrowserCors, requireAllowedOrigin, type OriginPolicy } from '../http-input/browser-cors.js';
 import { registerJsonBody } from '../http-input/json-body.js';
 import { badRequest, RequestError } from '../http-input/request-error.js';
 import type { IdentityGraph } from './identity-graph.js';
@@ -16,7 +17,8 @@ import {
 import { isProfileId } from './resolution-plan.js';
 
 /** What IDSync needs of an mParticle source: its credentials, and whether its key alone may be used (a browser). */
-export interface IdsyncSource {
+export interface IdsyncSource extends OriginPolicy {
+  id: string;
   apiSecret: string;
   web?: boolean;
 }
@@ -33,13 +35,6 @@ export const IDSYNC_PREFIX = '/identity/v1';
 const OPERATIONS: readonly IdsyncOperation[] = ['identify', 'search', 'login', 'logout'];
 /** The POST-only paths with a fixed name (modify's path holds the mpid). */
 export const IDSYNC_PATHS = OPERATIONS.map((operation) => `${IDSYNC_PREFIX}/${operation}`);
-
-const CORS_HEADERS = {
-  'access-control-allow-methods': 'POST, OPTIONS',
-  // No `authorization`: a browser holds no secret, it sends the web source's key in x-mp-key.
-  'access-control-allow-headers': 'content-type, content-encoding, x-mp-key',
-  'access-control-max-age': '86400',
-};
 
 /**
  * mParticle's IDSync HTTP API on the router, under mParticle's first-party path `/identity/v1`: identify, search,
@@ -59,12 +54,12 @@ export const idsyncRoutes: FastifyPluginAsync<IdsyncRoutesOptions> = async (app:
     const answer = known ?? new RequestError(500, 'INTERNAL_ERROR', [], 'the router failed to answer this identity request; this is a bug, please report it');
     return reply.code(answer.statusCode).send(options.errorBody(answer));
   });
-  // Web SDKs call from other origins; every answer, errors included, must be readable there.
+  // Web SDKs call from other origins: the web sources' allowed origins may, and read every answer, errors included.
+  await registerBrowserCors(app, { sources: () => [...options.sourcesByApiKey().values()].filter((source) => source.web) });
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('access-control-allow-origin', '*');
-    if (request.method !== 'OPTIONS') authenticate(request, options.sourcesByApiKey());
+    if (request.method === 'OPTIONS') return;
+    requireAllowedOrigin(request, reply, authenticate(request, options.sourcesByApiKey()));
   });
-  app.options('/*', async (_request, reply) => reply.code(204).headers(CORS_HEADERS).send());
 
   for (const operation of OPERATIONS) {
     app.post(`/${operation}`, async (request) => answerIdentity(options.graph, operation, request.body));
@@ -145,11 +140,11 @@ function requireGraph(graph: IdentityGraph): void {
  * Basic `apiKey:apiSecret` of any mParticle source, or `x-mp-key` alone for a web source. Wrong or unknown
  * credentials are 401 as IDSync documents; a key that is valid but may not be used alone is 403.
  */
-function authenticate(request: FastifyRequest, sources: ReadonlyMap<string, IdsyncSource>): void {
+function authenticate(request: FastifyRequest, sources: ReadonlyMap<string, IdsyncSource>): IdsyncSource {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     const checked = matchBasicCredentials(authorization, sources);
-    if ('source' in checked) return;
+    if ('source' in checked) return checked.source;
     throw new RequestError(401, 'UNAUTHORIZED', [
       {
         path: 'authorization',
@@ -173,7 +168,7 @@ function authenticate(request: FastifyRequest, sources: ReadonlyMap<string, Idsy
         },
       ]);
     }
-    return;
+    return source;
   }
   throw new RequestError(401, 'UNAUTHORIZED', [
     { path: 'authorization', message: "send HTTP Basic auth with an mParticle source's API key and secret (from a browser: x-mp-key with a web source's key)" },

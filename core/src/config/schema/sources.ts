@@ -11,6 +11,11 @@ const sourceCommon = {
   ipCollection: Type.Optional(Type.Boolean()),
   /** Id of a data plan under `dataPlans` that validates this source's events. */
   dataPlan: Type.Optional(Id),
+  /**
+   * Web pages (origins, `https://shop.example.com`) whose browsers may send this source's events and read its SDK
+   * settings. Left out: any origin, since these routes only accept events. `"*"` in the list also means any origin.
+   */
+  allowedOrigins: Type.Optional(Type.Array(Type.String({ pattern: '^(\\*|https?://[^/?#\\s]+)$' }), { minItems: 1, uniqueItems: true })),
 };
 
 export const SEGMENT_SOURCE_SCHEMA = Type.Object(
@@ -29,8 +34,9 @@ export const MPARTICLE_SOURCE_SCHEMA = Type.Object(
     apiKey: NonEmptyString,
     apiSecret: NonEmptyString,
     /**
-     * A browser source: the IDSync API (`/identity/v1`) accepts its API key alone in `x-mp-key`, since no secret
-     * can live in a web page. Off by default: every other caller authenticates with Basic `apiKey:apiSecret`.
+     * A browser source: its API key alone is accepted (in `x-mp-key` by IDSync, in the path by the web SDK's
+     * `/webevents/v3/JS/{key}/events`), since no secret can live in a web page. Such requests are rate limited per
+     * client. Off by default: every other caller authenticates with Basic `apiKey:apiSecret` or a signature.
      */
     web: Type.Optional(Type.Boolean()),
   },

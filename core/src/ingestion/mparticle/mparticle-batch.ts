@@ -51,6 +51,8 @@ export interface MparticleRequestContext {
   sourceId: string;
   receivedAt: string;
   requestIp?: string;
+  /** The request's User-Agent, used when `device_info` names none (a browser always sends one). */
+  userAgent?: string;
 }
 
 /** Checks one Events API batch and maps each of its events to a canonical event. */
@@ -137,7 +139,11 @@ export function parseMparticleBatch(batch: unknown, path: string, request: Mpart
       properties: eventProperties(eventType as string, customAttributes, otherData),
       context: {
         ...((ip ?? request.requestIp) ? { ip: ip ?? request.requestIp } : {}),
-        ...(typeof deviceInfo.http_header_user_agent === 'string' ? { userAgent: deviceInfo.http_header_user_agent } : {}),
+        ...(typeof deviceInfo.http_header_user_agent === 'string'
+          ? { userAgent: deviceInfo.http_header_user_agent }
+          : request.userAgent
+            ? { userAgent: request.userAgent }
+            : {}),
         ...(typeof deviceInfo.locale_language === 'string'
           ? { locale: [deviceInfo.locale_language, deviceInfo.locale_country].filter(Boolean).join('-') }
           : {}),

@@ -17,6 +17,8 @@ export interface SegmentRequestContext {
   receivedAt: string;
   /** The client's address, used as `context.ip` when the message has none (as Segment does). */
   requestIp?: string;
+  /** The request's User-Agent, used as `context.userAgent` when the message has none (a browser always sends one). */
+  userAgent?: string;
   /** Size of the (decompressed) request body, when known. */
   requestBytes?: number;
   /** Batch-level `sentAt`, `context` and `integrations`, which apply to every message of the batch. */
@@ -100,8 +102,8 @@ export function parseSegmentMessage(
     }),
     traits: userTraits,
     properties: (type === 'page' || type === 'screen') && name !== undefined && properties.name === undefined ? { name, ...properties } : properties,
-    context: canonicalContext(mergedContext, request.requestIp, consent),
-    timestamp: timestamp ?? correctedTimestamp(originalTimestamp, sentAt, request.receivedAt),
+    context: canonicalContext(mergedContext, request, consent),
+    timestamp: correctedTimestamp(originalTimestamp ?? timestamp, sentAt, request.receivedAt),
     ...(sentAt ? { sentAt } : {}),
     receivedAt: request.receivedAt,
     ...((originalTimestamp ?? timestamp) ? { originalTimestamp: originalTimestamp ?? timestamp } : {}),
@@ -114,7 +116,8 @@ export function parseSegmentMessage(
   return { event, problems };
 }
 
-function canonicalContext(context: Record<string, unknown>, requestIp: string | undefined, categories: Record<string, unknown> | undefined): EventContext {
+function canonicalContext(context: Record<string, unknown>, request: SegmentRequestContext, categories: Record<string, unknown> | undefined): EventContext {
+  const { requestIp, userAgent } = request;
   const { traits: _traits, consent: rawConsent, ...rest } = context;
   const consent: ConsentState | undefined = categories
     ? { categories: Object.fromEntries(Object.entries(categories).map(([k, v]) => [k, v === true])) }
@@ -122,13 +125,16 @@ function canonicalContext(context: Record<string, unknown>, requestIp: string | 
   return {
     ...rest,
     ...(typeof context.ip === 'string' ? {} : requestIp ? { ip: requestIp } : {}),
+    ...(typeof context.userAgent === 'string' || !userAgent ? {} : { userAgent }),
     ...(consent ? { consent } : isPlainObject(rawConsent) ? { consentRaw: rawConsent } : {}),
   } as EventContext;
 }
 
 /**
- * Segment's clock-skew correction: the device's timestamp shifted by how far its clock is off at send
- * time, kept within the accepted timestamp range however far off the device's clock is.
+ * Segment's clock-skew correction (docs "Spec: Common fields", Timestamps): `timestamp` = `receivedAt` −
+ * (`sentAt` − `originalTimestamp`), where `originalTimestamp` is the device's time of the call, or the `timestamp`
+ * the client passed in. Without `sentAt` the device's time is kept as sent; without either, the time of receipt.
+ * The result is kept within the accepted timestamp range however far off the device's clock is.
  */
 function correctedTimestamp(originalTimestamp: string | undefined, sentAt: string | undefined, receivedAt: string): string {
   if (!originalTimestamp) return receivedAt;
