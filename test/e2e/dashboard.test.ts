@@ -1,38 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
+import { launchChromium, startOtherOrigin } from '../helpers/chromium.js';
 import { RecordingSink } from '../helpers/recording-sink.js';
 import { startRouter } from '../helpers/router-process.js';
 
 const TOKEN = 'dashboard-admin-token-0001';
 const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** A page on another loopback origin, to see what a browser lets it do with the router. */
-async function startOtherOrigin(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 /** Resolves once `done()` holds (checked every 50 ms), failing after `timeoutMs`. */
 async function eventually(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -70,7 +45,7 @@ describe('the operator dashboard at /dashboard, in headless Chromium', () => {
   let router: Awaited<ReturnType<typeof startRouter>>;
   let other: Awaited<ReturnType<typeof startOtherOrigin>>;
   let browser: Browser;
-  let userDataDir: string;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let base: string;
   /** Every page's console errors (a CSP violation is one) and every URL it requested. */
   const consoleErrors: string[] = [];
@@ -94,15 +69,14 @@ describe('the operator dashboard at /dashboard, in headless Chromium', () => {
       ],
     });
     base = router.router.url;
-    userDataDir = mkdtempSync(join(tmpdir(), 'switchyard-chromium-'));
-    browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, userDataDir });
+    chromium = await launchChromium();
+    browser = chromium.browser;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     await router?.close();
     await Promise.all([warehouse.stop(), crm.stop(), other?.close()]);
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   afterEach(() => {

@@ -80,7 +80,8 @@ export function parseSegmentMessage(
 
   const mergedContext = { ...request.batch?.context, ...context } as Record<string, unknown>;
   const contextTraits = isPlainObject(mergedContext.traits) ? mergedContext.traits : {};
-  const userTraits = type === 'identify' || type === 'group' ? (traits ?? {}) : { ...contextTraits, ...traits };
+  // A group's traits are the group's; RudderStack's SDKs send an identify's traits in context.traits.
+  const userTraits = type === 'group' ? (traits ?? {}) : { ...contextTraits, ...traits };
   const email = [traits?.email, contextTraits.email].find((v): v is string => typeof v === 'string' && v.includes('@'));
   const phone = [traits?.phone, contextTraits.phone].find((v): v is string => typeof v === 'string' && /\d/.test(v));
   const device = isPlainObject(mergedContext.device) ? mergedContext.device : {};
