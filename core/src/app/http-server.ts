@@ -15,6 +15,7 @@ import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { AudienceServices } from '../audiences/audience-services.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
+import { ClientRateLimit } from '../http-input/client-rate-limit.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { fromFastifyError, RequestError } from '../http-input/request-error.js';
 import { IDSYNC_PATHS, IDSYNC_PREFIX, idsyncRoutes } from '../identity/idsync-routes.js';
@@ -116,10 +117,9 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(rudderstackConfigRoutes, { prefix: RUDDERSTACK_PREFIXES.sourceConfig, sourcesByWriteKey: deps.sourcesByWriteKey });
   await app.register(rudderstackBeaconRoutes, { prefix: RUDDERSTACK_PREFIXES.beacon, intake: deps.intake, sourcesByWriteKey: deps.sourcesByWriteKey });
   await app.register(mparticleRoutes, { prefix: '/v2', intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey });
-  for (const prefix of MPARTICLE_WEB_PREFIXES.events) {
-    await app.register(mparticleWebRoutes, { prefix, serves: 'events', intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey });
-  }
-  await app.register(mparticleWebRoutes, { prefix: MPARTICLE_WEB_PREFIXES.config, serves: 'config', intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey });
+  const web = { intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey, limit: new ClientRateLimit(INPUT_LIMITS.webSource.requestsPerWindow, INPUT_LIMITS.webSource.windowMs) };
+  for (const prefix of MPARTICLE_WEB_PREFIXES.events) await app.register(mparticleWebRoutes, { prefix, serves: 'events', ...web });
+  await app.register(mparticleWebRoutes, { prefix: MPARTICLE_WEB_PREFIXES.config, serves: 'config', ...web });
   // mParticle's first-party layout for IDSync, clear of Segment's /v1/identify.
   await app.register(idsyncRoutes, {
     prefix: IDSYNC_PREFIX,

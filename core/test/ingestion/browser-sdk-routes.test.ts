@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { signMparticleRequest } from '../../src/auth/mparticle-signature.js';
+import { INPUT_LIMITS } from '../../src/http-input/input-limits.js';
 import { HttpSink } from '../helpers/http-sink.js';
 import { RouterFixture } from '../helpers/router.js';
 
@@ -25,6 +26,7 @@ describe('the routes browser and mobile SDKs call', () => {
         { id: 'web', type: 'segment', writeKey: 'wk_web' },
         { id: 'shop', type: 'segment', writeKey: 'wk_shop', allowedOrigins: [SHOP] },
         { id: 'browser', type: 'mparticle', apiKey: 'mp_web', apiSecret: 'mp_web_secret', web: true, allowedOrigins: [SHOP] },
+        { id: 'flooded', type: 'mparticle', apiKey: 'mp_flooded', apiSecret: 'mp_flooded_secret', web: true },
         { id: 'app', type: 'mparticle', apiKey: 'mp_app', apiSecret: 'mp_app_secret' },
       ],
       connections: [{ id: 'hook', connector: 'webhook', settings: { url: `${sink.url}/hook` } }],
@@ -200,6 +202,22 @@ describe('the routes browser and mobile SDKs call', () => {
       const unknown = await fixture.send('/webevents/v3/JS/mp_nobody/events', webBatch('unknown'));
       expect(unknown.status).toBe(401);
       expect(unknown.json.errors[0].code).toBe('UNAUTHORIZED');
+    });
+
+    it('holds each web source to a request budget per client address: 429 with Retry-After past it, other sources unaffected', async () => {
+      // Empty batches are refused after the budget is counted, so the flood stores nothing.
+      const flood = () => fixture.send('/webevents/v3/JS/mp_flooded/events', {});
+      let refused: Awaited<ReturnType<typeof flood>> | undefined;
+      // A budget window may end during the flood; within two windows' worth of requests one is refused.
+      for (let sent = 0; !refused && sent <= 2 * INPUT_LIMITS.webSource.requestsPerWindow + 1; sent++) {
+        const response = await flood();
+        if (response.status === 429) refused = response;
+        else expect(response.status).toBe(400);
+      }
+      expect(refused?.json.errors[0]).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/requests in 60 s/) });
+      expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
+      const other = await fixture.send('/webevents/v3/JS/mp_web/events', undefined, { raw: JSON.stringify(webBatch('after-flood')), headers: { 'content-type': 'text/plain' } });
+      expect(other.status).toBe(202);
     });
 
     it('serves the config the SDK requests, without kits', async () => {

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResolvedSource } from '../../config/resolved-source.js';
 import { registerBrowserCors, requireAllowedOrigin } from '../../http-input/browser-cors.js';
-import { ClientRateLimit } from '../../http-input/client-rate-limit.js';
-import { INPUT_LIMITS } from '../../http-input/input-limits.js';
+import type { ClientRateLimit } from '../../http-input/client-rate-limit.js';
 import { badRequest, RequestError } from '../../http-input/request-error.js';
 import type { EventIntake } from '../../intake/event-intake.js';
 import { registerIngestionBody } from '../ingestion-body.js';
@@ -14,8 +13,8 @@ export interface MparticleWebRoutesOptions {
   sourcesByApiKey: MparticleSources;
   /** What this registration serves: the event uploads (under `/webevents/v3/JS` or `/v3/JS`) or the SDK's config (`/tags/JS/v2`). */
   serves: 'events' | 'config';
-  /** Overrides the per-client request budget (tests). */
-  rateLimit?: { requestsPerWindow: number; windowMs: number };
+  /** The request budget per web source and client address, shared by every registration of these routes. */
+  limit: ClientRateLimit;
 }
 
 /**
@@ -33,13 +32,14 @@ export const MPARTICLE_WEB_PREFIXES = { events: ['/webevents/v3/JS', '/v3/JS'], 
 export const mparticleWebRoutes: FastifyPluginAsync<MparticleWebRoutesOptions> = async (app: FastifyInstance, options) => {
   registerIngestionBody(app, MPARTICLE_LIMITS.maxBatchBytes, mparticleErrorBody, ['mpid', 'previous_mpid']);
   const webSourceOf = (request: FastifyRequest) => {
-    const apiKey = (request.params as { apiKey?: string } | undefined)?.apiKey;
+    // A preflight is routed to the CORS plugin's catch-all route: the key is the first segment it matched.
+    const params = request.params as { apiKey?: string; '*'?: string } | undefined;
+    const apiKey = params?.apiKey ?? params?.['*']?.replace(/^\/+/, '').split('/')[0];
     const source = apiKey === undefined ? undefined : options.sourcesByApiKey().get(apiKey);
     return source?.web ? source : undefined;
   };
   await registerBrowserCors(app, { sourceOf: webSourceOf, sources: () => [...options.sourcesByApiKey().values()].filter((s) => s.web) });
-  const budget = options.rateLimit ?? INPUT_LIMITS.webSource;
-  const limit = new ClientRateLimit(budget.requestsPerWindow, budget.windowMs);
+  const limit = options.limit;
 
   const authenticate = (request: FastifyRequest, reply: FastifyReply): ResolvedSource => {
     const apiKey = (request.params as { apiKey: string }).apiKey;
