@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { matchBasicCredentials } from '../auth/mparticle-credentials.js';
+import { checkMparticleSignature } from '../auth/mparticle-signature.js';
 import { registerBrowserCors, requireAllowedOrigin, type OriginPolicy } from '../http-input/browser-cors.js';
 import { registerJsonBody } from '../http-input/json-body.js';
 import { badRequest, RequestError } from '../http-input/request-error.js';
@@ -57,8 +58,12 @@ export const idsyncRoutes: FastifyPluginAsync<IdsyncRoutesOptions> = async (app:
   // Web SDKs call from other origins: the web sources' allowed origins may, and read every answer, errors included.
   await registerBrowserCors(app, { sources: () => [...options.sourcesByApiKey().values()].filter((source) => source.web) });
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS') return;
+    // A signed request (the mobile SDKs) is checked once its body is read, since the signature covers it.
+    if (request.method === 'OPTIONS' || request.headers['x-mp-signature'] !== undefined) return;
     requireAllowedOrigin(request, reply, authenticate(request, options.sourcesByApiKey()));
+  });
+  app.addHook('preHandler', async (request) => {
+    if (request.headers['x-mp-signature'] !== undefined) verifySignature(request, options.sourcesByApiKey());
   });
 
   for (const operation of OPERATIONS) {
@@ -173,4 +178,28 @@ function authenticate(request: FastifyRequest, sources: ReadonlyMap<string, Idsy
   throw new RequestError(401, 'UNAUTHORIZED', [
     { path: 'authorization', message: "send HTTP Basic auth with an mParticle source's API key and secret (from a browser: x-mp-key with a web source's key)" },
   ]);
+}
+
+/** mParticle's HMAC digest authentication, as the mobile SDKs send it: `x-mp-key`, `Date` and `x-mp-signature`. */
+function verifySignature(request: FastifyRequest, sources: ReadonlyMap<string, IdsyncSource>): void {
+  const key = request.headers['x-mp-key'];
+  const source = typeof key === 'string' ? sources.get(key) : undefined;
+  const signature = request.headers['x-mp-signature'];
+  const check = source
+    ? checkMparticleSignature(source.apiSecret, {
+        method: request.method,
+        path: request.url,
+        date: request.headers.date,
+        body: request.bodyText ?? '',
+        signature: typeof signature === 'string' ? signature : undefined,
+      })
+    : 'mismatch';
+  if (check !== 'valid') {
+    const message = {
+      missing: 'a signed request needs the Date header and x-mp-signature',
+      stale: "the Date header is unreadable or more than 15 minutes from the router's clock; sign with the current time",
+      mismatch: "x-mp-signature does not match this request signed with the secret of the source named in x-mp-key",
+    }[check];
+    throw new RequestError(401, 'UNAUTHORIZED', [{ path: check === 'stale' ? 'date' : 'x-mp-signature', message }]);
+  }
 }

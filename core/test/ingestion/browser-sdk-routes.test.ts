@@ -276,6 +276,21 @@ describe('the routes browser and mobile SDKs call', () => {
       expect(response.json.errors[0].message).toMatch(/x-mp-signature/);
     });
 
+    it('answers a signed IDSync identify (x-mp-key, Date, x-mp-signature) and refuses it tampered', async () => {
+      const path = '/identity/v1/identify';
+      const body = JSON.stringify({ client_sdk: { platform: 'android' }, environment: 'development', request_id: 'r-2', request_timestamp_ms: 1, known_identities: { android_uuid: 'f924f1e5707b34b7' } });
+      const date = new Date().toUTCString();
+      const signature = signMparticleRequest('mp_app_secret', { method: 'POST', path, date, body });
+      const send = (sent: string) =>
+        fetch(`${fixture.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mp-key': 'mp_app', date, 'x-mp-signature': signature }, body: sent });
+      const answered = await send(body);
+      expect(answered.status).toBe(200);
+      expect((await answered.json()).mpid).toMatch(/^-?\d+$/);
+      const tampered = await send(body.replace('f924', 'f925'));
+      expect(tampered.status).toBe(401);
+      expect((await tampered.json()).errors[0].code).toBe('UNAUTHORIZED');
+    });
+
     afterAll(() => {
       expect(delivered().some((e) => e.event === 'Tampered')).toBe(false);
     });
