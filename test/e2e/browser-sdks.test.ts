@@ -118,11 +118,7 @@ describe('the vendors’ own web SDKs, unmodified, in headless Chromium on anoth
       rudder.page('Catalog', 'Lamps', { shelf: 3 });
     }, base);
 
-    await waitForEvents(
-      'rudder-web',
-      [(e) => e.type === 'identify', (e) => e.event === 'Item Viewed', (e) => e.type === 'page'],
-      'the RudderStack events',
-    );
+    await waitForEvents('rudder-web', [(e) => e.type === 'identify', (e) => e.event === 'Item Viewed', (e) => e.type === 'page'], 'the RudderStack events');
     expect(eventOf('rudder-web', (e) => e.type === 'identify')).toMatchObject({ userId: 'rs-user-1', traits: { email: 'grace@example.com', country: 'NZ' } });
     const track = eventOf('rudder-web', (e) => e.event === 'Item Viewed');
     expect(track).toMatchObject({ userId: 'rs-user-1', properties: { item: 'lamp', price: 19 } });
@@ -167,7 +163,8 @@ describe('the vendors’ own web SDKs, unmodified, in headless Chromium on anoth
           requestConfig: false,
           logLevel: 'warning',
           identifyRequest: { userIdentities: { customerid: 'mp-user-1', email: 'linus@example.com' } },
-          identityCallback: (result: any) => (result.httpCode === 200 ? resolve(result.getUser().getMPID()) : reject(new Error(`identify answered ${result.httpCode}`))),
+          identityCallback: (result: any) =>
+            result.httpCode === 200 ? resolve(result.getUser().getMPID()) : reject(new Error(`identify answered ${result.httpCode}`)),
         });
       });
       const id = await identified;
@@ -235,7 +232,11 @@ describe('the vendors’ own web SDKs, unmodified, in headless Chromium on anoth
         return [
           await attempt('/admin/v1/connections', { headers: { authorization: `Bearer ${token}` } }),
           await attempt('/admin/v1/connections'),
-          await attempt('/opendsr/v1/requests', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' }),
+          await attempt('/opendsr/v1/requests', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: '{}',
+          }),
         ];
       },
       base,

@@ -198,7 +198,7 @@ function verifySignature(request: FastifyRequest, sources: ReadonlyMap<string, I
     const message = {
       missing: 'a signed request needs the Date header and x-mp-signature',
       stale: "the Date header is unreadable or more than 15 minutes from the router's clock; sign with the current time",
-      mismatch: "x-mp-signature does not match this request signed with the secret of the source named in x-mp-key",
+      mismatch: 'x-mp-signature does not match this request signed with the secret of the source named in x-mp-key',
     }[check];
     throw new RequestError(401, 'UNAUTHORIZED', [{ path: check === 'stale' ? 'date' : 'x-mp-signature', message }]);
   }

@@ -158,7 +158,10 @@ describe('the routes browser and mobile SDKs call', () => {
 
     it('answers the preflight of /sourceConfig/ and /v1/track with the AnonymousId and SentAt headers', async () => {
       for (const path of ['/sourceConfig/?writeKey=wk_web', '/v1/track']) {
-        const response = await fixture.send(path, undefined, { method: 'OPTIONS', headers: { origin: ELSEWHERE, ...preflight('POST', 'authorization,anonymousid,sentat,content-type') } });
+        const response = await fixture.send(path, undefined, {
+          method: 'OPTIONS',
+          headers: { origin: ELSEWHERE, ...preflight('POST', 'authorization,anonymousid,sentat,content-type') },
+        });
         expect(response.status).toBe(204);
         expect(['*', ELSEWHERE]).toContain(response.headers.get('access-control-allow-origin'));
         expect(response.headers.get('access-control-allow-headers')).toMatch(/anonymousid.*sentat|sentat.*anonymousid/);
@@ -187,7 +190,10 @@ describe('the routes browser and mobile SDKs call', () => {
     it("takes a text/plain batch with only the web source's key in the path", async () => {
       for (const path of ['/webevents/v3/JS/mp_web/events', '/v3/JS/mp_web/events']) {
         const messageId = `web-${path.length}`;
-        const response = await fixture.send(path, undefined, { raw: JSON.stringify(webBatch(messageId)), headers: { 'content-type': 'text/plain;charset=UTF-8', origin: SHOP } });
+        const response = await fixture.send(path, undefined, {
+          raw: JSON.stringify(webBatch(messageId)),
+          headers: { 'content-type': 'text/plain;charset=UTF-8', origin: SHOP },
+        });
         expect(response.status).toBe(202);
         expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
         await arrived(messageId);
@@ -216,7 +222,10 @@ describe('the routes browser and mobile SDKs call', () => {
       }
       expect(refused?.json.errors[0]).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/requests in 60 s/) });
       expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
-      const other = await fixture.send('/webevents/v3/JS/mp_web/events', undefined, { raw: JSON.stringify(webBatch('after-flood')), headers: { 'content-type': 'text/plain' } });
+      const other = await fixture.send('/webevents/v3/JS/mp_web/events', undefined, {
+        raw: JSON.stringify(webBatch('after-flood')),
+        headers: { 'content-type': 'text/plain' },
+      });
       expect(other.status).toBe(202);
     });
 
@@ -227,7 +236,13 @@ describe('the routes browser and mobile SDKs call', () => {
     });
 
     it('answers identity calls from the web source at /identity/v1 with x-mp-key, clear of Segment /v1/identify', async () => {
-      const body = { client_sdk: { platform: 'web' }, environment: 'development', request_id: 'r-1', request_timestamp_ms: Date.now(), known_identities: { email: 'web@example.com' } };
+      const body = {
+        client_sdk: { platform: 'web' },
+        environment: 'development',
+        request_id: 'r-1',
+        request_timestamp_ms: Date.now(),
+        known_identities: { email: 'web@example.com' },
+      };
       const response = await fixture.send('/identity/v1/identify', body, { headers: { 'x-mp-key': 'mp_web', origin: SHOP } });
       expect(response.status).toBe(200);
       expect(response.json.mpid).toMatch(/^-?\d+$/);
@@ -239,7 +254,10 @@ describe('the routes browser and mobile SDKs call', () => {
   });
 
   describe('mParticle mobile SDKs: batches signed with x-mp-signature', () => {
-    const batch = { user_identities: { customer_id: 'mobile-user' }, events: [{ event_type: 'custom_event', data: { event_name: 'Tapped', source_message_id: 'signed-1' } }] };
+    const batch = {
+      user_identities: { customer_id: 'mobile-user' },
+      events: [{ event_type: 'custom_event', data: { event_name: 'Tapped', source_message_id: 'signed-1' } }],
+    };
     const signedPost = (options: { body?: string; date?: Date; secret?: string; tamper?: (body: string) => string; gzip?: boolean } = {}) => {
       const body = options.body ?? JSON.stringify(batch);
       const date = (options.date ?? new Date()).toUTCString();
@@ -248,7 +266,13 @@ describe('the routes browser and mobile SDKs call', () => {
       const sent = options.tamper ? options.tamper(body) : body;
       return fetch(`${fixture.url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-mp-key': 'mp_app', date, 'x-mp-signature': signature, ...(options.gzip ? { 'content-encoding': 'gzip' } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          'x-mp-key': 'mp_app',
+          date,
+          'x-mp-signature': signature,
+          ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
+        },
         body: options.gzip ? gzipSync(sent) : sent,
       });
     };
@@ -278,11 +302,21 @@ describe('the routes browser and mobile SDKs call', () => {
 
     it('answers a signed IDSync identify (x-mp-key, Date, x-mp-signature) and refuses it tampered', async () => {
       const path = '/identity/v1/identify';
-      const body = JSON.stringify({ client_sdk: { platform: 'android' }, environment: 'development', request_id: 'r-2', request_timestamp_ms: 1, known_identities: { android_uuid: 'f924f1e5707b34b7' } });
+      const body = JSON.stringify({
+        client_sdk: { platform: 'android' },
+        environment: 'development',
+        request_id: 'r-2',
+        request_timestamp_ms: 1,
+        known_identities: { android_uuid: 'f924f1e5707b34b7' },
+      });
       const date = new Date().toUTCString();
       const signature = signMparticleRequest('mp_app_secret', { method: 'POST', path, date, body });
       const send = (sent: string) =>
-        fetch(`${fixture.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mp-key': 'mp_app', date, 'x-mp-signature': signature }, body: sent });
+        fetch(`${fixture.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-mp-key': 'mp_app', date, 'x-mp-signature': signature },
+          body: sent,
+        });
       const answered = await send(body);
       expect(answered.status).toBe(200);
       expect((await answered.json()).mpid).toMatch(/^-?\d+$/);

@@ -135,8 +135,10 @@ function verifySignedRequest(request: FastifyRequest<{ Params: { apiKey: string 
     body: request.bodyText ?? '',
     signature: typeof signature === 'string' ? signature : undefined,
   });
-  if (check === 'missing') throw unauthorized('x-mp-signature', 'send the Date header and x-mp-signature (hex HMAC-SHA256 of METHOD\\nDATE\\nPATH+BODY with the API secret)');
-  if (check === 'stale') throw unauthorized('date', 'the Date header is missing, unreadable or more than 15 minutes from the router\'s clock; sign with the current time');
+  if (check === 'missing')
+    throw unauthorized('x-mp-signature', 'send the Date header and x-mp-signature (hex HMAC-SHA256 of METHOD\\nDATE\\nPATH+BODY with the API secret)');
+  if (check === 'stale')
+    throw unauthorized('date', "the Date header is missing, unreadable or more than 15 minutes from the router's clock; sign with the current time");
   if (check === 'mismatch') throw unauthorized('x-mp-signature', "does not match this request signed with the source's API secret");
   return source;
 }
@@ -146,7 +148,6 @@ declare module 'fastify' {
     source?: ResolvedSource;
   }
 }
-
 
 /** The Events API's error shape: `{"errors":[{"code":"BAD_REQUEST","message":"$.mpid: …","path":"$.mpid"}]}`. */
 export function mparticleErrorBody(error: RequestError) {

@@ -44,7 +44,10 @@ export const mparticleWebRoutes: FastifyPluginAsync<MparticleWebRoutesOptions> =
   const authenticate = (request: FastifyRequest, reply: FastifyReply): ResolvedSource => {
     const apiKey = (request.params as { apiKey: string }).apiKey;
     const source = options.sourcesByApiKey().get(apiKey);
-    if (!source) throw new RequestError(401, 'UNAUTHORIZED', [{ path: 'path', message: "the API key in the path is not the key of an mParticle source in this router's config" }]);
+    if (!source)
+      throw new RequestError(401, 'UNAUTHORIZED', [
+        { path: 'path', message: "the API key in the path is not the key of an mParticle source in this router's config" },
+      ]);
     if (!source.web) {
       throw new RequestError(403, 'FORBIDDEN', [
         { path: 'path', message: `source "${source.id}" is not a web source: its key alone is accepted only with web: true in its config` },

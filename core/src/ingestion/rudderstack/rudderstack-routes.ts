@@ -28,7 +28,8 @@ export const rudderstackConfigRoutes: FastifyPluginAsync<{ sourcesByWriteKey: Se
   await registerBrowserCors(app, { sourceOf, sources: () => options.sourcesByWriteKey().values() });
   app.get('/', async (request, reply) => {
     const writeKey = parseBasicAuth(request.headers.authorization)?.user || writeKeyInQuery(request);
-    if (!writeKey) throw new RequestError(401, 'MISSING_WRITE_KEY', [{ path: 'writeKey', message: 'send the write key as ?writeKey= or as the Basic auth user name' }]);
+    if (!writeKey)
+      throw new RequestError(401, 'MISSING_WRITE_KEY', [{ path: 'writeKey', message: 'send the write key as ?writeKey= or as the Basic auth user name' }]);
     const source = options.sourcesByWriteKey().get(writeKey);
     if (!source) throw new RequestError(404, 'UNKNOWN_WRITE_KEY', [], "the write key does not belong to any Segment source in this router's config");
     requireAllowedOrigin(request, reply, source);
@@ -37,7 +38,10 @@ export const rudderstackConfigRoutes: FastifyPluginAsync<{ sourcesByWriteKey: Se
 };
 
 /** `navigator.sendBeacon` can send neither headers nor a preflight: the write key is in the query string. */
-export const rudderstackBeaconRoutes: FastifyPluginAsync<Pick<SegmentRoutesOptions, 'intake' | 'sourcesByWriteKey'>> = async (app: FastifyInstance, options) => {
+export const rudderstackBeaconRoutes: FastifyPluginAsync<Pick<SegmentRoutesOptions, 'intake' | 'sourcesByWriteKey'>> = async (
+  app: FastifyInstance,
+  options,
+) => {
   registerIngestionBody(app, SEGMENT_LIMITS.maxRequestBytes, segmentErrorBody);
   const sourceOf = (request: FastifyRequest) => {
     const writeKey = writeKeyInQuery(request);
