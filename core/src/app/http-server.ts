@@ -117,11 +117,9 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(rudderstackConfigRoutes, { prefix: RUDDERSTACK_PREFIXES.sourceConfig, sourcesByWriteKey: deps.sourcesByWriteKey });
   await app.register(rudderstackBeaconRoutes, { prefix: RUDDERSTACK_PREFIXES.beacon, intake: deps.intake, sourcesByWriteKey: deps.sourcesByWriteKey });
   await app.register(mparticleRoutes, { prefix: '/v2', intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey });
-  const web = {
-    intake: deps.intake,
-    sourcesByApiKey: deps.sourcesByApiKey,
-    limit: new ClientRateLimit(INPUT_LIMITS.webSource.requestsPerWindow, INPUT_LIMITS.webSource.windowMs),
-  };
+  // One budget per web source and client address, for every route that takes a web source's key alone.
+  const webLimit = new ClientRateLimit(INPUT_LIMITS.webSource.requestsPerWindow, INPUT_LIMITS.webSource.windowMs);
+  const web = { intake: deps.intake, sourcesByApiKey: deps.sourcesByApiKey, limit: webLimit };
   for (const prefix of MPARTICLE_WEB_PREFIXES.events) await app.register(mparticleWebRoutes, { prefix, serves: 'events', ...web });
   await app.register(mparticleWebRoutes, { prefix: MPARTICLE_WEB_PREFIXES.config, serves: 'config', ...web });
   // mParticle's first-party layout for IDSync, clear of Segment's /v1/identify.
@@ -130,6 +128,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     graph: deps.identity,
     sourcesByApiKey: deps.sourcesByApiKey,
     errorBody: errorBodyFor(IDSYNC_PREFIX),
+    webLimit,
   });
   await app.register(adminRoutes, {
     prefix: '/admin/v1',

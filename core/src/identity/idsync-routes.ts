@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest 
 import { matchBasicCredentials } from '../auth/mparticle-credentials.js';
 import { checkMparticleSignature } from '../auth/mparticle-signature.js';
 import { registerBrowserCors, requireAllowedOrigin, type OriginPolicy } from '../http-input/browser-cors.js';
+import type { ClientRateLimit } from '../http-input/client-rate-limit.js';
 import { registerJsonBody } from '../http-input/json-body.js';
 import { badRequest, RequestError } from '../http-input/request-error.js';
 import type { IdentityGraph } from './identity-graph.js';
@@ -30,6 +31,8 @@ export interface IdsyncRoutesOptions {
   sourcesByApiKey: () => ReadonlyMap<string, IdsyncSource>;
   /** The error shape of the mParticle family: `{"errors":[{"code","message"}]}`, as IDSync documents it. */
   errorBody: (error: RequestError) => unknown;
+  /** The request budget of key-only (web source) callers, shared with the web SDK's event routes. */
+  webLimit?: ClientRateLimit;
 }
 
 export const IDSYNC_PREFIX = '/identity/v1';
@@ -60,7 +63,14 @@ export const idsyncRoutes: FastifyPluginAsync<IdsyncRoutesOptions> = async (app:
   app.addHook('onRequest', async (request, reply) => {
     // A signed request (the mobile SDKs) is checked once its body is read, since the signature covers it.
     if (request.method === 'OPTIONS' || request.headers['x-mp-signature'] !== undefined) return;
-    requireAllowedOrigin(request, reply, authenticate(request, options.sourcesByApiKey()));
+    const source = authenticate(request, options.sourcesByApiKey());
+    requireAllowedOrigin(request, reply, source);
+    // The key alone is public in every page that uses it: each client address gets a budget.
+    const wait = request.headers.authorization === undefined ? options.webLimit?.take(`${source.id} ${request.ip}`) : undefined;
+    if (wait !== undefined) {
+      reply.header('retry-after', String(wait));
+      throw options.webLimit!.refusal(wait);
+    }
   });
   app.addHook('preHandler', async (request) => {
     if (request.headers['x-mp-signature'] !== undefined) verifySignature(request, options.sourcesByApiKey());

@@ -227,6 +227,9 @@ describe('the routes browser and mobile SDKs call', () => {
         headers: { 'content-type': 'text/plain' },
       });
       expect(other.status).toBe(202);
+      // IDSync with the key alone shares the budget.
+      const identify = await fixture.send('/identity/v1/identify', { known_identities: { email: 'flood@example.com' } }, { headers: { 'x-mp-key': 'mp_flooded' } });
+      expect(identify.status).toBe(429);
     });
 
     it('serves the config the SDK requests, without kits', async () => {
