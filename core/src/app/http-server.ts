@@ -18,6 +18,7 @@ import { openDsrRoutes } from '../dsr/opendsr-routes.js';
 import { ClientRateLimit } from '../http-input/client-rate-limit.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { fromFastifyError, RequestError } from '../http-input/request-error.js';
+import { ALIAS_PREFIX, aliasRoutes } from '../identity/alias-routes.js';
 import { IDSYNC_PATHS, IDSYNC_PREFIX, idsyncRoutes } from '../identity/idsync-routes.js';
 import type { EventIntake } from '../intake/event-intake.js';
 import { MPARTICLE_PATHS, mparticleRoutes, type MparticleRoutesOptions } from '../ingestion/mparticle/mparticle-routes.js';
@@ -128,6 +129,13 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     graph: deps.identity,
     sourcesByApiKey: deps.sourcesByApiKey,
     errorBody: errorBodyFor(IDSYNC_PREFIX),
+    webLimit,
+  });
+  await app.register(aliasRoutes, {
+    prefix: ALIAS_PREFIX,
+    graph: deps.identity,
+    sourcesByApiKey: deps.sourcesByApiKey,
+    errorBody: errorBodyFor(ALIAS_PREFIX),
     webLimit,
   });
   await app.register(adminRoutes, {

@@ -1,6 +1,7 @@
 import { adminErrorBody } from '../admin/admin-routes.js';
 import { openDsrErrorBody } from '../dsr/opendsr-validation.js';
 import type { RequestError } from '../http-input/request-error.js';
+import { ALIAS_PREFIX } from '../identity/alias-routes.js';
 import { IDSYNC_PREFIX } from '../identity/idsync-routes.js';
 import { mparticleErrorBody } from '../ingestion/mparticle/mparticle-routes.js';
 import { MPARTICLE_WEB_PREFIXES } from '../ingestion/mparticle/mparticle-web-routes.js';
@@ -20,6 +21,7 @@ const FAMILIES: Array<{ prefix: string; errorBody: ErrorBody; ingestionApi?: str
   { prefix: MPARTICLE_WEB_PREFIXES.config, errorBody: mparticleErrorBody },
   // IDSync documents the Events API's error shape.
   { prefix: IDSYNC_PREFIX, errorBody: mparticleErrorBody, ingestionApi: 'idsync' },
+  { prefix: ALIAS_PREFIX, errorBody: mparticleErrorBody, ingestionApi: 'idsync' },
   { prefix: '/admin/v1', errorBody: adminErrorBody },
   { prefix: '/opendsr/v1', errorBody: openDsrErrorBody },
 ];

@@ -228,8 +228,59 @@ describe('the routes browser and mobile SDKs call', () => {
       });
       expect(other.status).toBe(202);
       // IDSync with the key alone shares the budget.
-      const identify = await fixture.send('/identity/v1/identify', { known_identities: { email: 'flood@example.com' } }, { headers: { 'x-mp-key': 'mp_flooded' } });
+      const identify = await fixture.send(
+        '/identity/v1/identify',
+        { known_identities: { email: 'flood@example.com' } },
+        { headers: { 'x-mp-key': 'mp_flooded' } },
+      );
       expect(identify.status).toBe(429);
+    });
+
+    it("folds an anonymous user into a known one at the web SDK's aliasUrl, /webevents/v1/identity/{key}/Alias, and never two known ones", async () => {
+      const identify = async (known_identities: Record<string, string>, path = '/identity/v1/identify') => {
+        const response = await fixture.send(
+          path,
+          { environment: 'development', request_id: 'r', request_timestamp_ms: 1, known_identities },
+          { headers: { 'x-mp-key': 'mp_web' } },
+        );
+        return response.json.mpid as string;
+      };
+      const anonymous = await identify({ device_application_stamp: 'das-alias-1' });
+      const known = await identify({ customerid: 'alias-user-1' });
+      expect(anonymous).not.toBe(known);
+      const alias = await fixture.send(
+        '/webevents/v1/identity/mp_web/Alias',
+        {
+          request_id: 'a-1',
+          request_type: 'alias',
+          environment: 'development',
+          api_key: 'mp_web',
+          data: { source_mpid: anonymous, destination_mpid: known, start_unixtime_ms: 1, end_unixtime_ms: 2 },
+        },
+        { headers: { origin: SHOP } },
+      );
+      expect(alias.status).toBe(202);
+      expect(alias.headers.get('access-control-allow-origin')).toBe(SHOP);
+      // The anonymous profile's device identity is now the known person's.
+      const found = await fixture.send('/admin/v1/profiles?identity_type=device_application_stamp&identity_value=das-alias-1', undefined, {
+        method: 'GET',
+        headers: { authorization: 'Bearer admin-token-browser-0001' },
+      });
+      expect(found.json.profiles.map((p: { profile_id: string }) => p.profile_id)).toEqual([known]);
+
+      // The key is public: a page may fold an anonymous visitor in, never merge two known people.
+      const other = await identify({ customerid: 'alias-user-2' });
+      const merge = await fixture.send('/webevents/v1/identity/mp_web/Alias', { data: { source_mpid: other, destination_mpid: known } });
+      expect(merge.status).toBe(202);
+      const apart = await fixture.send('/admin/v1/profiles?identity_type=customer_id&identity_value=alias-user-2', undefined, {
+        method: 'GET',
+        headers: { authorization: 'Bearer admin-token-browser-0001' },
+      });
+      expect(apart.json.profiles.map((p: { profile_id: string }) => p.profile_id)).toEqual([other]);
+
+      const bad = await fixture.send('/webevents/v1/identity/mp_web/Alias', { data: { source_mpid: 'x', destination_mpid: known } });
+      expect(bad.status).toBe(400);
+      expect(bad.json.errors[0]).toMatchObject({ code: 'BAD_REQUEST', path: '$.data.source_mpid' });
     });
 
     it('serves the config the SDK requests, without kits', async () => {
