@@ -189,6 +189,43 @@ describe('the vendors’ own web SDKs, unmodified, in headless Chromium on anoth
     await page.close();
   });
 
+  it('takes navigator.sendBeacon and fetch(keepalive) bodies of nearly 64 KB', async () => {
+    // One page each: a page's keepalive bodies in flight share the 64 KB.
+    const send = async (how: 'beacon' | 'keepalive') => {
+      const page = await open(shop, '/segment.html');
+      const outcome = await page.evaluate(
+        async (router: string, how: string) => {
+          // Three messages of 20 KB: each under the 32 KB message limit, together near the 64 KB cap.
+          const batch = [1, 2, 3].map((i) => ({
+            type: 'track',
+            event: 'Unloaded',
+            anonymousId: 'leaving-visitor',
+            messageId: `${how}-${i}`,
+            properties: { filler: 'x'.repeat(20_000) },
+          }));
+          const body = JSON.stringify({ writeKey: 'wk_browser', batch, sentAt: new Date().toISOString() });
+          const sent =
+            how === 'beacon'
+              ? navigator.sendBeacon(`${router}/v1/b`, new Blob([body], { type: 'text/plain' }))
+              : (await fetch(`${router}/v1/b`, { method: 'POST', keepalive: true, headers: { 'content-type': 'text/plain' }, body })).status === 200;
+          return { size: body.length, sent };
+        },
+        base,
+        how,
+      );
+      expect(outcome.sent).toBe(true);
+      expect(outcome.size).toBeGreaterThan(60_000);
+      await waitForEvents(
+        'segment-web',
+        [1, 2, 3].map((i) => (e: any) => e.messageId === `${how}-${i}`),
+        `the ${how} batch`,
+      );
+      await page.close();
+    };
+    await send('beacon');
+    await send('keepalive');
+  });
+
   it("refuses a page whose origin is not in the source's allowedOrigins: the SDK cannot load and nothing is stored", async () => {
     const page = await open(stranger, '/segment.html');
     const outcome = await page.evaluate(async (router: string) => {
