@@ -338,6 +338,28 @@ describe('the routes browser and mobile SDKs call', () => {
       expect(delivered().find((e) => e.messageId === 'signed-1')).toMatchObject({ sourceId: 'app', userId: 'mobile-user', event: 'Tapped' });
     });
 
+    it("maps the SDKs' own upload (msgs, ui, ua, das with short keys) to events", async () => {
+      const now = Date.now();
+      // The mpid is a JSON number of 19 digits, as the SDKs write it: read exactly.
+      const body = `{"dt":"h","id":"batch-1","ct":${now},"mpid":8214689024127836510,"das":"das-native-1","ui":[{"n":1,"i":"native-user"},{"n":7,"i":"native@example.com"}],"ua":{"tier":"gold"},"msgs":[{"dt":"ss","id":"native-ss","ct":${now},"sid":"sess-1"},{"dt":"e","n":"Tapped Buy","et":"UserContent","attrs":{"button":"buy"},"ct":${now},"id":"native-e","sid":"sess-1"},{"dt":"v","n":"Home Screen","ct":${now},"id":"native-v","sid":"sess-1"},{"dt":"cs","id":"internal"}]}`;
+      const response = await signedPost({ body, gzip: true });
+      expect(response.status).toBe(202);
+      await sink.waitFor(() => ['native-e', 'native-v', 'native-ss'].every((id) => delivered().some((e) => e.messageId === id)));
+      expect(delivered().find((e) => e.messageId === 'native-e')).toMatchObject({
+        type: 'track',
+        event: 'Tapped Buy',
+        userId: 'native-user',
+        identities: { customer_id: 'native-user', email: 'native@example.com', mpid: '8214689024127836510', device_application_stamp: 'das-native-1' },
+        traits: { tier: 'gold' },
+        properties: { button: 'buy', custom_event_type: 'user_content' },
+        timestamp: new Date(now).toISOString(),
+        context: { session: { id: 'sess-1' } },
+      });
+      expect(delivered().find((e) => e.messageId === 'native-v')).toMatchObject({ type: 'screen', event: 'Home Screen' });
+      expect(delivered().find((e) => e.messageId === 'native-ss')).toMatchObject({ type: 'session_start' });
+      expect(delivered().some((e) => e.messageId === 'internal')).toBe(false);
+    });
+
     it.each([
       ['a tampered body', { tamper: (body: string) => body.replace('Tapped', 'Tampered') }],
       ['a wrong secret', { secret: 'not-the-secret' }],

@@ -11,6 +11,7 @@ import { registerIngestionBody } from '../ingestion-body.js';
 import { storeEvents } from '../ingestion-error.js';
 import type { EventIntake } from '../../intake/event-intake.js';
 import { MPARTICLE_LIMITS, parseMparticleBatch } from './mparticle-batch.js';
+import { eventsApiBatchOf, isNativeSdkBatch } from './native-sdk-batch.js';
 
 export type MparticleSources = () => Map<string, ResolvedSource & MparticleSourceConfig>;
 
@@ -88,8 +89,9 @@ export const mparticleRoutes: FastifyPluginAsync<MparticleRoutesOptions> = async
     { bodyLimit: MPARTICLE_LIMITS.maxBatchBytes, config: { ownAuth: true } },
     async (request, reply) => {
       request.source = verifySignedRequest(request, options.sourcesByApiKey());
-      if (Array.isArray(request.body)) throw badRequest('BAD_REQUEST', [{ path: '$', message: 'must be one batch object' }]);
-      return accept(request, reply, [request.body], false);
+      const body = request.body;
+      if (Array.isArray(body)) throw badRequest('BAD_REQUEST', [{ path: '$', message: 'must be one batch object' }]);
+      return accept(request, reply, [isNativeSdkBatch(body) ? eventsApiBatchOf(body) : body], false);
     },
   );
 };
