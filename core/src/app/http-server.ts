@@ -92,7 +92,9 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     const api = ingestionApiOf(request.url);
     const status = reply.statusCode;
     const rejection = status >= 400 ? (request.rejection ?? `HTTP_${status}`) : undefined;
-    if (api) deps.metrics.observeIngestion(api, reply.elapsedTime / 1000, request.sourceId, rejection);
+    // Acknowledgement latency is of events accepted (POST); preflights and the SDKs' settings reads are not ingestion.
+    if (api && request.method !== 'OPTIONS' && (rejection || request.method === 'POST'))
+      deps.metrics.observeIngestion(api, reply.elapsedTime / 1000, request.sourceId, rejection);
     // The access log: never bodies, query strings or credentials.
     request.log.info(
       {

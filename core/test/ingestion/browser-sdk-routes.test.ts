@@ -72,6 +72,19 @@ describe('the routes browser and mobile SDKs call', () => {
       expect(delivered().some((e) => e.messageId === 'cors-refused')).toBe(false);
     });
 
+    it('counts neither preflights nor settings reads as acknowledged ingestion requests', async () => {
+      const acknowledged = async () => {
+        const metrics = (await fixture.send('/metrics', undefined, { method: 'GET' })).text;
+        return Number(/switchyard_ingestion_ack_duration_seconds_count\{api="segment"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+      };
+      const before = await acknowledged();
+      await fixture.send('/v1/t', undefined, { method: 'OPTIONS', headers: { origin: SHOP, ...preflight() } });
+      await fixture.send('/v1/projects/wk_web/settings', undefined, { method: 'GET' });
+      expect(await acknowledged()).toBe(before);
+      expect((await fixture.send('/v1/t', { userId: 'u-metrics', event: 'Counted' }, { auth: 'wk_web:' })).status).toBe(200);
+      expect(await acknowledged()).toBe(before + 1);
+    });
+
     it('answers the preflight of a source named in the URL for that source alone', async () => {
       const mp = (origin: string) =>
         fixture.send('/webevents/v3/JS/mp_web/events', undefined, { method: 'OPTIONS', headers: { origin, ...preflight('POST', 'content-type') } });
