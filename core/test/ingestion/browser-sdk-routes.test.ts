@@ -143,16 +143,16 @@ describe('the routes browser and mobile SDKs call', () => {
       expect(event.originalTimestamp).toBe(new Date(sentAt - 5000).toISOString());
     });
 
-    it('takes the user agent from the request and keeps context.page', async () => {
+    it("takes a browser's user agent from the request (a server library's is not the person's) and keeps context.page", async () => {
       const page = { path: '/pricing', url: 'https://shop.example/pricing', title: 'Pricing', referrer: '' };
-      const response = await fixture.send(
-        '/v1/p',
-        { anonymousId: 'a-ua', name: 'Pricing', messageId: 'ua-page', context: { page } },
-        { auth: 'wk_web:', headers: { 'user-agent': 'Mozilla/5.0 (test browser)' } },
-      );
-      expect(response.status).toBe(200);
-      await arrived('ua-page');
-      expect(delivered().find((e) => e.messageId === 'ua-page').context).toMatchObject({ userAgent: 'Mozilla/5.0 (test browser)', page, ip: '127.0.0.1' });
+      const send = (messageId: string, headers: Record<string, string>) =>
+        fixture.send('/v1/p', { anonymousId: 'a-ua', name: 'Pricing', messageId, context: { page } }, { auth: 'wk_web:', headers });
+      expect((await send('ua-browser', { 'user-agent': 'Mozilla/5.0 (test browser)', origin: SHOP })).status).toBe(200);
+      expect((await send('ua-server', { 'user-agent': 'analytics-node/3.0' })).status).toBe(200);
+      await arrived('ua-browser');
+      await arrived('ua-server');
+      expect(delivered().find((e) => e.messageId === 'ua-browser').context).toMatchObject({ userAgent: 'Mozilla/5.0 (test browser)', page, ip: '127.0.0.1' });
+      expect(delivered().find((e) => e.messageId === 'ua-server').context.userAgent).toBeUndefined();
     });
   });
 

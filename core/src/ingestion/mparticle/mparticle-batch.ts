@@ -51,7 +51,7 @@ export interface MparticleRequestContext {
   sourceId: string;
   receivedAt: string;
   requestIp?: string;
-  /** The request's User-Agent, used when `device_info` names none (a browser always sends one). */
+  /** The User-Agent of a browser's request, used when `device_info` names none. */
   userAgent?: string;
 }
 

@@ -5,6 +5,7 @@ import type { ResolvedSource } from '../../config/resolved-source.js';
 import { matchBasicCredentials } from '../../auth/mparticle-credentials.js';
 import { checkMparticleSignature } from '../../auth/mparticle-signature.js';
 import { registerBrowserCors, requireAllowedOrigin } from '../../http-input/browser-cors.js';
+import { browserUserAgent } from '../../http-input/browser-request.js';
 import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
 import { describeType } from '../field-checks.js';
 import { registerIngestionBody } from '../ingestion-body.js';
@@ -101,7 +102,7 @@ export function acceptMparticleBatches(intake: EventIntake) {
   return async (request: FastifyRequest, reply: FastifyReply, batches: unknown[], bulk: boolean) => {
     const source = request.source!;
     const receivedAt = new Date().toISOString();
-    const userAgent = request.headers['user-agent'];
+    const userAgent = browserUserAgent(request);
     const context = { sourceId: source.id, receivedAt, requestIp: request.ip, ...(userAgent ? { userAgent } : {}) };
     const problems: Problem[] = [];
     const events: CanonicalEvent[] = [];

@@ -17,7 +17,7 @@ export interface SegmentRequestContext {
   receivedAt: string;
   /** The client's address, used as `context.ip` when the message has none (as Segment does). */
   requestIp?: string;
-  /** The request's User-Agent, used as `context.userAgent` when the message has none (a browser always sends one). */
+  /** The User-Agent of a browser's request, used as `context.userAgent` when the message has none. */
   userAgent?: string;
   /** Size of the (decompressed) request body, when known. */
   requestBytes?: number;

@@ -3,6 +3,7 @@ import type { CanonicalEvent } from '@switchyard/sdk-kit';
 import type { SegmentSourceConfig } from '../../config/config-types.js';
 import type { ResolvedSource } from '../../config/resolved-source.js';
 import { registerBrowserCors, requireAllowedOrigin } from '../../http-input/browser-cors.js';
+import { browserUserAgent } from '../../http-input/browser-request.js';
 import { badRequest, RequestError, type Problem } from '../../http-input/request-error.js';
 import { parseBasicAuth } from '../../auth/basic-auth.js';
 import { describeType, isPlainObject, optionalDate } from '../field-checks.js';
@@ -74,7 +75,7 @@ export function acceptSegmentRequest(options: Pick<SegmentRoutesOptions, 'intake
     request.sourceId = source.id;
     requireAllowedOrigin(request, reply, source);
     const receivedAt = new Date().toISOString();
-    const userAgent = request.headers['user-agent'];
+    const userAgent = browserUserAgent(request);
     const context = { sourceId: source.id, receivedAt, requestIp: request.ip, requestBytes: request.bodyBytes, ...(userAgent ? { userAgent } : {}) };
     const problems: Problem[] = [];
     const events: CanonicalEvent[] = [];
