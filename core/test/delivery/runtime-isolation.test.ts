@@ -50,7 +50,7 @@ describe('delivery runtime isolation and fences', () => {
       await t.fixture.runtime.accept([accepted(ok, ['bad'])]);
       await t.fixture.until(() => t.fixture.delivered('bad').includes(ok.messageId), 20_000, 'the replaced worker');
     },
-    120_000,
+    300_000,
   );
 
   it('a connector that throws has the throw classified retryable, with its secret scrubbed from the error', async () => {
