@@ -3,9 +3,13 @@ import type { ResolvedConfig, ResolvedConnection, ResolvedSource } from './resol
 import { IpGeo } from '../enrichment/ip-geo.js';
 import type { IntakeRouting } from '../intake/event-intake.js';
 
-/** A quarantine connection receives only what data plans block, never the regular fan-out. */
+/**
+ * A quarantine connection receives only what data plans block, and the request page's email connection only the
+ * verification mails people ask for: neither takes the regular fan-out.
+ */
 export function regularConnections(config: ResolvedConfig): ResolvedConnection[] {
-  return config.connections.filter((c) => !config.dataPlans.some((p) => p.quarantine === c.id));
+  const mail = config.privacyPages.requests?.emailConnection;
+  return config.connections.filter((c) => c.id !== mail && !config.dataPlans.some((p) => p.quarantine === c.id));
 }
 
 /** What the intake routes by, for one config. */

@@ -28,6 +28,8 @@ import { SEGMENT_PATHS, segmentRoutes, type SegmentRoutesOptions } from '../inge
 import type { Logger } from '../logging.js';
 import type { PrivacyServices } from '../privacy/privacy-services.js';
 import type { EventRouting } from '../routing/event-routing.js';
+import type { PrivacyConfig, PrivacyPagesConfig } from '../config/config-types.js';
+import { privacyPagesRoutes } from '../privacy-pages/privacy-pages-routes.js';
 import { answerClientError, answerUnknownExpectations, requireHost } from './protocol-errors.js';
 import { errorBodyFor, ingestionApiOf } from './route-families.js';
 import { trackIdleConnections } from './idle-connections.js';
@@ -62,6 +64,8 @@ export interface HttpServerDeps {
   readiness: () => Promise<string[]>;
   /** Extra admin read-outs (ingestion counters), served under /admin/v1. */
   stats: () => Record<string, unknown>;
+  /** The consent banner and request page: their config, and where their tokens are kept. */
+  privacyPages: { storageDir: string; config: () => PrivacyPagesConfig; privacy: () => PrivacyConfig; resultsTtlMs: number };
 }
 
 const POST_ONLY_PATHS = new Set([...SEGMENT_PATHS, ...MPARTICLE_PATHS, ...IDSYNC_PATHS]);
@@ -196,6 +200,16 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     },
     { prefix: '/opendsr/v1' },
   );
+
+  // What end users see: the consent banner and the request page. No CORS: the banner writes through its own frame.
+  await app.register(privacyPagesRoutes, {
+    ...deps.privacyPages,
+    gate: deps.privacy.gate,
+    dsr: deps.dsr,
+    routing: deps.routing,
+    publicUrl: deps.publicUrl,
+    expectedCompletionMs: deps.expectedCompletionMs,
+  });
 
   await app.register(dashboardRoutes);
 

@@ -12,7 +12,7 @@ import { resolveIdentityRules } from '../identity/identity-rules.js';
 import { checkConsentRules, resolvePrivacyConfig } from '../privacy/privacy-config.js';
 import { checkResidency } from '../privacy/residency.js';
 import { compileConnectionFilters, type ConnectionFilters } from '../routing/connection-filters.js';
-import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, IdentityConfig, PrivacyConfig, SwitchyardConfig } from '../config/config-types.js';
+import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, IdentityConfig, PrivacyConfig, PrivacyPagesConfig, SwitchyardConfig } from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
 import { ConfigError, readConfigFile } from '../config/read-config-file.js';
 
@@ -40,6 +40,8 @@ export interface ResolvedConfig {
   identity: IdentityConfig;
   adminTokens: string[];
   dsr: DsrConfig;
+  /** The consent banner and the data-subject request page (absent: both answer 404). */
+  privacyPages: PrivacyPagesConfig;
   location: { enabled: boolean; maxmindDatabase?: string };
   dataPlans: DataPlan[];
   sources: ResolvedSource[];
@@ -128,6 +130,9 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
   const audiences = (raw.audiences ?? []).map(({ syncs: _syncs, ...definition }) => definition);
   problems.push(...checkAudiences(audiences, privacy));
   const audienceSyncs = resolveAudienceSyncs(raw, loaded, problems);
+  const emailConnection = raw.privacyPages?.requests?.emailConnection;
+  if (emailConnection && !enabled.some(({ c }) => c.id === emailConnection))
+    problems.push(`privacyPages.requests.emailConnection: no enabled connection with id "${emailConnection}" under connections`);
   if (problems.length) throw new ConfigError(file, problems);
 
   const delivery = loaded.filter(({ connector }) => !connector.enrichment);
@@ -157,6 +162,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       certificateFile: raw.dsr?.certificateFile && resolveFrom(baseDir, raw.dsr.certificateFile),
       privateKeyFile: raw.dsr?.privateKeyFile && resolveFrom(baseDir, raw.dsr.privateKeyFile),
     },
+    privacyPages: raw.privacyPages ?? {},
     location: {
       enabled: raw.enrichment?.location?.enabled ?? true,
       maxmindDatabase: raw.enrichment?.location?.maxmindDatabase && resolveFrom(baseDir, raw.enrichment.location.maxmindDatabase),

@@ -7,6 +7,7 @@ import { mparticleErrorBody } from '../ingestion/mparticle/mparticle-routes.js';
 import { MPARTICLE_WEB_PREFIXES } from '../ingestion/mparticle/mparticle-web-routes.js';
 import { RUDDERSTACK_PREFIXES } from '../ingestion/rudderstack/rudderstack-routes.js';
 import { segmentErrorBody } from '../ingestion/segment/segment-routes.js';
+import { privacyPagesErrorBody } from '../privacy-pages/privacy-pages-routes.js';
 
 export type ErrorBody = (error: RequestError) => unknown;
 
@@ -24,6 +25,7 @@ const FAMILIES: Array<{ prefix: string; errorBody: ErrorBody; ingestionApi?: str
   { prefix: ALIAS_PREFIX, errorBody: mparticleErrorBody, ingestionApi: 'idsync' },
   { prefix: '/admin/v1', errorBody: adminErrorBody },
   { prefix: '/opendsr/v1', errorBody: openDsrErrorBody },
+  { prefix: '/privacy', errorBody: privacyPagesErrorBody },
 ];
 
 /** Paths outside every API (unknown paths, `/health`). */

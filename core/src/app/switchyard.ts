@@ -123,6 +123,12 @@ export async function buildSwitchyard(
       queueDepth: () => path.queue.depth(),
       oldestQueuedAt: () => path.queue.oldestQueuedAt(),
       metricsToken: () => config.server.metricsToken,
+      privacyPages: {
+        storageDir: config.storageDir,
+        config: () => current().privacyPages,
+        privacy: () => current().privacy,
+        resultsTtlMs: config.dsr.resultsTtlMs ?? 7 * 24 * 3600 * 1000,
+      },
       readiness: async () => {
         const problems: string[] = [];
         await path.queue.depth().catch((error: Error) => problems.push(`the queue does not answer: ${error.message}`));

@@ -7,6 +7,7 @@ import { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
 import { ENRICHMENT_SCHEMA } from './schema/enrichment.js';
 import { IDENTITY_SCHEMA } from './schema/identity.js';
 import { PRIVACY_CONFIG_SCHEMA } from './schema/privacy.js';
+import { PRIVACY_PAGES_SCHEMA } from './schema/privacy-pages.js';
 import { ADMIN_SCHEMA, INGESTION_SCHEMA, LOGGING_SCHEMA, RESIDENCY_SCHEMA, SERVER_SCHEMA, STORAGE_SCHEMA } from './schema/server.js';
 import { SOURCE_SCHEMA } from './schema/sources.js';
 
@@ -26,6 +27,7 @@ export const CONFIG_SCHEMA = Type.Object(
     privacy: Type.Optional(PRIVACY_CONFIG_SCHEMA),
     admin: Type.Optional(ADMIN_SCHEMA),
     dsr: Type.Optional(DSR_CONFIG_SCHEMA),
+    privacyPages: Type.Optional(PRIVACY_PAGES_SCHEMA),
     enrichment: Type.Optional(ENRICHMENT_SCHEMA),
     dataPlans: Type.Optional(Type.Array(DATA_PLAN_SCHEMA)),
     sources: Type.Array(SOURCE_SCHEMA, { minItems: 1 }),

@@ -8,6 +8,7 @@ import type { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
 import type { IDENTITY_SCHEMA } from './schema/identity.js';
 import type { INGESTION_SCHEMA } from './schema/server.js';
 import type { CONNECTION_CONSENT_SCHEMA, MISSING_CONSENT_POLICY_SCHEMA, PRIVACY_CONFIG_SCHEMA, PURPOSE_SCHEMA } from './schema/privacy.js';
+import type { PRIVACY_PAGES_SCHEMA } from './schema/privacy-pages.js';
 import type { MPARTICLE_SOURCE_SCHEMA, SEGMENT_SOURCE_SCHEMA, SOURCE_SCHEMA } from './schema/sources.js';
 
 /** The configuration file as written by an operator (docs/configuration.md). */
@@ -23,6 +24,7 @@ export type AudienceConfig = Static<typeof AUDIENCE_SCHEMA>;
 export type DeliveryOverrides = Static<typeof DELIVERY_OVERRIDES_SCHEMA>;
 export type ConnectionConsentRule = Static<typeof CONNECTION_CONSENT_SCHEMA>;
 export type DsrConfig = Static<typeof DSR_CONFIG_SCHEMA>;
+export type PrivacyPagesConfig = Static<typeof PRIVACY_PAGES_SCHEMA>;
 export type IdentityConfig = Static<typeof IDENTITY_SCHEMA>;
 export type PurposeConfig = Static<typeof PURPOSE_SCHEMA>;
 export type MissingConsentPolicy = Static<typeof MISSING_CONSENT_POLICY_SCHEMA>;

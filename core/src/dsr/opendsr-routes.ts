@@ -5,7 +5,8 @@ import { INPUT_LIMITS } from '../http-input/input-limits.js';
 import { registerJsonBody } from '../http-input/json-body.js';
 import type { DsrProcessor } from './dsr-processor.js';
 import type { DsrStore } from './dsr-store.js';
-import { OPENDSR_API_VERSION, type DsrRecord } from './dsr-types.js';
+import { newDsrRecord } from './dsr-record.js';
+import { OPENDSR_API_VERSION } from './dsr-types.js';
 import { openDsrError, openDsrErrorBody, validateOpenDsrRequest } from './opendsr-validation.js';
 import type { DsrSigner } from './signing.js';
 import { OPENDSR_IDENTITY_TYPES, SUPPORTED_FORMATS } from './subject-identities.js';
@@ -64,17 +65,7 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
         ]),
       );
     }
-    const now = new Date();
-    const record: DsrRecord = {
-      id: body.subject_request_id,
-      request: body,
-      status: 'pending',
-      receivedAt: now.toISOString(),
-      expectedCompletionAt: new Date(now.getTime() + options.expectedCompletionMs).toISOString(),
-      updatedAt: now.toISOString(),
-      connections: {},
-      resultsBaseUrl: baseUrl(request),
-    };
+    const record = newDsrRecord(body, options.expectedCompletionMs, baseUrl(request));
     options.processor.accept(record);
     return sendSigned(reply, 201, {
       controller_id: 'switchyard',

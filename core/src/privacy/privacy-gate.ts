@@ -3,6 +3,7 @@ import type { DeliveryGate, GateDecision } from '../types.js';
 import type { Person, RawIdentifier } from '../identity/identity-graph.js';
 import type { Identifier } from '../identity/identity-store.js';
 import { eventIdentityKeys, identityKey, profileKey } from '../vocabulary/identity-types.js';
+import { isRequestedMessage } from '../vocabulary/requested-messages.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
 import type { QueuedDelivery } from '../types.js';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
@@ -99,12 +100,23 @@ export class PrivacyGate {
     const keys = this.keysUnlessSuppressed(event);
     if (!keys) return { admitted: false, reason: 'suppressed' };
     const reported = consentFromEvent(event.context.consent, Date.parse(event.timestamp) || Date.now(), this.deps.config());
-    const stored = this.deps.profiles.consentOf(keys);
-    if (Object.keys(reported.purposes).length === 0 && !reported.saleOptOut) return { admitted: true, consent: stored, identityKeys: keys, privacyVersion };
-    const consent = keys.length ? this.deps.profiles.recordConsent(keys, reported) : reported;
+    if (Object.keys(reported.purposes).length === 0 && !reported.saleOptOut)
+      return { admitted: true, consent: this.deps.profiles.consentOf(keys), identityKeys: keys, privacyVersion };
+    const { consent, revocation } = this.recordConsent(keys, reported);
+    return { admitted: true, consent, identityKeys: keys, privacyVersion, ...(revocation ? { revocation } : {}) };
+  }
+
+  /**
+   * Records a person's consent under every key they are known by, as an event carrying it would (the consent
+   * banner records a visitor's choice here): a withdrawal is a revocation, so deliveries decided before it are
+   * decided again before they leave.
+   */
+  recordConsent(keys: readonly string[], reported: UserConsent): { consent: UserConsent; revocation?: Promise<void> } {
+    const stored = this.deps.profiles.consentOf([...keys]);
+    const consent = keys.length ? this.deps.profiles.recordConsent([...keys], reported) : reported;
     const revocation = isRevocation(stored, consent) ? this.revoke(keys) : undefined;
     if (revocation || isRevocation(consent, stored)) this.tell((listener) => listener.consentChanged?.(keys));
-    return { admitted: true, consent, identityKeys: keys, privacyVersion, ...(revocation ? { revocation } : {}) };
+    return { consent, ...(revocation ? { revocation } : {}) };
   }
 
   /** The standing of a user whose event did not come through ingestion (rectification, replay). */
@@ -260,6 +272,7 @@ export class PrivacyGate {
       const event = JSON.parse(item.body) as CanonicalEvent;
       // An audience removal is a deletion (the routing decision lets it past the gate): a revocation only hastens it.
       if (event.type === 'audience' && event.audience?.action === 'remove') return { deliver: true };
+      if (isRequestedMessage(event)) return { deliver: true };
       const keys = eventIdentityKeys(event);
       if (keys.some((key) => item.privacyVersion < (this.erasedAt.get(key)?.version ?? -Infinity))) return { deliver: false, reason: 'erased' };
       if (this.deps.suppressions.isSuppressed(keys)) {

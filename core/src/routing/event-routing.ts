@@ -6,6 +6,7 @@ import type { AcceptedEvent, DeadLetter, DeadLetterFilter, EventTracer, SkippedC
 import type { ConnectionFilters } from './connection-filters.js';
 import { explainFanOut, type FanOutConnection, type FanOutOptions } from './fan-out.js';
 import { FilterTally, type FilterCounts } from './filter-counts.js';
+import { isRequestedMessage } from '../vocabulary/requested-messages.js';
 
 export type RoutableConnection = FanOutConnection & PrivacyConnection & { filters?: ConnectionFilters };
 
@@ -109,6 +110,19 @@ export class EventRouting {
     const records = [acceptedEvent(event, [connection.id], this.deps.gate.version, [])];
     this.deps.tracer?.decided(event, [connection.id], []);
     return records;
+  }
+
+  /**
+   * Queues a message a person asked for (the request page's verification mail) for the one connection that sends
+   * it: outside the fan-out, consent and filters, filed under no identity (so the erasure it leads to leaves it).
+   * False when that connection is not configured.
+   */
+  async sendRequestedMessage(event: CanonicalEvent, connectionId: string): Promise<boolean> {
+    if (!isRequestedMessage(event)) throw new Error(`event ${event.messageId} is not a requested message`);
+    if (!this.deps.connections().some((c) => c.id === connectionId)) return false;
+    this.deps.tracer?.decided(event, [connectionId], []);
+    await this.queue([acceptedEvent(event, [connectionId], this.deps.gate.version, [])]);
+    return true;
   }
 
   /** Events each connection's filters left out, by reason, since the router started. */
