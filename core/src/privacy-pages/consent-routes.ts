@@ -94,6 +94,9 @@ export const consentRoutes: FastifyPluginAsync<ConsentRoutesOptions> = async (ap
       throw new RequestError(403, 'CONSENT_WRITE_REFUSED', [
         { path: 'origin', message: `consent is recorded only from the router's consent frame (${own}); embed /consent.js on an allowed site instead` },
       ]);
+    // JSON only: the kinds of body a page on another site can post without a preflight are never a choice.
+    if (!/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? ''))
+      throw new RequestError(415, 'UNSUPPORTED_MEDIA_TYPE', [{ path: 'content-type', message: 'send the choice as application/json' }]);
     options.limits.takeConsent(request.ip, reply);
     const checked = readConsentChoice(request.body, options.privacy(), config.allowedOrigins);
     if (!checked.ok) throw checked.error;
