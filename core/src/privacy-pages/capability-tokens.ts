@@ -24,7 +24,7 @@ export class CapabilityTokens {
       consume: db.prepare(
         'UPDATE privacy_page_tokens SET used_at = ? WHERE hash = ? AND kind = ? AND used_at IS NULL AND expires_at > ? RETURNING payload',
       ),
-      read: db.prepare('SELECT payload FROM privacy_page_tokens WHERE hash = ? AND kind = ? AND expires_at > ?'),
+      read: db.prepare('SELECT payload FROM privacy_page_tokens WHERE hash = ? AND kind = ? AND used_at IS NULL AND expires_at > ?'),
       purge: db.prepare('DELETE FROM privacy_page_tokens WHERE expires_at <= ?'),
     };
   }
@@ -43,7 +43,7 @@ export class CapabilityTokens {
     return row ? (JSON.parse(row.payload) as T) : undefined;
   }
 
-  /** The payload of an unexpired token, which stays usable (status links). */
+  /** The payload of an unused, unexpired token, which stays usable (status links; a verification link shown before it is used). */
   read<T>(kind: TokenKind, token: string): T | undefined {
     const row = this.statements.read.get(hashOf(token), kind, this.now()) as { payload: string } | undefined;
     return row ? (JSON.parse(row.payload) as T) : undefined;

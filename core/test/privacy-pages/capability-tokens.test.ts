@@ -18,6 +18,7 @@ describe('capability tokens of the request page', () => {
     expect(tokens.read('verification', once)).toEqual({ email: 'a@example.com' });
     expect(tokens.consume('verification', once)).toEqual({ email: 'a@example.com' });
     expect(tokens.consume('verification', once)).toBeUndefined();
+    expect(tokens.read('verification', once)).toBeUndefined();
 
     const late = tokens.issue('verification', { email: 'b@example.com' }, 60_000);
     now += 60_000;
