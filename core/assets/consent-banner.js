@@ -6,7 +6,6 @@
  * mParticle web SDK's GDPR consent state on the current user. `SwitchyardConsent.open()`, or a click on any element
  * with `data-switchyard-privacy-choices`, re-opens it to change or withdraw the choice.
  */
-// eslint-disable-next-line no-unused-vars
 function switchyardConsentBanner(settings) {
   if (window.SwitchyardConsent) return;
   var STORAGE_KEY = 'switchyard.consent';
@@ -129,7 +128,10 @@ function switchyardConsentBanner(settings) {
       var state = mp.Consent.createConsentState();
       settings.purposes.forEach(function (purpose) {
         (purpose.mparticlePurposes || [purpose.id]).forEach(function (name) {
-          state.addGDPRConsentState(name, mp.Consent.createGDPRConsent(choice.purposes[purpose.id] === true, choice.at, 'switchyard-consent-banner', location.href));
+          state.addGDPRConsentState(
+            name,
+            mp.Consent.createGDPRConsent(choice.purposes[purpose.id] === true, choice.at, 'switchyard-consent-banner', location.href),
+          );
         });
       });
       user.setConsentState(state);
@@ -144,15 +146,39 @@ function switchyardConsentBanner(settings) {
     var style = document.createElement('style');
     style.id = prefix + 'style';
     style.textContent =
-      '.' + prefix + 'dialog{position:fixed;left:1rem;right:1rem;bottom:1rem;max-width:36rem;margin:auto;z-index:2147483647;background:#fff;color:#1a1a1a;' +
+      '.' +
+      prefix +
+      'dialog{position:fixed;left:1rem;right:1rem;bottom:1rem;max-width:36rem;margin:auto;z-index:2147483647;background:#fff;color:#1a1a1a;' +
       'border:2px solid #1a1a1a;border-radius:8px;padding:1rem 1.25rem;font:15px/1.45 system-ui,sans-serif;box-shadow:0 4px 24px rgba(0,0,0,.25)}' +
-      '.' + prefix + 'dialog h2{font-size:1.1rem;margin:0 0 .5rem}.' + prefix + 'dialog fieldset{border:0;padding:0;margin:.5rem 0}' +
-      '.' + prefix + 'dialog label{display:flex;gap:.5rem;align-items:flex-start;margin:.35rem 0}' +
-      '.' + prefix + 'actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.75rem}' +
-      '.' + prefix + 'dialog button,.' + prefix + 'reopen{font:inherit;padding:.45rem 1rem;border-radius:4px;border:2px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer}' +
-      '.' + prefix + 'dialog button.' + prefix + 'secondary{background:#fff;color:#0b57d0}' +
-      '.' + prefix + 'dialog :focus-visible,.' + prefix + 'reopen:focus-visible{outline:3px solid #f9a825;outline-offset:2px}' +
-      '.' + prefix + 'reopen{position:fixed;left:1rem;bottom:1rem;z-index:2147483646;font-size:13px;padding:.3rem .75rem}';
+      '.' +
+      prefix +
+      'dialog h2{font-size:1.1rem;margin:0 0 .5rem}.' +
+      prefix +
+      'dialog fieldset{border:0;padding:0;margin:.5rem 0}' +
+      '.' +
+      prefix +
+      'dialog label{display:flex;gap:.5rem;align-items:flex-start;margin:.35rem 0}' +
+      '.' +
+      prefix +
+      'actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.75rem}' +
+      '.' +
+      prefix +
+      'dialog button,.' +
+      prefix +
+      'reopen{font:inherit;padding:.45rem 1rem;border-radius:4px;border:2px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer}' +
+      '.' +
+      prefix +
+      'dialog button.' +
+      prefix +
+      'secondary{background:#fff;color:#0b57d0}' +
+      '.' +
+      prefix +
+      'dialog :focus-visible,.' +
+      prefix +
+      'reopen:focus-visible{outline:3px solid #f9a825;outline-offset:2px}' +
+      '.' +
+      prefix +
+      'reopen{position:fixed;left:1rem;bottom:1rem;z-index:2147483646;font-size:13px;padding:.3rem .75rem}';
     document.head.appendChild(style);
   }
 
@@ -274,7 +300,11 @@ function switchyardConsentBanner(settings) {
     if (settings.reopenButton === false || !choice) return;
     if (!reopenButton) {
       injectStyle();
-      reopenButton = element('button', { type: 'button', class: prefix + 'reopen', 'aria-haspopup': 'dialog', 'aria-controls': prefix + 'dialog' }, 'Privacy choices');
+      reopenButton = element(
+        'button',
+        { type: 'button', class: prefix + 'reopen', 'aria-haspopup': 'dialog', 'aria-controls': prefix + 'dialog' },
+        'Privacy choices',
+      );
       reopenButton.addEventListener('click', open);
       document.body.appendChild(reopenButton);
     }

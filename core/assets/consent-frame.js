@@ -3,7 +3,6 @@
  * choices only from that site's window (checked by origin and by window), and records them with a same-origin POST:
  * the router takes consent writes from its own origin only, so no other page can write a visitor's consent.
  */
-// eslint-disable-next-line no-unused-vars
 function switchyardConsentFrame(settings) {
   var parentWindow = window.parent;
   if (!parentWindow || parentWindow === window) return;

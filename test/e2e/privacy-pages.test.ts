@@ -63,8 +63,10 @@ describe('the consent banner and the request page, in headless Chromium, on anot
     });
     base = router.router.url;
     const banner = `<script src="${base}/consent.js"></script>`;
-    pages['/segment.html'] = `<!doctype html><meta charset="utf-8"><title>shop</title><script src="/sdk/segment.js"></script><body><p>Lamps</p>${banner}</body>`;
-    pages['/mparticle.html'] = `<!doctype html><meta charset="utf-8"><title>shop</title><script src="/sdk/mparticle.js"></script><body><p>Lamps</p>${banner}</body>`;
+    pages['/segment.html'] =
+      `<!doctype html><meta charset="utf-8"><title>shop</title><script src="/sdk/segment.js"></script><body><p>Lamps</p>${banner}</body>`;
+    pages['/mparticle.html'] =
+      `<!doctype html><meta charset="utf-8"><title>shop</title><script src="/sdk/mparticle.js"></script><body><p>Lamps</p>${banner}</body>`;
     chromium = await launchChromium();
     browser = chromium.browser;
   }, 60_000);
@@ -91,7 +93,8 @@ describe('the consent banner and the request page, in headless Chromium, on anot
   const eventsAt = (path: string) => sink.requests.filter((r) => r.path === path).flatMap((r) => (Array.isArray(r.body?.batch) ? r.body.batch : [r.body]));
   const waitAt = (path: string, predicate: (event: any) => boolean, what: string) =>
     until(() => eventsAt(path).find(predicate), `${what}; page diagnostics: ${diagnostics.slice(-10).join(' | ')}`);
-  const focused = (page: Page) => page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-purpose') ?? document.activeElement?.textContent ?? '');
+  const focused = (page: Page) =>
+    page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-purpose') ?? document.activeElement?.textContent ?? '');
   /** Presses Tab until the element with this text or purpose has focus (keyboard only, as a person would). */
   async function tabTo(page: Page, label: string): Promise<void> {
     for (let presses = 0; presses < 20; presses += 1) {
@@ -252,8 +255,13 @@ describe('the consent banner and the request page, in headless Chromium, on anot
     const exportUrl = await page.$eval('a[download]', (link) => (link as HTMLAnchorElement).href);
     const exported = await fetch(exportUrl);
     expect(exported.headers.get('content-disposition')).toContain('attachment');
-    const lines = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines).toContainEqual(expect.objectContaining({ kind: 'identity', identifiers: expect.arrayContaining([{ type: 'email', value: 'reader@example.com' }]) }));
+    const lines = (await exported.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: 'identity', identifiers: expect.arrayContaining([{ type: 'email', value: 'reader@example.com' }]) }),
+    );
     // The link was used once; following it again says so.
     const again = await page.goto(mail.properties.verification_url);
     expect(again?.status()).toBe(410);

@@ -21,9 +21,7 @@ export class CapabilityTokens {
     )`);
     this.statements = {
       insert: db.prepare('INSERT INTO privacy_page_tokens (hash, kind, payload, expires_at) VALUES (?, ?, ?, ?)'),
-      consume: db.prepare(
-        'UPDATE privacy_page_tokens SET used_at = ? WHERE hash = ? AND kind = ? AND used_at IS NULL AND expires_at > ? RETURNING payload',
-      ),
+      consume: db.prepare('UPDATE privacy_page_tokens SET used_at = ? WHERE hash = ? AND kind = ? AND used_at IS NULL AND expires_at > ? RETURNING payload'),
       read: db.prepare('SELECT payload FROM privacy_page_tokens WHERE hash = ? AND kind = ? AND used_at IS NULL AND expires_at > ?'),
       purge: db.prepare('DELETE FROM privacy_page_tokens WHERE expires_at <= ?'),
     };

@@ -26,12 +26,14 @@ export function readConsentChoice(
   const identities: ConsentChoice['identities'] = {};
   const givenIdentities = isObject(fields.identities) ? fields.identities : {};
   for (const [type, value] of Object.entries(givenIdentities)) {
-    if (!(CHOICE_IDENTITY_TYPES as readonly string[]).includes(type)) problems.push({ path: `$.identities.${type}`, message: `use ${CHOICE_IDENTITY_TYPES.join(' or ')}` });
+    if (!(CHOICE_IDENTITY_TYPES as readonly string[]).includes(type))
+      problems.push({ path: `$.identities.${type}`, message: `use ${CHOICE_IDENTITY_TYPES.join(' or ')}` });
     else if (typeof value !== 'string' || !value.trim() || value.length > INPUT_LIMITS.maxIdLength)
       problems.push({ path: `$.identities.${type}`, message: `a non-empty string of at most ${INPUT_LIMITS.maxIdLength} characters` });
     else identities[type as (typeof CHOICE_IDENTITY_TYPES)[number]] = value;
   }
-  if (!Object.keys(givenIdentities).length) problems.push({ path: '$.identities', message: 'name the visitor: anonymous_id (Segment) or device_application_stamp (mParticle)' });
+  if (!Object.keys(givenIdentities).length)
+    problems.push({ path: '$.identities', message: 'name the visitor: anonymous_id (Segment) or device_application_stamp (mParticle)' });
   const purposes: Record<string, boolean> = {};
   const known = new Set(privacy.purposes.map((p) => p.id));
   const givenPurposes = isObject(fields.purposes) ? fields.purposes : {};
@@ -41,7 +43,8 @@ export function readConsentChoice(
     else purposes[id] = consented;
   }
   if (!Object.keys(givenPurposes).length) problems.push({ path: '$.purposes', message: 'give at least one purpose: {"<purpose>": true | false}' });
-  if (problems.length) return { ok: false, error: new RequestError(siteAllowed || !isObject(body) ? 400 : 403, siteAllowed ? 'INVALID_CHOICE' : 'ORIGIN_NOT_ALLOWED', problems) };
+  if (problems.length)
+    return { ok: false, error: new RequestError(siteAllowed || !isObject(body) ? 400 : 403, siteAllowed ? 'INVALID_CHOICE' : 'ORIGIN_NOT_ALLOWED', problems) };
   return { ok: true, choice: { site, identities, purposes } };
 }
 

@@ -72,7 +72,8 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
     const page = wantsPage(request.headers.accept);
     const checked = readRequestForm(request.body);
     if (!checked.ok) {
-      if (page) return sendPage(reply, 400, 'Your privacy request', requestFormHtml(siteName, checked.problems, (request.body ?? {}) as Record<string, unknown>));
+      if (page)
+        return sendPage(reply, 400, 'Your privacy request', requestFormHtml(siteName, checked.problems, (request.body ?? {}) as Record<string, unknown>));
       throw new RequestError(400, 'INVALID_REQUEST', checked.problems);
     }
     const { form } = checked;
@@ -124,7 +125,11 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
     const checked = validateOpenDsrRequest(body);
     if (!checked.ok) throw new Error(`the request page built an invalid OpenDSR request: ${checked.message}`);
     options.dsr.processor.accept(newDsrRecord(checked.request, options.expectedCompletionMs(), baseUrl(request)));
-    const capability = options.tokens.issue('status', { requestId: body.subject_request_id, kind: verified.kind } satisfies StatusCapability, options.statusLinkTtlMs);
+    const capability = options.tokens.issue(
+      'status',
+      { requestId: body.subject_request_id, kind: verified.kind } satisfies StatusCapability,
+      options.statusLinkTtlMs,
+    );
     const statusUrl = `${baseUrl(request)}/privacy/request/status/${capability}`;
     if (wantsPage(request.headers.accept)) return reply.code(303).header('location', statusUrl).header('cache-control', 'no-store').send();
     return reply.code(201).header('cache-control', 'no-store').send({ success: true, statusUrl });
@@ -147,7 +152,9 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
       status: record.status,
       receivedAt: record.receivedAt,
       expectedCompletionAt: record.expectedCompletionAt,
-      ...(hasExport ? { exportUrl: `${baseUrl(request)}/privacy/request/status/${request.params.token}/export`, exportExpiresAt: record.resultsExpireAt! } : {}),
+      ...(hasExport
+        ? { exportUrl: `${baseUrl(request)}/privacy/request/status/${request.params.token}/export`, exportExpiresAt: record.resultsExpireAt! }
+        : {}),
     };
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     if (wantsPage(request.headers.accept)) return sendPage(reply, 200, 'Your privacy request', statusHtml(view));

@@ -45,7 +45,10 @@ export function statusHtml(view: RequestStatusView): string {
   const download = view.exportUrl
     ? `<p><a href="${escapeHtml(view.exportUrl)}" download>Download your data</a> (JSON Lines, available until ${escapeHtml(view.exportExpiresAt ?? '')}).</p>`
     : '';
-  const correction = view.kind === 'rectification' ? '<p>Your correction was passed on with the request and is reviewed by a person; the export shows what is held now.</p>' : '';
+  const correction =
+    view.kind === 'rectification'
+      ? '<p>Your correction was passed on with the request and is reviewed by a person; the export shows what is held now.</p>'
+      : '';
   return `<p>Keep this page's address: it is the only way to follow your request.</p>
 <dl><dt>Request</dt><dd>${escapeHtml(REQUEST_KINDS[view.kind].label)}</dd><dt>Status</dt><dd role="status">${escapeHtml(STATUS_WORDS[view.status])}</dd>
 <dt>Received</dt><dd>${escapeHtml(view.receivedAt)}</dd><dt>Expected by</dt><dd>${escapeHtml(view.expectedCompletionAt)}</dd></dl>${correction}${download}`;

@@ -90,8 +90,13 @@ describe('the data-subject request page (/privacy/request)', () => {
     const exported = await fetch(done.exportUrl);
     expect(exported.status).toBe(200);
     expect(exported.headers.get('content-type')).toContain('application/x-ndjson');
-    const lines = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines).toContainEqual(expect.objectContaining({ kind: 'identity', identifiers: expect.arrayContaining([{ type: 'email', value: 'ada@example.com' }]) }));
+    const lines = (await exported.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: 'identity', identifiers: expect.arrayContaining([{ type: 'email', value: 'ada@example.com' }]) }),
+    );
 
     const html = await fetch(statusUrl, { headers: { accept: 'text/html' } }).then((r) => r.text());
     expect(html).toContain('Download your data');
