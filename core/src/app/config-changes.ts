@@ -49,6 +49,7 @@ export function describeChanges(before: ResolvedConfig, after: ResolvedConfig): 
     ['privacy', (c: ResolvedConfig) => c.privacy],
     ['identity', (c: ResolvedConfig) => c.identity],
     ['dsr', (c: ResolvedConfig) => c.dsr],
+    ['privacyPages', (c: ResolvedConfig) => c.privacyPages],
     ['dataPlans', planOf],
     ['ingestion', (c: ResolvedConfig) => c.ingestion],
     ['location', (c: ResolvedConfig) => c.location],
