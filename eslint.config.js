@@ -48,7 +48,7 @@ export default tseslint.config(
     files: ['core/assets/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', location: 'readonly', localStorage: 'readonly', CustomEvent: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', localStorage: 'readonly', CustomEvent: 'readonly', setTimeout: 'readonly' },
     },
     rules: { '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^switchyardConsent', caughtErrors: 'none' }] },
   },

@@ -87,13 +87,20 @@ function switchyardConsentBanner(settings) {
   function record(value) {
     var ids = identities();
     if (!Object.keys(ids).length) return Promise.resolve({ ok: false, message: 'no SDK identifier on this page yet' });
-    return openFrame().then(function (target) {
+    var answered = openFrame().then(function (target) {
       return new Promise(function (resolve) {
         var id = nextId++;
         pending[id] = resolve;
         target.postMessage({ type: 'switchyard-consent:choice', id: id, identities: ids, purposes: value.purposes }, routerOrigin);
       });
     });
+    // A router that is down, or that refuses this site its frame, must not leave the page waiting for ever.
+    var timedOut = new Promise(function (resolve) {
+      setTimeout(function () {
+        resolve({ ok: false, message: 'the router did not answer' });
+      }, settings.recordTimeoutMs || 15000);
+    });
+    return Promise.race([answered, timedOut]);
   }
 
   // --- the SDKs on the page ---------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ describe('the consent banner and the request page, in headless Chromium, on anot
   const sink = new RecordingSink();
   const pages: Record<string, string> = {};
   let shop: Awaited<ReturnType<typeof startOtherOrigin>>;
+  let stranger: Awaited<ReturnType<typeof startOtherOrigin>>;
   let router: Awaited<ReturnType<typeof startRouter>>;
   let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let browser: Browser;
@@ -39,6 +40,7 @@ describe('the consent banner and the request page, in headless Chromium, on anot
   beforeAll(async () => {
     await sink.start();
     shop = await startOtherOrigin({ pages, scripts: SCRIPTS });
+    stranger = await startOtherOrigin({ pages, scripts: SCRIPTS });
     router = await startRouter({
       dsr: { gracePeriodMs: 0 },
       privacy: {
@@ -74,7 +76,7 @@ describe('the consent banner and the request page, in headless Chromium, on anot
   afterAll(async () => {
     await chromium?.close();
     await router?.close();
-    await Promise.all([sink.stop(), shop?.close()]);
+    await Promise.all([sink.stop(), shop?.close(), stranger?.close()]);
   });
 
   /** A page in a browser context of its own: no choice stored by an earlier test. */
@@ -222,6 +224,57 @@ describe('the consent banner and the request page, in headless Chromium, on anot
     expect(bought.context.consent.gdpr).toMatchObject({ analytics: { consented: true }, marketing: { consented: true } });
     await waitAt('/analytics', (e) => e.event === 'Lamp Bought', 'the mParticle event at the analytics connection');
     await page.close();
+  }, 90_000);
+
+  it('a hostile page can neither drive the consent frame nor post a choice; the allowed site can', async () => {
+    /** From a page of `site`: frame the consent recorder as if for the shop, send it a choice, and post one directly. */
+    const attempt = async (site: { origin: string }, anonymousId: string) => {
+      const page = await open(`${site.origin}/blank.html`);
+      const outcome = await page.evaluate(
+        async (router: string, shopOrigin: string, id: string) => {
+          const choice = { site: shopOrigin, identities: { anonymous_id: id }, purposes: { analytics: true } };
+          const frame = document.createElement('iframe');
+          frame.src = `${router}/privacy/consent/frame?site=${encodeURIComponent(shopOrigin)}`;
+          const ready = new Promise<string>((resolve) =>
+            window.addEventListener('message', (e) => e.data?.type === 'switchyard-consent:ready' && resolve('frame ready')),
+          );
+          const recorded = new Promise<string>((resolve) =>
+            window.addEventListener('message', (e) => e.data?.type === 'switchyard-consent:recorded' && resolve(e.data.ok ? 'recorded' : 'refused')),
+          );
+          const loaded = new Promise((resolve) => frame.addEventListener('load', resolve));
+          document.body.appendChild(frame);
+          await loaded;
+          // The frame says it is ready within moments when it runs; a blocked frame never does.
+          const frameState = await Promise.race([ready, new Promise<string>((resolve) => setTimeout(() => resolve('no frame'), 3000))]);
+          frame.contentWindow!.postMessage({ type: 'switchyard-consent:choice', id: 1, ...choice }, '*');
+          const viaFrame = frameState === 'frame ready' ? await recorded : 'not sent';
+          const direct = await fetch(`${router}/privacy/consent`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(choice),
+          }).then(
+            (response) => `answered ${response.status}`,
+            (error: Error) => `refused: ${error.name}`,
+          );
+          return { frameState, viaFrame, direct };
+        },
+        base,
+        shop.origin,
+        anonymousId,
+      );
+      await page.close();
+      return outcome;
+    };
+    const victim = `victim-${randomUUID()}`;
+    expect(await attempt(stranger, victim)).toEqual({ frameState: 'no frame', viaFrame: 'not sent', direct: 'refused: TypeError' });
+    const afterHostile = await serverTrack(victim, 'After the hostile page');
+    // The same steps from the shop: its frame runs and records (a direct post is still refused: not the router's origin).
+    const visitor = `visitor-${randomUUID()}`;
+    expect(await attempt(shop, visitor)).toEqual({ frameState: 'frame ready', viaFrame: 'recorded', direct: 'refused: TypeError' });
+    const afterShop = await serverTrack(visitor, 'After the shop');
+    await waitAt('/analytics', (e) => e.messageId === afterShop, 'the consented visitor’s event');
+    await until(async () => Object.keys(await router.router.queue.depth()).length === 0, 'the queue to drain');
+    expect(eventsAt('/analytics').some((e) => e.messageId === afterHostile)).toBe(false);
   }, 90_000);
 
   it('the request page: email, link from the mail, confirmation, status, export; an unknown address gets the same answer', async () => {
