@@ -57,6 +57,12 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
     return { config, siteName: config.siteName ?? 'this site', reply };
   };
   const baseUrl = (request: FastifyRequest) => (options.publicUrl() ?? `${request.protocol}://${request.headers.host ?? 'localhost'}`).replace(/\/+$/, '');
+  // A link in a mail must never come from a request header: a forged Host would send the victim's one-time link to
+  // the forger's server. Without a public URL, only a loopback Host (a router on this machine) is taken.
+  const mailBaseUrl = (request: FastifyRequest) => {
+    if (options.publicUrl() || isLoopbackHost(request.headers.host)) return baseUrl(request);
+    throw new RequestError(503, 'PUBLIC_URL_REQUIRED', [], 'the request page cannot send links until server.publicUrl is set');
+  };
   const refuse = (request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, problems: Problem[] = []) => {
     if (wantsPage(request.headers.accept)) return sendPage(reply, status, 'Your privacy request', `<p role="alert" class="error">${escapeHtml(message)}</p>`);
     return reply.code(status).header('cache-control', 'no-store').send({ success: false, code, message, problems });
@@ -78,10 +84,11 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
     }
     const { form } = checked;
     options.limits.take(config, [`ip:${request.ip}`, `email:${form.email}`], reply);
+    const linkBase = mailBaseUrl(request);
     // Known address or not, the same work is done and the same answer given: a token, a mail, "check your inbox".
     const ttlMs = (config.linkTtlMinutes ?? DEFAULT_LINK_TTL_MINUTES) * 60_000;
     const token = options.tokens.issue('verification', { ...form, requestedFrom: request.ip } satisfies Verification, ttlMs);
-    const link = `${baseUrl(request)}/privacy/request/confirm?token=${token}`;
+    const link = `${linkBase}/privacy/request/confirm?token=${token}`;
     const sent = await options.routing.sendRequestedMessage(
       verificationMail(form.email, link, form.kind, new Date(Date.now() + ttlMs), siteName),
       config.emailConnection,
@@ -174,6 +181,11 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
       .send(createReadStream(options.dsr.processor.exportFile(resultsToken)));
   });
 };
+
+function isLoopbackHost(host: string | undefined): boolean {
+  const name = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
+}
 
 function isExpired(at: string | undefined): boolean {
   return at !== undefined && Date.parse(at) < Date.now();

@@ -119,6 +119,29 @@ describe('the data-subject request page (/privacy/request)', () => {
     }
   });
 
+  it('never builds the mail link from a forged Host header: without server.publicUrl only a loopback Host is taken', async () => {
+    await start();
+    const { request } = await import('node:http');
+    const forged = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const url = new URL(`${fixture.url}/privacy/request`);
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { host: 'attacker.example', 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ email: 'victim@example.com', type: 'portability' }));
+    });
+    expect(forged.status).toBe(503);
+    expect(JSON.parse(forged.body).code).toBe('PUBLIC_URL_REQUIRED');
+    await submit({ email: 'after@example.com', type: 'access' });
+    await mailTo('after@example.com');
+    expect(eventsOf(mail).some((e) => e.traits?.email === 'victim@example.com')).toBe(false);
+  });
+
   it('keeps only hashes of its tokens, so a copy of the database holds no working link', async () => {
     await start();
     await submit({ email: 'grace@example.com', type: 'portability' });
