@@ -155,6 +155,7 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
     const { capability, record } = found;
     const hasExport = record.status === 'completed' && record.resultsToken !== undefined && !isExpired(record.resultsExpireAt);
     const view: RequestStatusView = {
+      requestId: record.id,
       kind: capability.kind,
       status: record.status,
       receivedAt: record.receivedAt,

@@ -50,12 +50,14 @@ export function statusHtml(view: RequestStatusView): string {
       ? '<p>Your correction was passed on with the request and is reviewed by a person; the export shows what is held now.</p>'
       : '';
   return `<p>Keep this page's address: it is the only way to follow your request.</p>
-<dl><dt>Request</dt><dd>${escapeHtml(REQUEST_KINDS[view.kind].label)}</dd><dt>Status</dt><dd role="status">${escapeHtml(STATUS_WORDS[view.status])}</dd>
+<dl><dt>Request</dt><dd>${escapeHtml(REQUEST_KINDS[view.kind].label)}</dd><dt>Reference</dt><dd>${escapeHtml(view.requestId)}</dd><dt>Status</dt><dd role="status">${escapeHtml(STATUS_WORDS[view.status])}</dd>
 <dt>Received</dt><dd>${escapeHtml(view.receivedAt)}</dd><dt>Expected by</dt><dd>${escapeHtml(view.expectedCompletionAt)}</dd></dl>${correction}${download}`;
 }
 
 /** What the status page and its JSON show of a request. */
 export interface RequestStatusView {
+  /** The OpenDSR subject_request_id, to quote when asking about it. */
+  requestId: string;
   kind: RequestKind;
   status: DsrRecord['status'];
   receivedAt: string;

@@ -142,6 +142,37 @@ describe('the data-subject request page (/privacy/request)', () => {
     expect(eventsOf(mail).some((e) => e.traits?.email === 'victim@example.com')).toBe(false);
   });
 
+  it('still mails the link to a person who was erased and suppressed, so the answer tells nothing', async () => {
+    await start({ requestsPerWindow: 20 });
+    await submit({ email: 'gone@example.com', type: 'erasure' });
+    const first = await mailTo('gone@example.com');
+    const confirmed = await fixture.send('/privacy/request/confirm', { token: tokenOf(first) });
+    expect(confirmed.status).toBe(201);
+    await until(async () => {
+      const status = await fetch(confirmed.json.statusUrl, { headers: { accept: 'application/json' } }).then((r) => r.json());
+      return status.status === 'completed' ? status : undefined;
+    }, 'the erasure to complete');
+    const again = await submit({ email: 'gone@example.com', type: 'access' });
+    expect(again.status).toBe(202);
+    await until(() => (eventsOf(mail).filter((e) => e.traits?.email === 'gone@example.com').length === 2 ? true : undefined), 'the second mail');
+  });
+
+  it('files a correction as an OpenDSR access request that carries the person’s words', async () => {
+    await start();
+    await submit({ email: 'fix@example.com', type: 'rectification', details: 'My name is Ada, not Ida' });
+    const message = await mailTo('fix@example.com');
+    const confirmed = await fixture.send('/privacy/request/confirm', { token: tokenOf(message) });
+    const status = await fetch(confirmed.json.statusUrl, { headers: { accept: 'application/json' } }).then((r) => r.json());
+    expect(status).toMatchObject({ kind: 'rectification', requestId: expect.any(String) });
+    const record = fixture.router.dsr.store.get(status.requestId)!;
+    expect(record.request).toMatchObject({
+      regulation: 'gdpr',
+      subject_request_type: 'access',
+      subject_identities: [{ identity_type: 'email', identity_value: 'fix@example.com', identity_format: 'raw' }],
+      extensions: { 'switchyard.localhost': { submitted_via: 'privacy-request-page', requested: 'rectification', correction: 'My name is Ada, not Ida' } },
+    });
+  });
+
   it('keeps only hashes of its tokens, so a copy of the database holds no working link', async () => {
     await start();
     await submit({ email: 'grace@example.com', type: 'portability' });
