@@ -64,7 +64,8 @@ export async function runAudienceSyncBench({ profiles = Number(process.env.BENCH
       return run?.kind === 'backfill';
     }, 'the backfill to finish');
     const seconds = (performance.now() - began) / 1000;
-    if (run.status !== 'succeeded' || run.added !== profiles) throw new Error(`the backfill ended ${JSON.stringify({ ...run, errors: run.errors.slice(0, 3) })}`);
+    if (run.status !== 'succeeded' || run.added !== profiles)
+      throw new Error(`the backfill ended ${JSON.stringify({ ...run, errors: run.errors.slice(0, 3) })}`);
     const profilesPerSecond = profiles / seconds;
     console.log(
       `audience sync benchmark (${fmt(profiles)} members, webhook destination in another process): ` +
