@@ -110,6 +110,14 @@ describe('audience sync lifecycle', () => {
     const second = await finishedRun('backfill', 2);
     expect(second).toEqual(expect.objectContaining({ id: again.json.run.id, status: 'succeeded', total: 2, processed: 2, added: 0 }));
     expect(changesOf(sink.requests)).toHaveLength(4);
+
+    // A restart keeps the history and does not backfill a sync that was backfilled.
+    await yard.restart();
+    await yard.segment('identify', { userId: 'u-dee', traits: { plan: 'pro' } });
+    await until(() => changesOf(sink.requests).length >= 5, 'the live add after the restart');
+    const { runs } = await syncStatus();
+    expect(runs.filter((r) => r.kind === 'backfill').map((r) => r.id)).toEqual([second.id, run.id]);
+    expect(changesOf(sink.requests)).toHaveLength(5);
   });
 
   // The backfill's pages and live changes share one order of work; which comes first depends on the machine's load,
