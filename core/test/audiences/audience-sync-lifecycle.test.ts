@@ -206,7 +206,8 @@ describe('audience sync lifecycle', () => {
     const { sync } = await syncStatus();
     expect(sync.state).toBe('backfilling');
     expect(sync.current).toEqual(expect.objectContaining({ kind: 'backfill', status: 'running', total: 1, processed: 1 }));
-    const busy = await yard.admin('POST', '/admin/v1/audience-syncs/pro/lists/backfill', {});
+    // Without a body, as `curl -X POST` sends it.
+    const busy = await yard.admin('POST', '/admin/v1/audience-syncs/pro/lists/backfill');
     expect(busy.status).toBe(409);
     expect(busy.json.error).toEqual(expect.objectContaining({ code: 'SYNC_BUSY', message: expect.stringContaining('backfill') }));
     const notMirror = await yard.admin('POST', '/admin/v1/audience-syncs/pro/lists/reconcile', {});
