@@ -31,6 +31,8 @@ export interface RouterOptions {
   connectorDirs?: readonly string[];
   /** The clock audiences read (tests move it to roll windows over). */
   clock?: Clock;
+  /** How often audience syncs look for due mirror reconciliations, in ms of real time (default 30 s; tests shorten it). */
+  syncCheckMs?: number;
 }
 
 export type ReloadResult = { ok: true; changed: string[] } | { ok: false; error: string };
@@ -84,7 +86,10 @@ export class Router {
     let router: Router | undefined;
     let parts: Switchyard;
     try {
-      parts = await buildSwitchyard(config, log, () => router?.config ?? config, options.clock ? { clock: options.clock } : {});
+      parts = await buildSwitchyard(config, log, () => router?.config ?? config, {
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.syncCheckMs ? { syncCheckMs: options.syncCheckMs } : {}),
+      });
     } catch (error) {
       unlock();
       throw error;
@@ -162,6 +167,8 @@ export class Router {
     this.current = applied;
     // Deliveries decided under the old purposes or consent rules are decided again before they leave.
     if (privacyRulesOf(previous) !== privacyRulesOf(applied)) await this.privacy.gate.revoke();
+    // A sync the reload added is backfilled.
+    this.parts.syncLifecycle.refresh();
     for (const listener of this.listeners) listener(applied);
     const changed = describeChanges(previous, applied);
     this.log.info({ changed }, 'config reloaded');

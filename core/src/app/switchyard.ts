@@ -30,7 +30,7 @@ export async function buildSwitchyard(
   config: ResolvedConfig,
   log: Logger,
   current: () => ResolvedConfig = () => config,
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; syncCheckMs?: number } = {},
 ): Promise<Switchyard> {
   const traces = new EventTraces();
   const live = new LiveEvents();
@@ -48,6 +48,7 @@ export async function buildSwitchyard(
     audiences: config.audiences,
     audienceSyncs: () => current().audienceSyncs,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.syncCheckMs ? { syncCheckMs: options.syncCheckMs } : {}),
   });
   const opened: Array<() => Promise<void>> = [() => path.close()];
   try {
@@ -70,6 +71,8 @@ export async function buildSwitchyard(
       config.ingestion,
     );
     await path.runtime.applyConnections(config.connections);
+    // Once the connections run: syncs never backfilled start their backfill.
+    path.syncLifecycle.start();
     const metrics = new RouterMetrics({
       sources: () => intake.stats.bySource(),
       connections: () => path.runtime.stats(),
@@ -105,6 +108,7 @@ export async function buildSwitchyard(
       queue: path.queue,
       dsr: path.dsr,
       audiences: path.audiences,
+      audienceSyncs: path.syncLifecycle,
       routing: path.routing,
       adminTokens: () => current().adminTokens,
       publicUrl: () => config.dsr.publicUrl ?? config.server.publicUrl,

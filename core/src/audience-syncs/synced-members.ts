@@ -51,8 +51,28 @@ export class SyncedMembers {
     return rows.map(memberOf);
   }
 
+  /** How many people the sync holds as added. */
+  countAdded(audience: string, connection: string): number {
+    const row = this.db
+      .prepare("SELECT count(*) AS n FROM synced_members WHERE audience = ? AND connection = ? AND state = 'added'")
+      .get(audience, connection) as { n: number };
+    return row.n;
+  }
+
   added(audience: string, connection: string, profileId: string, identities: Record<string, string>, at: number): void {
     this.put(audience, connection, profileId, 'added', JSON.stringify(identities), at);
+  }
+
+  /** Forgets what the sync sent (its destination changed: a new sync). */
+  forgetSync(audience: string, connection: string): void {
+    this.db.prepare('DELETE FROM synced_members WHERE audience = ? AND connection = ?').run(audience, connection);
+  }
+
+  /** Several adds in one transaction (a backfill page). */
+  addedMany(audience: string, connection: string, members: ReadonlyArray<{ profileId: string; identities: Record<string, string> }>, at: number): void {
+    this.db.transaction(() => {
+      for (const m of members) this.added(audience, connection, m.profileId, m.identities, at);
+    })();
   }
 
   /** The identifiers are forgotten with the removal: nothing about the person stays but the fact. */
