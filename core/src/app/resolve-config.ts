@@ -12,7 +12,15 @@ import { resolveIdentityRules } from '../identity/identity-rules.js';
 import { checkConsentRules, resolvePrivacyConfig } from '../privacy/privacy-config.js';
 import { checkResidency } from '../privacy/residency.js';
 import { compileConnectionFilters, type ConnectionFilters } from '../routing/connection-filters.js';
-import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, IdentityConfig, PrivacyConfig, SwitchyardConfig } from '../config/config-types.js';
+import type {
+  ConnectionConfig,
+  ConnectionConsentRule,
+  DsrConfig,
+  IdentityConfig,
+  PrivacyConfig,
+  QueueConfig,
+  SwitchyardConfig,
+} from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
 import { ConfigError, readConfigFile } from '../config/read-config-file.js';
 
@@ -33,6 +41,8 @@ export interface ResolvedConfig {
   baseDir: string;
   server: { host: string; port: number; publicUrl?: string; trustProxy: boolean; metricsToken?: string };
   storageDir: string;
+  /** Where accepted events wait for delivery (default: SQLite in the storage dir). */
+  queue: QueueConfig;
   logLevel?: string;
   residency?: string;
   ingestion: { dedupeWindowMs: number; dedupeCapacity: number };
@@ -143,6 +153,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       ...(raw.server?.metricsToken ? { metricsToken: raw.server.metricsToken } : {}),
     },
     storageDir: resolveFrom(baseDir, raw.storage?.dir ?? './.switchyard'),
+    queue: raw.queue ?? { type: 'sqlite' },
     logLevel: raw.logging?.level,
     residency: raw.residency,
     ingestion: {

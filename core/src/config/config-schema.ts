@@ -7,6 +7,7 @@ import { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
 import { ENRICHMENT_SCHEMA } from './schema/enrichment.js';
 import { IDENTITY_SCHEMA } from './schema/identity.js';
 import { PRIVACY_CONFIG_SCHEMA } from './schema/privacy.js';
+import { QUEUE_SCHEMA } from './schema/queue.js';
 import { ADMIN_SCHEMA, INGESTION_SCHEMA, LOGGING_SCHEMA, RESIDENCY_SCHEMA, SERVER_SCHEMA, STORAGE_SCHEMA } from './schema/server.js';
 import { SOURCE_SCHEMA } from './schema/sources.js';
 
@@ -19,6 +20,7 @@ export const CONFIG_SCHEMA = Type.Object(
   {
     server: Type.Optional(SERVER_SCHEMA),
     storage: Type.Optional(STORAGE_SCHEMA),
+    queue: Type.Optional(QUEUE_SCHEMA),
     logging: Type.Optional(LOGGING_SCHEMA),
     residency: Type.Optional(RESIDENCY_SCHEMA),
     ingestion: Type.Optional(INGESTION_SCHEMA),
