@@ -23,6 +23,8 @@ export async function startNatsRouter(options: {
   servers?: string[];
   ackWaitMs?: number;
   delivery?: Record<string, unknown>;
+  /** Webhook settings besides its url (`batching: true` sends {"batch":[…]} bodies). */
+  settings?: Record<string, unknown>;
 }): Promise<CliRouter & { dir: string; remove: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-nats-'));
   const config = {
@@ -30,7 +32,14 @@ export async function startNatsRouter(options: {
     queue: { type: 'nats', servers: options.servers ?? [TEST_NATS], stream: options.stream, ...(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {}) },
     admin: { tokens: [ADMIN_TOKEN] },
     sources: [{ id: 'web', type: 'segment', writeKey: WRITE_KEY }],
-    connections: [{ id: 'hook', connector: 'webhook', settings: { url: options.hookUrl }, ...(options.delivery ? { delivery: options.delivery } : {}) }],
+    connections: [
+      {
+        id: 'hook',
+        connector: 'webhook',
+        settings: { url: options.hookUrl, ...options.settings },
+        ...(options.delivery ? { delivery: options.delivery } : {}),
+      },
+    ],
   };
   writeFileSync(join(dir, 'switchyard.yaml'), stringify(config));
   const router = await startCliRouter(join(dir, 'switchyard.yaml'), { cwd: dir });
