@@ -110,7 +110,8 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     privacy.gate.listen(audiences.privacyListener);
     // Runs once the runtime has stopped (steps run last-opened first): what waits in the queue for the next start.
     opened.unshift(async () => {
-      const queued = await queue.depth();
+      // A queue that does not answer (NATS away) must not keep the rest from closing.
+      const queued = await queue.depth().catch(() => ({}) as Record<string, number>);
       const total = Object.values(queued).reduce((sum, n) => sum + n, 0);
       options.log.info({ queued }, total ? `stopped: ${total} deliveries wait in the queue for the next start` : 'stopped: nothing waits in the queue');
     });

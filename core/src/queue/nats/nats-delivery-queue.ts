@@ -23,6 +23,11 @@ const HOLD_WINDOW_MS = 10_000;
 /** Unleased deliveries a router holds per connection at most (pulled ahead for a micro-batch, or waiting for a retry). */
 const MAX_HELD_PER_CONNECTION = 2_000;
 const MAX_IN_FLIGHT_PUBLISHES = 1_024;
+/**
+ * A lease older than this is no longer extended: a dispatcher that lost track of it (a settle that failed while
+ * NATS was away) must not hold it forever; JetStream hands it out again after the ack wait.
+ */
+const MAX_LEASE_MS = 5 * 60 * 1000;
 
 /**
  * The queue on NATS JetStream, shared by every router of a deployment. One work-queue stream holds a message
@@ -308,7 +313,9 @@ export class NatsDeliveryQueue implements DeliveryQueue {
   private async take(msg: JsMsg): Promise<void> {
     const known = this.held.get(msg.seq);
     if (known) {
-      known.msg = msg;
+      // JetStream gave it to us again, so our hold on it lapsed (NATS was away, or it was leased past MAX_LEASE_MS):
+      // it is ours to lease afresh; a dispatcher still sending it makes this an at-least-once duplicate.
+      Object.assign(known, { msg, leased: false, since: Date.now() });
       return;
     }
     const headers = decodeDelivery(msg.headers);
@@ -343,7 +350,7 @@ export class NatsDeliveryQueue implements DeliveryQueue {
       if (idle) {
         held.msg.nak();
         this.held.delete(held.msg.seq);
-      } else held.msg.working();
+      } else if (!held.leased || now - held.since < MAX_LEASE_MS) held.msg.working();
     }
   }
 
