@@ -213,7 +213,7 @@ export class NatsDeliveryQueue implements DeliveryQueue {
 
   /**
    * Walks both streams (identity keys travel in a header) and deletes the matching messages: one request per
-   * queued delivery and dead letter, so its cost grows with the backlog (about 0.2 s per thousand on loopback),
+   * queued delivery and dead letter, so its cost grows with the backlog (about 0.5 s per thousand on a loaded 2-core machine),
    * not with the subject's events. Deliveries another router
    * already pulled stay there until it settles them; the privacy gate checks them again before they leave.
    */

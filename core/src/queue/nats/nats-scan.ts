@@ -22,7 +22,7 @@ export async function getStored(jsm: JetStreamManager, stream: string, seq: numb
 /**
  * Reads a stream's messages on `subject` in sequence order from `startSeq`, up to `limit`: one request per
  * message. A work-queue stream takes no second consumer beside the connections' durable ones, so this walks it
- * with "next message on subject" requests instead (about 0.2 ms each on a loopback NATS).
+ * with "next message on subject" requests instead (about 0.5 ms each on a loaded 2-core machine).
  */
 export async function scanStream(
   jsm: JetStreamManager,
