@@ -81,6 +81,19 @@ describe('NatsDeliveryQueue: routers sharing one stream', () => {
     expect(await leaseUntil(b, 5)).toHaveLength(5);
   });
 
+  it('sends a retry due beyond the hold window back to JetStream, which hands it out when due with its attempts', async () => {
+    const [a, b] = [await open(), await open()];
+    await a.enqueue([acceptedEvent({ messageId: 'late' })]);
+    const [item] = await a.lease('hook', 1, later());
+    const dueAt = Date.now() + 10_500;
+    await a.reschedule([{ id: item!.id, attempts: 2, nextAttemptAt: dueAt, error: { status: 'retryable', code: 'HTTP_429' } }]);
+    expect(await a.nextDueAt('hook')).toBeUndefined();
+    expect(await a.depth()).toEqual({ hook: 1 });
+    const [back] = await leaseUntil(b, 1, 20_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(dueAt - 50);
+    expect(back).toMatchObject({ id: item!.id, messageId: 'late', attempts: 2 });
+  }, 30_000);
+
   it('a closed router hands its deliveries back at once', async () => {
     const [a, b] = [await open(), await open()];
     await a.enqueue([acceptedEvent({ messageId: 'x' })]);
