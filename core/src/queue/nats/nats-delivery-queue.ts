@@ -4,7 +4,8 @@ import type { DeliveryQueue } from '../delivery-queue.js';
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, QueuedDelivery, Reschedule } from '../../types.js';
 import { decodeDeadLetter, decodeDelivery, encodeDeadLetter, encodeDelivery, toQueuedDelivery, type DeliveryHeaders } from './nats-codec.js';
 import { NatsLink, type NatsQueueOptions } from './nats-link.js';
-import { firstOnSubject, getStored, isNotFound, scanStream, type StoredMessage } from './nats-scan.js';
+import { firstOnSubject, getStored, ignoreNotFound } from './nats-scan.js';
+import { findByIdentityKeys, removeMessages, selectDeadLetters } from './nats-stream-reads.js';
 
 /** A delivery this router pulled from its connection's consumer: waiting to be leased, leased, or waiting for a retry. */
 interface Held {
@@ -174,14 +175,14 @@ export class NatsDeliveryQueue implements DeliveryQueue {
   }
 
   async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
-    return (await this.selectDeadLetters(filter, 100)).map(({ seq, headers, body }) => {
+    return (await selectDeadLetters(this.link.ready().jsm, this.link.names, filter, 100)).map(({ seq, headers, body }) => {
       const d = decodeDeadLetter(headers);
       return { ...toQueuedDelivery(seq, d, body, d.attempts), deadAt: d.deadAt, error: d.error };
     });
   }
 
   async replayDeadLetters(filter: DeadLetterFilter, now: number): Promise<number> {
-    const letters = await this.selectDeadLetters(filter, Infinity);
+    const letters = await selectDeadLetters(this.link.ready().jsm, this.link.names, filter, Infinity);
     const names = this.link.names;
     await Promise.all(
       letters.map(({ headers, body }) => {
@@ -190,7 +191,8 @@ export class NatsDeliveryQueue implements DeliveryQueue {
         return this.publish(names.deliverySubject(d.connectionId), body, encodeDelivery({ ...d, enqueuedAt: now, privacyVersion: 0 }));
       }),
     );
-    await this.removeAll(
+    await removeMessages(
+      this.link.ready().jsm,
       names.deadLetters,
       letters.map((l) => l.seq),
     );
@@ -203,8 +205,9 @@ export class NatsDeliveryQueue implements DeliveryQueue {
       const subject = filter.connectionId === undefined ? names.allDeadLetters : names.deadLetterSubject(filter.connectionId);
       return (await this.link.ready().jsm.streams.purge(names.deadLetters, { filter: subject })).purged;
     }
-    const letters = await this.selectDeadLetters(filter, Infinity);
-    await this.removeAll(
+    const letters = await selectDeadLetters(this.link.ready().jsm, this.link.names, filter, Infinity);
+    await removeMessages(
+      this.link.ready().jsm,
       names.deadLetters,
       letters.map((l) => l.seq),
     );
@@ -220,17 +223,19 @@ export class NatsDeliveryQueue implements DeliveryQueue {
   async purgeIdentity(identityKeys: string[]): Promise<{ events: number; deadLetters: number }> {
     if (identityKeys.length === 0) return { events: 0, deadLetters: 0 };
     const names = this.link.names;
-    const queued = await this.findMessages(names.deliveries, names.allDeliveries, identityKeys);
-    const dead = await this.findMessages(names.deadLetters, names.allDeadLetters, identityKeys);
+    const queued = await findByIdentityKeys(this.link.ready().jsm, names.deliveries, names.allDeliveries, identityKeys);
+    const dead = await findByIdentityKeys(this.link.ready().jsm, names.deadLetters, names.allDeadLetters, identityKeys);
     for (const { seq } of queued) {
       const held = this.held.get(seq);
       if (held && !held.leased) this.held.delete(seq);
     }
-    await this.removeAll(
+    await removeMessages(
+      this.link.ready().jsm,
       names.deliveries,
       queued.map((m) => m.seq),
     );
-    await this.removeAll(
+    await removeMessages(
+      this.link.ready().jsm,
       names.deadLetters,
       dead.map((m) => m.seq),
     );
@@ -243,13 +248,13 @@ export class NatsDeliveryQueue implements DeliveryQueue {
     this.link.ready();
     const names = this.link.names;
     const events = new Map<string, { where: 'queue'; connectionIds: string[]; body: string }>();
-    for (const m of await this.findMessages(names.deliveries, names.allDeliveries, identityKeys)) {
+    for (const m of await findByIdentityKeys(this.link.ready().jsm, names.deliveries, names.allDeliveries, identityKeys)) {
       const d = decodeDelivery(m.headers);
       const event = events.get(d.eventId) ?? { where: 'queue' as const, connectionIds: [], body: m.body };
       event.connectionIds.push(d.connectionId);
       events.set(d.eventId, event);
     }
-    const dead = (await this.findMessages(names.deadLetters, names.allDeadLetters, identityKeys)).map((m) => ({
+    const dead = (await findByIdentityKeys(this.link.ready().jsm, names.deadLetters, names.allDeadLetters, identityKeys)).map((m) => ({
       where: 'dead-letters' as const,
       connectionIds: [decodeDelivery(m.headers).connectionId],
       body: m.body,
@@ -362,35 +367,6 @@ export class NatsDeliveryQueue implements DeliveryQueue {
     return stored && { headers: decodeDelivery(stored.headers), body: stored.body };
   }
 
-  private async selectDeadLetters(filter: DeadLetterFilter, defaultLimit: number): Promise<StoredMessage[]> {
-    const { jsm } = this.link.ready();
-    const names = this.link.names;
-    const limit = filter.limit === undefined || filter.limit < 0 ? defaultLimit : filter.limit;
-    if (filter.ids !== undefined) {
-      const found = await Promise.all(filter.ids.map((id) => getStored(jsm, names.deadLetters, id)));
-      return found
-        .filter((m): m is StoredMessage => m !== undefined)
-        .filter((m) => filter.connectionId === undefined || decodeDelivery(m.headers).connectionId === filter.connectionId)
-        .filter((m) => filter.afterId === undefined || m.seq > filter.afterId)
-        .sort((a, b) => a.seq - b.seq)
-        .slice(0, limit);
-    }
-    const subject = filter.connectionId === undefined ? names.allDeadLetters : names.deadLetterSubject(filter.connectionId);
-    return scanStream(jsm, names.deadLetters, subject, { startSeq: (filter.afterId ?? 0) + 1, limit });
-  }
-
-  private async findMessages(stream: string, subject: string, identityKeys: string[]): Promise<StoredMessage[]> {
-    const { jsm } = this.link.ready();
-    const wanted = new Set(identityKeys);
-    const all = await scanStream(jsm, stream, subject);
-    return all.filter((m) => decodeDelivery(m.headers).identityKeys.some((key) => wanted.has(key)));
-  }
-
-  private async removeAll(stream: string, seqs: number[]): Promise<void> {
-    const { jsm } = this.link.ready();
-    await Promise.all(seqs.map((seq) => jsm.streams.deleteMessage(stream, seq, false).catch(ignoreNotFound)));
-  }
-
   /** An async publish; at most MAX_IN_FLIGHT_PUBLISHES wait for their acknowledgement at once. */
   private async publish(subject: string, body: string, headers: ReturnType<typeof encodeDelivery>): Promise<PubAck> {
     while (this.inFlight >= MAX_IN_FLIGHT_PUBLISHES) await new Promise<void>((resolve) => this.waitingToPublish.push(resolve));
@@ -402,9 +378,4 @@ export class NatsDeliveryQueue implements DeliveryQueue {
       this.waitingToPublish.shift()?.();
     }
   }
-}
-
-function ignoreNotFound(error: unknown): false {
-  if (isNotFound(error)) return false;
-  throw error;
 }

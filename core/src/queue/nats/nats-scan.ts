@@ -62,3 +62,8 @@ export function isNotFound(error: unknown): boolean {
     /no message found/i.test(String((error as Error).message))
   );
 }
+
+export function ignoreNotFound(error: unknown): false {
+  if (isNotFound(error)) return false;
+  throw error;
+}
