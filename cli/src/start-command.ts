@@ -24,7 +24,8 @@ export async function runStart(options: { config: string; port?: number }): Prom
   } catch (error) {
     failWith(error);
   }
-  process.stdout.write(`${banner(router.config, router.url, await router.queue.depth())}\n`);
+  // A queue that does not answer yet (NATS away) starts the router all the same: ingestion answers 503, /ready says why.
+  process.stdout.write(`${banner(router.config, router.url, await router.queue.depth().catch(() => ({})))}\n`);
   router.onReload((result) => {
     process.stdout.write(
       result.ok

@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { Router, silentLogger } from '@switchyard/core';
+import { randomUUID } from 'node:crypto';
+import { removeNatsQueue, Router, silentLogger } from '@switchyard/core';
 import { percentile, startSinkProcess } from './sink-client.mjs';
 
 const CONCURRENCY = 8;
+const NATS = process.env.SWITCHYARD_TEST_NATS ?? 'nats://127.0.0.1:4222';
 
 /** Runs ingest-client.mjs in its own process against `url`; `extra` adds its options (users, withAnonymousId). */
 export function runClient(url, events, runId, extra = {}) {
@@ -38,13 +40,15 @@ async function ceiling(events) {
   return { eventsPerSecond: events / result.seconds, p99: percentile(result.latencies, 99) };
 }
 
-async function throughRouter(events, sink) {
+/** `queue` of the router's config: the embedded SQLite queue unless told otherwise. */
+async function throughRouter(events, sink, queue = { type: 'sqlite' }) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-ingest-bench-'));
   const configFile = join(dir, 'switchyard.json');
   writeFileSync(
     configFile,
     JSON.stringify({
       storage: { dir: './storage' },
+      queue,
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_bench' }],
       connections: [{ id: 'hook', connector: 'webhook', settings: { url: sink.url, batching: true } }],
     }),
@@ -77,15 +81,24 @@ export async function runIngestionBench({ events = 20_000 } = {}) {
     console.log(`ingestion benchmark: ${events} events in batches of 100, ${CONCURRENCY} requests in flight, client in its own process`);
     const bare = await ceiling(events);
     console.log(`  ceiling (bare fastify, parse and discard): ${fmt(bare.eventsPerSecond)} events/s, p99 ack ${bare.p99.toFixed(1)} ms  [1.00x]`);
-    const routed = await throughRouter(events, sink);
-    console.log(
-      `  router, acknowledged (validated, gated, durably queued): ${fmt(routed.ackEventsPerSecond)} events/s ` +
-        `(${(routed.ackEventsPerSecond / bare.eventsPerSecond).toFixed(2)}x ceiling), p99 ack ${routed.ackP99.toFixed(1)} ms`,
-    );
-    console.log(
-      `  router, delivered to the sink (end to end):              ${fmt(routed.deliveredEventsPerSecond)} events/s ` +
-        `(${(routed.deliveredEventsPerSecond / bare.eventsPerSecond).toFixed(2)}x ceiling), p99 accept→arrival ${routed.deliveryP99} ms`,
-    );
+    const report = (label, routed) => {
+      console.log(
+        `  router on ${label}, acknowledged (validated, gated, durably queued): ${fmt(routed.ackEventsPerSecond)} events/s ` +
+          `(${(routed.ackEventsPerSecond / bare.eventsPerSecond).toFixed(2)}x ceiling), p99 ack ${routed.ackP99.toFixed(1)} ms`,
+      );
+      console.log(
+        `  router on ${label}, delivered to the sink (end to end):              ${fmt(routed.deliveredEventsPerSecond)} events/s ` +
+          `(${(routed.deliveredEventsPerSecond / bare.eventsPerSecond).toFixed(2)}x ceiling), p99 accept→arrival ${routed.deliveryP99} ms`,
+      );
+    };
+    report('SQLite', await throughRouter(events, sink));
+    // The same router on the NATS JetStream queue, in the same run, on a stream of its own (deleted afterwards).
+    const stream = `SYBENCH_${randomUUID().slice(0, 8)}`;
+    try {
+      report('NATS', await throughRouter(events, sink, { type: 'nats', servers: [NATS], stream }));
+    } finally {
+      await removeNatsQueue([NATS], stream);
+    }
   } finally {
     await sink.stop();
   }

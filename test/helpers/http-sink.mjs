@@ -11,7 +11,7 @@ export async function startCountingSink({ status = 200, delayMs = 0 } = {}) {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const now = Date.now();
       const events = Array.isArray(body.batch) ? body.batch : [body];
-      for (const event of events) received.push({ messageId: event.messageId, at: now, event });
+      for (const event of events) received.push({ messageId: event.messageId, at: now, event, path: req.url });
       const answer = () => {
         res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
       };

@@ -11,7 +11,7 @@ import type { SettledBatch } from '../delivery/connection-dispatcher.js';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { DsrServices } from '../dsr/dsr-services.js';
 import type { Logger } from '../logging.js';
-import type { DsrConfig, IdentityConfig, PrivacyConfig } from '../config/config-types.js';
+import type { DsrConfig, IdentityConfig, PrivacyConfig, QueueConfig } from '../config/config-types.js';
 import { IdentityGraph } from '../identity/identity-graph.js';
 import { resolveIdentityRules } from '../identity/identity-rules.js';
 import type { IdentityStore } from '../identity/identity-store.js';
@@ -19,7 +19,7 @@ import { openIdentityStore } from '../identity/open-identity-store.js';
 import { privacyDatabaseFile, PrivacyServices } from '../privacy/privacy-services.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { EventTracer } from '../types.js';
-import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
+import { openDeliveryQueue } from '../queue/open-delivery-queue.js';
 import { RevocationBoard } from '../revocation/revocation-board.js';
 import { eventIdentityKeys, profileIdsOf } from '../vocabulary/identity-types.js';
 import { EventRouting, type RoutableConnection } from '../routing/event-routing.js';
@@ -40,8 +40,10 @@ export interface DataPathOptions {
   logLevel?: () => string | undefined;
   /** Told of every routing decision (the operator's trace by messageId). */
   tracer?: EventTracer;
-  /** The durable queue; by default the embedded SQLite queue on its own thread, in the storage dir. */
+  /** The durable queue; by default the one `queueConfig` names. */
   queue?: DeliveryQueue;
+  /** `queue` of the config: NATS JetStream, or by default the embedded SQLite queue on its own thread, in the storage dir. */
+  queueConfig?: QueueConfig;
   /** The config's audiences. */
   audiences?: readonly AudienceDefinition[];
   /** What audiences read the time from (tests move it). */
@@ -78,7 +80,7 @@ export interface DataPath {
 export async function openDataPath(options: DataPathOptions): Promise<DataPath> {
   const opened: Array<() => Promise<void> | void> = [];
   try {
-    const queue = options.queue ?? (await ThreadedSqliteQueue.open(join(options.storageDir, 'queue.db')));
+    const queue = options.queue ?? (await openDeliveryQueue(options.queueConfig, options.storageDir));
     if (!options.queue) opened.unshift(() => queue.close());
     const revocations = RevocationBoard.create();
     mkdirSync(options.storageDir, { recursive: true });
@@ -115,7 +117,8 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     privacy.gate.listen(audiences.privacyListener);
     // Runs once the runtime has stopped (steps run last-opened first): what waits in the queue for the next start.
     opened.unshift(async () => {
-      const queued = await queue.depth();
+      // A queue that does not answer (NATS away) must not keep the rest from closing.
+      const queued = await queue.depth().catch(() => ({}) as Record<string, number>);
       const total = Object.values(queued).reduce((sum, n) => sum + n, 0);
       options.log.info({ queued }, total ? `stopped: ${total} deliveries wait in the queue for the next start` : 'stopped: nothing waits in the queue');
     });

@@ -19,6 +19,7 @@ import type {
   IdentityConfig,
   PrivacyConfig,
   PrivacyPagesConfig,
+  QueueConfig,
   SwitchyardConfig,
 } from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
@@ -41,6 +42,8 @@ export interface ResolvedConfig {
   baseDir: string;
   server: { host: string; port: number; publicUrl?: string; trustProxy: boolean; metricsToken?: string };
   storageDir: string;
+  /** Where accepted events wait for delivery (default: SQLite in the storage dir). */
+  queue: QueueConfig;
   logLevel?: string;
   residency?: string;
   ingestion: { dedupeWindowMs: number; dedupeCapacity: number };
@@ -156,6 +159,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       ...(raw.server?.metricsToken ? { metricsToken: raw.server.metricsToken } : {}),
     },
     storageDir: resolveFrom(baseDir, raw.storage?.dir ?? './.switchyard'),
+    queue: raw.queue ?? { type: 'sqlite' },
     logLevel: raw.logging?.level,
     residency: raw.residency,
     ingestion: {

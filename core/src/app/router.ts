@@ -148,7 +148,7 @@ export class Router {
       return { ok: false, error: message };
     }
     const previous = this.current;
-    const restartOnly: string[] = (['server', 'storageDir'] as const).filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(next[key]));
+    const restartOnly: string[] = (['server', 'storageDir', 'queue'] as const).filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(next[key]));
     if (JSON.stringify(previous.identity.store) !== JSON.stringify(next.identity.store)) restartOnly.push('identity.store');
     if (restartOnly.length) this.log.warn({ keys: restartOnly }, 'these settings change only on restart; the rest of the new config is applied');
     const { store: _newStore, ...identityRules } = next.identity;
@@ -156,6 +156,7 @@ export class Router {
       ...next,
       server: previous.server,
       storageDir: previous.storageDir,
+      queue: previous.queue,
       identity: { ...identityRules, ...(previous.identity.store ? { store: previous.identity.store } : {}) },
     };
     await this.runtime.applyConnections(applied.connections);

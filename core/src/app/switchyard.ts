@@ -38,6 +38,7 @@ export async function buildSwitchyard(
   const path = await openDataPath({
     tracer,
     storageDir: config.storageDir,
+    queueConfig: config.queue,
     log,
     privacy: config.privacy,
     identity: config.identity,
@@ -76,8 +77,9 @@ export async function buildSwitchyard(
     const metrics = new RouterMetrics({
       sources: () => intake.stats.bySource(),
       connections: () => path.runtime.stats(),
-      queueDepth: () => path.queue.depth(),
-      oldestQueuedAt: () => path.queue.oldestQueuedAt(),
+      // A queue that does not answer (NATS away) leaves its gauges empty rather than failing the scrape; /ready says why.
+      queueDepth: () => path.queue.depth().catch(() => ({})),
+      oldestQueuedAt: () => path.queue.oldestQueuedAt().catch(() => ({})),
       privacyDecisions: () => path.privacy.audit.rows(),
       filtered: () => path.routing.filterCounts(),
     });

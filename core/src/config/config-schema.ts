@@ -8,6 +8,7 @@ import { ENRICHMENT_SCHEMA } from './schema/enrichment.js';
 import { IDENTITY_SCHEMA } from './schema/identity.js';
 import { PRIVACY_CONFIG_SCHEMA } from './schema/privacy.js';
 import { PRIVACY_PAGES_SCHEMA } from './schema/privacy-pages.js';
+import { QUEUE_SCHEMA } from './schema/queue.js';
 import { ADMIN_SCHEMA, INGESTION_SCHEMA, LOGGING_SCHEMA, RESIDENCY_SCHEMA, SERVER_SCHEMA, STORAGE_SCHEMA } from './schema/server.js';
 import { SOURCE_SCHEMA } from './schema/sources.js';
 
@@ -20,6 +21,7 @@ export const CONFIG_SCHEMA = Type.Object(
   {
     server: Type.Optional(SERVER_SCHEMA),
     storage: Type.Optional(STORAGE_SCHEMA),
+    queue: Type.Optional(QUEUE_SCHEMA),
     logging: Type.Optional(LOGGING_SCHEMA),
     residency: Type.Optional(RESIDENCY_SCHEMA),
     ingestion: Type.Optional(INGESTION_SCHEMA),

@@ -6,6 +6,7 @@ import type { DATA_PLAN_SCHEMA } from './schema/data-plans.js';
 import type { DELIVERY_OVERRIDES_SCHEMA } from './schema/delivery.js';
 import type { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
 import type { IDENTITY_SCHEMA } from './schema/identity.js';
+import type { QUEUE_SCHEMA } from './schema/queue.js';
 import type { INGESTION_SCHEMA } from './schema/server.js';
 import type { CONNECTION_CONSENT_SCHEMA, MISSING_CONSENT_POLICY_SCHEMA, PRIVACY_CONFIG_SCHEMA, PURPOSE_SCHEMA } from './schema/privacy.js';
 import type { PRIVACY_PAGES_SCHEMA } from './schema/privacy-pages.js';
@@ -26,6 +27,7 @@ export type ConnectionConsentRule = Static<typeof CONNECTION_CONSENT_SCHEMA>;
 export type DsrConfig = Static<typeof DSR_CONFIG_SCHEMA>;
 export type PrivacyPagesConfig = Static<typeof PRIVACY_PAGES_SCHEMA>;
 export type IdentityConfig = Static<typeof IDENTITY_SCHEMA>;
+export type QueueConfig = Static<typeof QUEUE_SCHEMA>;
 export type PurposeConfig = Static<typeof PURPOSE_SCHEMA>;
 export type MissingConsentPolicy = Static<typeof MISSING_CONSENT_POLICY_SCHEMA>;
 

@@ -1,8 +1,10 @@
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, QueuedDelivery, Reschedule } from '../types.js';
 
 /**
- * The durable queue between acceptance and delivery. The embedded default is SQLite
- * (sqlite-delivery-queue.ts), the only backend today.
+ * The durable queue between acceptance and delivery: the embedded SQLite queue (sqlite-delivery-queue.ts, the
+ * default) or NATS JetStream shared by several routers (nats/nats-delivery-queue.ts). Delivery ids are row ids in
+ * SQLite and stream sequences in JetStream; a lease is held by the process that took it (in JetStream, until that
+ * router settles the delivery or stops answering for the consumer's ack wait).
  * Every method that changes state has finished durably when its promise resolves.
  */
 export interface DeliveryQueue {

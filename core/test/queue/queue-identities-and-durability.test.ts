@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
-import { acceptedEvent, deadLettered, HTTP_503, QUEUE_IMPLEMENTATIONS, readRows, useQueue } from './queue-implementations.js';
+import { acceptedEvent, deadLettered, HTTP_503, QUEUE_IMPLEMENTATIONS, useQueue } from './queue-implementations.js';
 
 const ids = (items: Array<{ messageId: string }>) => items.map((i) => i.messageId).sort();
 const later = () => Date.now() + 60_000;
 
-describe.each(QUEUE_IMPLEMENTATIONS)('$name: data subjects', ({ open }) => {
-  const t = useQueue(open);
+describe.each(QUEUE_IMPLEMENTATIONS)('$name: data subjects', (implementation) => {
+  const t = useQueue(implementation);
 
   it("purging identities removes their queued, leased and dead-lettered events, and no one else's", async () => {
     const u2 = { identityKeys: ['user_id:u2', 'email:u2@example.com'] };
@@ -51,8 +50,8 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: data subjects', ({ open }) => {
   });
 });
 
-describe.each(QUEUE_IMPLEMENTATIONS)('$name: enqueueing and depth', ({ open }) => {
-  const t = useQueue(open);
+describe.each(QUEUE_IMPLEMENTATIONS)('$name: enqueueing and depth', (implementation) => {
+  const t = useQueue(implementation);
 
   it('counts queued and leased deliveries per connection, but not dead letters', async () => {
     await deadLettered(t.queue, [acceptedEvent({ connectionIds: ['other'] })]);
@@ -114,8 +113,8 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: enqueueing and depth', ({ open }) =
   });
 });
 
-describe.each(QUEUE_IMPLEMENTATIONS)('$name: durability', ({ open }) => {
-  const t = useQueue(open);
+describe.each(QUEUE_IMPLEMENTATIONS)('$name: durability', (implementation) => {
+  const t = useQueue(implementation);
 
   it('a reopened queue file holds the same deliveries and dead letters, with every lease cleared', async () => {
     await deadLettered(t.queue, [acceptedEvent({ messageId: 'dead' })]);
@@ -129,35 +128,5 @@ describe.each(QUEUE_IMPLEMENTATIONS)('$name: durability', ({ open }) => {
     const after = await reopened.lease('hook', 10, later());
     expect(after[0]).toEqual(before[0]);
     expect(ids(after)).toEqual(['a', 'b']);
-  });
-
-  it('opens a queue file created before privacy_version existed; its deliveries lease at version 0', async () => {
-    await t.queue.close();
-    const old = new Database(`${t.dir}/old.db`);
-    old.exec(`
-      CREATE TABLE events (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, source_id TEXT NOT NULL, body TEXT NOT NULL, accepted_at INTEGER NOT NULL);
-      CREATE TABLE event_identities (identity_key TEXT NOT NULL, event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
-        PRIMARY KEY (identity_key, event_seq)) WITHOUT ROWID;
-      CREATE TABLE deliveries (id INTEGER PRIMARY KEY, event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
-        connection_id TEXT NOT NULL, leased INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL, last_error TEXT);
-      INSERT INTO events VALUES (1, 'old-1', 'web', '{"messageId":"old-1"}', 1000);
-      INSERT INTO event_identities VALUES ('user_id:u1', 1);
-      INSERT INTO deliveries (event_seq, connection_id, leased, attempts, next_attempt_at, enqueued_at) VALUES (1, 'hook', 1, 2, 1000, 1000);
-    `);
-    old.close();
-
-    t.queue = await open(`${t.dir}/old.db`);
-    // The old file gained the index that finds the oldest queued delivery without reading the backlog.
-    expect(readRows(`${t.dir}/old.db`, "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_by_age'")).toHaveLength(1);
-    expect(await t.queue.oldestQueuedAt()).toEqual({ hook: 1000 });
-    const [item] = await t.queue.lease('hook', 10, Date.now());
-    expect(item).toEqual({ id: 1, connectionId: 'hook', messageId: 'old-1', body: '{"messageId":"old-1"}', attempts: 2, enqueuedAt: 1000, privacyVersion: 0 });
-
-    await t.queue.enqueue([acceptedEvent({ messageId: 'new', privacyVersion: 3 })]);
-    expect((await t.queue.lease('hook', 10, later())).map((d) => [d.messageId, d.privacyVersion])).toEqual([['new', 3]]);
-    // The old file gained the trigger too: the event goes with its last delivery.
-    await t.queue.complete([item!.id]);
-    expect(ids((await t.queue.findByIdentity(['user_id:u1'])).map((f) => JSON.parse(f.body) as { messageId: string }))).toEqual(['new']);
   });
 });

@@ -1,34 +1,65 @@
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type { DeliveryQueue } from '../../src/queue/delivery-queue.js';
 import { SqliteDeliveryQueue } from '../../src/queue/sqlite-delivery-queue.js';
 import { ThreadedSqliteQueue } from '../../src/queue/threaded-sqlite-queue.js';
+import { NatsDeliveryQueue } from '../../src/queue/nats/nats-delivery-queue.js';
+import { removeNatsQueue } from '../../src/queue/nats/nats-link.js';
 import type { AcceptedEvent, DeliveryError } from '../../src/types.js';
 
-/** Every DeliveryQueue we ship; the contract suites run against each. */
-export const QUEUE_IMPLEMENTATIONS: Array<{ name: string; open: (file: string) => Promise<DeliveryQueue> }> = [
-  { name: 'SqliteDeliveryQueue', open: async (file) => new SqliteDeliveryQueue(file) },
-  { name: 'ThreadedSqliteQueue', open: (file) => ThreadedSqliteQueue.open(file) },
+/** The NATS with JetStream the tests use (SWITCHYARD_TEST_NATS overrides it). */
+export const TEST_NATS = process.env.SWITCHYARD_TEST_NATS ?? 'nats://127.0.0.1:4222';
+
+/** A stream name no other test run uses; remove it with removeNatsQueue. */
+export function uniqueStreamName(): string {
+  return `SYTEST_${process.pid}_${randomUUID().slice(0, 8)}`;
+}
+
+export interface QueueImplementation {
+  name: string;
+  /** Where a fresh queue lives: a file path (SQLite) or a stream name (NATS). */
+  newLocation: () => string;
+  open: (location: string) => Promise<DeliveryQueue>;
+  /** Removes everything stored at the location. */
+  dispose: (location: string) => Promise<void>;
+}
+
+const sqliteLocation = () => join(mkdtempSync(join(tmpdir(), 'switchyard-queue-')), 'queue.db');
+const removeSqlite = async (file: string) => rmSync(dirname(file), { recursive: true, force: true });
+
+export const SQLITE_QUEUES: QueueImplementation[] = [
+  { name: 'SqliteDeliveryQueue', newLocation: sqliteLocation, open: async (file) => new SqliteDeliveryQueue(file), dispose: removeSqlite },
+  { name: 'ThreadedSqliteQueue', newLocation: sqliteLocation, open: (file) => ThreadedSqliteQueue.open(file), dispose: removeSqlite },
 ];
 
-/** A queue file in a fresh temp dir per test, closed and removed afterwards; `reopen` closes and opens the same file. */
-export function useQueue(open: (file: string) => Promise<DeliveryQueue>) {
-  const t = {} as { dir: string; file: string; queue: DeliveryQueue; reopen: () => Promise<DeliveryQueue> };
+export const NATS_QUEUE: QueueImplementation = {
+  name: 'NatsDeliveryQueue',
+  newLocation: uniqueStreamName,
+  open: (stream) => NatsDeliveryQueue.open({ servers: [TEST_NATS], stream }),
+  dispose: (stream) => removeNatsQueue([TEST_NATS], stream),
+};
+
+/** Every DeliveryQueue we ship; the contract suites run against each. */
+export const QUEUE_IMPLEMENTATIONS: QueueImplementation[] = [...SQLITE_QUEUES, NATS_QUEUE];
+
+/** A fresh queue per test, closed and removed afterwards; `reopen` closes it and opens the same location. */
+export function useQueue(implementation: QueueImplementation) {
+  const t = {} as { location: string; queue: DeliveryQueue; reopen: () => Promise<DeliveryQueue> };
   beforeEach(async () => {
-    t.dir = mkdtempSync(join(tmpdir(), 'switchyard-queue-'));
-    t.file = join(t.dir, 'queue.db');
-    t.queue = await open(t.file);
+    t.location = implementation.newLocation();
+    t.queue = await implementation.open(t.location);
     t.reopen = async () => {
       await t.queue.close();
-      t.queue = await open(t.file);
+      t.queue = await implementation.open(t.location);
       return t.queue;
     };
   });
   afterEach(async () => {
     await t.queue.close();
-    rmSync(t.dir, { recursive: true, force: true });
+    await implementation.dispose(t.location);
   });
   return t;
 }

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { NatsDeliveryQueue } from '../../src/queue/nats/nats-delivery-queue.js';
+import { removeNatsQueue } from '../../src/queue/nats/nats-link.js';
+import type { QueuedDelivery } from '../../src/types.js';
+import { acceptedEvent, TEST_NATS, uniqueStreamName } from './queue-implementations.js';
+
+const LEASING_PROCESS = fileURLToPath(new URL('./fixtures/leasing-process.mjs', import.meta.url));
+const later = () => Date.now() + 60_000;
+
+/** Leases until `count` deliveries came back or the deadline passed (redeliveries arrive when JetStream decides). */
+async function leaseUntil(queue: NatsDeliveryQueue, count: number, timeoutMs = 15_000): Promise<QueuedDelivery[]> {
+  const got: QueuedDelivery[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (got.length < count && Date.now() < deadline) {
+    got.push(...(await queue.lease('hook', count - got.length, later())));
+    if (got.length < count) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return got;
+}
+
+describe('NatsDeliveryQueue: routers sharing one stream', () => {
+  let stream: string;
+  const queues: NatsDeliveryQueue[] = [];
+  const open = async () => {
+    const queue = await NatsDeliveryQueue.open({ servers: [TEST_NATS], stream, ackWaitMs: 1000 });
+    queues.push(queue);
+    return queue;
+  };
+  beforeEach(() => {
+    stream = uniqueStreamName();
+  });
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((q) => q.close()));
+    await removeNatsQueue([TEST_NATS], stream);
+  });
+
+  it('never hands one delivery to two routers at once; together they get all of them', async () => {
+    const [a, b] = [await open(), await open()];
+    await a.enqueue(Array.from({ length: 20 }, (_, i) => acceptedEvent({ messageId: `shared-${i}` })));
+    const fromA = await a.lease('hook', 7, later());
+    const fromB = await b.lease('hook', 100, later());
+    expect(fromA).toHaveLength(7);
+    expect(fromB).toHaveLength(13);
+    expect(new Set([...fromA, ...fromB].map((d) => d.messageId)).size).toBe(20);
+    expect(await a.depth()).toEqual({ hook: 20 });
+    await b.complete(fromB.map((d) => d.id));
+    expect(await a.depth()).toEqual({ hook: 7 });
+  });
+
+  it("gives a killed router's deliveries to another after the ack wait, with the attempts it recorded", async () => {
+    const survivor = await open();
+    await survivor.enqueue(['k1', 'k2', 'k3'].map((messageId) => acceptedEvent({ messageId })));
+    const child = spawn(process.execPath, [LEASING_PROCESS, TEST_NATS, stream, '3'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const leased = await new Promise<number[]>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /LEASED (\[.*\])/.exec(out);
+        if (match) resolve(JSON.parse(match[1]!) as number[]);
+      });
+      child.once('exit', () => reject(new Error(`the leasing process exited: ${out}`)));
+    });
+    expect(leased).toHaveLength(3);
+    expect(await survivor.lease('hook', 10, later())).toEqual([]);
+
+    child.kill('SIGKILL');
+    await exited;
+    const moved = await leaseUntil(survivor, 3);
+    expect(moved.map((d) => d.id).sort()).toEqual([...leased].sort());
+    expect(moved.find((d) => d.id === leased[0])).toMatchObject({ attempts: 3 });
+    expect(moved.filter((d) => d.id !== leased[0]).map((d) => d.attempts)).toEqual([0, 0]);
+  });
+
+  it('hands back deliveries a router pulled ahead but never leased (its breaker opened), for the others', async () => {
+    const [a, b] = [await open(), await open()];
+    await a.enqueue(Array.from({ length: 5 }, () => acceptedEvent()));
+    expect(await a.countReady('hook', later(), 5)).toBe(5);
+    expect(await b.lease('hook', 5, later())).toEqual([]);
+    expect(await leaseUntil(b, 5)).toHaveLength(5);
+  });
+
+  it('sends a retry due beyond the hold window back to JetStream, which hands it out when due with its attempts', async () => {
+    const [a, b] = [await open(), await open()];
+    await a.enqueue([acceptedEvent({ messageId: 'late' })]);
+    const [item] = await a.lease('hook', 1, later());
+    const dueAt = Date.now() + 10_500;
+    await a.reschedule([{ id: item!.id, attempts: 2, nextAttemptAt: dueAt, error: { status: 'retryable', code: 'HTTP_429' } }]);
+    expect(await a.nextDueAt('hook')).toBeUndefined();
+    expect(await a.depth()).toEqual({ hook: 1 });
+    const [back] = await leaseUntil(b, 1, 20_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(dueAt - 50);
+    expect(back).toMatchObject({ id: item!.id, messageId: 'late', attempts: 2 });
+  }, 30_000);
+
+  it('a closed router hands its deliveries back at once', async () => {
+    const [a, b] = [await open(), await open()];
+    await a.enqueue([acceptedEvent({ messageId: 'x' })]);
+    expect(await a.lease('hook', 1, later())).toHaveLength(1);
+    await a.close();
+    queues.splice(queues.indexOf(a), 1);
+    expect((await leaseUntil(b, 1, 500)).map((d) => d.messageId)).toEqual(['x']);
+  });
+});
