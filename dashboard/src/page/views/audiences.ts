@@ -39,7 +39,14 @@ function SyncRow({ sync, active, onSelect }: { sync: SyncStatus; active: boolean
     <td data-field="members">${count(sync.members)}</td>
     <td>${sync.current ? html`<${RunProgress} run=${sync.current} />` : null}</td>
     <td data-field="last-run">${last ? `${last.kind} ${last.status}` : '—'}</td>
-    ${last ? html`<${RunCounts} run=${last} />` : html`<td></td><td></td><td></td><td></td>`}
+    ${
+      last
+        ? html`<${RunCounts} run=${last} />`
+        : html`<td></td>
+            <td></td>
+            <td></td>
+            <td></td>`
+    }
     <td data-field="finished">${when(last?.finishedAt)}</td>
   </tr>`;
 }
@@ -59,9 +66,7 @@ function RunRows({ run }: { run: SyncRun }) {
         ? html`<tr class="run-errors" data-errors-of=${run.id}>
             <td colspan="10">
               <ul>
-                ${run.errors.map(
-                  (e) => html`<li data-role="error-sample"><code>${e.code}</code> ${e.message} <span class="hint">${when(e.at)}</span></li>`,
-                )}
+                ${run.errors.map((e) => html`<li data-role="error-sample"><code>${e.code}</code> ${e.message} <span class="hint">${when(e.at)}</span></li>`)}
               </ul>
             </td>
           </tr>`
@@ -168,9 +173,7 @@ export function Audiences({ api }: { api: AdminApi }) {
         </tr>
       </thead>
       <tbody>
-        ${syncs.map(
-          (s) => html`<${SyncRow} key=${syncId(s)} sync=${s} active=${syncId(s) === selectedId} onSelect=${() => setSelectedId(syncId(s))} />`,
-        )}
+        ${syncs.map((s) => html`<${SyncRow} key=${syncId(s)} sync=${s} active=${syncId(s) === selectedId} onSelect=${() => setSelectedId(syncId(s))} />`)}
       </tbody>
     </table>
     <p class="hint">Counts of the last finished run; a click on a sync shows all its runs with their error samples.</p>
