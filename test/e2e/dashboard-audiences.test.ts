@@ -113,6 +113,7 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
 
   it("shows a running backfill's progress bar, then its counts and error samples in the sync's runs", async () => {
     const page = await openAudiences();
+    await page.waitForSelector('tr[data-sync="pro/crm"]');
     await page.click('tr[data-sync="pro/crm"]');
     await page.waitForSelector('[data-role="sync"][data-sync="pro/crm"]');
     expect(await page.$('[data-role="sync"] [data-action="reconcile"]')).toBeNull();
