@@ -119,6 +119,24 @@ export interface AudienceSyncContext<Settings, Sync> extends BaseContext<Setting
   members: AudienceMember[];
 }
 
+/** What `listMembers` is handed: one sync's destination audience, and where the previous page ended. */
+export interface AudienceListContext<Settings, Sync> extends BaseContext<Settings> {
+  audience: { key: string; name?: string };
+  /** The sync's settings, validated against `syncSettings` with its defaults filled in. */
+  sync: Sync;
+  /** The `next` of the previous page; absent for the first. */
+  cursor?: string;
+}
+
+/** One page of the people a destination audience holds, by the identifiers the destination keeps (normalised as `identifiers` names them). */
+export interface AudienceMemberPage {
+  members: Array<{ identifiers: Record<string, string> }>;
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  next?: string;
+  /** How many the destination holds, when it says. */
+  total?: number;
+}
+
 /** A sync's settings as connector code sees them: typed from `syncSettings`, a plain object without one. */
 export type SyncSettingsOf<SyncSchema extends TSchema> = unknown extends Static<SyncSchema> ? Record<string, unknown> : Static<SyncSchema>;
 
@@ -141,6 +159,11 @@ export interface AudienceDefinition<Settings, SyncSchema extends TSchema = TSche
   syncSettings?: SyncSchema;
   /** Returns one result per member, in the order of `ctx.members`, as performBatch does; throwing fails them all. */
   sync(ctx: AudienceSyncContext<Settings, SyncSettingsOf<SyncSchema>>): Promise<BatchResult | void> | BatchResult | void;
+  /**
+   * Lists who the destination audience holds, one page at a time: lets `mirror` syncs reconcile (remove what should
+   * not be there, add what is missing). Syncs of a connector without it cannot use `mode: mirror`.
+   */
+  listMembers?(ctx: AudienceListContext<Settings, SyncSettingsOf<SyncSchema>>): Promise<AudienceMemberPage> | AudienceMemberPage;
 }
 
 export interface ConnectorDefinition<

@@ -19,6 +19,7 @@ import type { ThroughputReport } from '../operations/throughput-history.js';
 import { registerProfileRoutes, type ProfileRoutesOptions } from './profile-routes.js';
 import { registerLiveRoutes, type LiveRoutesOptions } from './live-routes.js';
 import { registerAudienceRoutes, type AudienceRoutesOptions } from './audience-routes.js';
+import { registerAudienceSyncRoutes, type AudienceSyncRoutesOptions } from './audience-sync-routes.js';
 
 export interface AdminRoutesOptions {
   tokens: () => readonly string[];
@@ -45,6 +46,7 @@ export interface AdminRoutesOptions {
   /** Sends a system event (rectification) through the routing decision; returns the connections it went to. */
   publish: (event: CanonicalEvent) => Promise<string[]>;
   audiences: AudienceRoutesOptions['audiences'];
+  audienceSyncs: AudienceSyncRoutesOptions['syncs'];
   /** Replays dead letters through the routing decision. */
   replay: (filter: DeadLetterFilter) => Promise<{ replayed: number; dropped: number; skipped: number }>;
   live: LiveRoutesOptions;
@@ -213,4 +215,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   registerProfileRoutes(app, { identity: options.identity, profiles: options.profiles, queue: options.queue });
   registerLiveRoutes(app, options.live);
   registerAudienceRoutes(app, { audiences: options.audiences, identity: options.identity });
+  registerAudienceSyncRoutes(app, { syncs: options.audienceSyncs });
 };

@@ -2,9 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AudienceSyncs } from '../audience-syncs/audience-syncs.js';
 import { SyncedMembers } from '../audience-syncs/synced-members.js';
+import { SyncLifecycle } from '../audience-syncs/sync-lifecycle.js';
+import { SyncRuns } from '../audience-syncs/sync-runs.js';
 import type { AudienceSyncConfig } from '../audience-syncs/sync-types.js';
 import { AudienceServices } from '../audiences/audience-services.js';
 import type { AudienceDefinition, Clock } from '../audiences/audience-types.js';
+import type { SettledBatch } from '../delivery/connection-dispatcher.js';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { DsrServices } from '../dsr/dsr-services.js';
 import type { Logger } from '../logging.js';
@@ -58,6 +61,8 @@ export interface DataPath {
   dsr: DsrServices;
   routing: EventRouting;
   audienceSyncs: AudienceSyncs;
+  /** Backfills, reconciliations and the run history of every sync. */
+  syncLifecycle: SyncLifecycle;
   /** Stops deliveries (in-flight ones finish or go back to the queue), then closes every store. */
   close(): Promise<void>;
 }
@@ -140,7 +145,11 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       systemEventTargets: options.systemEventTargets,
       ...(options.tracer ? { tracer: options.tracer } : {}),
     });
-    const synced = new SyncedMembers(join(options.storageDir, 'audience-syncs.db'));
+    const syncsFile = join(options.storageDir, 'audience-syncs.db');
+    const synced = new SyncedMembers(syncsFile);
+    const clock = options.clock ?? Date.now;
+    const runs = new SyncRuns(syncsFile, () => new Date(clock()).toISOString());
+    let lifecycle: SyncLifecycle | undefined;
     const audienceSyncs = new AudienceSyncs({
       syncs: options.audienceSyncs ?? (() => []),
       connections: options.connections,
@@ -154,21 +163,45 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       currentAudiences: async (profileId) => (await audiences.store.membershipsOf(profileId)).filter((m) => m.exitedAt === undefined).map((m) => m.audience),
       mayReceive: (connection, profileId, identities) => privacy.gate.mayReceive(connection, eventIdentityKeys({ identities, profileId })),
       members: synced,
-      clock: options.clock ?? Date.now,
+      membersOf: async (audience, after, limit) => (await audiences.store.members(audience, after, limit)).map((m) => m.profileId),
+      recorder: { queued: (sync, changes, runId) => lifecycle?.queued(sync, changes, runId) },
+      clock,
       log: options.log,
     });
     audiences.listen(audienceSyncs);
+    lifecycle = new SyncLifecycle({
+      syncs: options.audienceSyncs ?? (() => []),
+      audienceSyncs,
+      runs,
+      members: synced,
+      memberCount: async (audience) => (await audiences.store.memberCounts()).get(audience) ?? 0,
+      listDestination: (sync, cursor) => {
+        const name = audiences.registry.set.audiences.get(sync.audience)?.name;
+        return runtime.listAudienceMembers(sync.connection, {
+          audience: { key: sync.audience, ...(name !== undefined ? { name } : {}) },
+          sync: sync.settings,
+          ...(cursor !== undefined ? { cursor } : {}),
+        });
+      },
+      clock,
+      log: options.log,
+    });
+    const syncLifecycle = lifecycle;
+    runtime.on('settled', (batch: SettledBatch) => syncLifecycle.settled(batch));
+    privacy.gate.listen({ erased: (keys) => syncLifecycle.erased(keys) });
     // Failures are logged by the syncs' own queue of changes.
     privacy.gate.listen({ consentChanged: (keys) => void audienceSyncs.consentChanged(profileIdsOf(keys)).catch(() => undefined) });
     // Closed first, while the runtime still takes deliveries; changes heard later are left to the next reconciliation.
     opened.unshift(async () => {
+      await syncLifecycle.close();
       await audienceSyncs.close();
       synced.close();
+      runs.close();
     });
     const close = async () => {
       for (const step of opened.splice(0)) await step();
     };
-    return { queue, revocations, identity, privacy, audiences, runtime, dsr, routing, audienceSyncs, close };
+    return { queue, revocations, identity, privacy, audiences, runtime, dsr, routing, audienceSyncs, syncLifecycle, close };
   } catch (error) {
     for (const step of opened) await Promise.resolve(step()).catch(() => undefined);
     throw error;

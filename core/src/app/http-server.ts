@@ -13,6 +13,7 @@ import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import type { AudienceServices } from '../audiences/audience-services.js';
+import type { SyncLifecycle } from '../audience-syncs/sync-lifecycle.js';
 import type { DsrServices } from '../dsr/dsr-services.js';
 import { openDsrRoutes } from '../dsr/opendsr-routes.js';
 import { ClientRateLimit } from '../http-input/client-rate-limit.js';
@@ -42,6 +43,7 @@ export interface HttpServerDeps {
   queue: Pick<DeliveryQueue, 'findByIdentity'>;
   dsr: DsrServices;
   audiences: AudienceServices;
+  audienceSyncs: SyncLifecycle;
   routing: EventRouting;
   adminTokens: () => readonly string[];
   publicUrl: () => string | undefined;
@@ -158,6 +160,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     stats: deps.stats,
     filtered: () => deps.routing.filterCounts(),
     audiences: deps.audiences,
+    audienceSyncs: deps.audienceSyncs,
     // A rectification changes stored traits: audiences evaluate the person again, as after an identify.
     publish: async (event) => {
       const sentTo = await deps.routing.publish(event);

@@ -215,10 +215,47 @@ function resolveAudienceSyncs(
       const settings = structuredClone(sync.settings ?? {});
       const invalid = as === 'audience' ? checkSyncSettings(connector, settings, `${at}.settings`) : [];
       if (invalid.length) return void problems.push(...invalid);
-      syncs.push({ audience: a.key, connection: sync.connection, mode: sync.mode ?? 'add-remove', as, settings });
+      const mode = sync.mode ?? 'add-remove';
+      const period = checkSyncPeriod(mode, sync.every, connector, as, at, problems);
+      if (period === null) return;
+      syncs.push({ audience: a.key, connection: sync.connection, mode, ...(period ? { every: period } : {}), as, settings });
     });
   });
   return syncs;
+}
+
+const PERIOD_UNITS_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A mirror sync's `every` (undefined for other modes); null after recording a problem. */
+function checkSyncPeriod(
+  mode: string,
+  every: string | undefined,
+  connector: AnyConnector,
+  as: string,
+  at: string,
+  problems: string[],
+): { text: string; ms: number } | undefined | null {
+  if (mode !== 'mirror') {
+    if (every === undefined) return undefined;
+    problems.push(`${at}.every: only a sync with mode "mirror" is reconciled periodically; remove "every" or set mode: mirror`);
+    return null;
+  }
+  if (as !== 'audience') {
+    problems.push(`${at}.mode: "mirror" needs an audience sync (as: audience); Audience Entered / Exited events cannot be reconciled`);
+    return null;
+  }
+  if (!connector.audience?.listMembers) {
+    problems.push(`${at}.mode: connector "${connector.name}" cannot list the members of a destination audience, so it cannot mirror; use add-remove`);
+    return null;
+  }
+  const match = /^([1-9][0-9]{0,4})(m|h|d)$/.exec(every ?? '');
+  if (!match) {
+    problems.push(
+      `${at}.every: ${every === undefined ? 'a mirror sync needs' : `"${every}" is not`} a period like "30m", "1h" or "1d" (minutes, hours or days)`,
+    );
+    return null;
+  }
+  return { text: every!, ms: Number(match[1]) * PERIOD_UNITS_MS[match[2] as keyof typeof PERIOD_UNITS_MS] };
 }
 
 function checkAudiences(audiences: AudienceDefinition[], privacy: PrivacyConfig): string[] {

@@ -162,6 +162,8 @@ export class Router {
     this.current = applied;
     // Deliveries decided under the old purposes or consent rules are decided again before they leave.
     if (privacyRulesOf(previous) !== privacyRulesOf(applied)) await this.privacy.gate.revoke();
+    // A sync the reload added is backfilled.
+    this.parts.syncLifecycle.refresh();
     for (const listener of this.listeners) listener(applied);
     const changed = describeChanges(previous, applied);
     this.log.info({ changed }, 'config reloaded');

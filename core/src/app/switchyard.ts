@@ -70,6 +70,8 @@ export async function buildSwitchyard(
       config.ingestion,
     );
     await path.runtime.applyConnections(config.connections);
+    // Once the connections run: syncs never backfilled start their backfill.
+    path.syncLifecycle.start();
     const metrics = new RouterMetrics({
       sources: () => intake.stats.bySource(),
       connections: () => path.runtime.stats(),
@@ -105,6 +107,7 @@ export async function buildSwitchyard(
       queue: path.queue,
       dsr: path.dsr,
       audiences: path.audiences,
+      audienceSyncs: path.syncLifecycle,
       routing: path.routing,
       adminTokens: () => current().adminTokens,
       publicUrl: () => config.dsr.publicUrl ?? config.server.publicUrl,

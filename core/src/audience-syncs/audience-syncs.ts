@@ -4,7 +4,8 @@ import type { AudienceMembershipListener, Clock, ExitReason } from '../audiences
 import type { Logger } from '../logging.js';
 import type { EventRouting, RoutableConnection } from '../routing/event-routing.js';
 import type { SyncedMembers } from './synced-members.js';
-import type { AudienceSyncConfig } from './sync-types.js';
+import { normalizeAudienceIdentifier } from '@switchyard/sdk-kit';
+import type { AudienceSyncConfig, SyncChangeRecorder } from './sync-types.js';
 
 export interface AudienceSyncsDeps {
   /** Read at every change, so a config reload takes effect at once. */
@@ -19,6 +20,9 @@ export interface AudienceSyncsDeps {
   /** Whether the person may now receive deliveries on the connection (suppression and consent, as the gate decides). */
   mayReceive: (connection: RoutableConnection, profileId: string, identities: Record<string, string>) => boolean;
   members: SyncedMembers;
+  /** The audience's current members, in profile order after `after` (backfill and reconciliation page through them). */
+  membersOf: (audience: string, after: string | undefined, limit: number) => Promise<string[]>;
+  recorder?: SyncChangeRecorder;
   clock: Clock;
   log: Logger;
 }
@@ -123,6 +127,76 @@ export class AudienceSyncs implements AudienceMembershipListener {
     });
   }
 
+  /**
+   * One page of a backfill: the audience's members after `after` that the sync has not added yet are added (or get an
+   * Audience Entered event), decided by the same routing decision as live changes. Runs in the order of live changes,
+   * so a member who enters or leaves meanwhile is neither lost nor sent twice. Returns the page's profile ids.
+   */
+  backfillPage(sync: AudienceSyncConfig, after: string | undefined, limit: number, runId: string): Promise<string[]> {
+    return this.serializedValue(async () => {
+      const connection = this.connectionOf(sync);
+      const page = await this.deps.membersOf(sync.audience, after, limit);
+      if (!connection) return page;
+      const at = this.deps.clock();
+      for (const profileId of page) {
+        if (this.deps.members.get(sync.audience, sync.connection, profileId)?.state === 'added') continue;
+        const identities = await this.deps.identitiesOf(profileId);
+        if (sync.as === 'audience') await this.add(sync, connection, profileId, identities, at, runId);
+        else await this.queueEvent(sync, connection, true, profileId, identities, at, runId);
+      }
+      return page;
+    });
+  }
+
+  /**
+   * One page of a reconciliation: each member of the audience the destination does not hold (by any identifier) is
+   * added again; identifiers the destination holds of members who may receive the sync are taken out of `held`, so that
+   * what is left there at the end is what should not be there. Returns the page's profile ids.
+   */
+  reconcilePage(sync: AudienceSyncConfig, after: string | undefined, limit: number, runId: string, held: Set<string>): Promise<string[]> {
+    return this.serializedValue(async () => {
+      const connection = this.connectionOf(sync);
+      const page = await this.deps.membersOf(sync.audience, after, limit);
+      if (!connection) return page;
+      const at = this.deps.clock();
+      for (const profileId of page) {
+        const identities = await this.deps.identitiesOf(profileId);
+        if (!this.deps.mayReceive(connection, profileId, identities)) continue;
+        const keys = Object.entries(identities).flatMap(([type, value]) => {
+          const normalized = normalizeAudienceIdentifier(type, value);
+          return normalized === undefined ? [] : [heldKey(type, normalized)];
+        });
+        const present = keys.filter((key) => held.has(key));
+        for (const key of present) held.delete(key);
+        if (present.length) {
+          const sent = this.deps.members.get(sync.audience, sync.connection, profileId);
+          if (sent?.state !== 'added') this.deps.members.added(sync.audience, sync.connection, profileId, identities, this.deps.clock());
+        } else {
+          await this.add(sync, connection, profileId, identities, at, runId);
+        }
+      }
+      return page;
+    });
+  }
+
+  /** The end of a reconciliation: people the destination holds whom no member accounts for are removed, by the identifiers it holds. */
+  removeHeld(sync: AudienceSyncConfig, held: ReadonlyArray<Record<string, string>>, runId: string): Promise<number> {
+    return this.serializedValue(async () => {
+      const connection = this.connectionOf(sync);
+      if (!connection) return 0;
+      const at = this.deps.clock();
+      const changes = [];
+      for (const identities of held) {
+        const event = this.changeEvent(sync, 'remove', undefined, identities, at);
+        const decided = this.deps.routing.decideRemoval(event, connection);
+        await this.deps.routing.queue(decided);
+        if (decided.length) changes.push({ messageId: event.messageId, action: 'remove' as const });
+      }
+      this.deps.recorder?.queued(sync, changes, runId);
+      return changes.length;
+    });
+  }
+
   /** Resolves once every change heard so far is queued (tests, shutdown). */
   idle(): Promise<void> {
     return this.tail;
@@ -145,26 +219,57 @@ export class AudienceSyncs implements AudienceMembershipListener {
     profileId: string,
     identities: Record<string, string>,
     at: number,
+    runId?: string,
   ) {
     const event = this.asEvent(sync, entered, profileId, identities, at);
-    await this.deps.routing.queue(this.deps.routing.decide(event, [connection], undefined, { anySource: true }));
+    const decided = this.deps.routing.decide(event, [connection], undefined, { anySource: true });
+    await this.deps.routing.queue(decided);
+    if (!decided.length) return;
+    // Remembered so that a backfill does not send an entered event twice.
+    if (entered) this.deps.members.added(sync.audience, sync.connection, profileId, {}, this.deps.clock());
+    else this.deps.members.removed(sync.audience, sync.connection, profileId, this.deps.clock());
+    this.deps.recorder?.queued(sync, [{ messageId: event.messageId, action: entered ? 'add' : 'remove', profileId }], runId);
   }
 
   /** An add, decided like any event (suppression, consent, CCPA opt-out): recorded only when it is queued. */
-  private async add(sync: AudienceSyncConfig, connection: RoutableConnection, profileId: string, identities: Record<string, string>, at: number) {
-    const decided = this.deps.routing.decide(this.changeEvent(sync, 'add', profileId, identities, at), [connection], undefined, { anySource: true });
-    if (!decided.length) return;
+  private async add(
+    sync: AudienceSyncConfig,
+    connection: RoutableConnection,
+    profileId: string,
+    identities: Record<string, string>,
+    at: number,
+    runId?: string,
+  ): Promise<boolean> {
+    const event = this.changeEvent(sync, 'add', profileId, identities, at);
+    const decided = this.deps.routing.decide(event, [connection], undefined, { anySource: true });
+    if (!decided.length) return false;
     await this.deps.routing.queue(decided);
     this.deps.members.added(sync.audience, sync.connection, profileId, identities, this.deps.clock());
+    this.deps.recorder?.queued(sync, [{ messageId: event.messageId, action: 'add', profileId }], runId);
+    return true;
   }
 
   /** A removal goes only where an add went, with the identifiers the add carried besides the current ones. */
-  private async remove(sync: AudienceSyncConfig, connection: RoutableConnection, profileId: string, current: Record<string, string>, at: number) {
+  private async remove(
+    sync: AudienceSyncConfig,
+    connection: RoutableConnection,
+    profileId: string,
+    current: Record<string, string>,
+    at: number,
+    runId?: string,
+  ) {
     const sent = this.deps.members.get(sync.audience, sync.connection, profileId);
     if (sent?.state !== 'added') return;
     const identities = { ...sent.identities, ...current };
-    await this.deps.routing.queue(this.deps.routing.decideRemoval(this.changeEvent(sync, 'remove', profileId, identities, at), connection));
+    const event = this.changeEvent(sync, 'remove', profileId, identities, at);
+    const decided = this.deps.routing.decideRemoval(event, connection);
+    await this.deps.routing.queue(decided);
     this.deps.members.removed(sync.audience, sync.connection, profileId, this.deps.clock());
+    if (decided.length) this.deps.recorder?.queued(sync, [{ messageId: event.messageId, action: 'remove', profileId }], runId);
+  }
+
+  private connectionOf(sync: AudienceSyncConfig): RoutableConnection | undefined {
+    return this.syncsOf(sync.audience).find((s) => s.sync.connection === sync.connection)?.connection;
   }
 
   private syncsOf(audienceKey: string): Array<{ sync: AudienceSyncConfig; connection: RoutableConnection }> {
@@ -175,14 +280,20 @@ export class AudienceSyncs implements AudienceMembershipListener {
     });
   }
 
-  private changeEvent(sync: AudienceSyncConfig, action: 'add' | 'remove', profileId: string, identities: Record<string, string>, at: number): CanonicalEvent {
+  private changeEvent(
+    sync: AudienceSyncConfig,
+    action: 'add' | 'remove',
+    profileId: string | undefined,
+    identities: Record<string, string>,
+    at: number,
+  ): CanonicalEvent {
     const when = new Date(at).toISOString();
     const name = this.deps.audienceName(sync.audience);
     return {
       // A person can be added and removed many times at one clock reading (consent given, withdrawn, given again).
-      messageId: `aud-${profileId}-${sync.audience}-${action}-${randomUUID()}`,
+      messageId: `aud-${profileId ?? 'held'}-${sync.audience}-${action}-${randomUUID()}`,
       type: 'audience',
-      profileId,
+      ...(profileId !== undefined ? { profileId } : {}),
       identities,
       ...(identities.user_id ? { userId: identities.user_id } : {}),
       ...(identities.anonymous_id ? { anonymousId: identities.anonymous_id } : {}),
@@ -224,4 +335,22 @@ export class AudienceSyncs implements AudienceMembershipListener {
     this.tail = run.catch((error: unknown) => this.deps.log.error({ err: error }, 'queuing an audience change failed'));
     return run;
   }
+
+  /** A backfill's or reconciliation's step, in the same order; it fails (the run fails) once the syncs are closed. */
+  private serializedValue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(() => {
+      if (this.closed) throw new Error('the audience syncs are closing');
+      return work();
+    });
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
+
+/** An identifier a destination holds, as reconciliation compares them: type and normalised value. */
+export function heldKey(type: string, normalized: string): string {
+  return `${type}\u0000${normalized}`;
 }

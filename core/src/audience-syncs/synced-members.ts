@@ -51,6 +51,14 @@ export class SyncedMembers {
     return rows.map(memberOf);
   }
 
+  /** How many people the sync holds as added. */
+  countAdded(audience: string, connection: string): number {
+    const row = this.db
+      .prepare("SELECT count(*) AS n FROM synced_members WHERE audience = ? AND connection = ? AND state = 'added'")
+      .get(audience, connection) as { n: number };
+    return row.n;
+  }
+
   added(audience: string, connection: string, profileId: string, identities: Record<string, string>, at: number): void {
     this.put(audience, connection, profileId, 'added', JSON.stringify(identities), at);
   }

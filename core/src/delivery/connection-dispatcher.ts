@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type CircuitBreaker from 'opossum';
-import { PRIVACY_RECHECK, type ExportOutcome, type HttpExchange, type ItemResult } from '@switchyard/sdk-kit';
+import { PRIVACY_RECHECK, type ExportOutcome, type HttpExchange, type ItemResult, type ListMembersOutcome, type ListMembersRequest } from '@switchyard/sdk-kit';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryError, DeliveryGate, QueuedDelivery, Reschedule } from '../types.js';
 import type { Logger } from '../logging.js';
@@ -156,6 +156,15 @@ export class ConnectionDispatcher extends EventEmitter {
       return await this.pool.forwardExport(identities);
     } catch (error) {
       return { result: resultForTaskError(error), records: [] };
+    }
+  }
+
+  /** One page of the destination audience, read by a worker like any task (a failure is a result, not a throw). */
+  async listAudienceMembers(request: ListMembersRequest): Promise<ListMembersOutcome> {
+    try {
+      return await this.pool.listAudienceMembers(request);
+    } catch (error) {
+      return { result: resultForTaskError(error), members: [] };
     }
   }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { AnyConnector, ItemResult, Mapping, SubjectRecord } from '@switchyard/sdk-kit';
+import type { AnyConnector, ItemResult, ListMembersOutcome, ListMembersRequest, Mapping, SubjectRecord } from '@switchyard/sdk-kit';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter } from '../types.js';
 import type { Logger } from '../logging.js';
@@ -140,6 +140,13 @@ export class DeliveryRuntime extends EventEmitter {
     const { result, records } = await running.dispatcher.forwardExport(identities);
     if (result.status === 'ok') return { status: 'sent', records };
     return failed(result);
+  }
+
+  /** One page of what a connection's destination audience holds (mirror syncs); a failed result when it is not running. */
+  async listAudienceMembers(connectionId: string, request: ListMembersRequest): Promise<ListMembersOutcome> {
+    const running = this.dispatchers.get(connectionId);
+    if (!running) return { result: { status: 'retryable', code: 'NOT_RUNNING', message: `connection ${connectionId} is not running` }, members: [] };
+    return running.dispatcher.listAudienceMembers(request);
   }
 
   /** The running connections with their connector (for fan-out, privacy and deletion decisions). */

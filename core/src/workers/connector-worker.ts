@@ -9,6 +9,7 @@ import {
   executeEnrichment,
   executeEvents,
   executeExport,
+  executeListMembers,
   prepareConnection,
   type AnyConnector,
   type CanonicalEvent,
@@ -44,6 +45,8 @@ const handlers: WorkerHandlers = {
   ping: async () => null,
   delete: (task) => executeDeletion(connection, task.identities, deadline(task)),
   export: (task) => executeExport(connection, task.identities, deadline(task)),
+  'list-members': (task) =>
+    executeListMembers(connection, { audience: task.audience, sync: task.sync, ...(task.cursor !== undefined ? { cursor: task.cursor } : {}) }, deadline(task)),
   enrich: (task) => executeEnrichment(connection, JSON.parse(task.events) as CanonicalEvent[], deadline(task)),
   deliver: async (task) => {
     const guard = guards && task.privacyCheckpoint !== undefined ? guards.forTask(task.privacyCheckpoint) : undefined;

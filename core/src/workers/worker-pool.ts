@@ -1,6 +1,6 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import type { EnrichmentResult, ExportOutcome, ItemResult } from '@switchyard/sdk-kit';
+import type { EnrichmentResult, ExportOutcome, ItemResult, ListMembersOutcome, ListMembersRequest } from '@switchyard/sdk-kit';
 import type { RevocationBoard } from '../revocation/revocation-board.js';
 import type { DeliveryReply, TaskKind, TaskOf, WorkerData, WorkerReplies } from './worker-protocol.js';
 
@@ -77,6 +77,11 @@ export class ConnectionWorkerPool {
   /** Runs the connector's onExport for one data subject. */
   forwardExport(identities: Record<string, string>): Promise<ExportOutcome> {
     return this.submit({ kind: 'export', identities, softDeadlineMs: this.softDeadline() });
+  }
+
+  /** Reads one page of a destination audience (mirror syncs). */
+  listAudienceMembers(request: ListMembersRequest): Promise<ListMembersOutcome> {
+    return this.submit({ kind: 'list-members', ...request, softDeadlineMs: this.softDeadline() });
   }
 
   /** Enrichment lookups, bounded by `timeoutMs` (shorter than delivery: they sit on the ingestion path). */

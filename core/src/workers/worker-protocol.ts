@@ -1,4 +1,4 @@
-import type { EnrichmentResult, ExportOutcome, HttpExchange, ItemResult, Mapping } from '@switchyard/sdk-kit';
+import type { EnrichmentResult, ExportOutcome, HttpExchange, ItemResult, ListMembersOutcome, ListMembersRequest, Mapping } from '@switchyard/sdk-kit';
 
 /** What a connection's worker threads are started with: this connection's settings and nothing else. */
 export interface WorkerData {
@@ -46,6 +46,12 @@ export interface ExportTask {
   softDeadlineMs: number;
 }
 
+/** Reads one page of a destination audience with the connector's `audience.listMembers` (mirror syncs). */
+export interface ListMembersTask extends ListMembersRequest {
+  kind: 'list-members';
+  softDeadlineMs: number;
+}
+
 /** Looks events up with an enrichment connector. */
 export interface EnrichmentTask {
   kind: 'enrich';
@@ -59,13 +65,14 @@ export interface PingTask {
   softDeadlineMs: number;
 }
 
-export type WorkerTask = DeliveryTask | DeletionTask | ExportTask | EnrichmentTask | PingTask;
+export type WorkerTask = DeliveryTask | DeletionTask | ExportTask | ListMembersTask | EnrichmentTask | PingTask;
 
 /** What the worker answers to each kind of task (plain objects: error classes do not cross threads). */
 export interface WorkerReplies {
   deliver: DeliveryReply;
   delete: ItemResult;
   export: ExportOutcome;
+  'list-members': ListMembersOutcome;
   enrich: EnrichmentResult[];
   ping: null;
 }

@@ -28,7 +28,7 @@ export const UNMATCHED: ItemResult = { status: 'ok', code: 'UNMATCHED' };
 export const SUPERSEDED: ItemResult = { status: 'ok', code: 'SUPERSEDED' };
 
 const validators = new WeakMap<AnyAudience, Validator>();
-function syncValidator(audience: AnyAudience): Validator | undefined {
+export function syncValidator(audience: AnyAudience): Validator | undefined {
   if (!audience.syncSettings) return undefined;
   let validate = validators.get(audience);
   if (!validate) {

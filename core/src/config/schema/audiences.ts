@@ -116,7 +116,8 @@ export const AUDIENCE_FIELDS = {
 export const AUDIENCE_SYNC_SCHEMA = Type.Object(
   {
     connection: Type.String({ minLength: 1, description: 'The id of the connection the changes go to.' }),
-    mode: Type.Optional(StringEnum(['add-remove', 'add-only'] as const)),
+    mode: Type.Optional(StringEnum(['add-remove', 'add-only', 'mirror'] as const)),
+    every: Type.Optional(Type.String({ description: 'mirror only: how often the destination is reconciled with the audience, e.g. "30m", "1h", "1d".' })),
     settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The sync's own settings (the destination list…)." })),
     as: Type.Optional(StringEnum(['audience', 'track', 'identify'] as const)),
   },
