@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../helpers/chromium.js';
-import { RecordingSink, type RecordedRequest } from '../helpers/recording-sink.js';
+import { RecordingSink } from '../helpers/recording-sink.js';
 import { startRouter } from '../helpers/router-process.js';
 
 const TOKEN = 'dashboard-audiences-token-0001';
@@ -27,11 +27,6 @@ async function waitForText(page: Page, selector: string, expected: string | RegE
   return textOf(page, selector);
 }
 
-const membersOf = (r: RecordedRequest): Array<{ action: string; email?: string }> =>
-  r.body?.type === 'audience'
-    ? (r.body.members as Array<{ identifiers: Record<string, string> }>).map((m) => ({ action: r.body.action, email: m.identifiers.email }))
-    : [];
-
 describe('the Audiences view of the dashboard, in headless Chromium', () => {
   /** While set, the receiver holds its answers until it is resolved. */
   let hold: Promise<void> | undefined;
@@ -47,6 +42,21 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
   let base: string;
   const consoleErrors: string[] = [];
 
+  /** The config, with or without the `pro` audience's sync to `crm`. */
+  const configWith = (proSyncs: Array<{ connection: string }>) => ({
+    admin: { tokens: [TOKEN] },
+    sources: [{ id: 'web', type: 'segment' as const, writeKey: 'wk_dash_aud' }],
+    connections: [
+      {
+        id: 'crm',
+        connector: 'webhook',
+        settings: { url: `${receiver.url}/crm` },
+        delivery: { retry: { maxAttempts: 1 }, breaker: { volumeThreshold: 1000 } },
+      },
+    ],
+    audiences: [{ key: 'pro', name: 'Pro plan', rule: { field: 'traits.plan', equals: 'pro' }, syncs: proSyncs }],
+  });
+
   const identify = async (userId: string, email: string, plan: string) => {
     const response = await fetch(`${base}/v1/identify`, {
       method: 'POST',
@@ -56,26 +66,16 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
     expect(response.status).toBe(200);
   };
 
+  const audienceCalls = () => receiver.requests.filter((r) => r.body?.type === 'audience');
+
   beforeAll(async () => {
     await receiver.start();
-    router = await startRouter({
-      admin: { tokens: [TOKEN] },
-      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_dash_aud' }],
-      connections: [
-        {
-          id: 'crm',
-          connector: 'webhook',
-          settings: { url: `${receiver.url}/crm` },
-          delivery: { retry: { maxAttempts: 1 }, breaker: { volumeThreshold: 1000 } },
-        },
-      ],
-      audiences: [{ key: 'pro', name: 'Pro plan', rule: { field: 'traits.plan', equals: 'pro' }, syncs: [{ connection: 'crm' }] }],
-    });
+    router = await startRouter(configWith([]));
     base = router.router.url;
+    // Three people join `pro` before it has a sync.
     await identify('u-ada', 'ada@example.com', 'pro');
     await identify('u-bob', 'bob@example.com', 'pro');
     await identify('u-refused', REFUSED_EMAIL, 'pro');
-    await receiver.waitFor(() => receiver.requests.flatMap(membersOf).length >= 3, 'the three people added by the live sync');
     chromium = await launchChromium();
     browser = chromium.browser;
   }, 60_000);
@@ -102,35 +102,30 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
     return page;
   }
 
-  it('lists each sync with its mode, state and members', async () => {
+  it('says so when no audience has a sync', async () => {
     const page = await openAudiences();
-    await waitForText(page, '[data-sync="pro/crm"] [data-field="members"]', '3');
-    expect(await textOf(page, '[data-sync="pro/crm"] [data-field="mode"]')).toBe('add-remove');
-    expect(await textOf(page, '[data-sync="pro/crm"] [data-field="state"]')).toBe('live');
-    expect(await page.$('[data-sync="pro/crm"] [data-role="progress"]')).toBeNull();
+    expect(await waitForText(page, '[data-role="empty"]', /^No audience syncs/)).toContain('syncs in the config');
     await page.close();
   }, 60_000);
 
-  it("shows a running backfill's progress bar, then its counts and error samples in the sync's runs", async () => {
+  it("shows the progress of a new sync's backfill while it runs, then its counts and error samples in the sync's runs", async () => {
     const page = await openAudiences();
-    await page.waitForSelector('tr[data-sync="pro/crm"]');
-    await page.click('tr[data-sync="pro/crm"]');
-    await page.waitForSelector('[data-role="sync"][data-sync="pro/crm"]');
-    expect(await page.$('[data-role="sync"] [data-action="reconcile"]')).toBeNull();
-
+    await page.waitForSelector('[data-role="empty"]');
     let release!: () => void;
     hold = new Promise((resolve) => (release = resolve));
     try {
-      await page.click('[data-role="sync"] [data-action="backfill"]');
-      expect(await textOf(page, '[data-role="confirm"]')).toContain('Send the 3 members of pro to crm again?');
-      await page.click('[data-action="confirm"]');
-      await waitForText(page, '[data-role="outcome"]', /^Started backfill \S+\.$/);
-      await waitForText(page, '[data-sync="pro/crm"] [data-field="state"]', 'backfilling');
-      const progress = await waitForText(page, 'tr[data-sync="pro/crm"] [data-field="progress"]', /^\d \/ 3$/);
-      expect(Number(progress[0])).toBeLessThan(3);
+      expect(await router.reload(configWith([{ connection: 'crm' }]))).toMatchObject({ ok: true });
+      await receiver.waitFor(() => audienceCalls().length > 0, 'the backfill reaching the receiver');
+      await waitForText(page, 'tr[data-sync="pro/crm"] [data-field="state"]', 'backfilling');
+      expect(await waitForText(page, 'tr[data-sync="pro/crm"] [data-field="progress"]', /^\d \/ 3$/)).toMatch(/ \/ 3$/);
       expect(await page.$eval('tr[data-sync="pro/crm"] progress', (bar) => (bar as HTMLProgressElement).max)).toBe(3);
+      expect(await textOf(page, 'tr[data-sync="pro/crm"] [data-field="mode"]')).toBe('add-remove');
+
+      await page.click('tr[data-sync="pro/crm"]');
+      await page.waitForSelector('[data-role="sync"][data-sync="pro/crm"]');
       await page.waitForSelector('[data-role="runs"] tr[data-kind="backfill"][data-status="running"] progress');
       expect(await page.$eval('[data-role="sync"] [data-action="backfill"]', (button) => (button as HTMLButtonElement).disabled)).toBe(true);
+      expect(await page.$('[data-role="sync"] [data-action="reconcile"]')).toBeNull();
       mkdirSync(OUTPUT, { recursive: true });
       await page.screenshot({ path: join(OUTPUT, 'dashboard-audiences-running.png'), fullPage: true });
     } finally {
@@ -145,10 +140,33 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
     expect(await textOf(page, `${finished} [data-field="failed"]`)).toBe('1');
     const runId = await page.$eval(finished, (row) => row.getAttribute('data-run'));
     expect(await textOf(page, `[data-errors-of="${runId}"] [data-role="error-sample"]`)).toContain('unknown contact');
-    await waitForText(page, '[data-sync="pro/crm"] [data-field="state"]', 'live');
+    await waitForText(page, 'tr[data-sync="pro/crm"] [data-field="state"]', 'live');
     expect(await textOf(page, 'tr[data-sync="pro/crm"] [data-field="last-run"]')).toBe('backfill succeeded');
+    expect(await textOf(page, 'tr[data-sync="pro/crm"] [data-field="failed"]')).toBe('1');
     expect(await page.$('tr[data-sync="pro/crm"] [data-role="progress"]')).toBeNull();
     await page.screenshot({ path: join(OUTPUT, 'dashboard-audiences.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('starts a backfill from the page after a confirmation, and its run joins the history', async () => {
+    const page = await openAudiences();
+    await page.waitForSelector('tr[data-sync="pro/crm"]');
+    await page.click('tr[data-sync="pro/crm"]');
+    await page.waitForSelector('[data-role="runs"] tr[data-kind="backfill"][data-status="succeeded"]');
+    const before = await page.$$eval('[data-role="runs"] tr[data-kind="backfill"]', (rows) => rows.map((row) => row.getAttribute('data-run')));
+    const calls = audienceCalls().length;
+    await page.click('[data-role="sync"] [data-action="backfill"]');
+    expect(await textOf(page, '[data-role="confirm"]')).toMatch(/^Send the \d members of pro to crm again\?/);
+    await page.click('[data-action="confirm"]');
+    const outcome = await waitForText(page, '[data-role="outcome"]', /^Started backfill \S+\.$/);
+    const runId = /^Started backfill (\S+)\.$/.exec(outcome)![1]!;
+    expect(before).not.toContain(runId);
+    const row = `[data-role="runs"] tr[data-run="${runId}"][data-status="succeeded"]`;
+    await page.waitForSelector(row, { timeout: 20_000 });
+    // Everyone was added by the first backfill: nobody is sent again.
+    expect(await textOf(page, `${row} [data-field="processed"]`)).toBe('3');
+    expect(await textOf(page, `${row} [data-field="added"]`)).toBe('0');
+    expect(audienceCalls().length).toBe(calls);
     await page.close();
   }, 60_000);
 });
