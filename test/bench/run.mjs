@@ -13,4 +13,6 @@ const { runIdentityBench } = await import('./identity-bench.mjs');
 await runIdentityBench({ events });
 const { runAudienceBench } = await import('./audience-bench.mjs');
 await runAudienceBench({ events });
+const { runAudienceSyncBench } = await import('./audience-sync-bench.mjs');
+await runAudienceSyncBench();
 process.exit(0);

@@ -1,4 +1,13 @@
-import { classifyError, PermanentError, Type, type AudienceSyncContext, type BatchResult, type ItemResult } from '@switchyard/sdk-kit';
+import {
+  classifyError,
+  PermanentError,
+  Type,
+  type AudienceListContext,
+  type AudienceMemberPage,
+  type AudienceSyncContext,
+  type BatchResult,
+  type ItemResult,
+} from '@switchyard/sdk-kit';
 import { call, subscriberHash, type Context } from './mailchimp-api.js';
 import type { MailchimpSettings } from './settings.js';
 
@@ -16,6 +25,10 @@ export const syncSettings = Type.Object(
 
 type Sync = { segmentId?: string; tag?: string; listId?: string };
 type SyncContext = AudienceSyncContext<MailchimpSettings, Sync>;
+type ListContext = AudienceListContext<MailchimpSettings, Sync>;
+
+/** Members per page of GET /lists/{list_id}/segments/{segment_id}/members (the API's largest `count`). */
+export const MEMBERS_PER_PAGE = 1000;
 
 /** Mailchimp only segments and tags people already in the audience; others are not matched. */
 const notInAudience = (detail?: string): ItemResult => ({ status: 'ok', code: 'UNMATCHED', ...(detail ? { message: detail } : {}) });
@@ -65,4 +78,47 @@ export async function syncAudience(ctx: SyncContext): Promise<BatchResult> {
   const listId = ctx.sync.listId ?? ctx.settings.listId;
   const emails = ctx.members.map((m) => m.identifiers.email!);
   return segmentId !== undefined ? syncSegment(ctx, listId, segmentId, ctx.action, emails) : syncTag(ctx, listId, tag!, ctx.action, emails);
+}
+
+interface SegmentMembersResponse {
+  members?: Array<{ email_address?: string }>;
+  total_items?: number;
+}
+
+interface TagSearchResponse {
+  tags?: Array<{ id: number | string; name: string }>;
+}
+
+/** A tag is a static segment with an id; tag-search matches name prefixes, so the exact name is picked out. */
+async function tagSegmentId(ctx: Context, listId: string, tag: string): Promise<string | undefined> {
+  const found = await call<TagSearchResponse>(ctx, 'GET', `/lists/${listId}/tag-search?name=${encodeURIComponent(tag)}`);
+  const match = found?.tags?.find((t) => t.name === tag);
+  return match === undefined ? undefined : String(match.id);
+}
+
+/**
+ * One page of the people the sync's static segment or tag holds (GET /lists/{list_id}/segments/{segment_id}/members,
+ * paged with count and offset); the cursor is the next offset. A tag not created yet holds no one.
+ */
+export async function listAudienceMembers(ctx: ListContext): Promise<AudienceMemberPage> {
+  const { tag } = ctx.sync;
+  if ((ctx.sync.segmentId === undefined) === (tag === undefined)) {
+    throw new PermanentError('audience.sync: set exactly one of segmentId (a static segment or tag id) and tag (a tag name)', {
+      code: 'SYNC_SETTINGS_INVALID',
+    });
+  }
+  const listId = ctx.sync.listId ?? ctx.settings.listId;
+  const segmentId = ctx.sync.segmentId ?? (await tagSegmentId(ctx, listId, tag!));
+  if (segmentId === undefined) return { members: [], total: 0 };
+  const offset = ctx.cursor === undefined ? 0 : Number(ctx.cursor);
+  const page = await call<SegmentMembersResponse>(
+    ctx,
+    'GET',
+    `/lists/${listId}/segments/${segmentId}/members?count=${MEMBERS_PER_PAGE}&offset=${offset}&fields=members.email_address,total_items`,
+  );
+  const members = (page?.members ?? []).flatMap((m) => (m.email_address ? [{ identifiers: { email: m.email_address } }] : []));
+  const total = page?.total_items;
+  const next = offset + (page?.members?.length ?? 0);
+  const more = (page?.members?.length ?? 0) > 0 && (total === undefined ? (page?.members?.length ?? 0) === MEMBERS_PER_PAGE : next < total);
+  return { members, ...(more ? { next: String(next) } : {}), ...(total !== undefined ? { total } : {}) };
 }

@@ -1,5 +1,5 @@
 import { defineConnector, Type } from '@switchyard/sdk-kit';
-import { MAX_SEGMENT_MEMBERS, syncAudience, syncSettings } from './audience-sync.js';
+import { listAudienceMembers, MAX_SEGMENT_MEMBERS, syncAudience, syncSettings } from './audience-sync.js';
 import { apiHost } from './mailchimp-api.js';
 import { settings } from './settings.js';
 import { deleteMember, MAX_BATCH_MEMBERS, upsertMember, upsertMembers, type MemberPayload } from './members.js';
@@ -51,6 +51,7 @@ export default defineConnector({
     maxMembersPerCall: MAX_SEGMENT_MEMBERS,
     syncSettings,
     sync: (ctx) => syncAudience(ctx),
+    listMembers: (ctx) => listAudienceMembers(ctx),
   },
   async onDelete(ctx) {
     const email = ctx.user.identities.email;

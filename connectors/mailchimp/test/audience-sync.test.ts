@@ -104,3 +104,65 @@ test('a 429 is rate_limited with Retry-After honoured, and the API key never sho
     expect(logs.join('\n')).not.toContain(API_KEY);
   }
 });
+
+describe('listMembers (mirror syncs)', () => {
+  const page = (emails: string[], total: number) => ({
+    status: 200,
+    body: { members: emails.map((email_address) => ({ email_address })), total_items: total },
+  });
+
+  test('pages through a static segment with count and offset, by email', async () => {
+    const harness = createTestHarness(connector, { settings }).intercept('us21.api.mailchimp.com', (request) =>
+      request.url.includes('offset=0') ? page(['Ann@Example.com', 'bob@example.com'], 3) : page(['cy@example.com'], 3),
+    );
+    const audience = { key: 'pro' };
+    const first = await harness.runListMembers({ audience, sync: { segmentId: '9001' } });
+    expect(first.result).toEqual({ status: 'ok' });
+    expect(first.members).toEqual([{ identifiers: { email: 'ann@example.com' } }, { identifiers: { email: 'bob@example.com' } }]);
+    expect(first.next).toBe('2');
+    expect(first.requests.map((r) => [r.method, r.url])).toEqual([
+      ['GET', `${API}/lists/list123/segments/9001/members?count=1000&offset=0&fields=members.email_address,total_items`],
+    ]);
+    expect(first.requests[0]!.headers.authorization).toBe(basic);
+    const last = await harness.runListMembers({ audience, sync: { segmentId: '9001' }, cursor: first.next });
+    expect(last.members).toEqual([{ identifiers: { email: 'cy@example.com' } }]);
+    expect(last.next).toBeUndefined();
+    expect(last.requests[0]!.url).toContain('offset=2');
+  });
+
+  test('finds a tag by its exact name with tag-search, and a tag not created yet holds no one', async () => {
+    const tags = {
+      status: 200,
+      body: {
+        tags: [
+          { id: 77, name: 'pro-users' },
+          { id: 78, name: 'pro' },
+        ],
+        total_items: 2,
+      },
+    };
+    const harness = createTestHarness(connector, { settings }).intercept('us21.api.mailchimp.com', (request) =>
+      request.url.includes('/tag-search') ? tags : page(['a@example.com'], 1),
+    );
+    const listed = await harness.runListMembers({ audience: { key: 'pro' }, sync: { tag: 'pro' } });
+    expect(listed.requests.map((r) => r.url)).toEqual([
+      `${API}/lists/list123/tag-search?name=pro`,
+      `${API}/lists/list123/segments/78/members?count=1000&offset=0&fields=members.email_address,total_items`,
+    ]);
+    expect(listed.members).toEqual([{ identifiers: { email: 'a@example.com' } }]);
+    const none = await harness.runListMembers({ audience: { key: 'pro' }, sync: { tag: 'never-made' } });
+    expect(none.members).toEqual([]);
+    expect(none.requests).toHaveLength(1);
+  });
+
+  test('a 401 is an authentication failure, with the API key nowhere in the message', async () => {
+    const harness = createTestHarness(connector, { settings }).intercept('us21.api.mailchimp.com', () => ({
+      status: 401,
+      body: { title: 'API Key Invalid', status: 401, detail: `Your API key may be invalid: ${API_KEY}` },
+    }));
+    const listed = await harness.runListMembers({ audience: { key: 'pro' }, sync: { segmentId: '9001' } });
+    expect(listed.result.status).toBe('authentication');
+    expect(listed.result.message).not.toContain(API_KEY);
+    expect(listed.members).toEqual([]);
+  });
+});

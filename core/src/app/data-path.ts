@@ -4,7 +4,7 @@ import { AudienceSyncs } from '../audience-syncs/audience-syncs.js';
 import { SyncedMembers } from '../audience-syncs/synced-members.js';
 import { SyncLifecycle } from '../audience-syncs/sync-lifecycle.js';
 import { SyncRuns } from '../audience-syncs/sync-runs.js';
-import type { AudienceSyncConfig } from '../audience-syncs/sync-types.js';
+import type { AudienceSyncConfig, SyncChangeRecorder } from '../audience-syncs/sync-types.js';
 import { AudienceServices } from '../audiences/audience-services.js';
 import type { AudienceDefinition, Clock } from '../audiences/audience-types.js';
 import type { SettledBatch } from '../delivery/connection-dispatcher.js';
@@ -149,7 +149,8 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     const synced = new SyncedMembers(syncsFile);
     const clock = options.clock ?? Date.now;
     const runs = new SyncRuns(syncsFile, () => new Date(clock()).toISOString());
-    let lifecycle: SyncLifecycle | undefined;
+    // The lifecycle counts what the syncs queue and drives their backfills: each needs the other.
+    const recorder: SyncChangeRecorder & { to?: SyncLifecycle } = { queued: (sync, changes, runId) => recorder.to?.queued(sync, changes, runId) };
     const audienceSyncs = new AudienceSyncs({
       syncs: options.audienceSyncs ?? (() => []),
       connections: options.connections,
@@ -164,12 +165,12 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       mayReceive: (connection, profileId, identities) => privacy.gate.mayReceive(connection, eventIdentityKeys({ identities, profileId })),
       members: synced,
       membersOf: async (audience, after, limit) => (await audiences.store.members(audience, after, limit)).map((m) => m.profileId),
-      recorder: { queued: (sync, changes, runId) => lifecycle?.queued(sync, changes, runId) },
+      recorder,
       clock,
       log: options.log,
     });
     audiences.listen(audienceSyncs);
-    lifecycle = new SyncLifecycle({
+    const syncLifecycle = new SyncLifecycle({
       syncs: options.audienceSyncs ?? (() => []),
       audienceSyncs,
       runs,
@@ -186,7 +187,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       clock,
       log: options.log,
     });
-    const syncLifecycle = lifecycle;
+    recorder.to = syncLifecycle;
     runtime.on('settled', (batch: SettledBatch) => syncLifecycle.settled(batch));
     privacy.gate.listen({ erased: (keys) => syncLifecycle.erased(keys) });
     // Failures are logged by the syncs' own queue of changes.

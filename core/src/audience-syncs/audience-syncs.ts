@@ -138,12 +138,29 @@ export class AudienceSyncs implements AudienceMembershipListener {
       const page = await this.deps.membersOf(sync.audience, after, limit);
       if (!connection) return page;
       const at = this.deps.clock();
-      for (const profileId of page) {
-        if (this.deps.members.get(sync.audience, sync.connection, profileId)?.state === 'added') continue;
-        const identities = await this.deps.identitiesOf(profileId);
-        if (sync.as === 'audience') await this.add(sync, connection, profileId, identities, at, runId);
-        else await this.queueEvent(sync, connection, true, profileId, identities, at, runId);
+      const todo = page.filter((profileId) => this.deps.members.get(sync.audience, sync.connection, profileId)?.state !== 'added');
+      if (sync.as !== 'audience') {
+        for (const profileId of todo) await this.queueEvent(sync, connection, true, profileId, await this.deps.identitiesOf(profileId), at, runId);
+        return page;
       }
+      // The page's adds are queued in one write: a backfill of many members is as fast as the queue takes batches.
+      const decided = [];
+      const added: Array<{ profileId: string; identities: Record<string, string>; messageId: string }> = [];
+      for (const profileId of todo) {
+        const identities = await this.deps.identitiesOf(profileId);
+        const event = this.changeEvent(sync, 'add', profileId, identities, at);
+        const records = this.deps.routing.decide(event, [connection], undefined, { anySource: true });
+        if (!records.length) continue;
+        decided.push(...records);
+        added.push({ profileId, identities, messageId: event.messageId });
+      }
+      await this.deps.routing.queue(decided);
+      this.deps.members.addedMany(sync.audience, sync.connection, added, this.deps.clock());
+      this.deps.recorder?.queued(
+        sync,
+        added.map((a) => ({ messageId: a.messageId, action: 'add' as const, profileId: a.profileId })),
+        runId,
+      );
       return page;
     });
   }

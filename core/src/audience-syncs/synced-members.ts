@@ -63,6 +63,13 @@ export class SyncedMembers {
     this.put(audience, connection, profileId, 'added', JSON.stringify(identities), at);
   }
 
+  /** Several adds in one transaction (a backfill page). */
+  addedMany(audience: string, connection: string, members: ReadonlyArray<{ profileId: string; identities: Record<string, string> }>, at: number): void {
+    this.db.transaction(() => {
+      for (const m of members) this.added(audience, connection, m.profileId, m.identities, at);
+    })();
+  }
+
   /** The identifiers are forgotten with the removal: nothing about the person stays but the fact. */
   removed(audience: string, connection: string, profileId: string, at: number): void {
     this.put(audience, connection, profileId, 'removed', null, at);

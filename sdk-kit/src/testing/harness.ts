@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { egressFor, prepareConnection } from '../connection.js';
+import { executeListMembers, type ListMembersOutcome, type ListMembersRequest } from '../audience/list-members.js';
 import { executeDeletion, executeExport } from '../data-subject.js';
 import type { AnyConnector, ConnectorDefinition } from '../define-connector.js';
 import { executeEnrichment, type EnrichmentResult } from '../enrichment.js';
@@ -51,6 +52,11 @@ export interface HarnessExportRun {
   logs: string[];
   denied: string[];
 }
+export interface HarnessListRun extends ListMembersOutcome {
+  requests: CapturedRequest[];
+  logs: string[];
+  denied: string[];
+}
 export interface HarnessEnrichmentRun {
   requests: CapturedRequest[];
   results: EnrichmentResult[];
@@ -69,6 +75,8 @@ export interface TestHarness {
   runDelete(identities: Record<string, string>): Promise<HarnessDeleteRun>;
   /** Reads a data subject's records back with `onExport`, as the runtime does (`NO_EXPORT_SUPPORT` when absent). */
   runExport(identities: Record<string, string>): Promise<HarnessExportRun>;
+  /** Reads one page of a destination audience with `audience.listMembers`, as mirror syncs do (`NO_LIST_SUPPORT` when absent). */
+  runListMembers(request: ListMembersRequest): Promise<HarnessListRun>;
   /** Runs an enrichment connector's lookup for each event. */
   runEnrichment(events: CanonicalEvent | CanonicalEvent[]): Promise<HarnessEnrichmentRun>;
   /** Answers requests to `host` (an egress pattern: `api.example.com`, `*.example.com`, `host:port`) with `handler`. */
@@ -160,6 +168,10 @@ export function createTestHarness(testable: TestableConnector, options: HarnessO
     },
     async runExport(identities) {
       const { value, ...run } = await capture(() => executeExport(connection, identities));
+      return { ...run, ...value };
+    },
+    async runListMembers(request) {
+      const { value, ...run } = await capture(() => executeListMembers(connection, request));
       return { ...run, ...value };
     },
     async runEnrichment(events) {
