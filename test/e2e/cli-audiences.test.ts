@@ -75,6 +75,42 @@ describe('switchyard audiences, against a running router with webhook audience s
     return { status: 200, body: errors.length ? { errors } : { ok: true } };
   });
 
+  /**
+   * A Mailchimp static segment (9001 of list list123) holding the emails in `segment`, as the Marketing API lists
+   * them (GET …/segments/9001/members with count and offset: `members[].email_address`, `total_items`) and changes
+   * them (POST …/segments/9001 with `members_to_add` or `members_to_remove`); other calls (the member upserts of
+   * identify events) are answered 200.
+   */
+  const segment = new Set(['stranger@example.com']);
+  const mailchimp = new RecordingSink((r) => {
+    const url = new URL(r.path, 'http://mailchimp');
+    if (r.method === 'GET' && url.pathname === '/3.0/lists/list123/segments/9001/members') {
+      const count = Number(url.searchParams.get('count') ?? 10);
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const page = [...segment].slice(offset, offset + count).map((email_address) => ({ email_address, status: 'subscribed' }));
+      return { status: 200, body: { members: page, total_items: segment.size } };
+    }
+    if (r.method === 'POST' && url.pathname === '/3.0/lists/list123/segments/9001') {
+      const added = ((r.body?.members_to_add ?? []) as string[]).filter((email) => !segment.has(email));
+      const removed = ((r.body?.members_to_remove ?? []) as string[]).filter((email) => segment.has(email));
+      added.forEach((email) => segment.add(email));
+      removed.forEach((email) => segment.delete(email));
+      const members = (emails: string[]) => emails.map((email_address) => ({ email_address }));
+      return {
+        status: 200,
+        body: {
+          members_added: members(added),
+          members_removed: members(removed),
+          errors: [],
+          total_added: added.length,
+          total_removed: removed.length,
+          error_count: 0,
+        },
+      };
+    }
+    return { status: 200, body: {} };
+  });
+
   /** The config, with or without the `pro` audience's sync to `crm`. */
   const configWith = (proSyncs: unknown[]) => ({
     storage: { dir: './data' },
@@ -87,10 +123,23 @@ describe('switchyard audiences, against a running router with webhook audience s
         settings: { url: `${receiver.url}/crm` },
         delivery: { retry: { maxAttempts: 1 }, breaker: { volumeThreshold: 1000 } },
       },
+      {
+        id: 'mc',
+        connector: 'mailchimp',
+        settings: { apiKey: '0123456789abcdef0123456789abcdef-us21', listId: 'list123' },
+        endpointOverrides: { 'us21.api.mailchimp.com': mailchimp.url },
+      },
     ],
     audiences: [
       { key: 'pro', name: 'Pro plan', rule: { field: 'traits.plan', equals: 'pro' }, syncs: proSyncs },
-      { key: 'trial', rule: { field: 'traits.plan', equals: 'trial' }, syncs: [{ connection: 'crm', mode: 'add-only' }] },
+      {
+        key: 'trial',
+        rule: { field: 'traits.plan', equals: 'trial' },
+        syncs: [
+          { connection: 'crm', mode: 'add-only' },
+          { connection: 'mc', mode: 'mirror', every: '1h', settings: { segmentId: '9001' } },
+        ],
+      },
     ],
   });
 
@@ -106,7 +155,7 @@ describe('switchyard audiences, against a running router with webhook audience s
   const audienceCalls = (audience: string) => receiver.requests.filter((r) => r.body?.type === 'audience' && r.body.audience?.key === audience);
 
   beforeAll(async () => {
-    await receiver.start();
+    await Promise.all([receiver.start(), mailchimp.start()]);
     dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-audiences-'));
     writeFileSync(join(dir, 'switchyard.yaml'), stringify(configWith([])));
     router = await startCliRouter(join(dir, 'switchyard.yaml'), { cwd: dir });
@@ -117,11 +166,12 @@ describe('switchyard audiences, against a running router with webhook audience s
     await identify('u-refused', REFUSED_EMAIL, 'pro');
     await identify('u-tia', 'tia@example.com', 'trial');
     await receiver.waitFor(() => audienceCalls('trial').length >= 1, 'the trial sync adding tia');
+    await mailchimp.waitFor(() => segment.has('tia@example.com'), 'the mirror sync adding tia to the segment');
   }, 60_000);
 
   afterAll(async () => {
     await router?.stop();
-    await receiver.stop();
+    await Promise.all([receiver.stop(), mailchimp.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -156,6 +206,7 @@ describe('switchyard audiences, against a running router with webhook audience s
     expect(table.stdout).toMatch(/^AUDIENCE\s+CONNECTION\s+MODE\s+STATE\s+MEMBERS\s+LAST RUN\s+ADDED\s+REMOVED\s+UNMATCHED\s+FAILED\s+FINISHED$/m);
     expect(table.stdout).toMatch(/^pro\s+crm\s+add-remove\s+live\s+\d\s+backfill succeeded\s+2\s+0\s+0\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/m);
     expect(table.stdout).toMatch(/^trial\s+crm\s+add-only\s+live\s+1\s/m);
+    expect(table.stdout).toMatch(/^trial\s+mc\s+mirror every 1h\s+live\s+1\s/m);
 
     const json = JSON.parse((await cli(['audiences', 'status', '--json', ...admin])).stdout) as Array<Record<string, unknown>>;
     expect(json).toEqual(
@@ -204,6 +255,25 @@ describe('switchyard audiences, against a running router with webhook audience s
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/backfill trial\/crm \[\u2588+\] 1\/1 members \| 0 added, 0 removed, 0 unmatched, 0 failed/);
     expect(result.stdout).toMatch(/backfill of trial\/crm succeeded in \d+\.\d s: 1\/1 processed, 0 added, 0 removed, 0 unmatched, 0 failed/);
+  });
+
+  it('reconciles a mirror sync: the segment loses whom it should not hold and gets back whom it lost', async () => {
+    // Someone removed tia from the segment in Mailchimp; the stranger was never a member of trial.
+    segment.delete('tia@example.com');
+    const before = mailchimp.requests.length;
+    const result = await cli(['audiences', 'reconcile', 'trial', 'mc', ...admin]);
+    expect(result.stderr).toMatch(/^reconcile of trial\/mc started \(run \S+\)$/m);
+    expect(result.stdout).toMatch(/^reconcile of trial\/mc succeeded in \d+\.\d s: \d+\/\d+ processed, 1 added, 1 removed, 0 unmatched, 0 failed$/m);
+    expect(result.code).toBe(0);
+    expect([...segment]).toEqual(['tia@example.com']);
+    const changes = mailchimp.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.body);
+    expect(changes).toEqual(expect.arrayContaining([{ members_to_add: ['tia@example.com'] }, { members_to_remove: ['stranger@example.com'] }]));
+    const status = await cli(['audiences', 'status', 'trial', 'mc', ...admin]);
+    expect(status.stdout).toMatch(/^mode\s+mirror every 1h \(as audience\)$/m);
+    expect(status.stdout).toMatch(/^\S+\s+reconcile\s+succeeded\s.*\s1\s+1\s+0\s+0$/m);
   });
 
   it('explains a 404 and a reconcile of a sync that is not a mirror', async () => {
