@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { startCliRouter, type CliRouter } from '../helpers/cli-router.js';
+import { mailchimpConnection, mailchimpSegment } from '../helpers/mailchimp-segment.js';
 import { RecordingSink } from '../helpers/recording-sink.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,41 +76,7 @@ describe('switchyard audiences, against a running router with webhook audience s
     return { status: 200, body: errors.length ? { errors } : { ok: true } };
   });
 
-  /**
-   * A Mailchimp static segment (9001 of list list123) holding the emails in `segment`, as the Marketing API lists
-   * them (GET …/segments/9001/members with count and offset: `members[].email_address`, `total_items`) and changes
-   * them (POST …/segments/9001 with `members_to_add` or `members_to_remove`); other calls (the member upserts of
-   * identify events) are answered 200.
-   */
-  const segment = new Set(['stranger@example.com']);
-  const mailchimp = new RecordingSink((r) => {
-    const url = new URL(r.path, 'http://mailchimp');
-    if (r.method === 'GET' && url.pathname === '/3.0/lists/list123/segments/9001/members') {
-      const count = Number(url.searchParams.get('count') ?? 10);
-      const offset = Number(url.searchParams.get('offset') ?? 0);
-      const page = [...segment].slice(offset, offset + count).map((email_address) => ({ email_address, status: 'subscribed' }));
-      return { status: 200, body: { members: page, total_items: segment.size } };
-    }
-    if (r.method === 'POST' && url.pathname === '/3.0/lists/list123/segments/9001') {
-      const added = ((r.body?.members_to_add ?? []) as string[]).filter((email) => !segment.has(email));
-      const removed = ((r.body?.members_to_remove ?? []) as string[]).filter((email) => segment.has(email));
-      added.forEach((email) => segment.add(email));
-      removed.forEach((email) => segment.delete(email));
-      const members = (emails: string[]) => emails.map((email_address) => ({ email_address }));
-      return {
-        status: 200,
-        body: {
-          members_added: members(added),
-          members_removed: members(removed),
-          errors: [],
-          total_added: added.length,
-          total_removed: removed.length,
-          error_count: 0,
-        },
-      };
-    }
-    return { status: 200, body: {} };
-  });
+  const { segment, api: mailchimp } = mailchimpSegment(['stranger@example.com']);
 
   /** The config, with or without the `pro` audience's sync to `crm`. */
   const configWith = (proSyncs: unknown[]) => ({
@@ -123,12 +90,7 @@ describe('switchyard audiences, against a running router with webhook audience s
         settings: { url: `${receiver.url}/crm` },
         delivery: { retry: { maxAttempts: 1 }, breaker: { volumeThreshold: 1000 } },
       },
-      {
-        id: 'mc',
-        connector: 'mailchimp',
-        settings: { apiKey: '0123456789abcdef0123456789abcdef-us21', listId: 'list123' },
-        endpointOverrides: { 'us21.api.mailchimp.com': mailchimp.url },
-      },
+      mailchimpConnection('mc', mailchimp.url),
     ],
     audiences: [
       { key: 'pro', name: 'Pro plan', rule: { field: 'traits.plan', equals: 'pro' }, syncs: proSyncs },

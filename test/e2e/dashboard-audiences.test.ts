@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../helpers/chromium.js';
+import { mailchimpConnection, mailchimpSegment } from '../helpers/mailchimp-segment.js';
 import { RecordingSink } from '../helpers/recording-sink.js';
 import { startRouter } from '../helpers/router-process.js';
 
@@ -36,14 +37,15 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
     const errors = members.flatMap((m, index) => (m.identifiers.email === REFUSED_EMAIL ? [{ index, status: 422, message: 'unknown contact' }] : []));
     return { status: 200, body: errors.length ? { errors } : { ok: true } };
   });
+  const { segment, api: mailchimp } = mailchimpSegment(['stranger@example.com']);
   let router: Awaited<ReturnType<typeof startRouter>>;
   let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let browser: Browser;
   let base: string;
   const consoleErrors: string[] = [];
 
-  /** The config, with or without the `pro` audience's sync to `crm`. */
-  const configWith = (proSyncs: Array<{ connection: string }>) => ({
+  /** The config, with or without the syncs of `pro` (to the webhook `crm`) and `trial` (mirrored to the Mailchimp `mc`). */
+  const configWith = (synced: boolean) => ({
     admin: { tokens: [TOKEN] },
     sources: [{ id: 'web', type: 'segment' as const, writeKey: 'wk_dash_aud' }],
     connections: [
@@ -53,8 +55,16 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
         settings: { url: `${receiver.url}/crm` },
         delivery: { retry: { maxAttempts: 1 }, breaker: { volumeThreshold: 1000 } },
       },
+      mailchimpConnection('mc', mailchimp.url),
     ],
-    audiences: [{ key: 'pro', name: 'Pro plan', rule: { field: 'traits.plan', equals: 'pro' }, syncs: proSyncs }],
+    audiences: [
+      { key: 'pro', name: 'Pro plan', rule: { field: 'traits.plan', equals: 'pro' }, syncs: synced ? [{ connection: 'crm' }] : [] },
+      {
+        key: 'trial',
+        rule: { field: 'traits.plan', equals: 'trial' },
+        syncs: synced ? [{ connection: 'mc', mode: 'mirror' as const, every: '1h', settings: { segmentId: '9001' } }] : [],
+      },
+    ],
   });
 
   const identify = async (userId: string, email: string, plan: string) => {
@@ -66,16 +76,17 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
     expect(response.status).toBe(200);
   };
 
-  const audienceCalls = () => receiver.requests.filter((r) => r.body?.type === 'audience');
+  const audienceCalls = () => receiver.requests.filter((r) => r.body?.type === 'audience' && r.body.audience?.key === 'pro');
 
   beforeAll(async () => {
-    await receiver.start();
-    router = await startRouter(configWith([]));
+    await Promise.all([receiver.start(), mailchimp.start()]);
+    router = await startRouter(configWith(false));
     base = router.router.url;
     // Three people join `pro` before it has a sync.
     await identify('u-ada', 'ada@example.com', 'pro');
     await identify('u-bob', 'bob@example.com', 'pro');
     await identify('u-refused', REFUSED_EMAIL, 'pro');
+    await identify('u-tia', 'tia@example.com', 'trial');
     chromium = await launchChromium();
     browser = chromium.browser;
   }, 60_000);
@@ -83,7 +94,7 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
   afterAll(async () => {
     await chromium?.close();
     await router?.close();
-    await receiver.stop();
+    await Promise.all([receiver.stop(), mailchimp.stop()]);
   });
 
   afterEach(() => {
@@ -114,7 +125,7 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
     let release!: () => void;
     hold = new Promise((resolve) => (release = resolve));
     try {
-      expect(await router.reload(configWith([{ connection: 'crm' }]))).toMatchObject({ ok: true });
+      expect(await router.reload(configWith(true))).toMatchObject({ ok: true });
       await receiver.waitFor(() => audienceCalls().length > 0, 'the backfill reaching the receiver');
       await waitForText(page, 'tr[data-sync="pro/crm"] [data-field="state"]', 'backfilling');
       expect(await waitForText(page, 'tr[data-sync="pro/crm"] [data-field="progress"]', /^\d \/ 3$/)).toMatch(/ \/ 3$/);
@@ -167,6 +178,26 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
     expect(await textOf(page, `${row} [data-field="processed"]`)).toBe('3');
     expect(await textOf(page, `${row} [data-field="added"]`)).toBe('0');
     expect(audienceCalls().length).toBe(calls);
+    await page.close();
+  }, 60_000);
+
+  it('reconciles a mirror sync from the page: the Mailchimp segment gets back whom it lost and loses whom it should not hold', async () => {
+    await mailchimp.waitFor(() => segment.has('tia@example.com'), "the trial sync's backfill adding tia to the segment");
+    segment.delete('tia@example.com');
+    const page = await openAudiences();
+    await page.waitForSelector('tr[data-sync="trial/mc"]');
+    expect(await textOf(page, 'tr[data-sync="trial/mc"] [data-field="mode"]')).toBe('mirror, every 1h');
+    await page.click('tr[data-sync="trial/mc"]');
+    await page.waitForSelector('[data-role="sync"][data-sync="trial/mc"] [data-action="reconcile"]');
+    await page.click('[data-role="sync"] [data-action="reconcile"]');
+    expect(await textOf(page, '[data-role="confirm"]')).toContain('Make mc hold exactly the members of trial');
+    await page.click('[data-action="confirm"]');
+    const runId = /^Started reconcile (\S+)\.$/.exec(await waitForText(page, '[data-role="outcome"]', /^Started reconcile \S+\.$/))![1]!;
+    const row = `[data-role="runs"] tr[data-run="${runId}"][data-status="succeeded"]`;
+    await page.waitForSelector(row, { timeout: 20_000 });
+    expect(await textOf(page, `${row} [data-field="added"]`)).toBe('1');
+    expect(await textOf(page, `${row} [data-field="removed"]`)).toBe('1');
+    expect([...segment]).toEqual(['tia@example.com']);
     await page.close();
   }, 60_000);
 });
