@@ -146,7 +146,9 @@ withAdminOptions(
   .option('--runs <n>', 'with both arguments: show this many runs, newest first (default 20)', asArgument(parseCount('--runs')))
   .action(runAudiencesStatus);
 withAdminOptions(
-  audiences.command('backfill <audience> <connection>').description("send the audience's current members to the connection again, and follow the run"),
+  audiences
+    .command('backfill <audience> <connection>')
+    .description("run a sync's backfill again (its audience's members the sync has not added yet are sent), and follow it"),
 )
   .option('-q, --quiet', 'no progress')
   .action(runAudiencesBackfill);

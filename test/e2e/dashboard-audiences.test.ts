@@ -167,7 +167,7 @@ describe('the Audiences view of the dashboard, in headless Chromium', () => {
     const before = await page.$$eval('[data-role="runs"] tr[data-kind="backfill"]', (rows) => rows.map((row) => row.getAttribute('data-run')));
     const calls = audienceCalls().length;
     await page.click('[data-role="sync"] [data-action="backfill"]');
-    expect(await textOf(page, '[data-role="confirm"]')).toMatch(/^Send the \d members of pro to crm again\?/);
+    expect(await textOf(page, '[data-role="confirm"]')).toMatch(/^Backfill pro → crm again\? Members the sync has not added yet are sent\./);
     await page.click('[data-action="confirm"]');
     const outcome = await waitForText(page, '[data-role="outcome"]', /^Started backfill \S+\.$/);
     const runId = /^Started backfill (\S+)\.$/.exec(outcome)![1]!;

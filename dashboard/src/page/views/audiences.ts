@@ -100,7 +100,7 @@ function SyncDetail({ api, selected, onStarted }: { api: AdminApi; selected: Syn
       <${ConfirmButton}
         name="backfill"
         label="Backfill"
-        question=${`Send the ${count(sync.members)} members of ${sync.audience} to ${sync.connection} again?`}
+        question=${`Backfill ${sync.audience} → ${sync.connection} again? Members the sync has not added yet are sent.`}
         disabled=${sync.current !== null}
         onConfirm=${() => start('backfill')}
       />
