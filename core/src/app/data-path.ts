@@ -46,6 +46,8 @@ export interface DataPathOptions {
   audiences?: readonly AudienceDefinition[];
   /** What audiences read the time from (tests move it). */
   clock?: Clock;
+  /** How often mirror syncs are checked for a due reconciliation (ms). */
+  syncCheckMs?: number;
   /** The audiences' syncs in force; read at every membership change. */
   audienceSyncs?: () => readonly AudienceSyncConfig[];
 }
@@ -186,6 +188,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       },
       clock,
       log: options.log,
+      ...(options.syncCheckMs ? { tickMs: options.syncCheckMs } : {}),
     });
     recorder.to = syncLifecycle;
     runtime.on('settled', (batch: SettledBatch) => syncLifecycle.settled(batch));

@@ -31,6 +31,8 @@ export interface RouterOptions {
   connectorDirs?: readonly string[];
   /** The clock audiences read (tests move it to roll windows over). */
   clock?: Clock;
+  /** How often audience syncs look for due mirror reconciliations, in ms of real time (default 30 s; tests shorten it). */
+  syncCheckMs?: number;
 }
 
 export type ReloadResult = { ok: true; changed: string[] } | { ok: false; error: string };
@@ -84,7 +86,10 @@ export class Router {
     let router: Router | undefined;
     let parts: Switchyard;
     try {
-      parts = await buildSwitchyard(config, log, () => router?.config ?? config, options.clock ? { clock: options.clock } : {});
+      parts = await buildSwitchyard(config, log, () => router?.config ?? config, {
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.syncCheckMs ? { syncCheckMs: options.syncCheckMs } : {}),
+      });
     } catch (error) {
       unlock();
       throw error;

@@ -30,7 +30,7 @@ export async function buildSwitchyard(
   config: ResolvedConfig,
   log: Logger,
   current: () => ResolvedConfig = () => config,
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; syncCheckMs?: number } = {},
 ): Promise<Switchyard> {
   const traces = new EventTraces();
   const live = new LiveEvents();
@@ -48,6 +48,7 @@ export async function buildSwitchyard(
     audiences: config.audiences,
     audienceSyncs: () => current().audienceSyncs,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.syncCheckMs ? { syncCheckMs: options.syncCheckMs } : {}),
   });
   const opened: Array<() => Promise<void>> = [() => path.close()];
   try {

@@ -294,6 +294,36 @@ describe('audience sync lifecycle', () => {
       .map((r) => r.body);
     expect(bodies).toEqual(expect.arrayContaining([{ members_to_add: ['u-bob@example.com'] }, { members_to_remove: ['stranger@example.com'] }]));
     expect(JSON.stringify(bodies)).not.toContain('u-ada@example.com');
+    const { sync: after } = await syncStatus('pro', 'mc');
+    expect(after).toEqual(expect.objectContaining({ state: 'live', lastRun: expect.objectContaining({ id: run.id }) }));
+  });
+
+  it('a mirror sync is reconciled again once its period has passed since the last one', async () => {
+    sink.responder = (request) =>
+      request.method === 'GET'
+        ? { status: 200, body: { members: [{ email_address: 'stranger@example.com' }], total_items: 1 } }
+        : { status: 200, body: { members_added: [], members_removed: [], errors: [], total_added: 0, total_removed: 0, error_count: 0 } };
+    const mailchimp = [
+      {
+        id: 'mc',
+        connector: 'mailchimp',
+        settings: { apiKey: '0123456789abcdef0123456789abcdef-us21', listId: 'list123' },
+        endpointOverrides: { 'us21.api.mailchimp.com': sink.url },
+      },
+    ];
+    yard = await AudienceRouter.start(
+      { connections: mailchimp, audiences: [{ ...PRO, syncs: [{ connection: 'mc', mode: 'mirror', every: '1h', settings: { segmentId: '9001' } }] }] } as never,
+      { syncCheckMs: 50 },
+    );
+    await finishedRun('backfill', 1, 'mc');
+    expect((await syncStatus('pro', 'mc')).runs.filter((r) => r.kind === 'reconcile')).toEqual([]);
+    yard.now += 3_600_000;
+    const first = await finishedRun('reconcile', 1, 'mc');
+    expect(first).toEqual(expect.objectContaining({ status: 'succeeded', removed: 1 }));
+    yard.now += 3_600_000;
+    await finishedRun('reconcile', 2, 'mc');
+    const reconciles = (await syncStatus('pro', 'mc')).runs.filter((r) => r.kind === 'reconcile');
+    expect(reconciles.map((r) => r.startedAt)).toEqual([new Date(yard.now).toISOString(), new Date(yard.now - 3_600_000).toISOString()]);
   });
 
   it('refuses mirror without a valid every, and for a connector that cannot list members, naming the path', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SwitchyardConfig } from '../../src/index.js';
+import type { RouterOptions, SwitchyardConfig } from '../../src/index.js';
 import type { AudienceMembershipListener, ExitReason } from '../../src/audiences/audience-types.js';
 import { until } from './deliveries.js';
 import { RouterFixture } from './router.js';
@@ -31,9 +31,9 @@ export class AudienceRouter {
   readonly calls: MembershipCall[] = [];
   private fixture!: RouterFixture;
 
-  static async start(config: Partial<SwitchyardConfig> = {}): Promise<AudienceRouter> {
+  static async start(config: Partial<SwitchyardConfig> = {}, options: Partial<RouterOptions> = {}): Promise<AudienceRouter> {
     const router = new AudienceRouter();
-    router.fixture = await new RouterFixture({ ...BASE, ...config }, undefined, { clock: () => router.now }).start();
+    router.fixture = await new RouterFixture({ ...BASE, ...config }, undefined, { clock: () => router.now, ...options }).start();
     router.listen();
     return router;
   }
