@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { printJson, type AdminOptions } from './admin-client.js';
 import { countsText, progressText, readRun, shortTime, startRun, syncName } from './audience-sync-api.js';
-import type { SyncRun } from './audience-sync-types.js';
+import type { SyncRun } from '@switchyard/core';
 import { terminalProgressBar } from './progress-bar.js';
 
 export interface AudienceRunOptions extends AdminOptions {

@@ -1,7 +1,7 @@
 /** `switchyard audiences status [audience] [connection]`: the audience syncs of a running router, or one with its runs. */
 import { formatTable, printJson, type AdminOptions } from './admin-client.js';
 import { listSyncs, progressText, readSync, shortTime, syncName } from './audience-sync-api.js';
-import type { SyncRun, SyncStatus } from './audience-sync-types.js';
+import type { SyncRun, SyncStatus } from '@switchyard/core';
 
 export interface AudienceStatusOptions extends AdminOptions {
   runs?: number;

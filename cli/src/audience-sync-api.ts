@@ -1,6 +1,6 @@
 /** The audience-sync routes of a running router's admin API, with answers that say what to do next. */
 import { admin, type AdminOptions } from './admin-client.js';
-import type { SyncRun, SyncStatus } from './audience-sync-types.js';
+import type { SyncRun, SyncStatus } from '@switchyard/core';
 
 type ErrorBody = { error?: { message?: string } };
 
