@@ -21,7 +21,7 @@ function writeConfig(configFile, sinkUrl, syncs) {
       sources: [{ id: 'web', type: 'segment', writeKey: 'wk_bench' }],
       connections: [
         { id: 'hook', connector: 'webhook', settings: { url: `${sinkUrl}/events`, batching: true } },
-        { id: 'lists', connector: 'webhook', settings: { url: `${sinkUrl}/lists` } },
+        { id: 'lists', connector: 'webhook', settings: { url: `${sinkUrl}/lists`, batching: true } },
       ],
       audiences: [{ ...VIEWERS, ...(syncs ? { syncs } : {}) }],
     }),

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteShorthandOptions } from 'fastify';
 import type { StartResult, SyncLifecycle } from '../audience-syncs/sync-lifecycle.js';
 import { adminError } from '../auth/bearer-auth.js';
 
@@ -45,10 +45,12 @@ export function registerAudienceSyncRoutes(app: FastifyInstance, options: Audien
     if ('conflict' in result) return reply.code(409).send(syncError(409, result.code, result.conflict));
     return reply.code(202).send({ run: result.run });
   };
-  app.post<{ Params: SyncParams }>('/audience-syncs/:audience/:connection/backfill', { schema: { params: syncParams } }, async (request, reply) =>
+  // Triggers: a body is not needed (curl -X POST), and any JSON body is ignored.
+  const trigger: RouteShorthandOptions = { schema: { params: syncParams }, config: { bodyOptional: true } };
+  app.post<{ Params: SyncParams }>('/audience-syncs/:audience/:connection/backfill', trigger, async (request, reply) =>
     start(request, reply, syncs.backfill(request.params.audience, request.params.connection)),
   );
-  app.post<{ Params: SyncParams }>('/audience-syncs/:audience/:connection/reconcile', { schema: { params: syncParams } }, async (request, reply) =>
+  app.post<{ Params: SyncParams }>('/audience-syncs/:audience/:connection/reconcile', trigger, async (request, reply) =>
     start(request, reply, syncs.reconcile(request.params.audience, request.params.connection)),
   );
 

@@ -49,6 +49,8 @@ export class AudienceSyncs implements AudienceMembershipListener {
       if (!syncs.length) return;
       const identities = await this.deps.identitiesOf(profileId);
       for (const { sync, connection } of syncs) {
+        // Already sent: a backfill read the membership between its storing and this call (or add-only sent no exit).
+        if (this.deps.members.get(sync.audience, sync.connection, profileId)?.state === 'added') continue;
         if (sync.as === 'audience') await this.add(sync, connection, profileId, identities, at);
         else await this.queueEvent(sync, connection, true, profileId, identities, at);
       }

@@ -34,7 +34,7 @@ export interface SyncLifecycleDeps {
   syncs: () => readonly AudienceSyncConfig[];
   audienceSyncs: Pick<AudienceSyncs, 'backfillPage' | 'reconcilePage' | 'removeHeld'>;
   runs: SyncRuns;
-  members: Pick<SyncedMembers, 'countAdded'>;
+  members: Pick<SyncedMembers, 'countAdded' | 'forgetSync'>;
   /** How many members the audience has now. */
   memberCount: (audience: string) => Promise<number>;
   /** One page of what the sync's destination audience holds (the connector's `listMembers`, in a worker). */
@@ -50,6 +50,9 @@ export interface SyncLifecycleDeps {
 export type StartResult = { run: SyncRun } | { notFound: true } | { conflict: string; code: 'SYNC_BUSY' | 'SYNC_NOT_MIRROR' };
 
 const HOUR_MS = 3_600_000;
+const ERASED_KEPT = 10_000;
+/** A sync's settings as compared across reloads. */
+const settingsOf = (sync: AudienceSyncConfig) => JSON.stringify(sync.settings);
 const keyOf = (audience: string, connection: string) => `${audience}\u0000${connection}`;
 
 interface Pending {
@@ -76,6 +79,8 @@ export class SyncLifecycle implements SyncChangeRecorder {
   /** Runs that failed as a whole (a listing refused, the store unreadable). */
   private readonly broken = new Set<string>();
   private readonly tasks = new Set<Promise<void>>();
+  /** People erased lately: a failure of their removal that settles later keeps no sample naming them. */
+  private readonly erasedProfiles = new Set<string>();
   private timer?: NodeJS.Timeout;
   private closed = false;
 
@@ -88,11 +93,17 @@ export class SyncLifecycle implements SyncChangeRecorder {
     this.timer.unref();
   }
 
-  /** After a reload (and at start): each sync that was never backfilled gets its backfill. */
+  /**
+   * After a reload (and at start): each sync that was never backfilled gets its backfill. A sync whose settings changed
+   * since its backfill (another destination list) is a new sync: what it sent before is forgotten, and it is backfilled.
+   */
   refresh(): void {
     for (const sync of this.deps.syncs()) {
       if (this.current.has(keyOf(sync.audience, sync.connection))) continue;
-      if (!this.deps.runs.state(sync.audience, sync.connection).backfilledAt) this.begin(sync, 'backfill');
+      const state = this.deps.runs.state(sync.audience, sync.connection);
+      if (state.backfilledAt && state.settings === settingsOf(sync)) continue;
+      if (state.backfilledAt) this.deps.members.forgetSync(sync.audience, sync.connection);
+      this.begin(sync, 'backfill');
     }
   }
 
@@ -186,6 +197,8 @@ export class SyncLifecycle implements SyncChangeRecorder {
   /** A data-subject erasure: error samples about the person go, and their identifiers are cut out of any other. */
   erased(identityKeys: readonly string[]): void {
     const profiles = new Set(profileIdsOf(identityKeys));
+    for (const id of profiles) this.erasedProfiles.add(id);
+    while (this.erasedProfiles.size > ERASED_KEPT) this.erasedProfiles.delete(this.erasedProfiles.values().next().value!);
     const values = identityKeys.filter((key) => !key.startsWith('profile:')).map((key) => key.slice(key.indexOf(':') + 1));
     const live = [...this.current.values(), ...[...this.changes.values()].map((c) => c.run)];
     this.deps.runs.purge(profiles, values, live);
@@ -202,6 +215,13 @@ export class SyncLifecycle implements SyncChangeRecorder {
     this.closed = true;
     clearInterval(this.timer);
     await Promise.all([...this.tasks]).catch(() => undefined);
+    // An hour of live changes ends with the router: what settled so far is its count.
+    for (const { run } of this.changes.values()) {
+      run.status = 'succeeded';
+      run.finishedAt = new Date(this.deps.clock()).toISOString();
+      this.deps.runs.save(run);
+    }
+    this.changes.clear();
   }
 
   private begin(sync: AudienceSyncConfig, kind: 'backfill' | 'reconcile'): LiveRun {
@@ -229,7 +249,7 @@ export class SyncLifecycle implements SyncChangeRecorder {
     this.deps.runs.save(run);
     await this.eachMemberPage((after, limit) => this.deps.audienceSyncs.backfillPage(sync, after, limit, run.id), run);
     run.total = Math.max(run.total, run.processed);
-    this.deps.runs.markBackfilled(sync.audience, sync.connection, new Date(this.deps.clock()).toISOString());
+    this.deps.runs.markBackfilled(sync.audience, sync.connection, new Date(this.deps.clock()).toISOString(), settingsOf(sync));
   }
 
   /**
@@ -306,7 +326,7 @@ export class SyncLifecycle implements SyncChangeRecorder {
   }
 
   private sample(run: LiveRun, code: string, message: string, profileId?: string): void {
-    if (run.errorSamples.length >= ERROR_SAMPLES) return;
+    if (run.errorSamples.length >= ERROR_SAMPLES || (profileId !== undefined && this.erasedProfiles.has(profileId))) return;
     run.errorSamples.push({ at: new Date(this.deps.clock()).toISOString(), code, message, ...(profileId !== undefined ? { profileId } : {}) });
     run.errors = run.errorSamples.map(publicError);
   }

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 );
 CREATE INDEX IF NOT EXISTS sync_runs_by_sync ON sync_runs (audience, connection, seq);
 CREATE TABLE IF NOT EXISTS sync_states (
-  audience TEXT NOT NULL, connection TEXT NOT NULL, backfilled_at TEXT, reconciled_at TEXT,
+  audience TEXT NOT NULL, connection TEXT NOT NULL, backfilled_at TEXT, reconciled_at TEXT, settings TEXT,
   PRIMARY KEY (audience, connection)
 ) WITHOUT ROWID;
 `;
@@ -137,18 +137,25 @@ export class SyncRuns {
     return row && runOf(row);
   }
 
-  state(audience: string, connection: string): { backfilledAt?: string; reconciledAt?: string } {
-    const row = this.db.prepare('SELECT backfilled_at, reconciled_at FROM sync_states WHERE audience = ? AND connection = ?').get(audience, connection) as
-      { backfilled_at: string | null; reconciled_at: string | null } | undefined;
-    return { ...(row?.backfilled_at ? { backfilledAt: row.backfilled_at } : {}), ...(row?.reconciled_at ? { reconciledAt: row.reconciled_at } : {}) };
+  /** When the sync was last backfilled and reconciled, and the settings (JSON) its backfill sent to. */
+  state(audience: string, connection: string): { backfilledAt?: string; reconciledAt?: string; settings?: string } {
+    const row = this.db
+      .prepare('SELECT backfilled_at, reconciled_at, settings FROM sync_states WHERE audience = ? AND connection = ?')
+      .get(audience, connection) as { backfilled_at: string | null; reconciled_at: string | null; settings: string | null } | undefined;
+    return {
+      ...(row?.backfilled_at ? { backfilledAt: row.backfilled_at } : {}),
+      ...(row?.reconciled_at ? { reconciledAt: row.reconciled_at } : {}),
+      ...(row?.settings ? { settings: row.settings } : {}),
+    };
   }
 
-  markBackfilled(audience: string, connection: string, at: string): void {
+  markBackfilled(audience: string, connection: string, at: string, settings: string): void {
     this.db
       .prepare(
-        'INSERT INTO sync_states (audience, connection, backfilled_at) VALUES (?, ?, ?) ON CONFLICT (audience, connection) DO UPDATE SET backfilled_at = excluded.backfilled_at',
+        `INSERT INTO sync_states (audience, connection, backfilled_at, settings) VALUES (?, ?, ?, ?)
+         ON CONFLICT (audience, connection) DO UPDATE SET backfilled_at = excluded.backfilled_at, settings = excluded.settings`,
       )
-      .run(audience, connection, at);
+      .run(audience, connection, at, settings);
   }
 
   markReconciled(audience: string, connection: string, at: string): void {

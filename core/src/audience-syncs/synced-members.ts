@@ -63,6 +63,11 @@ export class SyncedMembers {
     this.put(audience, connection, profileId, 'added', JSON.stringify(identities), at);
   }
 
+  /** Forgets what the sync sent (its destination changed: a new sync). */
+  forgetSync(audience: string, connection: string): void {
+    this.db.prepare('DELETE FROM synced_members WHERE audience = ? AND connection = ?').run(audience, connection);
+  }
+
   /** Several adds in one transaction (a backfill page). */
   addedMany(audience: string, connection: string, members: ReadonlyArray<{ profileId: string; identities: Record<string, string> }>, at: number): void {
     this.db.transaction(() => {

@@ -21,6 +21,10 @@ export interface JsonBodyOptions {
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route takes a POST without a body (a trigger such as POST …/backfill). */
+    bodyOptional?: boolean;
+  }
   interface FastifyRequest {
     bodyBytes?: number;
     /** The body as text, decompressed: what a request signature covers. */
@@ -77,7 +81,8 @@ export function registerJsonBody(app: FastifyInstance, options: JsonBodyOptions)
     );
   });
   app.addHook('preValidation', async (request) => {
-    if (request.body === undefined && BODY_METHODS.has(request.method)) {
+    // A route that only triggers something (POST …/backfill) says so with `config: { bodyOptional: true }`.
+    if (request.body === undefined && BODY_METHODS.has(request.method) && request.routeOptions.config?.bodyOptional !== true) {
       throw new RequestError(400, 'EMPTY_BODY', [{ path: '$', message: 'the request body is empty; send a JSON body with Content-Type: application/json' }]);
     }
   });
