@@ -40,9 +40,7 @@ export async function readRun(options: AdminOptions, audience: string, connectio
 
 /** Starts a backfill or a reconciliation; a 409 says why the router refused and what to do instead. */
 export async function startRun(options: AdminOptions, audience: string, connection: string, kind: 'backfill' | 'reconcile'): Promise<SyncRun> {
-  // The admin API takes JSON bodies only, even where, as here, there is nothing to say.
   const { status, json } = await admin<{ run: SyncRun } & ErrorBody>(options, 'POST', `${syncPath(audience, connection)}/${kind}`, {
-    body: {},
     accept: [404, 409],
   });
   if (status === 404) throw noSync(audience, connection, json);

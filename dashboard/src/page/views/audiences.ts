@@ -85,7 +85,7 @@ function SyncDetail({ api, selected, onStarted }: { api: AdminApi; selected: Syn
     setOutcome(undefined);
     setActionError(undefined);
     try {
-      const { run } = await api.post<{ run: SyncRun }>(`${syncPath(sync)}/${kind}`, {});
+      const { run } = await api.post<{ run: SyncRun }>(`${syncPath(sync)}/${kind}`, undefined);
       setOutcome(`Started ${kind} ${run.id}.`);
       detail.refresh();
       onStarted();
