@@ -11,6 +11,8 @@ import { runTrace } from './trace-command.js';
 import { runTail } from './tail-command.js';
 import { runReplay } from './replay-command.js';
 import { runStatus } from './status-command.js';
+import { runAudiencesStatus } from './audience-status-command.js';
+import { runAudiencesBackfill, runAudiencesReconcile } from './audience-run-command.js';
 import { runSuppressionsAdd, runSuppressionsList, runSuppressionsRemove } from './suppression-commands.js';
 import { runStart, runValidate } from './start-command.js';
 import { CONFIG_SCHEMA } from '@switchyard/core';
@@ -134,6 +136,29 @@ withAdminOptions(suppressions.command('list').description('suppressions, newest 
   .option('--offset <n>', 'skip this many', asArgument(parseCount('--offset')))
   .action(runSuppressionsList);
 withAdminOptions(suppressions.command('remove <id>').description('remove a suppression (its id from suppressions list)')).action(runSuppressionsRemove);
+
+const audiences = program.command('audiences').description("a running router's audience syncs: status, run history, backfill, reconciliation");
+withAdminOptions(
+  audiences
+    .command('status [audience] [connection]')
+    .description("every audience sync (or an audience's): mode, state, members, last run; with both: the sync and its runs with error samples"),
+)
+  .option('--runs <n>', 'with both arguments: show this many runs, newest first (default 20)', asArgument(parseCount('--runs')))
+  .action(runAudiencesStatus);
+withAdminOptions(
+  audiences
+    .command('backfill <audience> <connection>')
+    .description("run a sync's backfill again (its audience's members the sync has not added yet are sent), and follow it"),
+)
+  .option('-q, --quiet', 'no progress')
+  .action(runAudiencesBackfill);
+withAdminOptions(
+  audiences
+    .command('reconcile <audience> <connection>')
+    .description('a mirror sync: make what the destination holds match the members now (adds and removals), and follow the run'),
+)
+  .option('-q, --quiet', 'no progress')
+  .action(runAudiencesReconcile);
 
 const dsr = program.command('dsr').description('data-subject requests to a running router, through its OpenDSR API');
 withAdminOptions(dsr.command('submit <type> <identities...>').description(`submit a request (${DSR_TYPES.join(' | ')}) for <type>:<value> identities`))

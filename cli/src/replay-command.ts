@@ -2,10 +2,10 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import cliProgress from 'cli-progress';
 import { loadConfig } from '@switchyard/core';
 import { reachRouter } from './admin-client.js';
 import { CONNECTOR_DIRS } from './connector-dirs.js';
+import { terminalProgressBar } from './progress-bar.js';
 
 export interface ReplayOptions {
   url: string;
@@ -52,13 +52,7 @@ export async function runReplay(file: string, options: ReplayOptions): Promise<v
   const writeKey = options.writeKey ?? (await writeKeyFromConfig(options));
   const authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
   const batchSize = options.rate ? Math.max(1, Math.min(BATCH_SIZE, Math.floor(options.rate))) : BATCH_SIZE;
-  const showProgress = !options.quiet && !options.json && process.stderr.isTTY === true;
-  const bar = showProgress
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: 'replay [{bar}] {value}/{total} lines | {sent} sent | {eta_formatted} left', hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = options.quiet || options.json ? undefined : terminalProgressBar('replay [{bar}] {value}/{total} lines | {sent} sent | {eta_formatted} left');
   bar?.start(await countLines(file), 0, { sent: 0 });
 
   const started = Date.now();

@@ -29,3 +29,5 @@ export { identityKey, profileKey } from './vocabulary/identity-types.js';
 export { AudienceServices } from './audiences/audience-services.js';
 export type { AudienceMembershipListener, ExitReason, AudienceDefinition, MembershipRecord } from './audiences/audience-types.js';
 export type { AudienceStore } from './audiences/audience-store.js';
+export type { SyncStatus } from './audience-syncs/sync-lifecycle.js';
+export type { SyncRun, SyncRunKind } from './audience-syncs/sync-runs.js';

@@ -8,20 +8,22 @@ export interface RecordedRequest {
   body: any;
 }
 
+type Answer = { status: number; body: unknown };
+
 /** A loopback destination that records every JSON request and answers 200. */
 export class RecordingSink {
   readonly requests: RecordedRequest[] = [];
   private server!: Server;
   private waiters = new Set<() => void>();
 
-  /** How the sink answers; the default is `200 {"ok":true}`. */
-  constructor(private readonly respond: (request: RecordedRequest) => { status: number; body: unknown } = () => ({ status: 200, body: { ok: true } })) {}
+  /** How the sink answers (a promise holds the answer back until it settles); the default is `200 {"ok":true}`. */
+  constructor(private readonly respond: (request: RecordedRequest) => Answer | Promise<Answer> = () => ({ status: 200, body: { ok: true } })) {}
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
         try {
@@ -31,7 +33,8 @@ export class RecordingSink {
         }
         const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
         this.requests.push(recorded);
-        const answer = this.respond(recorded);
+        for (const wake of this.waiters) wake();
+        const answer = await this.respond(recorded);
         res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
         for (const wake of this.waiters) wake();
       });

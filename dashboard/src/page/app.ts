@@ -10,6 +10,7 @@ import { TraceView } from './views/trace.js';
 import { Suppressions } from './views/suppressions.js';
 import { DsrRequests } from './views/dsr-requests.js';
 import { ProfileLookup } from './views/profile-lookup.js';
+import { Audiences } from './views/audiences.js';
 
 const VIEWS: Array<{ id: string; label: string; view: (props: { api: AdminApi }) => unknown }> = [
   { id: 'overview', label: 'Overview', view: Overview },
@@ -19,6 +20,7 @@ const VIEWS: Array<{ id: string; label: string; view: (props: { api: AdminApi })
   { id: 'suppressions', label: 'Suppressions', view: Suppressions },
   { id: 'dsr', label: 'DSR requests', view: DsrRequests },
   { id: 'profiles', label: 'Profiles', view: ProfileLookup },
+  { id: 'audiences', label: 'Audiences', view: Audiences },
 ];
 
 const refusalMessage = (error: ApiError) =>

@@ -92,3 +92,31 @@ export interface Profile {
   traits: Record<string, unknown>;
   consent: { purposes: Record<string, unknown>; [field: string]: unknown };
 }
+
+/** One backfill, reconciliation or batch of live changes of an audience sync (core/src/admin, audience-syncs). */
+export interface SyncRun {
+  id: string;
+  kind: 'backfill' | 'reconcile' | 'changes';
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  total: number | null;
+  processed: number;
+  added: number;
+  removed: number;
+  unmatched: number;
+  failed: number;
+  errors: Array<{ at: string; code: string; message: string }>;
+}
+
+export interface SyncStatus {
+  audience: string;
+  connection: string;
+  mode: 'add-remove' | 'add-only' | 'mirror';
+  as: 'audience' | 'track' | 'identify';
+  every: string | null;
+  state: 'backfilling' | 'reconciling' | 'live';
+  members: number;
+  current: SyncRun | null;
+  lastRun: SyncRun | null;
+}
