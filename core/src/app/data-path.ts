@@ -8,7 +8,7 @@ import type { AudienceDefinition, Clock } from '../audiences/audience-types.js';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { DsrServices } from '../dsr/dsr-services.js';
 import type { Logger } from '../logging.js';
-import type { DsrConfig, IdentityConfig, PrivacyConfig } from '../config/config-types.js';
+import type { DsrConfig, IdentityConfig, PrivacyConfig, SharedStateConfig } from '../config/config-types.js';
 import { IdentityGraph } from '../identity/identity-graph.js';
 import { resolveIdentityRules } from '../identity/identity-rules.js';
 import type { IdentityStore } from '../identity/identity-store.js';
@@ -18,6 +18,7 @@ import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { EventTracer } from '../types.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
 import { RevocationBoard } from '../revocation/revocation-board.js';
+import { PostgresPrivacyFeed } from '../state/postgres-privacy-feed.js';
 import { eventIdentityKeys, profileIdsOf } from '../vocabulary/identity-types.js';
 import { EventRouting, type RoutableConnection } from '../routing/event-routing.js';
 
@@ -28,6 +29,8 @@ export interface DataPathOptions {
   identity?: IdentityConfig;
   /** Where the identity graph lives; by default the embedded SQLite store in the storage dir. */
   identityStore?: IdentityStore;
+  /** Shared state: with PostgreSQL, privacy changes are shared with every router on the same schema. */
+  state?: SharedStateConfig;
   dsr?: DsrConfig;
   /** Every configured connection with its consent rule, quarantine connections included; read on every decision. */
   connections: () => readonly RoutableConnection[];
@@ -88,6 +91,15 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       persons: (identifiers) => identity.personsOf(identifiers),
     });
     opened.unshift(() => privacy.close());
+    const state = options.state;
+    const feed =
+      state?.type === 'postgres'
+        ? await PostgresPrivacyFeed.open({ url: state.url, schema: state.schema, log: options.log, cursor: privacy.sharedStateCursor(state.schema) })
+        : undefined;
+    if (feed) {
+      opened.unshift(() => feed.close());
+      privacy.gate.shareChanges(feed);
+    }
     identity.listen({
       merged: (from, into, identifiers) => privacy.gate.personMerged(from, into, identifiers),
       split: (restored, from) => privacy.gate.personSplit(restored, from),
@@ -165,6 +177,8 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       await audienceSyncs.close();
       synced.close();
     });
+    // Last, once everything that hears of privacy changes listens: the other routers' changes are applied as if made here.
+    await feed?.start((change) => privacy.gate.applyShared(change));
     const close = async () => {
       for (const step of opened.splice(0)) await step();
     };

@@ -8,6 +8,7 @@ import type { DSR_CONFIG_SCHEMA } from './schema/dsr.js';
 import type { IDENTITY_SCHEMA } from './schema/identity.js';
 import type { INGESTION_SCHEMA } from './schema/server.js';
 import type { CONNECTION_CONSENT_SCHEMA, MISSING_CONSENT_POLICY_SCHEMA, PRIVACY_CONFIG_SCHEMA, PURPOSE_SCHEMA } from './schema/privacy.js';
+import type { STATE_SCHEMA } from './schema/state.js';
 import type { MPARTICLE_SOURCE_SCHEMA, SEGMENT_SOURCE_SCHEMA, SOURCE_SCHEMA } from './schema/sources.js';
 
 /** The configuration file as written by an operator (docs/configuration.md). */
@@ -24,6 +25,9 @@ export type DeliveryOverrides = Static<typeof DELIVERY_OVERRIDES_SCHEMA>;
 export type ConnectionConsentRule = Static<typeof CONNECTION_CONSENT_SCHEMA>;
 export type DsrConfig = Static<typeof DSR_CONFIG_SCHEMA>;
 export type IdentityConfig = Static<typeof IDENTITY_SCHEMA>;
+export type StateConfig = Static<typeof STATE_SCHEMA>;
+/** The `state` section with its defaults filled in. */
+export type SharedStateConfig = { type: 'sqlite' } | { type: 'postgres'; url: string; schema: string };
 export type PurposeConfig = Static<typeof PURPOSE_SCHEMA>;
 export type MissingConsentPolicy = Static<typeof MISSING_CONSENT_POLICY_SCHEMA>;
 
