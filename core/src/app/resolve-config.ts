@@ -12,7 +12,15 @@ import { resolveIdentityRules } from '../identity/identity-rules.js';
 import { checkConsentRules, resolvePrivacyConfig } from '../privacy/privacy-config.js';
 import { checkResidency } from '../privacy/residency.js';
 import { compileConnectionFilters, type ConnectionFilters } from '../routing/connection-filters.js';
-import type { ConnectionConfig, ConnectionConsentRule, DsrConfig, IdentityConfig, PrivacyConfig, SharedStateConfig, SwitchyardConfig } from '../config/config-types.js';
+import type {
+  ConnectionConfig,
+  ConnectionConsentRule,
+  DsrConfig,
+  IdentityConfig,
+  PrivacyConfig,
+  SharedStateConfig,
+  SwitchyardConfig,
+} from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
 import { ConfigError, readConfigFile } from '../config/read-config-file.js';
 

@@ -117,7 +117,8 @@ export class PrivacyGate {
     const withdrawn = isRevocation(stored, consent);
     if (withdrawn || isRevocation(consent, stored)) this.tell((listener) => listener.consentChanged?.(keys));
     // A change is shared before the event is acknowledged, so no router goes on acting on the old consent.
-    const shared = keys.length && this.outlet && JSON.stringify(stored) !== JSON.stringify(consent) ? this.publish({ kind: 'consent', keys, consent }) : undefined;
+    const shared =
+      keys.length && this.outlet && JSON.stringify(stored) !== JSON.stringify(consent) ? this.publish({ kind: 'consent', keys, consent }) : undefined;
     const revocation = withdrawn ? Promise.all([this.revoke(keys), shared]).then(() => undefined) : shared;
     return { admitted: true, consent, identityKeys: keys, privacyVersion, ...(revocation ? { revocation } : {}) };
   }

@@ -77,7 +77,9 @@ export class PrivacyServices {
   sharedStateCursor(schema: string): { read(): number; write(id: number): void } {
     this.db.exec('CREATE TABLE IF NOT EXISTS shared_state_cursor (schema TEXT PRIMARY KEY, last_id INTEGER NOT NULL)');
     const read = this.db.prepare<[string], { last_id: number }>('SELECT last_id FROM shared_state_cursor WHERE schema = ?');
-    const write = this.db.prepare('INSERT INTO shared_state_cursor (schema, last_id) VALUES (?, ?) ON CONFLICT(schema) DO UPDATE SET last_id = excluded.last_id');
+    const write = this.db.prepare(
+      'INSERT INTO shared_state_cursor (schema, last_id) VALUES (?, ?) ON CONFLICT(schema) DO UPDATE SET last_id = excluded.last_id',
+    );
     return { read: () => read.get(schema)?.last_id ?? 0, write: (id) => void write.run(schema, id) };
   }
 

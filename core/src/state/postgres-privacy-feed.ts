@@ -167,7 +167,10 @@ export class PostgresPrivacyFeed implements PrivacyChangeOutlet {
         void this.catchUp();
       } catch (error) {
         drop();
-        this.options.log.warn({ err: error }, `cannot listen for shared privacy changes; reading them every ${this.options.pollIntervalMs ?? PRIVACY_FEED_POLL_MS} ms`);
+        this.options.log.warn(
+          { err: error },
+          `cannot listen for shared privacy changes; reading them every ${this.options.pollIntervalMs ?? PRIVACY_FEED_POLL_MS} ms`,
+        );
       }
     })().finally(() => (this.connecting = undefined));
     return this.connecting;

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { SwitchyardConfig } from '../../src/index.js';
+import { eventsOf, until } from '../helpers/deliveries.js';
+import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
+import { dropSchemas, PG_URL, randomSchema } from '../helpers/identity-stores.js';
+import { RouterFixture } from '../helpers/router.js';
+import { PRIVACY_FEED_POLL_MS } from '../../src/state/postgres-privacy-feed.js';
+
+const ADMIN = 'admin-token-shared-state-01';
+const DOMAIN = 'switchyard.localhost';
+const ROUNDS = 3;
+/** Retries often, so a delivery the late check failed to stop would reach the sink soon after it opens. */
+const slowRetry = { retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 10_000 }, breaker: { volumeThreshold: 100_000 } };
+/** A notification normally arrives within milliseconds; the poll is the documented bound when one is lost. */
+const APPLIED_WITHIN_MS = PRIVACY_FEED_POLL_MS + 4_000;
+
+/**
+ * Two routers sharing one PostgreSQL schema: what one acknowledges (a suppression, a consent withdrawal, an
+ * erasure) stops the other's deliveries of that person, and both see one identity graph.
+ */
+describe('shared state in PostgreSQL across routers', () => {
+  const schema = randomSchema();
+  let sink: HttpSink;
+  let a: RouterFixture;
+  let b: RouterFixture;
+  /** Set once router B is known to hold the change: from then on a delivery of the person is a leak. */
+  let openedAt = Infinity;
+
+  const config = (prefix: string): SwitchyardConfig => ({
+    admin: { tokens: [ADMIN] },
+    dsr: { gracePeriodMs: 0 },
+    state: { type: 'postgres', url: PG_URL, schema },
+    privacy: { purposes: [{ id: 'marketing', segmentCategories: ['Marketing'] }] },
+    sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+    connections: [
+      {
+        id: 'newsletter',
+        connector: 'webhook',
+        consent: { purposes: ['marketing'] },
+        settings: { url: `${sink.url}${prefix}/newsletter` },
+        delivery: slowRetry,
+      },
+      { id: 'crm', connector: 'webhook', settings: { url: `${sink.url}${prefix}/crm` }, delivery: slowRetry },
+    ],
+  });
+
+  beforeAll(async () => {
+    sink = await new HttpSink().start();
+    // Refused (and retried) until the test opens the sink: B's deliveries wait in its queue, attempted again and again.
+    sink.responder = (request) => (request.receivedAt >= openedAt ? { status: 200 } : { status: 503 });
+    a = await new RouterFixture(config('/a')).start();
+    b = await new RouterFixture(config('/b')).start();
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await sink.stop();
+    await dropSchemas([schema]);
+  });
+
+  const admin = (router: RouterFixture, method: string, path: string, body?: unknown) =>
+    router.send(path, body, { method, headers: { authorization: `Bearer ${ADMIN}` } });
+  const track = async (router: RouterFixture, message: Record<string, unknown>) => {
+    const messageId = randomUUID();
+    const response = await router.send('/v1/track', { messageId, event: 'Viewed', ...message }, { auth: 'wk_web:' });
+    expect(response.status).toBe(200);
+    return messageId;
+  };
+  const consent = (marketing: boolean) => ({ context: { consent: { categoryPreferences: { Marketing: marketing } } } });
+  const ids = (request: CapturedRequest) => eventsOf(request).map((e) => e.messageId);
+  const at = (prefix: string, messageIds: string[]) => sink.requests.filter((r) => r.path.startsWith(prefix) && ids(r).some((id) => messageIds.includes(id)));
+  const attempted = (prefix: string, messageIds: string[]) => until(() => messageIds.every((id) => at(prefix, [id]).length > 0), `attempts at ${prefix}`);
+  const delivered = (prefix: string, messageIds: string[]) =>
+    at(prefix, messageIds)
+      .filter((r) => r.receivedAt >= openedAt)
+      .flatMap(ids)
+      .filter((id) => messageIds.includes(id));
+
+  // Each round starts with the sink refusing again.
+  beforeEach(() => {
+    openedAt = Infinity;
+  });
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round))(
+    'a suppression sent to router A stops router B delivering the person (round %i)',
+    async (round) => {
+      const gone = `u-gone-${round}`;
+      const queuedAtB = [await track(b, { userId: gone, anonymousId: `anon-${gone}` }), await track(b, { anonymousId: `anon-${gone}` })];
+      const kept = await track(b, { userId: `u-kept-${round}` });
+      await attempted('/b/crm', [...queuedAtB, kept]);
+
+      expect((await admin(a, 'POST', '/admin/v1/suppressions', { identity_type: 'user_id', identity_value: gone })).status).toBe(201);
+      await until(
+        async () =>
+          (await admin(b, 'GET', '/admin/v1/suppressions?limit=1000')).json.suppressions.some((s: { identity_value: string }) => s.identity_value === gone),
+        'router B to hold the suppression',
+        APPLIED_WITHIN_MS,
+      );
+      openedAt = Date.now();
+      // Sent to B after the acknowledgement at A, under an identifier the suppression reached through the graph.
+      const late = b.send('/v1/track', { messageId: randomUUID(), anonymousId: `anon-${gone}`, event: 'Late' }, { auth: 'wk_web:' });
+      expect((await late).json).toMatchObject({ success: true });
+
+      await until(() => delivered('/b/crm', [kept]).length > 0, 'the other person to be delivered');
+      await b.drained();
+      expect(delivered('/b', queuedAtB)).toEqual([]);
+      expect(
+        sink.requests
+          .filter((r) => r.path.startsWith('/b') && r.receivedAt >= openedAt)
+          .flatMap(eventsOf)
+          .filter((e) => e.userId === gone || e.identities?.anonymous_id === `anon-${gone}`),
+      ).toEqual([]);
+    },
+  );
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round))(
+    'a consent withdrawal sent to router A stops router B delivering to the connection that needs it (round %i)',
+    async (round) => {
+      const user = `u-consent-${round}`;
+      // Given at B; shared, so A knows it too.
+      const given = await track(b, { userId: user, ...consent(true) });
+      const queuedAtB = [given, await track(b, { userId: user })];
+      await attempted('/b/newsletter', queuedAtB);
+
+      await track(a, { userId: user, event: 'Unsubscribed', ...consent(false) });
+      await until(
+        async () =>
+          (await admin(b, 'GET', `/admin/v1/profiles?identity_type=user_id&identity_value=${user}`)).json.profiles[0]?.consent.purposes.marketing?.consented ===
+          false,
+        'router B to hold the withdrawal',
+        APPLIED_WITHIN_MS,
+      );
+      openedAt = Date.now();
+      await until(() => queuedAtB.every((id) => delivered('/b/crm', [id]).length > 0), 'the deliveries consent still allows');
+      await b.drained();
+      expect(delivered('/b/newsletter', queuedAtB)).toEqual([]);
+    },
+  );
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round))('an erasure sent to router A stops router B delivering the person (round %i)', async (round) => {
+    const user = `u-erased-${round}`;
+    // Consent gives router B a record of the person to erase.
+    const queuedAtB = [await track(b, { userId: user, anonymousId: `anon-${user}`, ...consent(true) }), await track(b, { anonymousId: `anon-${user}` })];
+    const kept = await track(b, { userId: `u-stays-${round}` });
+    await attempted('/b/crm', [...queuedAtB, kept]);
+    expect(b.router.privacy.profiles.get(`user_id:${user}`)).toBeDefined();
+
+    const id = randomUUID();
+    const request = {
+      regulation: 'gdpr',
+      subject_request_id: id,
+      subject_request_type: 'erasure',
+      submitted_time: new Date().toISOString(),
+      subject_identities: [{ identity_type: 'user_id', identity_value: user, identity_format: 'raw' }],
+      api_version: '1.0',
+      // Erasure alone, without the suppression that usually comes with it.
+      extensions: { [DOMAIN]: { suppress: false } },
+    };
+    expect((await admin(a, 'POST', '/opendsr/v1/requests', request)).status).toBe(201);
+    // The erasure waits for deliveries in flight at A only; B's connections never get the deletion while refused.
+    await until(
+      () => b.router.privacy.profiles.get(`user_id:${user}`) === undefined && b.router.privacy.profiles.get(`anonymous_id:anon-${user}`) === undefined,
+      'router B to apply the erasure',
+      APPLIED_WITHIN_MS,
+    );
+    openedAt = Date.now();
+    await until(() => delivered('/b/crm', [kept]).length > 0, 'the other person to be delivered');
+    await b.drained();
+    expect(delivered('/b', queuedAtB)).toEqual([]);
+  });
+
+  it('resolves events from both routers to one person in the shared identity graph', async () => {
+    openedAt = Date.now();
+    await track(a, { userId: 'u-both', anonymousId: 'anon-on-a' });
+    await track(b, { userId: 'u-both', anonymousId: 'anon-on-b', context: { traits: { email: 'both@example.com' } } });
+    for (const router of [a, b]) {
+      const { profiles } = (await admin(router, 'GET', '/admin/v1/profiles?identity_type=anonymous_id&identity_value=anon-on-a')).json;
+      expect(profiles).toHaveLength(1);
+      expect(profiles[0].identifiers.map((i: { value: string }) => i.value)).toEqual(expect.arrayContaining(['u-both', 'anon-on-a', 'anon-on-b']));
+    }
+    const [onA] = (await admin(a, 'GET', '/admin/v1/profiles?identity_type=anonymous_id&identity_value=anon-on-b')).json.profiles;
+    const [onB] = (await admin(b, 'GET', '/admin/v1/profiles?identity_type=anonymous_id&identity_value=anon-on-a')).json.profiles;
+    expect(onA.profile_id).toBe(onB.profile_id);
+    await a.drained();
+    await b.drained();
+  });
+});
