@@ -57,7 +57,7 @@ export class PostgresIdentityStore implements IdentityStore {
 
   private constructor(
     private readonly pool: pg.Pool,
-    schema: string,
+    private readonly schema: string,
   ) {
     this.sql = identityStatements(schema);
   }
@@ -65,7 +65,7 @@ export class PostgresIdentityStore implements IdentityStore {
   /** Connects and creates the schema and its tables when missing. */
   static async open(options: PostgresIdentityStoreOptions): Promise<PostgresIdentityStore> {
     if (!isSchemaName(options.schema)) throw new IdentityStoreError('IDENTITY_SCHEMA_INVALID', schemaNameProblem('identity store', options.schema));
-    const pool = new pg.Pool({ connectionString: options.url, max: 4, connectionTimeoutMillis: 10_000, application_name: 'switchyard-identity' });
+    const pool = new pg.Pool({ connectionString: options.url, max: 5, connectionTimeoutMillis: 10_000, application_name: 'switchyard-identity' });
     // An idle client losing its connection must not crash the router; the next query connects again.
     pool.on('error', () => {});
     const store = new PostgresIdentityStore(pool, options.schema);
@@ -228,6 +228,22 @@ export class PostgresIdentityStore implements IdentityStore {
       }
       if (tombstones.length) await client.query(s.addTombstones, [tombstones, at]);
     });
+  }
+
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(this.sql.graphLock, [this.schema]);
+      try {
+        return await work();
+      } finally {
+        await client.query(this.sql.graphUnlock, [this.schema]).catch((error: Error) => (broken = error));
+      }
+    } finally {
+      // A session that could not unlock is closed, which releases its lock.
+      client.release(broken);
+    }
   }
 
   async countIdentifiers(): Promise<number> {

@@ -185,4 +185,17 @@ describe('shared state in PostgreSQL across routers', () => {
     await a.drained();
     await b.drained();
   });
+
+  it('resolves a new person sent to both routers at once to one profile, round after round', async () => {
+    openedAt = Date.now();
+    for (let round = 0; round < 5; round += 1) {
+      const user = `u-race-${round}`;
+      await Promise.all([track(a, { userId: user, anonymousId: `anon-a-${user}` }), track(b, { userId: user, anonymousId: `anon-b-${user}` })]);
+      const { profiles } = (await admin(a, 'GET', `/admin/v1/profiles?identity_type=user_id&identity_value=${user}`)).json;
+      expect(profiles).toHaveLength(1);
+      expect(profiles[0].identifiers.map((i: { value: string }) => i.value).sort()).toEqual([`anon-a-${user}`, `anon-b-${user}`, user].sort());
+    }
+    await a.drained();
+    await b.drained();
+  });
 });
