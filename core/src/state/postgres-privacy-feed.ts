@@ -148,7 +148,7 @@ export class PostgresPrivacyFeed implements PrivacyChangeOutlet {
   private connectListener(): Promise<void> {
     if (this.closed || this.listener) return Promise.resolve();
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.options.url, application_name: 'switchyard-privacy-listen' });
+      const client = new pg.Client({ connectionString: this.options.url, application_name: `switchyard-privacy-listen:${this.options.schema}` });
       const drop = () => {
         if (this.listener === client) this.listener = undefined;
         void client.end().catch(() => undefined);
