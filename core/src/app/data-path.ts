@@ -4,6 +4,7 @@ import { AudienceSyncs } from '../audience-syncs/audience-syncs.js';
 import { SyncedMembers } from '../audience-syncs/synced-members.js';
 import type { AudienceSyncConfig } from '../audience-syncs/sync-types.js';
 import { AudienceServices } from '../audiences/audience-services.js';
+import { PostgresAudienceStore } from '../audiences/postgres-audience-store.js';
 import type { AudienceDefinition, Clock } from '../audiences/audience-types.js';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { DsrServices } from '../dsr/dsr-services.js';
@@ -113,6 +114,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       privacy: () => privacy.privacyConfig,
       profiles: privacy.profiles,
       suppressions: privacy.suppressions,
+      ...(state?.type === 'postgres' ? { store: await PostgresAudienceStore.open({ url: state.url, schema: state.schema }) } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     opened.unshift(() => audiences.close());
