@@ -19,7 +19,7 @@ import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { EventTracer } from '../types.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
 import { RevocationBoard } from '../revocation/revocation-board.js';
-import { PostgresPrivacyFeed } from '../state/postgres-privacy-feed.js';
+import { PostgresPrivacyFeed } from '../privacy/postgres-privacy-feed.js';
 import { eventIdentityKeys, profileIdsOf } from '../vocabulary/identity-types.js';
 import { EventRouting, type RoutableConnection } from '../routing/event-routing.js';
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { silentLogger } from '../../src/index.js';
 import type { PrivacyChange } from '../../src/privacy/privacy-change.js';
-import { PostgresPrivacyFeed, type FeedCursor } from '../../src/state/postgres-privacy-feed.js';
+import { PostgresPrivacyFeed, type FeedCursor } from '../../src/privacy/postgres-privacy-feed.js';
 import { until } from '../helpers/deliveries.js';
 import { dropSchemas, PG_URL, randomSchema } from '../helpers/identity-stores.js';
 

@@ -4,7 +4,7 @@ import { eventsOf, until } from '../helpers/deliveries.js';
 import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
 import { dropSchemas, PG_URL, randomSchema } from '../helpers/identity-stores.js';
 import { RouterFixture } from '../helpers/router.js';
-import { PRIVACY_FEED_POLL_MS } from '../../src/state/postgres-privacy-feed.js';
+import { PRIVACY_FEED_POLL_MS } from '../../src/privacy/postgres-privacy-feed.js';
 
 const ADMIN = 'admin-token-shared-state-01';
 const DOMAIN = 'switchyard.localhost';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logging.js';
-import type { PrivacyChange, PrivacyChangeOutlet } from '../privacy/privacy-change.js';
-import { isSchemaName, schemaNameProblem } from './postgres-names.js';
+import type { PrivacyChange, PrivacyChangeOutlet } from './privacy-change.js';
+import { isSchemaName, schemaNameProblem } from '../state/postgres-names.js';
 
 /**
  * How often a router reads the changes table even when no notification came: the bound on how late a change
