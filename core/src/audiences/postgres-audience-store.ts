@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { withAdvisoryLock } from '../state/advisory-lock.js';
 import { isSchemaName, schemaNameProblem } from '../state/postgres-names.js';
 import type { AudienceDefinition, ExitReason, MembershipRecord } from './audience-types.js';
 import {
@@ -58,7 +59,7 @@ export class PostgresAudienceStore implements AudienceStore {
 
   static async open(options: PostgresAudienceStoreOptions): Promise<PostgresAudienceStore> {
     if (!isSchemaName(options.schema)) throw new AudienceStoreError(schemaNameProblem('audience store', options.schema));
-    const pool = new pg.Pool({ connectionString: options.url, max: 4, connectionTimeoutMillis: 10_000, application_name: 'switchyard-audiences' });
+    const pool = new pg.Pool({ connectionString: options.url, max: 5, connectionTimeoutMillis: 10_000, application_name: 'switchyard-audiences' });
     pool.on('error', () => {});
     const store = new PostgresAudienceStore(pool, options.schema);
     try {
@@ -124,6 +125,10 @@ CREATE TABLE IF NOT EXISTS ${t.meta} (name text PRIMARY KEY, value text NOT NULL
     } finally {
       client.release(broken);
     }
+  }
+
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return withAdvisoryLock(this.pool, 'switchyard.audience_runs', this.schema, work);
   }
 
   async useConditions(conditions: readonly StoredCondition[]): Promise<Map<string, number>> {

@@ -34,9 +34,6 @@ CREATE TABLE IF NOT EXISTS ${tombstones} (hash text COLLATE "C" PRIMARY KEY, era
 `,
     // Concurrent CREATE … IF NOT EXISTS of the same schema can still collide; routers starting together take turns.
     schemaLock: `SELECT pg_advisory_xact_lock(hashtext('switchyard.identity'), hashtext($1))`,
-    // Held by the router resolving, for the whole read-plan-write of one batch: routers resolve one at a time.
-    graphLock: `SELECT pg_advisory_lock(hashtext('switchyard.identity_graph'), hashtext($1))`,
-    graphUnlock: `SELECT pg_advisory_unlock(hashtext('switchyard.identity_graph'), hashtext($1))`,
     byKey: `SELECT key, profile_id FROM ${links} WHERE key = ANY($1::text[]) ORDER BY key, profile_id`,
     survivors: `SELECT id, survivor FROM ${aliases} WHERE id = ANY($1::text[])`,
     profiles: `SELECT p.id, p.created_at, l.key, l.type, l.value, l.linked_at FROM ${profiles} p LEFT JOIN ${links} l ON l.profile_id = p.id

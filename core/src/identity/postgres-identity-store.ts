@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { withAdvisoryLock } from '../state/advisory-lock.js';
 import { isSchemaName, schemaNameProblem } from '../state/postgres-names.js';
 import { identityStatements, type IdentityStatements } from './postgres-identity-sql.js';
 import { isEmptyChange, type GraphChange, type GraphLogEntry, type IdentityStore, type LinkedIdentifier, type StoredProfile } from './identity-store.js';
@@ -230,20 +231,9 @@ export class PostgresIdentityStore implements IdentityStore {
     });
   }
 
-  async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(this.sql.graphLock, [this.schema]);
-      try {
-        return await work();
-      } finally {
-        await client.query(this.sql.graphUnlock, [this.schema]).catch((error: Error) => (broken = error));
-      }
-    } finally {
-      // A session that could not unlock is closed, which releases its lock.
-      client.release(broken);
-    }
+  /** Resolutions of every router sharing the schema run one at a time. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return withAdvisoryLock(this.pool, 'switchyard.identity_graph', this.schema, work);
   }
 
   async countIdentifiers(): Promise<number> {

@@ -120,6 +120,8 @@ export class PrivacyGate {
     const shared =
       keys.length && this.outlet && JSON.stringify(stored) !== JSON.stringify(consent) ? this.publish({ kind: 'consent', keys, consent }) : undefined;
     const revocation = withdrawn ? Promise.all([this.revoke(keys), shared]).then(() => undefined) : shared;
+    // The intake awaits it only once the events are queued: a failure meanwhile must not count as unhandled.
+    revocation?.catch(() => undefined);
     return { admitted: true, consent, identityKeys: keys, privacyVersion, ...(revocation ? { revocation } : {}) };
   }
 
