@@ -118,7 +118,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   });
 
   app.get<{ Querystring: { source?: string; connection?: string } }>('/privacy/decisions', async (request) => ({
-    decisions: options.audit.rows({ sourceId: request.query.source, connectionId: request.query.connection }),
+    decisions: await options.audit.decisions({ sourceId: request.query.source, connectionId: request.query.connection }),
   }));
 
   app.post<{ Body: { identity_type: string; identity_value: string; attributes: Record<string, unknown> } }>(

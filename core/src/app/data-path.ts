@@ -19,6 +19,7 @@ import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { EventTracer } from '../types.js';
 import { ThreadedSqliteQueue } from '../queue/threaded-sqlite-queue.js';
 import { RevocationBoard } from '../revocation/revocation-board.js';
+import { PostgresAuditCounts } from '../privacy/postgres-audit-counts.js';
 import { PostgresPrivacyFeed } from '../privacy/postgres-privacy-feed.js';
 import { eventIdentityKeys, profileIdsOf } from '../vocabulary/identity-types.js';
 import { EventRouting, type RoutableConnection } from '../routing/event-routing.js';
@@ -84,6 +85,10 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       resolveIdentityRules(options.identity),
     );
     opened.unshift(() => identity.close());
+    const state = options.state;
+    // Opened before privacy and closed after it, so privacy's last counts on closing are still added.
+    const auditCounts = state?.type === 'postgres' ? await PostgresAuditCounts.open({ url: state.url, schema: state.schema }) : undefined;
+    if (auditCounts) opened.unshift(() => auditCounts.close());
     const privacy = PrivacyServices.open({
       storageDir: options.storageDir,
       privacy: options.privacy,
@@ -91,8 +96,11 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       connections: options.connections,
       persons: (identifiers) => identity.personsOf(identifiers),
     });
-    opened.unshift(() => privacy.close());
-    const state = options.state;
+    opened.unshift(async () => {
+      privacy.close();
+      await privacy.audit.sharedSettled();
+    });
+    if (auditCounts) privacy.audit.shareWith(auditCounts);
     const feed =
       state?.type === 'postgres'
         ? await PostgresPrivacyFeed.open({ url: state.url, schema: state.schema, log: options.log, cursor: privacy.sharedStateCursor(state.schema) })

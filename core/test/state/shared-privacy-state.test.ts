@@ -230,4 +230,13 @@ describe('shared state in PostgreSQL across routers', () => {
     await a.drained();
     await b.drained();
   });
+
+  it("adds up both routers' privacy decisions", async () => {
+    // Only router B delivered (and so dropped) the suppressed people's queued events, in the rounds above.
+    const droppedAtB = async () => (await admin(b, 'GET', '/admin/v1/privacy/decisions?connection=crm')).json.decisions;
+    await until(async () => (await droppedAtB()).some((d: { decision: string }) => d.decision === 'suppressed'), 'B to count its drops');
+    const [countedAtB] = (await droppedAtB()).filter((d: { decision: string }) => d.decision === 'suppressed');
+    const seenFromA = (await admin(a, 'GET', '/admin/v1/privacy/decisions?connection=crm')).json.decisions;
+    expect(seenFromA).toContainEqual(countedAtB);
+  });
 });
