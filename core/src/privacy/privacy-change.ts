@@ -1,4 +1,5 @@
 import type { UserConsent } from '../profiles/consent-record.js';
+import type { TraitEntry } from '../profiles/profile-store.js';
 import type { Suppression } from './suppression-store.js';
 
 /**
@@ -16,6 +17,8 @@ export type PrivacyChange =
   | { kind: 'consent'; keys: string[]; consent: UserConsent }
   /** A data-subject erasure: what is kept under these keys goes, and deliveries decided before it never leave. */
   | { kind: 'erased'; keys: string[] }
+  /** Attributes set from events (each the latest by its time), written by one router in one go. */
+  | { kind: 'traits'; entries: TraitEntry[] }
   /** Attribute corrections (`null` removes one) under these keys. */
   | { kind: 'rectified'; keys: string[]; changes: Record<string, unknown>; at: number };
 

@@ -89,6 +89,8 @@ export class PrivacyGate {
   /** With shared state: every privacy change made here is also published there, for the other routers. */
   shareChanges(outlet: PrivacyChangeOutlet): void {
     this.outlet = outlet;
+    // Attributes are no revocation: nothing waits for them, and one lost write leaves the other routers' copy older.
+    this.deps.profiles.onTraitsWritten((entries) => void outlet.publish({ kind: 'traits', entries }).catch(() => undefined));
   }
 
   private publish(change: PrivacyChange): Promise<void> {
@@ -205,8 +207,13 @@ export class PrivacyGate {
         profiles.delete(change.keys);
         return revoked;
       }
-      case 'rectified':
-        profiles.rectify(change.keys, change.changes, change.at);
+      case 'rectified': {
+        const times = Object.fromEntries(Object.keys(change.changes).map((name) => [name, change.at]));
+        profiles.applySharedTraits(change.keys.map((key) => ({ key, traits: change.changes, times })));
+        return;
+      }
+      case 'traits':
+        profiles.applySharedTraits(change.entries);
         return;
     }
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { SwitchyardConfig } from '../../src/index.js';
 import { eventsOf, until } from '../helpers/deliveries.js';
 import { HttpSink, type CapturedRequest } from '../helpers/http-sink.js';
@@ -238,5 +239,28 @@ describe('shared state in PostgreSQL across routers', () => {
     const [countedAtB] = (await droppedAtB()).filter((d: { decision: string }) => d.decision === 'suppressed');
     const seenFromA = (await admin(a, 'GET', '/admin/v1/privacy/decisions?connection=crm')).json.decisions;
     expect(seenFromA).toContainEqual(countedAtB);
+  });
+
+  it('shows attributes set through either router, from events and from rectification, on both', async () => {
+    openedAt = Date.now();
+    const identify = await b.send('/v1/identify', { messageId: randomUUID(), userId: 'u-traits', traits: { plan: 'pro', seats: 3 } }, { auth: 'wk_web:' });
+    expect(identify.status).toBe(200);
+    const rectified = await admin(a, 'POST', '/admin/v1/rectifications', { identity_type: 'user_id', identity_value: 'u-traits', attributes: { seats: 5 } });
+    expect(rectified.status).toBe(202);
+    for (const router of [a, b]) {
+      let seen: unknown;
+      await until(
+        async () => {
+          seen = (await admin(router, 'GET', '/profiles/v1/user_id:u-traits/traits')).json.traits;
+          return isDeepStrictEqual(seen, { plan: 'pro', seats: 5 });
+        },
+        'the attributes on both routers',
+        APPLIED_WITHIN_MS,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; router ${router === a ? 'A' : 'B'} shows ${JSON.stringify(seen)}`);
+      });
+    }
+    await a.drained();
+    await b.drained();
   });
 });
