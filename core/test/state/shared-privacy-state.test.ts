@@ -55,7 +55,10 @@ describe('shared state in PostgreSQL across routers', () => {
   beforeAll(async () => {
     sink = await new HttpSink().start();
     // Refused (and retried) until the test opens the sink: B's deliveries wait in its queue, attempted again and again.
-    sink.responder = (request) => (request.receivedAt >= openedAt ? { status: 200 } : { status: 503 });
+    sink.responder = (request) => {
+      if (request.path === '/open') openedAt = request.receivedAt;
+      return request.receivedAt >= openedAt ? { status: 200 } : { status: 503 };
+    };
     a = await new RouterFixture(config('/a')).start();
     b = await new RouterFixture(config('/b')).start();
     db = new pg.Client({ connectionString: PG_URL });
@@ -91,6 +94,13 @@ describe('shared state in PostgreSQL across routers', () => {
     const id = rows[0]?.id;
     return typeof id === 'number' && b.router.privacy.sharedStateCursor(schema).read() >= id;
   };
+  /**
+   * Opens the sink by a request of the test's own, sent once B has applied the change: a request B's worker sent
+   * before its revocation finished was written to the sink's socket before this one, and is answered 503.
+   */
+  const openSink = async () => {
+    expect((await fetch(`${sink.url}/open`)).status).toBe(200);
+  };
   const consent = (marketing: boolean) => ({ context: { consent: { categoryPreferences: { Marketing: marketing } } } });
   const ids = (request: CapturedRequest) => eventsOf(request).map((e) => e.messageId);
   const at = (prefix: string, messageIds: string[]) => sink.requests.filter((r) => r.path.startsWith(prefix) && ids(r).some((id) => messageIds.includes(id)));
@@ -118,7 +128,7 @@ describe('shared state in PostgreSQL across routers', () => {
       await until(appliedByB('suppressed', `user_id:${gone}`), 'router B to apply the suppression', APPLIED_WITHIN_MS);
       const atB = (await admin(b, 'GET', '/admin/v1/suppressions?limit=1000')).json.suppressions;
       expect(atB.map((s: { identity_value: string }) => s.identity_value)).toContain(gone);
-      openedAt = Date.now();
+      await openSink();
       // Sent to B after the acknowledgement at A, under an identifier the suppression reached through the graph.
       const late = b.send('/v1/track', { messageId: randomUUID(), anonymousId: `anon-${gone}`, event: 'Late' }, { auth: 'wk_web:' });
       expect((await late).json).toMatchObject({ success: true });
@@ -148,7 +158,7 @@ describe('shared state in PostgreSQL across routers', () => {
       await until(appliedByB('consent', `user_id:${user}`), 'router B to apply the withdrawal', APPLIED_WITHIN_MS);
       const [atB] = (await admin(b, 'GET', `/admin/v1/profiles?identity_type=user_id&identity_value=${user}`)).json.profiles;
       expect(atB.consent.purposes.marketing).toMatchObject({ consented: false });
-      openedAt = Date.now();
+      await openSink();
       await until(() => queuedAtB.every((id) => delivered('/b/crm', [id]).length > 0), 'the deliveries consent still allows');
       await b.drained();
       expect(delivered('/b/newsletter', queuedAtB)).toEqual([]);
@@ -179,7 +189,7 @@ describe('shared state in PostgreSQL across routers', () => {
     await until(appliedByB('erased', `user_id:${user}`), 'router B to apply the erasure', APPLIED_WITHIN_MS);
     expect(b.router.privacy.profiles.get(`user_id:${user}`)).toBeUndefined();
     expect(b.router.privacy.profiles.get(`anonymous_id:anon-${user}`)).toBeUndefined();
-    openedAt = Date.now();
+    await openSink();
     await until(() => delivered('/b/crm', [kept]).length > 0, 'the other person to be delivered');
     await b.drained();
     expect(delivered('/b', queuedAtB)).toEqual([]);
