@@ -115,12 +115,12 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   );
 
   app.delete<{ Params: { id: string } }>('/suppressions/:id', async (request, reply) => {
-    if (!options.suppressions.remove(request.params.id)) return reply.code(404).send(adminError(404, `no suppression with id ${request.params.id}`));
+    if (!(await options.gate.unsuppress(request.params.id))) return reply.code(404).send(adminError(404, `no suppression with id ${request.params.id}`));
     return reply.code(204).send();
   });
 
   app.get<{ Querystring: { source?: string; connection?: string } }>('/privacy/decisions', async (request) => ({
-    decisions: options.audit.rows({ sourceId: request.query.source, connectionId: request.query.connection }),
+    decisions: await options.audit.decisions({ sourceId: request.query.source, connectionId: request.query.connection }),
   }));
 
   app.post<{ Body: { identity_type: string; identity_value: string; attributes: Record<string, unknown> } }>(
@@ -138,7 +138,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     async (request, reply) => {
       const { identity_type: type, identity_value: value, attributes } = request.body;
       const [person] = await options.gate.personsOf([{ type, value }]);
-      const traits = options.profiles.rectify([identityKey(type, value), ...(person ? [profileKey(person.profileId)] : [])], attributes);
+      const traits = await options.gate.rectify([identityKey(type, value), ...(person ? [profileKey(person.profileId)] : [])], attributes);
       const sentTo = await options.publish(rectificationEvent(type, value, attributes, person));
       return reply.code(202).send({ rectification: { identity_type: type, attributes, stored_traits: traits, sent_to: sentTo } });
     },

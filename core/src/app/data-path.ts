@@ -6,12 +6,13 @@ import { SyncLifecycle } from '../audience-syncs/sync-lifecycle.js';
 import { SyncRuns } from '../audience-syncs/sync-runs.js';
 import type { AudienceSyncConfig, SyncChangeRecorder } from '../audience-syncs/sync-types.js';
 import { AudienceServices } from '../audiences/audience-services.js';
+import { PostgresAudienceStore } from '../audiences/postgres-audience-store.js';
 import type { AudienceDefinition, Clock } from '../audiences/audience-types.js';
 import type { SettledBatch } from '../delivery/connection-dispatcher.js';
 import { DeliveryRuntime } from '../delivery/delivery-runtime.js';
 import { DsrServices } from '../dsr/dsr-services.js';
 import type { Logger } from '../logging.js';
-import type { DsrConfig, IdentityConfig, PrivacyConfig, QueueConfig } from '../config/config-types.js';
+import type { DsrConfig, IdentityConfig, PrivacyConfig, QueueConfig, SharedStateConfig } from '../config/config-types.js';
 import { IdentityGraph } from '../identity/identity-graph.js';
 import { resolveIdentityRules } from '../identity/identity-rules.js';
 import type { IdentityStore } from '../identity/identity-store.js';
@@ -21,6 +22,8 @@ import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { EventTracer } from '../types.js';
 import { openDeliveryQueue } from '../queue/open-delivery-queue.js';
 import { RevocationBoard } from '../revocation/revocation-board.js';
+import { PostgresAuditCounts } from '../privacy/postgres-audit-counts.js';
+import { PostgresPrivacyFeed } from '../privacy/postgres-privacy-feed.js';
 import { eventIdentityKeys, profileIdsOf } from '../vocabulary/identity-types.js';
 import { EventRouting, type RoutableConnection } from '../routing/event-routing.js';
 
@@ -31,6 +34,8 @@ export interface DataPathOptions {
   identity?: IdentityConfig;
   /** Where the identity graph lives; by default the embedded SQLite store in the storage dir. */
   identityStore?: IdentityStore;
+  /** Shared state: with PostgreSQL, privacy changes are shared with every router on the same schema. */
+  state?: SharedStateConfig;
   dsr?: DsrConfig;
   /** Every configured connection with its consent rule, quarantine connections included; read on every decision. */
   connections: () => readonly RoutableConnection[];
@@ -89,6 +94,10 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       resolveIdentityRules(options.identity),
     );
     opened.unshift(() => identity.close());
+    const state = options.state;
+    // Opened before privacy and closed after it, so privacy's last counts on closing are still added.
+    const auditCounts = state?.type === 'postgres' ? await PostgresAuditCounts.open({ url: state.url, schema: state.schema }) : undefined;
+    if (auditCounts) opened.unshift(() => auditCounts.close());
     const privacy = PrivacyServices.open({
       storageDir: options.storageDir,
       privacy: options.privacy,
@@ -96,7 +105,19 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       connections: options.connections,
       persons: (identifiers) => identity.personsOf(identifiers),
     });
-    opened.unshift(() => privacy.close());
+    opened.unshift(async () => {
+      privacy.close();
+      await privacy.audit.sharedSettled();
+    });
+    if (auditCounts) privacy.audit.shareWith(auditCounts);
+    const feed =
+      state?.type === 'postgres'
+        ? await PostgresPrivacyFeed.open({ url: state.url, schema: state.schema, log: options.log, cursor: privacy.sharedStateCursor(state.schema) })
+        : undefined;
+    if (feed) {
+      opened.unshift(() => feed.close());
+      privacy.gate.shareChanges(feed);
+    }
     identity.listen({
       merged: (from, into, identifiers) => privacy.gate.personMerged(from, into, identifiers),
       split: (restored, from) => privacy.gate.personSplit(restored, from),
@@ -110,6 +131,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       privacy: () => privacy.privacyConfig,
       profiles: privacy.profiles,
       suppressions: privacy.suppressions,
+      ...(state?.type === 'postgres' ? { store: await PostgresAudienceStore.open({ url: state.url, schema: state.schema }) } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     opened.unshift(() => audiences.close());
@@ -205,6 +227,8 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
       synced.close();
       runs.close();
     });
+    // Last, once everything that hears of privacy changes listens: the other routers' changes are applied as if made here.
+    await feed?.start((change) => privacy.gate.applyShared(change));
     const close = async () => {
       for (const step of opened.splice(0)) await step();
     };

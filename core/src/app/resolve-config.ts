@@ -20,6 +20,7 @@ import type {
   PrivacyConfig,
   PrivacyPagesConfig,
   QueueConfig,
+  SharedStateConfig,
   SwitchyardConfig,
 } from '../config/config-types.js';
 import type { ResolvedSource } from '../config/resolved-source.js';
@@ -49,6 +50,8 @@ export interface ResolvedConfig {
   ingestion: { dedupeWindowMs: number; dedupeCapacity: number };
   privacy: PrivacyConfig;
   identity: IdentityConfig;
+  /** Where shared state lives; with PostgreSQL the identity graph is kept there too unless `identity.store` says otherwise. */
+  state: SharedStateConfig;
   adminTokens: string[];
   dsr: DsrConfig;
   /** The consent banner and the data-subject request page (absent: both answer 404). */
@@ -81,7 +84,8 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
   const baseDir = dirname(file);
   const problems: string[] = [];
   const privacy = resolvePrivacyConfig(raw.privacy);
-  const identity = raw.identity ?? {};
+  const state = resolveState(raw);
+  const identity = identityWithState(raw.identity ?? {}, state);
   try {
     resolveIdentityRules(identity);
   } catch (error) {
@@ -168,6 +172,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
     },
     privacy,
     identity,
+    state,
     adminTokens: raw.admin?.tokens ?? [],
     dsr: {
       ...raw.dsr,
@@ -209,6 +214,7 @@ export async function resolveConfig(raw: SwitchyardConfig, file: string, options
       ...sources.flatMap((s) => (s.type === 'segment' ? [s.writeKey] : [s.apiSecret])),
       ...(raw.admin?.tokens ?? []),
       ...(raw.server?.metricsToken ? [raw.server.metricsToken] : []),
+      ...passwordsOf([state.type === 'postgres' ? state.url : undefined, identity.store?.type === 'postgres' ? identity.store.url : undefined]),
       ...loaded.flatMap(({ c, connector }) => secretValues(connector.settings, c.settings)),
     ].filter((s) => s.length >= 4),
   };
@@ -345,6 +351,30 @@ function compileDataPlans(raw: SwitchyardConfig, baseDir: string, connectionIds:
       return [compileDataPlan({ ...plan, document })];
     } catch (error) {
       problems.push(`${at}: ${(error as Error).message}`);
+      return [];
+    }
+  });
+}
+
+function resolveState(raw: SwitchyardConfig): SharedStateConfig {
+  const state = raw.state;
+  return state?.type === 'postgres' ? { type: 'postgres', url: state.url, schema: state.schema ?? 'switchyard' } : { type: 'sqlite' };
+}
+
+/** With shared state in PostgreSQL the identity graph is shared too, unless `identity.store` names its own store. */
+function identityWithState(identity: IdentityConfig, state: SharedStateConfig): IdentityConfig {
+  if (identity.store || state.type !== 'postgres') return identity;
+  return { ...identity, store: { type: 'postgres', url: state.url, schema: state.schema } };
+}
+
+/** Passwords inside connection URLs, scrubbed from logs like every other secret. */
+function passwordsOf(urls: ReadonlyArray<string | undefined>): string[] {
+  return urls.flatMap((url) => {
+    if (!url) return [];
+    try {
+      const password = decodeURIComponent(new URL(url).password);
+      return password ? [password] : [];
+    } catch {
       return [];
     }
   });

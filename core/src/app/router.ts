@@ -150,6 +150,7 @@ export class Router {
     const previous = this.current;
     const restartOnly: string[] = (['server', 'storageDir', 'queue'] as const).filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(next[key]));
     if (JSON.stringify(previous.identity.store) !== JSON.stringify(next.identity.store)) restartOnly.push('identity.store');
+    if (JSON.stringify(previous.state) !== JSON.stringify(next.state)) restartOnly.push('state');
     if (restartOnly.length) this.log.warn({ keys: restartOnly }, 'these settings change only on restart; the rest of the new config is applied');
     const { store: _newStore, ...identityRules } = next.identity;
     const applied: ResolvedConfig = {
@@ -157,6 +158,7 @@ export class Router {
       server: previous.server,
       storageDir: previous.storageDir,
       queue: previous.queue,
+      state: previous.state,
       identity: { ...identityRules, ...(previous.identity.store ? { store: previous.identity.store } : {}) },
     };
     await this.runtime.applyConnections(applied.connections);

@@ -42,6 +42,7 @@ export async function buildSwitchyard(
     log,
     privacy: config.privacy,
     identity: config.identity,
+    state: config.state,
     dsr: config.dsr,
     connections: () => current().connections,
     systemEventTargets: () => regularConnections(current()),

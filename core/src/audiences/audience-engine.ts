@@ -172,8 +172,9 @@ export class AudienceEngine {
       .then(async () => {
         for (let item = this.work.shift(); item; item = this.work.shift()) {
           try {
-            if (item.kind === 'events') await this.processEvents(item.events);
-            else await item.run();
+            const step = () => (item.kind === 'events' ? this.processEvents(item.events) : item.run());
+            const exclusive = this.deps.store.exclusive?.bind(this.deps.store);
+            await (exclusive ? exclusive(step) : step());
           } catch (error) {
             // A failed run (a full disk) loses its events' aggregates, never the events: they are in the queue.
             this.deps.log.error({ err: error }, 'an audience evaluation run failed');

@@ -66,8 +66,8 @@ export interface StoredEvaluation extends EvaluationProgress {
 
 /**
  * Where audiences keep their state: definitions made through the API, per-day event aggregates of the conditions
- * in use, memberships with their history, and the profiles seen. Embedded SQLite (`audiences.db`) today; the
- * interface is asynchronous so that a PostgreSQL store can follow, as the identity graph has one.
+ * in use, memberships with their history, and the profiles seen. Embedded SQLite (`audiences.db`) by default, or
+ * PostgreSQL (postgres-audience-store.ts), which routers share.
  */
 export interface AudienceStore {
   /** Makes these the conditions in use (ids for new ones, policies updated); conditions not listed lose their buckets. */
@@ -105,6 +105,12 @@ export interface AudienceStore {
   evaluation(key: string): Promise<StoredEvaluation | undefined>;
   saveEvaluation(key: string, evaluation: StoredEvaluation): Promise<void>;
   deleteEvaluation(key: string): Promise<void>;
+
+  /**
+   * Present when several routers share the store: runs `work` (one evaluation run: read, decide, write) while no
+   * other router runs one, so runs for the same person do not miss each other's events.
+   */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>;
 
   /** Small named values (the last day the rollover handled). */
   meta(name: string): Promise<string | undefined>;

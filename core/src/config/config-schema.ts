@@ -11,6 +11,7 @@ import { PRIVACY_PAGES_SCHEMA } from './schema/privacy-pages.js';
 import { QUEUE_SCHEMA } from './schema/queue.js';
 import { ADMIN_SCHEMA, INGESTION_SCHEMA, LOGGING_SCHEMA, RESIDENCY_SCHEMA, SERVER_SCHEMA, STORAGE_SCHEMA } from './schema/server.js';
 import { SOURCE_SCHEMA } from './schema/sources.js';
+import { STATE_SCHEMA } from './schema/state.js';
 
 /**
  * The published JSON Schema of the configuration file (`switchyard config-schema` prints it), and through
@@ -22,6 +23,7 @@ export const CONFIG_SCHEMA = Type.Object(
     server: Type.Optional(SERVER_SCHEMA),
     storage: Type.Optional(STORAGE_SCHEMA),
     queue: Type.Optional(QUEUE_SCHEMA),
+    state: Type.Optional(STATE_SCHEMA),
     logging: Type.Optional(LOGGING_SCHEMA),
     residency: Type.Optional(RESIDENCY_SCHEMA),
     ingestion: Type.Optional(INGESTION_SCHEMA),

@@ -10,6 +10,7 @@ import type { QUEUE_SCHEMA } from './schema/queue.js';
 import type { INGESTION_SCHEMA } from './schema/server.js';
 import type { CONNECTION_CONSENT_SCHEMA, MISSING_CONSENT_POLICY_SCHEMA, PRIVACY_CONFIG_SCHEMA, PURPOSE_SCHEMA } from './schema/privacy.js';
 import type { PRIVACY_PAGES_SCHEMA } from './schema/privacy-pages.js';
+import type { STATE_SCHEMA } from './schema/state.js';
 import type { MPARTICLE_SOURCE_SCHEMA, SEGMENT_SOURCE_SCHEMA, SOURCE_SCHEMA } from './schema/sources.js';
 
 /** The configuration file as written by an operator (docs/configuration.md). */
@@ -28,6 +29,9 @@ export type DsrConfig = Static<typeof DSR_CONFIG_SCHEMA>;
 export type PrivacyPagesConfig = Static<typeof PRIVACY_PAGES_SCHEMA>;
 export type IdentityConfig = Static<typeof IDENTITY_SCHEMA>;
 export type QueueConfig = Static<typeof QUEUE_SCHEMA>;
+export type StateConfig = Static<typeof STATE_SCHEMA>;
+/** The `state` section with its defaults filled in. */
+export type SharedStateConfig = { type: 'sqlite' } | { type: 'postgres'; url: string; schema: string };
 export type PurposeConfig = Static<typeof PURPOSE_SCHEMA>;
 export type MissingConsentPolicy = Static<typeof MISSING_CONSENT_POLICY_SCHEMA>;
 

@@ -107,7 +107,7 @@ export class IdentityGraph {
     if (!this.rules.enabled || events.length === 0) return;
     // Repeat traffic: the same identities resolve as they did while the graph has not changed around them.
     const signatures = events.map((event) => (event.previousId === undefined ? signatureOf(event.identities) : undefined));
-    if (this.busy === 0) {
+    if (this.busy === 0 && !this.store.exclusive) {
       const answered = signatures.map((signature) => (signature === undefined ? undefined : this.answers.get(signature)));
       if (answered.every((id) => id !== undefined)) {
         events.forEach((event, i) => (event.profileId = answered[i]!));
@@ -116,7 +116,7 @@ export class IdentityGraph {
     }
     const generation = this.answersGeneration;
     const requests = events.map((event) => this.requestOf(event));
-    const fast = this.busy === 0 ? requests.map((request) => this.fromCache(request)) : [];
+    const fast = this.busy === 0 && !this.store.exclusive ? requests.map((request) => this.fromCache(request)) : [];
     // An answer that left an identifier out is not kept: that identifier may join someone later and change it.
     const resolved =
       fast.length && fast.every((id) => id !== undefined)
@@ -337,7 +337,17 @@ export class IdentityGraph {
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     this.busy += 1;
-    const run = this.tail.then(work);
+    const exclusive = this.store.exclusive?.bind(this.store);
+    // Another router may have changed the graph since the last run: nothing remembered of it holds.
+    const run = this.tail.then(
+      exclusive
+        ? () =>
+            exclusive(() => {
+              this.clearCache();
+              return work();
+            })
+        : work,
+    );
     this.tail = run.catch(() => undefined).finally(() => (this.busy -= 1));
     return run;
   }

@@ -81,5 +81,10 @@ export interface IdentityStore {
   erase(profileIds: readonly string[], tombstones: readonly string[], at: number): Promise<void>;
   /** Number of linked identifiers (for the operator and the benchmark). */
   countIdentifiers(): Promise<number>;
+  /**
+   * Present when several routers share the store: runs `work` while no other router runs its own, so a resolution
+   * reads and writes the graph as one step across routers. The graph then keeps no answers in memory between runs.
+   */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { withAdvisoryLock } from '../state/advisory-lock.js';
+import { isSchemaName, schemaNameProblem } from '../state/postgres-names.js';
 import { identityStatements, type IdentityStatements } from './postgres-identity-sql.js';
 import { isEmptyChange, type GraphChange, type GraphLogEntry, type IdentityStore, type LinkedIdentifier, type StoredProfile } from './identity-store.js';
 
@@ -46,8 +48,6 @@ interface ProfileRow {
   linked_at: string;
 }
 
-const SCHEMA_NAME = /^[A-Za-z0-9_]{1,63}$/;
-
 // PostgreSQL text cannot hold U+0000. No stored key or id contains one, so a read leaves such values out.
 const storable = (value: string) => !value.includes('\u0000');
 
@@ -58,21 +58,15 @@ export class PostgresIdentityStore implements IdentityStore {
 
   private constructor(
     private readonly pool: pg.Pool,
-    schema: string,
+    private readonly schema: string,
   ) {
     this.sql = identityStatements(schema);
   }
 
   /** Connects and creates the schema and its tables when missing. */
   static async open(options: PostgresIdentityStoreOptions): Promise<PostgresIdentityStore> {
-    // Longer names would be truncated by PostgreSQL, so two of them could name one schema.
-    if (!SCHEMA_NAME.test(options.schema) || options.schema.startsWith('pg_')) {
-      throw new IdentityStoreError(
-        'IDENTITY_SCHEMA_INVALID',
-        `identity store schema ${JSON.stringify(options.schema)} is not a schema name: use 1 to 63 letters, digits or underscores, not starting with pg_`,
-      );
-    }
-    const pool = new pg.Pool({ connectionString: options.url, max: 4, connectionTimeoutMillis: 10_000, application_name: 'switchyard-identity' });
+    if (!isSchemaName(options.schema)) throw new IdentityStoreError('IDENTITY_SCHEMA_INVALID', schemaNameProblem('identity store', options.schema));
+    const pool = new pg.Pool({ connectionString: options.url, max: 5, connectionTimeoutMillis: 10_000, application_name: 'switchyard-identity' });
     // An idle client losing its connection must not crash the router; the next query connects again.
     pool.on('error', () => {});
     const store = new PostgresIdentityStore(pool, options.schema);
@@ -235,6 +229,11 @@ export class PostgresIdentityStore implements IdentityStore {
       }
       if (tombstones.length) await client.query(s.addTombstones, [tombstones, at]);
     });
+  }
+
+  /** Resolutions of every router sharing the schema run one at a time. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return withAdvisoryLock(this.pool, 'switchyard.identity_graph', this.schema, work);
   }
 
   async countIdentifiers(): Promise<number> {

@@ -10,6 +10,7 @@ import type { RevocationBoard } from '../revocation/revocation-board.js';
 import type { UserConsent } from '../profiles/consent-record.js';
 import { consentFromEvent, evaluateConsent, isRevocation, type ConsentVerdict } from './consent.js';
 import type { PrivacyAudit } from './privacy-audit.js';
+import type { PrivacyChange, PrivacyChangeOutlet } from './privacy-change.js';
 import type { ConnectionConsentRule, PrivacyConfig } from '../config/config-types.js';
 import type { SuppressionStore } from './suppression-store.js';
 
@@ -61,6 +62,7 @@ export interface PrivacyListener {
   consentChanged?(identityKeys: readonly string[]): void;
 }
 
+/** `revocation` resolves once the consent change is applied: revoked here and, with shared state, stored for every router. */
 export type Admission = ({ admitted: true; revocation?: Promise<void> } & PrivacyStanding) | { admitted: false; reason: 'suppressed' };
 
 const ERASURE_MARK_TTL_MS = 24 * 3600 * 1000;
@@ -77,11 +79,23 @@ export class PrivacyGate {
   /** Tasks this gate let through that a worker has not finished yet. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly listeners: PrivacyListener[] = [];
+  private outlet?: PrivacyChangeOutlet;
 
   constructor(private readonly deps: PrivacyGateDeps) {}
 
   listen(listener: PrivacyListener): void {
     this.listeners.push(listener);
+  }
+
+  /** With shared state: every privacy change made here is also published there, for the other routers. */
+  shareChanges(outlet: PrivacyChangeOutlet): void {
+    this.outlet = outlet;
+    // Attributes are no revocation: nothing waits for them, and one lost write leaves the other routers' copy older.
+    this.deps.profiles.onTraitsWritten((entries) => void outlet.publish({ kind: 'traits', entries }).catch(() => undefined));
+  }
+
+  private publish(change: PrivacyChange): Promise<void> {
+    return this.outlet ? this.outlet.publish(change) : Promise.resolve();
   }
 
   /** The current privacy version; it grows with every revocation and across restarts. */
@@ -114,8 +128,16 @@ export class PrivacyGate {
   recordConsent(keys: readonly string[], reported: UserConsent): { consent: UserConsent; revocation?: Promise<void> } {
     const stored = this.deps.profiles.consentOf([...keys]);
     const consent = keys.length ? this.deps.profiles.recordConsent([...keys], reported) : reported;
-    const revocation = isRevocation(stored, consent) ? this.revoke(keys) : undefined;
-    if (revocation || isRevocation(consent, stored)) this.tell((listener) => listener.consentChanged?.(keys));
+    const withdrawn = isRevocation(stored, consent);
+    if (withdrawn || isRevocation(consent, stored)) this.tell((listener) => listener.consentChanged?.(keys));
+    // A change is shared before the event is acknowledged, so no router goes on acting on the old consent.
+    const shared =
+      keys.length && this.outlet && JSON.stringify(stored) !== JSON.stringify(consent)
+        ? this.publish({ kind: 'consent', keys: [...keys], consent })
+        : undefined;
+    const revocation = withdrawn ? Promise.all([this.revoke(keys), shared]).then(() => undefined) : shared;
+    // The caller awaits it only once the events are queued: a failure meanwhile must not count as unhandled.
+    revocation?.catch(() => undefined);
     return { consent, ...(revocation ? { revocation } : {}) };
   }
 
@@ -143,8 +165,71 @@ export class PrivacyGate {
     this.deps.suppressions.addPersonKeys(result.suppression.id, keys);
     const revoked = [identityKey(result.suppression.identity_type, result.suppression.identity_value), ...keys];
     this.tell((listener) => listener.suppressed?.(revoked));
-    await this.revoke(revoked);
+    // Published even when it existed here: a retry after a failed publish shares it then.
+    await Promise.all([this.revoke(revoked), this.publish({ kind: 'suppressed', suppression: result.suppression, keys })]);
     return result;
+  }
+
+  /** Removes a suppression (here and, with shared state, on every router); false when there is none with this id. */
+  async unsuppress(id: string): Promise<boolean> {
+    if (!this.deps.suppressions.remove(id)) return false;
+    await this.publish({ kind: 'unsuppressed', suppressionId: id });
+    return true;
+  }
+
+  /** Stores attribute corrections under these keys (and shares them); returns the resulting traits. */
+  async rectify(identityKeys: string[], changes: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const at = Date.now();
+    const traits = this.deps.profiles.rectify(identityKeys, changes, at);
+    await this.publish({ kind: 'rectified', keys: identityKeys, changes, at });
+    return traits;
+  }
+
+  /**
+   * A change another router made (shared state): kept here as if made here, and revoked on this router's board, so
+   * its late check stops what this router decided before. Never published again.
+   */
+  async applyShared(change: PrivacyChange): Promise<void> {
+    const { suppressions, profiles } = this.deps;
+    switch (change.kind) {
+      case 'suppressed': {
+        const id = suppressions.adopt(change.suppression);
+        suppressions.addPersonKeys(id, change.keys);
+        const revoked = [identityKey(change.suppression.identity_type, change.suppression.identity_value), ...change.keys];
+        this.tell((listener) => listener.suppressed?.(revoked));
+        return this.revoke(revoked);
+      }
+      case 'suppression_extended': {
+        const id = suppressions.has(change.suppressionId) ? change.suppressionId : suppressions.suppressionOf(change.keys);
+        if (!id) return;
+        suppressions.addPersonKeys(id, change.keys);
+        this.tell((listener) => listener.suppressed?.(change.keys));
+        return this.revoke(change.keys);
+      }
+      case 'unsuppressed':
+        suppressions.remove(change.suppressionId);
+        return;
+      case 'consent': {
+        const stored = profiles.consentOf(change.keys);
+        const consent = profiles.recordConsent(change.keys, change.consent);
+        const withdrawn = isRevocation(stored, consent);
+        if (withdrawn || isRevocation(consent, stored)) this.tell((listener) => listener.consentChanged?.(change.keys));
+        return withdrawn ? this.revoke(change.keys) : undefined;
+      }
+      case 'erased': {
+        const revoked = this.markErased(change.keys);
+        profiles.delete(change.keys);
+        return revoked;
+      }
+      case 'rectified': {
+        const times = Object.fromEntries(Object.keys(change.changes).map((name) => [name, change.at]));
+        profiles.applySharedTraits(change.keys.map((key) => ({ key, traits: change.changes, times })));
+        return;
+      }
+      case 'traits':
+        profiles.applySharedTraits(change.entries);
+        return;
+    }
   }
 
   /**
@@ -155,13 +240,17 @@ export class PrivacyGate {
     const keys = [...identifiers.map((i) => i.key), profileKey(from), profileKey(into)];
     const { before, after, from: fromConsent } = this.deps.profiles.mergeInto(profileKey(from), profileKey(into));
     const suppression = this.deps.suppressions.suppressionOf(keys);
+    const shared: Array<Promise<void>> = [];
     if (suppression) {
       this.deps.suppressions.addPersonKeys(suppression, keys);
       this.tell((listener) => listener.suppressed?.(keys));
+      shared.push(this.publish({ kind: 'suppression_extended', suppressionId: suppression, keys }));
     }
     const withdrawn = isRevocation(before, after) || isRevocation(fromConsent, after);
     if (withdrawn || isRevocation(after, before)) this.tell((listener) => listener.consentChanged?.(keys));
-    if (suppression || withdrawn) await this.revoke(keys);
+    if (JSON.stringify(before) !== JSON.stringify(after)) shared.push(this.publish({ kind: 'consent', keys: [profileKey(into)], consent: after }));
+    if (suppression || withdrawn) shared.push(this.revoke(keys));
+    await Promise.all(shared);
   }
 
   /**
@@ -174,17 +263,23 @@ export class PrivacyGate {
     const keys = [...identifiers.map((i) => i.key), profileKey(profileId)];
     const newlySuppressed = !this.deps.suppressions.suppressionOf([profileKey(profileId)]);
     this.deps.suppressions.addPersonKeys(suppression, keys);
-    if (!newlySuppressed) return;
+    const shared = this.publish({ kind: 'suppression_extended', suppressionId: suppression, keys });
+    if (!newlySuppressed) return shared;
     this.tell((listener) => listener.suppressed?.(keys));
-    await this.revoke(keys);
+    await Promise.all([this.revoke(keys), shared]);
   }
 
   /** A merge was split: the restored person keeps the consent and any suppression they had as part of it. */
-  personSplit(restored: string, from: string): void {
+  async personSplit(restored: string, from: string): Promise<void> {
     // Both halves keep the person's consent and traits: the restored profile takes the merged record.
-    this.deps.profiles.mergeInto(profileKey(from), profileKey(restored));
+    const { after } = this.deps.profiles.mergeInto(profileKey(from), profileKey(restored));
+    const shared = [this.publish({ kind: 'consent', keys: [profileKey(restored)], consent: after })];
     const suppression = this.deps.suppressions.suppressionOf([profileKey(from)]);
-    if (suppression) this.deps.suppressions.addPersonKeys(suppression, [profileKey(restored)]);
+    if (suppression) {
+      this.deps.suppressions.addPersonKeys(suppression, [profileKey(restored)]);
+      shared.push(this.publish({ kind: 'suppression_extended', suppressionId: suppression, keys: [profileKey(restored)] }));
+    }
+    await Promise.all(shared);
   }
 
   /**
@@ -235,7 +330,11 @@ export class PrivacyGate {
   }
 
   /** Called when a subject is erased: deliveries of theirs decided until now are never sent. */
-  noteErasure(identityKeys: string[]): Promise<void> {
+  async noteErasure(identityKeys: string[]): Promise<void> {
+    await Promise.all([this.markErased(identityKeys), this.publish({ kind: 'erased', keys: identityKeys })]);
+  }
+
+  private markErased(identityKeys: string[]): Promise<void> {
     const now = Date.now();
     // A leased delivery waits in memory for at most a few task timeouts, so a day-old mark can go.
     for (const [key, mark] of this.erasedAt) if (mark.at < now - ERASURE_MARK_TTL_MS) this.erasedAt.delete(key);

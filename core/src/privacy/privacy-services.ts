@@ -73,6 +73,16 @@ export class PrivacyServices {
     this.config = resolvePrivacyConfig(privacy);
   }
 
+  /** Where the shared state's last applied change is kept: in this file, beside the stores it was applied to. */
+  sharedStateCursor(schema: string): { read(): number; write(id: number): void } {
+    this.db.exec('CREATE TABLE IF NOT EXISTS shared_state_cursor (schema TEXT PRIMARY KEY, last_id INTEGER NOT NULL)');
+    const read = this.db.prepare<[string], { last_id: number }>('SELECT last_id FROM shared_state_cursor WHERE schema = ?');
+    const write = this.db.prepare(
+      'INSERT INTO shared_state_cursor (schema, last_id) VALUES (?, ?) ON CONFLICT(schema) DO UPDATE SET last_id = excluded.last_id',
+    );
+    return { read: () => read.get(schema)?.last_id ?? 0, write: (id) => void write.run(schema, id) };
+  }
+
   get privacyConfig(): PrivacyConfig {
     return this.config;
   }

@@ -101,6 +101,20 @@ export class SuppressionStore {
     return { suppression, created: true };
   }
 
+  /** Keeps a suppression made elsewhere (another router) with its id and time; the existing one when its identifier is suppressed already. */
+  adopt(suppression: Suppression): string {
+    const key = identityKey(suppression.identity_type, suppression.identity_value);
+    const existing = this.keys.get(key) ?? (this.statements.byKey.get(key) as { id: string } | undefined)?.id;
+    if (existing) return existing;
+    this.statements.insert.run(suppression.id, key, suppression.identity_type, suppression.identity_value, suppression.reason ?? null, suppression.created_at);
+    this.keys.set(key, suppression.id);
+    return suppression.id;
+  }
+
+  has(id: string): boolean {
+    return this.statements.byId.get(id) !== undefined;
+  }
+
   remove(id: string): boolean {
     const row = this.statements.byId.get(id) as { identity_type: string; identity_value: string } | undefined;
     if (!row) return false;

@@ -7,6 +7,13 @@ const CACHE_SIZE = 100_000;
 /** Cached "no consent stored" (the cache holds no null). */
 const NO_CONSENT = Symbol('no consent stored');
 
+/** Attributes of one key with the time each was set (epoch ms), as routers sharing state tell each other. */
+export interface TraitEntry {
+  key: string;
+  traits: Record<string, unknown>;
+  times: Record<string, number>;
+}
+
 export interface Profile {
   identityKey: string;
   consent: UserConsent;
@@ -39,6 +46,9 @@ export class ProfileStore {
   /** Traits recorded but not yet written, written with the consent rows (one transaction per run). */
   private readonly pendingTraits = new Map<string, { traits: Record<string, unknown>; times: Record<string, number> }>();
   private flushScheduled = false;
+  /** Attributes set here (not applied from another router) since the last write, for the routers sharing state. */
+  private unsharedTraits = new Map<string, TraitEntry>();
+  private traitsWritten?: (entries: TraitEntry[]) => void;
 
   constructor(private readonly db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS profiles (
@@ -135,6 +145,18 @@ export class ProfileStore {
     queueMicrotask(() => this.flush());
   }
 
+  /** Told, after each write, of the attributes set on this router since the last one (shared state). */
+  onTraitsWritten(listener: (entries: TraitEntry[]) => void): void {
+    this.traitsWritten = listener;
+  }
+
+  /** Attributes another router set: each kept where it is newer than what is stored, as if set here. */
+  applySharedTraits(entries: readonly TraitEntry[]): void {
+    for (const { key, traits, times } of entries) {
+      for (const [name, value] of Object.entries(traits)) this.mergeTraits(key, { [name]: value }, times[name] ?? 0, false);
+    }
+  }
+
   /** Writes recorded consent and traits now (also done automatically right after the run that recorded them). */
   flush(): void {
     this.flushScheduled = false;
@@ -148,6 +170,11 @@ export class ProfileStore {
       for (const [key, row] of consent) this.statements.upsertConsent.run(key, row.json, row.at);
       for (const [key, row] of traits) this.statements.upsertTraits.run(key, JSON.stringify(row.traits), JSON.stringify(row.times), now);
     })();
+    if (this.unsharedTraits.size && this.traitsWritten) {
+      const entries = [...this.unsharedTraits.values()];
+      this.unsharedTraits = new Map();
+      this.traitsWritten(entries);
+    }
   }
 
   /** Applies attribute corrections (`null` removes one) under every key; returns the resulting traits. */
@@ -159,6 +186,10 @@ export class ProfileStore {
 
   /** Sets traits observed at `at` (epoch ms) that differ from and are newer than what is stored. */
   recordTraits(key: string, traits: Record<string, unknown>, at: number): Record<string, unknown> {
+    return this.mergeTraits(key, traits, at, true);
+  }
+
+  private mergeTraits(key: string, traits: Record<string, unknown>, at: number, share: boolean): Record<string, unknown> {
     const seen = this.traitCache.get(key);
     const incoming = JSON.stringify(traits);
     if (seen === incoming) return traits;
@@ -172,6 +203,12 @@ export class ProfileStore {
       merged[name] = value;
       times[name] = at;
       changed = true;
+      if (share && this.traitsWritten) {
+        const entry = this.unsharedTraits.get(key) ?? { key, traits: {}, times: {} };
+        entry.traits[name] = value;
+        entry.times[name] = at;
+        this.unsharedTraits.set(key, entry);
+      }
     }
     if (changed) {
       this.pendingTraits.set(key, { traits: merged, times });
