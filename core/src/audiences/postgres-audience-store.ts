@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { withAdvisoryLock } from '../state/advisory-lock.js';
 import { isSchemaName, schemaNameProblem } from '../state/postgres-names.js';
+import { inTransaction } from '../state/postgres-transaction.js';
 import type { AudienceDefinition, ExitReason, MembershipRecord } from './audience-types.js';
 import {
   EVER_DAY,
@@ -111,20 +112,8 @@ CREATE TABLE IF NOT EXISTS ${t.meta} (name text PRIMARY KEY, value text NOT NULL
     return (await client.query<T>(text, values)).rows;
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 
   exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import { withAdvisoryLock } from '../state/advisory-lock.js';
 import { isSchemaName, schemaNameProblem } from '../state/postgres-names.js';
 import { identityStatements, type IdentityStatements } from './postgres-identity-sql.js';
 import { isEmptyChange, type GraphChange, type GraphLogEntry, type IdentityStore, type LinkedIdentifier, type StoredProfile } from './identity-store.js';
+import { inTransaction } from '../state/postgres-transaction.js';
 
 /**
  * The identity graph in PostgreSQL, so several routers can share one graph. Tables and statements mirror
@@ -86,20 +87,8 @@ export class PostgresIdentityStore implements IdentityStore {
     return (await this.pool.query<T>(text, values)).rows;
   }
 
-  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      // A client that cannot even roll back is discarded rather than handed to the next caller.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    return inTransaction(this.pool, work);
   }
 
   async profilesByKey(keys: readonly string[]): Promise<Map<string, string[]>> {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from '../logging.js';
 import type { PrivacyChange, PrivacyChangeOutlet } from './privacy-change.js';
 import { isSchemaName, schemaNameProblem } from '../state/postgres-names.js';
+import { inTransaction } from '../state/postgres-transaction.js';
 
 /**
  * How often a router reads the changes table even when no notification came: the bound on how late a change
@@ -176,19 +177,8 @@ export class PostgresPrivacyFeed implements PrivacyChangeOutlet {
     return this.connecting;
   }
 
-  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    return inTransaction(this.pool, work);
   }
 
   async close(): Promise<void> {
