@@ -3,11 +3,13 @@
 #   docker run -p 8088:8088 -e SWITCHYARD_ADMIN_TOKEN=… -v $PWD/my.yaml:/etc/switchyard/switchyard.yaml:ro switchyard
 
 # Build: better-sqlite3 compiles from source here, so this stage has the toolchain. `npm install` follows the
-# lockfile and builds every workspace through the root `prepare` script (turbo).
+# lockfile and builds every workspace through the root `prepare` script (turbo), with the npm version the root
+# package.json names (`packageManager`).
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && npm install -g npm@11.19.1
 WORKDIR /app
 ENV TURBO_TELEMETRY_DISABLED=1
 COPY . .
