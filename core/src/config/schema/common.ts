@@ -13,3 +13,18 @@ export const StringEnum = <const T extends readonly string[]>(values: T) => Type
 
 /** Any JSON object; its contents are checked elsewhere (connector settings, data plan documents). */
 export const AnyObject = () => Type.Unsafe<Record<string, unknown>>({ type: 'object' });
+
+/** Where a store is kept: the embedded SQLite files in the storage dir (default), or PostgreSQL, which routers share. */
+export const SqliteOrPostgres = Type.Union([
+  Type.Object({ type: Type.Literal('sqlite') }, closed),
+  Type.Object(
+    {
+      type: Type.Literal('postgres'),
+      /** A libpq connection URL, e.g. postgres://user@host:5432/db; `${ENV}` references keep a password out of the file. */
+      url: Type.String({ minLength: 1 }),
+      /** Schema the tables live in, so several deployments (and test runs) can share one server. */
+      schema: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' })),
+    },
+    closed,
+  ),
+]);

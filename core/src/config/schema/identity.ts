@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { closed, PositiveInt } from './common.js';
+import { closed, PositiveInt, SqliteOrPostgres } from './common.js';
 
 /** `identity.limits.<type>`: at most `max` identifiers of the type per profile, optionally counted over a window. */
 export const IDENTITY_LIMIT_SCHEMA = Type.Object(
@@ -12,19 +12,7 @@ export const IDENTITY_LIMIT_SCHEMA = Type.Object(
 );
 
 /** Where the identity graph is kept: the embedded SQLite file (default) or PostgreSQL, which routers can share. */
-export const IDENTITY_STORE_SCHEMA = Type.Union([
-  Type.Object({ type: Type.Literal('sqlite') }, closed),
-  Type.Object(
-    {
-      type: Type.Literal('postgres'),
-      /** A libpq connection URL, e.g. postgres://user@host:5432/db; `${ENV}` references keep a password out of the file. */
-      url: Type.String({ minLength: 1 }),
-      /** Schema the tables live in, so several deployments (and test runs) can share one server. */
-      schema: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' })),
-    },
-    closed,
-  ),
-]);
+export const IDENTITY_STORE_SCHEMA = SqliteOrPostgres;
 
 /** The `identity` section: how events are resolved to people (docs/identity.md). */
 export const IDENTITY_SCHEMA = Type.Object(
