@@ -3,6 +3,7 @@ export * from './errors.js';
 export { PRIVACY_RECHECK, REVOKED, SendRevokedError, type SendGuard, type RequestGuard } from './send-guard.js';
 export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
 export { classifyError } from './classify.js';
+export { throwIfFailed, sendSplittingOnRefusal } from './batch-results.js';
 export { isHostAllowed, EgressDeniedError } from './egress.js';
 export { createHttpClient } from './http-client.js';
 export { ExchangeRecorder, type HttpExchange, type ExchangeSink } from './http-exchange.js';
@@ -19,5 +20,6 @@ export { prepareConnection, egressFor, regionsFor, DEFAULT_REQUEST_TIMEOUT_MS, t
 export { checkManifest, checkSettings, checkSyncSettings } from './manifest.js';
 export { createSchemaValidator, describeSchemaErrors } from './schema.js';
 export * from './mapping/index.js';
+export * from './identifiers/index.js';
 export { checkSdkKitCompatibility, declaredSdkKitRange, satisfiesRange, type ConnectorPackageJson } from './compat.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';

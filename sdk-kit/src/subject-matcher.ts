@@ -1,4 +1,4 @@
-import { normalizeEmail } from './mapping/normalize.js';
+import { normalizeEmail } from './identifiers/normalize.js';
 
 /** An identity value as Switchyard compares it everywhere: trimmed, and emails lower-cased. */
 export function normalizeIdentity(type: string, value: string): string {

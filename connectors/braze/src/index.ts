@@ -1,13 +1,4 @@
-import {
-  AuthenticationError,
-  defineConnector,
-  PermanentError,
-  RateLimitedError,
-  RetryableError,
-  Type,
-  type BatchResult,
-  type CanonicalEvent,
-} from '@switchyard/sdk-kit';
+import { defineConnector, normalizeE164, normalizeEmail, throwIfFailed, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
 import { AUDIENCE_IDENTIFIERS, syncAttribute, syncSettings } from './audience-sync.js';
 import { settings, type BrazeSettings } from './settings.js';
 import { authHeaders, brazeError, MAX_PER_ARRAY, track, type Context, type Entry, type TrackArray } from './users-track.js';
@@ -24,25 +15,21 @@ const externalId = Type.Optional(Type.String({ minLength: 1, description: 'Braze
 type Item<P> = { payload: P & { external_id?: string }; event: CanonicalEvent };
 
 /** Builds each item's objects, skips items without an external_id, and sends them in one array. */
-async function sendItems<P>(ctx: Context, array: TrackArray, items: Item<P>[], build: (item: Item<P>) => Record<string, unknown>[]): Promise<BatchResult> {
+async function sendItems<P>(
+  ctx: Context,
+  array: TrackArray,
+  items: Item<P>[],
+  build: (item: Item<P>, settings: BrazeSettings) => Record<string, unknown>[],
+): Promise<BatchResult> {
   const skipped: BatchResult = items.map((item) => (item.payload.external_id ? undefined : { status: 'ok', code: 'NO_EXTERNAL_ID' }));
   const entries: Entry[] = items.flatMap((item, index) => {
     if (skipped[index]) return [];
-    const objects = build(item);
+    const objects = build(item, ctx.settings);
     if (objects.length === 0) skipped[index] = { status: 'ok', code: 'NOTHING_TO_SEND' };
     return objects.map((object) => ({ item: index, object }));
   });
   const sent = await track(ctx, array, entries, items.length);
   return sent.map((result, i) => skipped[i] ?? result);
-}
-
-const ERRORS = { retryable: RetryableError, rate_limited: RateLimitedError, permanent: PermanentError, authentication: AuthenticationError };
-
-/** Re-raises the one item's failed result as its error class. */
-function throwIfFailed([result]: BatchResult): void {
-  if (!result || result.status === 'ok') return;
-  const { status, code = 'NOT_SENT', message = 'not sent', httpStatus, retryAfterMs } = result;
-  throw new ERRORS[status](message, { code, httpStatus, retryAfterMs });
 }
 
 const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
@@ -80,9 +67,22 @@ export function brazeGender(value: unknown): string | undefined {
   return /^[mfounp]$/.test(text) ? text.toUpperCase() : undefined;
 }
 
-const buildAttributes = ({ payload }: Item<AttributesPayload>) => {
-  const { custom_attributes: custom = {}, gender, ...rest } = payload;
-  const standard = { ...rest, gender: brazeGender(gender) };
+/**
+ * Braze refuses an email with whitespace (HTTP 400) and wants phones in E.164: both are normalised whatever the
+ * mapping, and left out when nothing usable remains.
+ */
+function contactFields(email: unknown, phone: unknown, settings: BrazeSettings) {
+  const address = typeof email === 'string' ? normalizeEmail(email) : '';
+  const number = typeof phone === 'string' ? normalizeE164(phone, settings.phoneCountryCode) : '';
+  return {
+    email: address && !/\s/.test(address) ? address : undefined,
+    phone: /^\+[1-9][0-9]{6,14}$/.test(number) ? number : undefined,
+  };
+}
+
+const buildAttributes = ({ payload }: Item<AttributesPayload>, settings: BrazeSettings) => {
+  const { custom_attributes: custom = {}, gender, email, phone, ...rest } = payload;
+  const standard = { ...rest, ...contactFields(email, phone, settings), gender: brazeGender(gender) };
   const extra = Object.fromEntries(Object.entries(custom).filter(([key]) => !TRAITS_SENT_AS_STANDARD.includes(key)));
   return [compact({ ...extra, ...standard })];
 };
@@ -104,7 +104,7 @@ const buildPurchases = ({ payload }: Item<PurchasePayload>) =>
 
 /** Runs the one-event path through the batch code, so both behave the same. */
 const single = async <P>(ctx: Context & { payload: P; event: CanonicalEvent }, run: (ctx: Context, items: Item<P>[]) => Promise<BatchResult>) =>
-  throwIfFailed(await run(ctx, [{ payload: ctx.payload as Item<P>['payload'], event: ctx.event }]));
+  throwIfFailed((await run(ctx, [{ payload: ctx.payload as Item<P>['payload'], event: ctx.event }]))[0]);
 
 const updateAttributes = (ctx: Context, items: Item<AttributesPayload>[]) => sendItems(ctx, 'attributes', items, buildAttributes);
 const trackEvents = (ctx: Context, items: Item<EventPayload>[]) => sendItems(ctx, 'events', items, buildEvent);

@@ -137,3 +137,29 @@ test('erasure deletes the user by external_id', async () => {
     body: { external_ids: ['u-9'] },
   });
 });
+
+test('sends emails trimmed and lower-cased and phones in E.164, whatever the mapping, and leaves out what Braze would refuse', async () => {
+  const identify = (id: string, traits: Record<string, unknown>) => ({ ...buildIdentify({ userId: id }), traits });
+  const run = (extra: Record<string, unknown>, events: ReturnType<typeof identify>[], mapping?: Record<string, unknown>) =>
+    createTestHarness(connector, { settings: { ...settings, ...extra }, ...(mapping ? { mappingOverrides: { updateUserProfile: mapping } } : {}) })
+      .intercept('rest.iad-01.braze.com', () => ({ status: 201, body: success }))
+      .run(events);
+  const { requests } = await run({}, [
+    identify('p1', { email: '  Ann.Lee@Example.COM ', phone: '+1 (650) 555-1234' }),
+    identify('p2', { email: 'bob@example.com', phone: '(650) 555-1234' }),
+    identify('p3', { email: 'ann lee@example.com', phone: 'n/a' }),
+    identify('p4', { phone: '0044 20 7946 0958' }),
+  ]);
+  const attributes = trackBodies(requests)[0].attributes.map(({ external_id, email, phone }: Record<string, string>) => ({ external_id, email, phone }));
+  expect(attributes).toEqual([
+    { external_id: 'p1', email: 'ann.lee@example.com', phone: '+16505551234' },
+    { external_id: 'p2', email: 'bob@example.com', phone: '+16505551234' },
+    { external_id: 'p3', email: undefined, phone: undefined },
+    { external_id: 'p4', email: undefined, phone: '+442079460958' },
+  ]);
+
+  const uk = await run({ phoneCountryCode: '44' }, [identify('p5', { phone: '020 7946 0958', work: { email: ' X@Example.com ' } })], {
+    email: { '@path': '$.traits.work.email' },
+  });
+  expect(trackBodies(uk.requests)[0].attributes).toEqual([expect.objectContaining({ external_id: 'p5', phone: '+442079460958', email: 'x@example.com' })]);
+});

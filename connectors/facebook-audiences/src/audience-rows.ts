@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { isSha256Hex, normalizeEmail, normalizeName, normalizePhone } from '@switchyard/sdk-kit';
+import { hashIdentifier, type NormalizeKind } from '@switchyard/sdk-kit';
 
 /** The identifiers of one user as mapped from an event (raw or already SHA-256 hashed). */
 export interface AudienceUser {
@@ -18,44 +17,31 @@ export interface AudienceUser {
 interface SchemaKey {
   key: string;
   field: keyof AudienceUser;
-  normalize?: (v: string) => string;
+  /** Meta's normalisation before SHA-256; keys without one are sent as they are. */
+  hash?: NormalizeKind;
 }
 
-const compactName = (v: string) => normalizeName(v).replace(/\s+/g, '');
-
 /**
- * Meta's multi-key schema, in the order columns are sent. Keys with `normalize` are hashed with SHA-256
- * after normalising; EXTERN_ID and MADID are sent as they are, as Meta documents.
+ * Meta's multi-key schema, in the order columns are sent. EXTERN_ID and MADID are sent unhashed, as Meta
+ * documents (MADID lower-cased); phones are hashed as digits with the country code, ZIP+4 as its first five digits.
  */
 export const SCHEMA_KEYS: readonly SchemaKey[] = [
   { key: 'EXTERN_ID', field: 'external_id' },
-  { key: 'EMAIL', field: 'email', normalize: normalizeEmail },
-  { key: 'PHONE', field: 'phone', normalize: normalizePhone },
-  { key: 'FN', field: 'first_name', normalize: normalizeName },
-  { key: 'LN', field: 'last_name', normalize: normalizeName },
-  { key: 'CT', field: 'city', normalize: compactName },
-  { key: 'ST', field: 'state', normalize: compactName },
-  { key: 'ZIP', field: 'zip', normalize: (v) => v.trim().toLowerCase().replace(/[\s-]/g, '') },
-  {
-    key: 'COUNTRY',
-    field: 'country',
-    normalize: (v) =>
-      v
-        .trim()
-        .toLowerCase()
-        .replace(/[^a-z]/g, ''),
-  },
-  { key: 'MADID', field: 'mobile_advertiser_id', normalize: undefined },
+  { key: 'EMAIL', field: 'email', hash: 'email' },
+  { key: 'PHONE', field: 'phone', hash: 'phone' },
+  { key: 'FN', field: 'first_name', hash: 'name' },
+  { key: 'LN', field: 'last_name', hash: 'name' },
+  { key: 'CT', field: 'city', hash: 'place' },
+  { key: 'ST', field: 'state', hash: 'place' },
+  { key: 'ZIP', field: 'zip', hash: 'zip' },
+  { key: 'COUNTRY', field: 'country', hash: 'country' },
+  { key: 'MADID', field: 'mobile_advertiser_id' },
 ];
 
 function cell(spec: SchemaKey, raw: unknown): string {
-  if (raw === undefined || raw === null) return '';
-  const text = String(raw).trim();
-  if (text === '') return '';
-  if (!spec.normalize) return spec.key === 'MADID' ? text.toLowerCase() : text;
-  if (isSha256Hex(text)) return text.toLowerCase();
-  const normalized = spec.normalize(text);
-  return normalized === '' ? '' : createHash('sha256').update(normalized, 'utf8').digest('hex');
+  if (spec.hash) return hashIdentifier(raw, spec.hash) ?? '';
+  const text = raw === undefined || raw === null ? '' : String(raw).trim();
+  return spec.key === 'MADID' ? text.toLowerCase() : text;
 }
 
 /** True when the user has at least one identifier Meta can match on. */

@@ -1,19 +1,17 @@
+import { randomInt } from 'node:crypto';
 import {
-  AuthenticationError,
   classifyError,
   defineConnector,
   PermanentError,
-  RateLimitedError,
-  RetryableError,
+  throwIfFailed,
   Type,
   type BatchResult,
   type CanonicalEvent,
-  type ItemResult,
   type PerformContext,
 } from '@switchyard/sdk-kit';
+import { GRAPH_HOST, graphApiVersion, graphUrl, toGraphError } from '@switchyard/sdk-kit/meta-graph';
 import { hasIdentifier, toAudiencePayload, type AudienceUser } from './audience-rows.js';
 import { AUDIENCE_IDENTIFIERS, syncSettings, toAudienceUser } from './audience-sync.js';
-import { toGraphError } from './graph-errors.js';
 
 export { toAudiencePayload, SCHEMA_KEYS } from './audience-rows.js';
 
@@ -26,7 +24,7 @@ const settings = Type.Object(
   {
     audienceId: Type.String({ pattern: '^[0-9]+$', description: 'The Custom Audience (customer list) id users are added to and removed from.' }),
     accessToken: Type.String({ secret: true, minLength: 10, description: 'A system-user token with ads_management on the ad account.' }),
-    apiVersion: Type.String({ pattern: '^v[0-9]+\\.[0-9]+$', default: 'v24.0', description: 'Graph API version, e.g. v24.0.' }),
+    apiVersion: graphApiVersion(),
     audienceKey: Type.Optional(
       Type.String({
         minLength: 1,
@@ -80,13 +78,21 @@ interface Row {
   index: number;
 }
 
+/**
+ * The `session` Meta requires with every users upload. Each request is a whole upload of its own: one batch, the
+ * last, with a fresh id (a positive integer JSON keeps exactly).
+ */
+function uploadSession(rows: number) {
+  return { session_id: randomInt(1, 2 ** 47), batch_seq: 1, last_batch_flag: true, estimated_num_total: rows };
+}
+
 async function sendUsers(ctx: Context, method: 'POST' | 'DELETE', path: string, users: AudienceUser[]): Promise<void> {
   const { apiVersion, accessToken } = ctx.settings;
   try {
     const response = await ctx
-      .http(`https://graph.facebook.com/${apiVersion}/${path}`, {
+      .http(graphUrl(apiVersion, path), {
         method,
-        json: { payload: toAudiencePayload(users), access_token: accessToken },
+        json: { session: uploadSession(users.length), payload: toAudiencePayload(users), access_token: accessToken },
         signal: ctx.signal,
       })
       .json<{ num_received?: number; num_invalid_entries?: number }>();
@@ -119,22 +125,13 @@ async function sendRows(ctx: Context, method: 'POST' | 'DELETE', rows: Row[], re
   }
 }
 
-const ERRORS = { retryable: RetryableError, rate_limited: RateLimitedError, permanent: PermanentError, authentication: AuthenticationError };
-
-/** Re-raises a failed item result as its error class, for the one-event path. */
-function throwIfFailed(result: ItemResult | undefined): void {
-  if (!result || result.status === 'ok') return;
-  const { status, code = 'NOT_SENT', message = 'not sent', httpStatus, retryAfterMs } = result;
-  throw new ERRORS[status](message, { code, httpStatus, retryAfterMs });
-}
-
 export default defineConnector({
   name: 'facebook-audiences',
   version: '0.1.0',
   category: 'advertising',
   description: 'Adds users to and removes them from a Meta Custom Audience (customer list): from audience syncs, or from audience membership track events.',
   settings,
-  egress: ['graph.facebook.com'],
+  egress: [GRAPH_HOST],
   regions: ['us'],
   defaults: { ratePerSecond: 5, maxConcurrency: 1 },
   actions: {

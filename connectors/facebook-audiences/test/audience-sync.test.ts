@@ -27,6 +27,7 @@ test('adds people with POST /{audience_id}/users: hashed EMAIL and PHONE, raw MA
   expect(requests[0]).toMatchObject({ method: 'POST', url: USERS });
   expect(bodyOf(requests[0]!)).toEqual({
     access_token: TOKEN,
+    session: { session_id: expect.any(Number), batch_seq: 1, last_batch_flag: true, estimated_num_total: 2 },
     payload: {
       schema: ['EXTERN_ID', 'EMAIL', 'PHONE', 'MADID'],
       data: [

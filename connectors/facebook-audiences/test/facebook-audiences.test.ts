@@ -134,3 +134,29 @@ test('never puts more than 10,000 users in one request', async () => {
   expect(sent(requests, 'POST').map((b) => b.payload.data.length)).toEqual([10_000, 1]);
   expect(results.every((r) => r.status === 'ok')).toBe(true);
 });
+
+test("hashes a US ZIP+4 as its first five digits, as Meta's rule says, in either spelling", async () => {
+  const { requests } = await graph().run([
+    entered('z1', { email: 'a@example.com', address: { postalCode: '94105-1234', city: 'San Francisco', country: 'US' } }),
+    entered('z2', { email: 'b@example.com', address: { postalCode: '941051234' } }),
+  ]);
+  const [body] = sent(requests, 'POST');
+  expect(body.payload.schema).toEqual(['EXTERN_ID', 'EMAIL', 'CT', 'ZIP', 'COUNTRY']);
+  expect(body.payload.data.map((row: string[]) => row[3])).toEqual([sha256('94105'), sha256('94105')]);
+  expect(body.payload.data[0][2]).toBe(sha256('sanfrancisco'));
+});
+
+test('sends the upload session Meta requires with every add and remove: one batch, the last, a fresh id each', async () => {
+  const { requests } = await graph().run([
+    entered('s1', { email: 'a@example.com' }),
+    entered('s2', { email: 'b@example.com' }),
+    exited('s3', { email: 'c@example.com' }),
+  ]);
+  const sessions = [...sent(requests, 'POST'), ...sent(requests, 'DELETE')].map((body) => body.session);
+  expect(sessions).toEqual([
+    { session_id: expect.any(Number), batch_seq: 1, last_batch_flag: true, estimated_num_total: 2 },
+    { session_id: expect.any(Number), batch_seq: 1, last_batch_flag: true, estimated_num_total: 1 },
+  ]);
+  for (const { session_id } of sessions) expect(Number.isSafeInteger(session_id) && session_id > 0).toBe(true);
+  expect(sessions[0].session_id).not.toBe(sessions[1].session_id);
+});

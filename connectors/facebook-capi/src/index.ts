@@ -1,9 +1,7 @@
-import { classifyError, defineConnector, PermanentError, Type, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
-import { toGraphError } from './graph-errors.js';
+import { classifyError, defineConnector, PermanentError, sendSplittingOnRefusal, Type, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import { GRAPH_HOST, graphApiVersion, graphUrl, toGraphError } from '@switchyard/sdk-kit/meta-graph';
 import { toServerEvent, type ConversionPayload } from './server-event.js';
 
-export { hashUserData, normalizeZip } from './hashing.js';
-export { graphErrorToConnectorError, readGraphError } from './graph-errors.js';
 export { STANDARD_EVENTS } from './server-event.js';
 
 const ACTION_SOURCES = ['website', 'app', 'email', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other'];
@@ -12,7 +10,7 @@ const settings = Type.Object(
   {
     pixelId: Type.String({ pattern: '^[0-9]+$', description: 'The Meta Pixel (dataset) id events are sent to.' }),
     accessToken: Type.String({ secret: true, minLength: 10, description: 'A system-user access token with ads_management on the pixel.' }),
-    apiVersion: Type.String({ pattern: '^v[0-9]+\\.[0-9]+$', default: 'v24.0', description: 'Graph API version, e.g. v24.0.' }),
+    apiVersion: graphApiVersion(),
     actionSource: Type.Union(
       ACTION_SOURCES.map((s) => Type.Literal(s)),
       {
@@ -107,7 +105,7 @@ type SendContext = Pick<PerformContext<Settings, unknown>, 'http' | 'settings' |
 async function sendEvents(ctx: SendContext, data: Record<string, unknown>[]): Promise<void> {
   const { pixelId, apiVersion, accessToken, testEventCode } = ctx.settings;
   try {
-    await ctx.http.post(`https://graph.facebook.com/${apiVersion}/${pixelId}/events`, {
+    await ctx.http.post(graphUrl(apiVersion, `${pixelId}/events`), {
       json: { data, access_token: accessToken, ...(testEventCode ? { test_event_code: testEventCode } : {}) },
       signal: ctx.signal,
     });
@@ -130,7 +128,7 @@ export default defineConnector({
   category: 'advertising',
   description: "Sends conversions to the Meta Conversions API with user data hashed by Meta's rules.",
   settings,
-  egress: ['graph.facebook.com'],
+  egress: [GRAPH_HOST],
   regions: ['us'],
   defaults: { ratePerSecond: 50, maxConcurrency: 4 },
   actions: {
@@ -155,29 +153,13 @@ export default defineConnector({
           }
         });
         const sendable = built.flatMap((data, i) => (data ? [{ data, i }] : []));
-        if (sendable.length === 0) return results;
-        try {
-          await sendEvents(
-            ctx,
-            sendable.map((s) => s.data),
-          );
-          return results;
-        } catch (error) {
-          const result = classifyError(error);
-          // Meta rejects a whole request for one invalid event; resend one by one so only that event fails.
-          if (result.status !== 'permanent' || sendable.length === 1) {
-            for (const { i } of sendable) results[i] = result;
-            return results;
-          }
-          for (const { data, i } of sendable) {
-            try {
-              await sendEvents(ctx, [data]);
-            } catch (single) {
-              results[i] = classifyError(single);
-            }
-          }
-          return results;
-        }
+        // Meta rejects a whole request for one invalid event: only that event fails.
+        const sent = await sendSplittingOnRefusal(
+          sendable.map((s) => s.data),
+          (data) => sendEvents(ctx, data),
+        );
+        sendable.forEach(({ i }, n) => (results[i] = sent[n]));
+        return results;
       },
     },
   },

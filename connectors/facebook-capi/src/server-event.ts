@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import { hashUserData } from './hashing.js';
+import { CONVERSIONS_USER_DATA, hashFields } from '@switchyard/sdk-kit';
 
 /** The mapped payload of one event (see `fields` in index.ts). */
 export interface ConversionPayload {
@@ -66,7 +66,7 @@ export function toServerEvent(
     action_source: payload.action_source ?? defaultActionSource,
     event_source_url: payload.event_source_url,
     opt_out: payload.opt_out,
-    user_data: hashUserData(payload.user_data),
+    user_data: hashFields(payload.user_data, CONVERSIONS_USER_DATA),
     custom_data: payload.custom_data ? compact(payload.custom_data) : undefined,
   };
   if (optedOutOfSale(event)) {

@@ -1,14 +1,14 @@
-import { defineConnector, PermanentError, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { defineConnector, PermanentError, throwIfFailed, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
 import { ADS_HOST, type AdsContext } from './ads-client.js';
 import { MAX_MEMBERS_PER_JOB, syncCustomerMatch, syncSettings } from './audience-sync.js';
 import { runCustomerMatchJob } from './customer-match.js';
 import { toEnhancement, uploadEnhancements, type EnhancementPayload } from './enhanced-conversions.js';
 import { TOKEN_URL } from './oauth.js';
-import { settle, throwIfFailed } from './results.js';
+import { settle } from './results.js';
 import { settings, type GoogleAdsSettings } from './settings.js';
 import { userIdentifiers, type MatchUser } from './user-identifiers.js';
 
-export { normalizeE164, normalizeGoogleEmail, userIdentifiers } from './user-identifiers.js';
+export { userIdentifiers } from './user-identifiers.js';
 export { partialFailureResults, classifyAdsError } from './ads-errors.js';
 
 export const ENTERED = 'Audience Entered';

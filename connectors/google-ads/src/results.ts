@@ -1,13 +1,4 @@
-import { AuthenticationError, classifyError, PermanentError, RateLimitedError, RetryableError, type BatchResult, type ItemResult } from '@switchyard/sdk-kit';
-
-const ERRORS = { retryable: RetryableError, rate_limited: RateLimitedError, permanent: PermanentError, authentication: AuthenticationError };
-
-/** Re-raises a failed item result as its error class, for the one-event path. */
-export function throwIfFailed(result: ItemResult | undefined): void {
-  if (!result || result.status === 'ok') return;
-  const { status, code = 'NOT_SENT', message = 'not sent', httpStatus, retryAfterMs } = result;
-  throw new ERRORS[status](message, { code, httpStatus, retryAfterMs });
-}
+import { classifyError, type BatchResult } from '@switchyard/sdk-kit';
 
 /** Runs one request for some of a batch's items and writes its per-item results (or its failure) into `results`. */
 export async function settle(results: BatchResult, indexes: number[], send: () => Promise<BatchResult>): Promise<void> {

@@ -1,11 +1,9 @@
 import {
-  AuthenticationError,
-  classifyError,
   defineConnector,
   errorForHttpStatus,
   PermanentError,
-  RateLimitedError,
-  RetryableError,
+  sendSplittingOnRefusal,
+  throwIfFailed,
   Type,
   type BatchResult,
   type CanonicalEvent,
@@ -15,7 +13,6 @@ import { ADS_API as ADS_API_HOST, MAX_SEGMENT_USERS, segmentIdentifiers, syncSeg
 import { snapEventName, toSnapEvent, type SnapPayload } from './snap-event.js';
 
 export { STANDARD_EVENTS } from './snap-event.js';
-export { hashUserData } from './hashing.js';
 
 /** Events per request: the runtime's batches are cut to this size. */
 export const MAX_EVENTS = 2000;
@@ -88,8 +85,6 @@ async function send(ctx: Context, data: Record<string, unknown>[]): Promise<void
   }
 }
 
-const ERRORS = { retryable: RetryableError, rate_limited: RateLimitedError, permanent: PermanentError, authentication: AuthenticationError };
-
 type Item = { payload: SnapPayload; event: CanonicalEvent };
 
 async function sendEvents(ctx: Context, items: Item[]): Promise<BatchResult> {
@@ -109,24 +104,9 @@ async function sendEvents(ctx: Context, items: Item[]): Promise<BatchResult> {
       results[i] = new PermanentError(`snap-capi: ${(error as Error).message}`, { code: 'PAYLOAD_INVALID' }).toResult();
     }
   });
-  if (data.length === 0) return results;
-  try {
-    await send(ctx, data);
-  } catch (error) {
-    const failed = classifyError(error);
-    for (const i of indexes) results[i] = failed;
-    // One invalid event can make Snap refuse the whole request: resend one by one so only that one fails.
-    if (failed.status === 'permanent' && data.length > 1) {
-      for (const [n, i] of indexes.entries()) {
-        try {
-          await send(ctx, [data[n]!]);
-          results[i] = undefined;
-        } catch (single) {
-          results[i] = classifyError(single);
-        }
-      }
-    }
-  }
+  // One invalid event can make Snap refuse the whole request: only that one fails.
+  const sent = await sendSplittingOnRefusal(data, (part) => send(ctx, part));
+  indexes.forEach((i, n) => (results[i] = sent[n]));
   return results;
 }
 
@@ -205,9 +185,7 @@ export default defineConnector({
       batch: { maxItems: MAX_EVENTS },
       async perform(ctx) {
         const [result] = await sendEvents(ctx, [{ payload: ctx.payload as SnapPayload, event: ctx.event }]);
-        if (!result || result.status === 'ok') return;
-        const { status, code = 'NOT_SENT', message = 'not sent', httpStatus, retryAfterMs } = result;
-        throw new ERRORS[status](message, { code, httpStatus, retryAfterMs });
+        throwIfFailed(result);
       },
       performBatch: (ctx) =>
         sendEvents(

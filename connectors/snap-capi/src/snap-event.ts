@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '@switchyard/sdk-kit';
-import { hashUserData } from './hashing.js';
+import { CONVERSIONS_USER_DATA, hashFields } from '@switchyard/sdk-kit';
 
 export interface SnapPayload {
   event_name: string;
@@ -54,7 +54,7 @@ const LIST_KEYS = ['em', 'ph'];
 
 /** One entry of the v3 `data` array: action_source WEB, user data hashed, CCPA opt-out as Limited Data Use. */
 export function toSnapEvent(payload: SnapPayload, event: CanonicalEvent, eventName: string): Record<string, unknown> {
-  const userData = hashUserData(payload.user_data);
+  const userData = hashFields(payload.user_data, CONVERSIONS_USER_DATA);
   for (const key of LIST_KEYS) if (typeof userData[key] === 'string') userData[key] = [userData[key]];
   const snapEvent: Record<string, unknown> = {
     event_name: eventName,

@@ -1,9 +1,9 @@
-import { classifyError, defineConnector, PermanentError, Type, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import { classifyError, defineConnector, PermanentError, sendSplittingOnRefusal, Type, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
 import { AUDIENCE_IDENTIFIERS, MAX_MAPPINGS, syncSegment, syncSettings } from './segment-mapping.js';
 import { tikTokError, type TikTokResponse } from './tiktok-errors.js';
 import { toTikTokEvent, type TikTokPayload } from './tiktok-event.js';
 
-export { hashEmail, hashPhone, STANDARD_EVENTS } from './tiktok-event.js';
+export { STANDARD_EVENTS } from './tiktok-event.js';
 export { tikTokError } from './tiktok-errors.js';
 
 export const TRACK_URL = 'https://business-api.tiktok.com/open_api/v1.3/event/track/';
@@ -145,24 +145,9 @@ export default defineConnector({
             results[i] = classifyError(error);
           }
         });
-        if (data.length === 0) return results;
-        try {
-          await send(ctx, data);
-        } catch (error) {
-          const failed = classifyError(error);
-          for (const i of indexes) results[i] = failed;
-          // One invalid event makes TikTok refuse the whole request: resend one by one so only that one fails.
-          if (failed.status === 'permanent' && data.length > 1) {
-            for (const [n, i] of indexes.entries()) {
-              try {
-                await send(ctx, [data[n]!]);
-                results[i] = undefined;
-              } catch (single) {
-                results[i] = classifyError(single);
-              }
-            }
-          }
-        }
+        // One invalid event makes TikTok refuse the whole request: only that one fails.
+        const sent = await sendSplittingOnRefusal(data, (part) => send(ctx, part));
+        indexes.forEach((i, n) => (results[i] = sent[n]));
         return results;
       },
     },

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { isSha256Hex, normalizeE164, normalizeEmail, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { hashIdentifier, type CanonicalEvent } from '@switchyard/sdk-kit';
 
 export interface TikTokPayload {
   event: string;
@@ -33,20 +32,6 @@ export const STANDARD_EVENTS: Record<string, string> = {
   'Form Submitted': 'SubmitForm',
 };
 
-const sha256 = (v: string) => createHash('sha256').update(v, 'utf8').digest('hex');
-const hashWith = (normalize: (v: string) => string) => (value: string | undefined) => {
-  const text = value?.trim();
-  if (!text) return undefined;
-  if (isSha256Hex(text)) return text.toLowerCase();
-  const normalized = normalize(text);
-  return normalized ? sha256(normalized) : undefined;
-};
-
-/** TikTok's rules: email trimmed and lower-case; phone in E.164 (`+` and digits); external id trimmed. */
-export const hashEmail = hashWith(normalizeEmail);
-export const hashPhone = hashWith(normalizeE164);
-export const hashExternalId = hashWith((v) => v.trim());
-
 function unixSeconds(value: string | number): number {
   if (typeof value === 'number') return Math.floor(value > 1e11 ? value / 1000 : value);
   const millis = Date.parse(value);
@@ -68,7 +53,8 @@ export function toTikTokEvent(payload: TikTokPayload, event: CanonicalEvent, eve
     event: eventNames[payload.event] ?? STANDARD_EVENTS[payload.event] ?? payload.event,
     event_time: unixSeconds(payload.event_time),
     event_id: payload.event_id,
-    user: compact({ email: hashEmail(email), phone: hashPhone(phone), external_id: hashExternalId(externalId), ...plain }),
+    // TikTok's rules: email trimmed and lower-case, phone in E.164, external id trimmed.
+    user: compact({ email: hashIdentifier(email, 'email'), phone: hashIdentifier(phone, 'e164'), external_id: hashIdentifier(externalId, 'trim'), ...plain }),
     properties: payload.properties ? compact(payload.properties) : undefined,
     page: payload.page ? compact(payload.page) : undefined,
     limited_data_use: event.context?.consent?.ccpa?.dataSaleOptOut === true ? true : undefined,

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { isSha256Hex, normalizeE164, normalizeEmail } from '../mapping/normalize.js';
+import { isSha256Hex, normalizeE164, normalizeEmail } from '../identifiers/normalize.js';
 import type { CanonicalEvent } from '../types.js';
 
 /** Advertising and vendor device ids: compared lower-cased everywhere (docs/privacy.md#identity-types). */
@@ -56,9 +55,4 @@ export function audienceIdentifiers(event: CanonicalEvent, accepted: readonly st
     if (normalized !== undefined) out[type] = normalized;
   }
   return out;
-}
-
-/** SHA-256 (lower-case hex) of an already normalised identifier; a value that already is a digest is kept. */
-export function sha256Identifier(normalized: string): string {
-  return isSha256Hex(normalized) ? normalized.toLowerCase() : createHash('sha256').update(normalized, 'utf8').digest('hex');
 }

@@ -1,4 +1,4 @@
-import { normalizeAndHash, normalize, type NormalizeKind } from './normalize.js';
+import { NORMALIZE_KINDS, normalizeAndHash, normalize, type NormalizeKind } from '../identifiers/index.js';
 import { isValidPath, readPath } from './path.js';
 
 /**
@@ -17,7 +17,6 @@ export interface Directive {
   evaluate(arg: any, root: unknown, evaluate: Evaluate): unknown;
 }
 
-const NORMALIZE_KINDS = ['email', 'phone', 'name', 'lower', 'none'];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
 const asText = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
@@ -132,7 +131,7 @@ export const directives: Record<string, Directive> = {
       const problems = requireKeys(arg, ['value'], ['normalize']);
       if (problems.length) return problems;
       const kind = (arg as Record<string, unknown>).normalize;
-      if (kind !== undefined && !NORMALIZE_KINDS.includes(String(kind))) {
+      if (kind !== undefined && !(NORMALIZE_KINDS as readonly string[]).includes(String(kind))) {
         return [`.normalize: must be one of ${NORMALIZE_KINDS.join(', ')}`];
       }
       return childProblems(validate, arg as Record<string, unknown>, ['value']);
@@ -147,7 +146,8 @@ export const directives: Record<string, Directive> = {
     validate: (arg, validate) => {
       const problems = requireKeys(arg, ['value', 'as']);
       if (problems.length) return problems;
-      if (!NORMALIZE_KINDS.includes(String((arg as Record<string, unknown>).as))) return [`.as: must be one of ${NORMALIZE_KINDS.join(', ')}`];
+      if (!(NORMALIZE_KINDS as readonly string[]).includes(String((arg as Record<string, unknown>).as)))
+        return [`.as: must be one of ${NORMALIZE_KINDS.join(', ')}`];
       return childProblems(validate, arg as Record<string, unknown>, ['value']);
     },
     evaluate: (arg, root, evaluate) => {

@@ -2,7 +2,6 @@ import { directives, type Mapping } from './directives.js';
 
 export type { Mapping } from './directives.js';
 export { readPath } from './path.js';
-export * from './normalize.js';
 
 function directiveOf(mapping: Mapping): [string, unknown] | undefined {
   if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) return undefined;

@@ -1,4 +1,4 @@
-import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, type ConnectorError } from '@switchyard/sdk-kit';
+import { AuthenticationError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, type ConnectorError } from '../index.js';
 
 /** The error object the Graph API returns in the body of a failed request. */
 export interface GraphError {

@@ -1,0 +1,39 @@
+import { classifyError } from './classify.js';
+import { AuthenticationError, PermanentError, RateLimitedError, RetryableError } from './errors.js';
+import type { BatchResult } from './define-connector.js';
+import type { ItemResult } from './types.js';
+
+const ERRORS = { retryable: RetryableError, rate_limited: RateLimitedError, permanent: PermanentError, authentication: AuthenticationError };
+
+/** Raises a failed item result as its error class: a connector's one-event `perform` built on its batch code. */
+export function throwIfFailed(result: ItemResult | undefined): void {
+  if (!result || result.status === 'ok') return;
+  const { status, code = 'NOT_SENT', message = 'not sent', httpStatus, retryAfterMs } = result;
+  throw new ERRORS[status](message, { code, httpStatus, retryAfterMs });
+}
+
+/**
+ * Sends `payloads` in one request. Many vendors refuse a whole request for one invalid item, so when the request is
+ * refused permanently each payload is sent again on its own and only the invalid ones fail; any other failure
+ * (retryable, rate limited, authentication) is every payload's result. Results are in the order of `payloads`,
+ * undefined for the ones sent.
+ */
+export async function sendSplittingOnRefusal<T>(payloads: readonly T[], send: (payloads: T[]) => Promise<unknown>): Promise<BatchResult> {
+  const results: BatchResult = new Array(payloads.length).fill(undefined);
+  if (payloads.length === 0) return results;
+  try {
+    await send([...payloads]);
+    return results;
+  } catch (error) {
+    const failed = classifyError(error);
+    if (failed.status !== 'permanent' || payloads.length === 1) return results.fill(failed);
+    for (const [i, payload] of payloads.entries()) {
+      try {
+        await send([payload]);
+      } catch (single) {
+        results[i] = classifyError(single);
+      }
+    }
+    return results;
+  }
+}

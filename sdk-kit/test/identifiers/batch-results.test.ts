@@ -1,0 +1,35 @@
+import { PermanentError, RetryableError, sendSplittingOnRefusal, throwIfFailed } from '../../src/index.js';
+
+test('a refused request is sent again item by item, so only the invalid item fails', async () => {
+  const requests: string[][] = [];
+  const results = await sendSplittingOnRefusal(['a', 'bad', 'c'], async (items) => {
+    requests.push(items);
+    if (items.includes('bad')) throw new PermanentError('invalid event', { code: 'HTTP_400', httpStatus: 400 });
+  });
+  expect(requests).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
+  expect(results).toEqual([undefined, { status: 'permanent', code: 'HTTP_400', message: 'invalid event', httpStatus: 400 }, undefined]);
+});
+
+test('a transient failure is every item’s result, without resending', async () => {
+  let calls = 0;
+  const results = await sendSplittingOnRefusal([1, 2], async () => {
+    calls += 1;
+    throw new RetryableError('busy', { code: 'HTTP_503', httpStatus: 503 });
+  });
+  expect(calls).toBe(1);
+  expect(results.map((r) => r?.status)).toEqual(['retryable', 'retryable']);
+});
+
+test('sends nothing for no payloads', async () => {
+  let calls = 0;
+  expect(await sendSplittingOnRefusal([], async () => void (calls += 1))).toEqual([]);
+  expect(calls).toBe(0);
+});
+
+test('throwIfFailed raises a failed result as its error class and lets an ok one pass', () => {
+  expect(() => throwIfFailed({ status: 'rate_limited', code: 'HTTP_429', retryAfterMs: 2000 })).toThrow(
+    expect.objectContaining({ name: 'RateLimitedError', retryAfterMs: 2000 }),
+  );
+  expect(() => throwIfFailed({ status: 'ok', code: 'SKIPPED' })).not.toThrow();
+  expect(() => throwIfFailed(undefined)).not.toThrow();
+});
