@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Router, silentLogger } from '../../src/index.js';
@@ -38,5 +39,41 @@ describe('one router per storage folder', () => {
     writeFileSync(lockFile(), JSON.stringify({ pid: 2 ** 30, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
     fixture.router = await startAnother();
     expect((await fixture.send('/v1/track', { userId: 'u1', event: 'x' }, { auth: 'wk_web:' })).status).toBe(200);
+  });
+
+  it('takes over a lock naming this very process when this process does not hold it (a restarted container, PID 1 again)', async () => {
+    await fixture.router.close();
+    writeFileSync(lockFile(), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+    fixture.router = await startAnother();
+    expect((await fixture.send('/v1/track', { userId: 'u1', event: 'x' }, { auth: 'wk_web:' })).status).toBe(200);
+    expect(JSON.parse(readFileSync(lockFile(), 'utf8'))).toMatchObject({ pid: process.pid });
+    // Now this process holds it: another router in it is refused.
+    await expect(startAnother()).rejects.toMatchObject({ code: 'STORAGE_LOCKED' });
+  });
+
+  describe('a lock naming a PID another process runs under', () => {
+    let other: ChildProcess;
+    beforeEach(async () => {
+      await fixture.router.close();
+      other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      await new Promise((resolve) => other.once('spawn', resolve));
+    });
+    afterEach(() => {
+      other.kill('SIGKILL');
+    });
+
+    it('is taken over when that process started after the lock was written (the PID was reused)', async () => {
+      writeFileSync(lockFile(), JSON.stringify({ pid: other.pid, host: hostname(), startedAt: new Date(Date.now() - 3_600_000).toISOString() }));
+      fixture.router = await startAnother();
+      expect((await fixture.send('/v1/track', { userId: 'u1', event: 'x' }, { auth: 'wk_web:' })).status).toBe(200);
+    });
+
+    it('is respected when that process was already running when the lock was written', async () => {
+      writeFileSync(lockFile(), JSON.stringify({ pid: other.pid, host: hostname(), startedAt: new Date(Date.now() + 5_000).toISOString() }));
+      await expect(startAnother()).rejects.toMatchObject({ code: 'STORAGE_LOCKED', message: expect.stringContaining(`process ${other.pid}`) });
+      // Reopen a router for the suite's afterEach.
+      writeFileSync(lockFile(), JSON.stringify({ pid: 2 ** 30, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+      fixture.router = await startAnother();
+    });
   });
 });
