@@ -103,3 +103,42 @@ describe('NatsDeliveryQueue: routers sharing one stream', () => {
     expect((await leaseUntil(b, 1, 500)).map((d) => d.messageId)).toEqual(['x']);
   });
 });
+
+describe('NatsDeliveryQueue: routers pulling while events keep arriving', () => {
+  let stream: string;
+  const queues: NatsDeliveryQueue[] = [];
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((q) => q.close()));
+    await removeNatsQueue([TEST_NATS], stream);
+  });
+
+  // JetStream may still hand a pull request messages published after the one it marked "nothing pending": a router
+  // that stopped listening at that mark left them to wait out the whole ack wait (60 s here, never reached below).
+  it('loses no delivery between pulls: three routers lease every one of a steady stream without waiting for the ack wait', async () => {
+    stream = uniqueStreamName();
+    const routers = await Promise.all([1, 2, 3].map(() => NatsDeliveryQueue.open({ servers: [TEST_NATS], stream, ackWaitMs: 60_000 })));
+    queues.push(...routers);
+    const total = 3000;
+    const leased = new Set<string>();
+    let producing = true;
+    const produce = (async () => {
+      for (let i = 0; i < total; i += 10) {
+        await routers[(i / 10) % 3]!.enqueue(Array.from({ length: 10 }, (_, j) => acceptedEvent({ messageId: `steady-${i + j}` })));
+      }
+      producing = false;
+    })();
+    const consume = (queue: NatsDeliveryQueue) =>
+      (async () => {
+        const deadline = Date.now() + 40_000;
+        while ((producing || leased.size < total) && Date.now() < deadline) {
+          const items = await queue.lease('hook', 7, later());
+          for (const item of items) leased.add(item.messageId);
+          if (items.length) await queue.complete(items.map((d) => d.id));
+          else await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+    await Promise.all([produce, ...routers.map(consume)]);
+    const missing = Array.from({ length: total }, (_, i) => `steady-${i}`).filter((id) => !leased.has(id));
+    expect(missing).toEqual([]);
+  }, 60_000);
+});
