@@ -22,16 +22,17 @@ type Kind = 'suppression' | 'consent withdrawal' | 'erasure';
 
 /**
  * Routers A and B in separate processes on one NATS stream and one PostgreSQL schema. A person's events sent to B
- * are refused (503) and retried by whichever router holds them; a revocation is then acknowledged by A, and from
- * then on the sink answers 200: the test checks, at the sink, that no request with the person's data arrived from
- * either router later than the documented bound after A's answer, while other people's events are delivered.
+ * are refused (503) and retried every 50-100 ms by whichever router holds them (B, in practice), also after A
+ * acknowledged a revocation: the test waits until the queue is empty (a router that did not apply the revocation
+ * keeps retrying, and the wait fails), then checks at the sink that no request with the person's data arrived
+ * from either router later than the documented bound after A's answer, while other people's events were delivered.
  */
 describe('a revocation acknowledged by router A, across processes', () => {
   const schema = `sy_e2e_${randomBytes(6).toString('hex')}`;
   const stream = uniqueStream();
-  /** People whose events the sink refuses for now. */
+  /** `<userId> <connection>`: what the sink refuses for now. */
   const refused = new Set<string>();
-  const sink = new RecordingSink((r) => (refused.has(r.body?.userId) ? { status: 503, body: {} } : { status: 200, body: {} }));
+  const sink = new RecordingSink((r) => (refused.has(`${r.body?.userId} ${r.path.split('/').at(-1)}`) ? { status: 503, body: {} } : { status: 200, body: {} }));
   let a: NatsRouter;
   let b: NatsRouter;
   /** Per kind, how late the person's last request reached the sink after A's answer (ms), and whether B held them. */
@@ -134,23 +135,25 @@ describe('a revocation acknowledged by router A, across processes', () => {
     const user = `u-${kind.split(' ')[0]}-${n}-${randomBytes(3).toString('hex')}`;
     // Which connections the revocation stops: all of them, or the one that needs the consent withdrawn.
     const stopped = kind === 'consent withdrawal' ? ['newsletter'] : ['crm', 'newsletter'];
-    refused.add(user);
+    for (const c of stopped) refused.add(`${user} ${c}`);
     const queuedAtB = [await track(b, { userId: user, ...consent(true) }), await track(b, { userId: user }), await track(b, { userId: user })];
     // Every one of them refused twice or more: they are retrying in a router's queue.
     await sink.waitFor(() => queuedAtB.every((id) => stopped.every((c) => attempts(id, c).length >= 2)), `the retries of ${user}'s events`);
 
     const ackAt = await revoke(kind, user);
-    refused.delete(user);
-    const late = await track(b, { userId: user, event: 'Late' });
+    // Sent to B after A's answer: stopped too, but by a suppression or a withdrawal only (after an erasure alone, the
+    // person's new events are new data, delivered as usual).
+    const late = kind === 'erasure' ? [] : [await track(b, { userId: user, event: 'Late' })];
     const other = await track(b, { userId: `u-other-${n}`, ...consent(true) });
     await sink.waitFor(() => ['crm', 'newsletter'].every((c) => attempts(other, c).some((r) => r.receivedAt > ackAt)), "another person's event delivered");
     await queuedNowhere();
+    for (const c of stopped) refused.delete(`${user} ${c}`);
 
     const ofUser = requestsFor(user, stopped);
     const tooLate = ofUser.filter((r) => r.receivedAt > ackAt + BOUND_MS);
     expect(tooLate.map((r) => ({ path: r.path, messageId: r.body.messageId, afterAckMs: r.receivedAt - ackAt }))).toEqual([]);
     // A consent withdrawal stops only the connection that needs the consent.
-    if (kind === 'consent withdrawal') for (const id of [...queuedAtB, late]) expect(attempts(id, 'crm').some((r) => r.receivedAt > ackAt)).toBe(true);
+    if (kind === 'consent withdrawal') for (const id of [...queuedAtB, ...late]) expect(attempts(id, 'crm').length).toBeGreaterThan(0);
     (figures[kind] ??= []).push({
       lastAfterAckMs: Math.max(...ofUser.map((r) => r.receivedAt - ackAt)),
       retriedByB: ofUser.some((r) => r.path.startsWith('/b/') && r.receivedAt < ackAt),
