@@ -22,8 +22,8 @@ async function leaseUntil(queue: NatsDeliveryQueue, count: number, timeoutMs = 1
 describe('NatsDeliveryQueue: routers sharing one stream', () => {
   let stream: string;
   const queues: NatsDeliveryQueue[] = [];
-  const open = async () => {
-    const queue = await NatsDeliveryQueue.open({ servers: [TEST_NATS], stream, ackWaitMs: 1000 });
+  const open = async (ackWaitMs = 1000) => {
+    const queue = await NatsDeliveryQueue.open({ servers: [TEST_NATS], stream, ackWaitMs });
     queues.push(queue);
     return queue;
   };
@@ -94,6 +94,26 @@ describe('NatsDeliveryQueue: routers sharing one stream', () => {
     expect(back).toMatchObject({ id: item!.id, messageId: 'late', attempts: 2 });
   }, 30_000);
 
+  // Redelivered messages all say "nothing new pending"; nats.js's no_wait fetch stopped listening at the first
+  // one it had read when the rest of the batch was still on the wire, so JetStream counted those as delivered to
+  // this router and held them for the whole ack wait (20 s here) before anyone got them.
+  it('hands out every delivery a closed router gave back, in pulls larger than one socket read, without waiting for the ack wait', async () => {
+    const [a, b] = [await open(20_000), await open(20_000)];
+    const pad = 'x'.repeat(1000);
+    await a.enqueue(Array.from({ length: 300 }, (_, i) => acceptedEvent({ messageId: `back-${i}`, body: JSON.stringify({ messageId: `back-${i}`, pad }) })));
+    expect(await leaseUntil(a, 300)).toHaveLength(300);
+    await a.close();
+    queues.splice(queues.indexOf(a), 1);
+    const moved = new Set<string>();
+    const deadline = Date.now() + 10_000;
+    while (moved.size < 300 && Date.now() < deadline) {
+      const items = await b.lease('hook', 100, later());
+      for (const item of items) moved.add(item.messageId);
+      await b.complete(items.map((d) => d.id));
+    }
+    expect(moved.size).toBe(300);
+  }, 30_000);
+
   it('a closed router hands its deliveries back at once', async () => {
     const [a, b] = [await open(), await open()];
     await a.enqueue([acceptedEvent({ messageId: 'x' })]);
@@ -102,43 +122,4 @@ describe('NatsDeliveryQueue: routers sharing one stream', () => {
     queues.splice(queues.indexOf(a), 1);
     expect((await leaseUntil(b, 1, 500)).map((d) => d.messageId)).toEqual(['x']);
   });
-});
-
-describe('NatsDeliveryQueue: routers pulling while events keep arriving', () => {
-  let stream: string;
-  const queues: NatsDeliveryQueue[] = [];
-  afterEach(async () => {
-    await Promise.all(queues.splice(0).map((q) => q.close()));
-    await removeNatsQueue([TEST_NATS], stream);
-  });
-
-  // JetStream may still hand a pull request messages published after the one it marked "nothing pending": a router
-  // that stopped listening at that mark left them to wait out the whole ack wait (60 s here, never reached below).
-  it('loses no delivery between pulls: three routers lease every one of a steady stream without waiting for the ack wait', async () => {
-    stream = uniqueStreamName();
-    const routers = await Promise.all([1, 2, 3].map(() => NatsDeliveryQueue.open({ servers: [TEST_NATS], stream, ackWaitMs: 60_000 })));
-    queues.push(...routers);
-    const total = 3000;
-    const leased = new Set<string>();
-    let producing = true;
-    const produce = (async () => {
-      for (let i = 0; i < total; i += 10) {
-        await routers[(i / 10) % 3]!.enqueue(Array.from({ length: 10 }, (_, j) => acceptedEvent({ messageId: `steady-${i + j}` })));
-      }
-      producing = false;
-    })();
-    const consume = (queue: NatsDeliveryQueue) =>
-      (async () => {
-        const deadline = Date.now() + 40_000;
-        while ((producing || leased.size < total) && Date.now() < deadline) {
-          const items = await queue.lease('hook', 7, later());
-          for (const item of items) leased.add(item.messageId);
-          if (items.length) await queue.complete(items.map((d) => d.id));
-          else await new Promise((resolve) => setImmediate(resolve));
-        }
-      })();
-    await Promise.all([produce, ...routers.map(consume)]);
-    const missing = Array.from({ length: total }, (_, i) => `steady-${i}`).filter((id) => !leased.has(id));
-    expect(missing).toEqual([]);
-  }, 60_000);
 });
