@@ -31,3 +31,4 @@ export type { AudienceMembershipListener, ExitReason, AudienceDefinition, Member
 export type { AudienceStore } from './audiences/audience-store.js';
 export type { SyncStatus } from './audience-syncs/sync-lifecycle.js';
 export type { SyncRun, SyncRunKind } from './audience-syncs/sync-runs.js';
+export { PRIVACY_FEED_POLL_MS } from './privacy/postgres-privacy-feed.js';

@@ -56,7 +56,8 @@ export async function startCliRouter(configFile: string, options: { cwd: string;
     }
   };
   try {
-    await waitForOutput(/Switchyard listening on http:\/\/\S+ {2}\(PID \d+/, 'its start banner');
+    // A loaded machine (other test runs, compilers) can take well over 20 s to start one.
+    await waitForOutput(/Switchyard listening on http:\/\/\S+ {2}\(PID \d+/, 'its start banner', 60_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

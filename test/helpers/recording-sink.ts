@@ -6,6 +6,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingMessage['headers'];
   body: any;
+  /** Date.now() when the request's body had arrived. */
+  receivedAt: number;
 }
 
 type Answer = { status: number; body: unknown };
@@ -31,7 +33,7 @@ export class RecordingSink {
         } catch {
           /* keep the text */
         }
-        const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+        const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() };
         this.requests.push(recorded);
         for (const wake of this.waiters) wake();
         const answer = await this.respond(recorded);

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import { removeNatsQueue } from '@switchyard/core';
@@ -16,30 +19,40 @@ export function uniqueStream(): string {
   return `SYE2E_${process.pid}_${randomUUID().slice(0, 8)}`;
 }
 
-/** A `switchyard start` process on the NATS queue, with one webhook connection `hook` to `hookUrl`. */
+export type NatsRouter = CliRouter & { dir: string; remove: () => Promise<void> };
+
+/**
+ * A `switchyard start` process on the NATS queue, with one webhook connection `hook` to `hookUrl` unless
+ * `connections` lists others; `state` (e.g. `{ type: 'postgres', url, schema }`) and `config` (more top-level
+ * sections: `privacy`, `dsr`, …) go into its config as given.
+ */
 export async function startNatsRouter(options: {
   stream: string;
-  hookUrl: string;
+  hookUrl?: string;
   servers?: string[];
   ackWaitMs?: number;
   delivery?: Record<string, unknown>;
   /** Webhook settings besides its url (`batching: true` sends {"batch":[…]} bodies). */
   settings?: Record<string, unknown>;
-}): Promise<CliRouter & { dir: string; remove: () => Promise<void> }> {
+  connections?: Array<Record<string, unknown>>;
+  state?: Record<string, unknown>;
+  config?: Record<string, unknown>;
+}): Promise<NatsRouter> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-nats-'));
+  const hook = () => ({
+    id: 'hook',
+    connector: 'webhook',
+    settings: { url: options.hookUrl, ...options.settings },
+    ...(options.delivery ? { delivery: options.delivery } : {}),
+  });
   const config = {
     storage: { dir: './data' },
     queue: { type: 'nats', servers: options.servers ?? [TEST_NATS], stream: options.stream, ...(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {}) },
+    ...(options.state ? { state: options.state } : {}),
     admin: { tokens: [ADMIN_TOKEN] },
     sources: [{ id: 'web', type: 'segment', writeKey: WRITE_KEY }],
-    connections: [
-      {
-        id: 'hook',
-        connector: 'webhook',
-        settings: { url: options.hookUrl, ...options.settings },
-        ...(options.delivery ? { delivery: options.delivery } : {}),
-      },
-    ],
+    connections: options.connections ?? [hook()],
+    ...options.config,
   };
   writeFileSync(join(dir, 'switchyard.yaml'), stringify(config));
   const router = await startCliRouter(join(dir, 'switchyard.yaml'), { cwd: dir });
@@ -79,3 +92,17 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
 }
 
 export { removeNatsQueue };
+
+const BIN = join(fileURLToPath(new URL('../../', import.meta.url)), 'cli/bin/switchyard.js');
+const run = promisify(execFile);
+
+/** Runs the `switchyard` CLI; resolves with its exit code and output (a failing command too). */
+export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}

@@ -1,24 +1,7 @@
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { RecordingSink } from '../helpers/recording-sink.js';
-import { ADMIN_TOKEN, eventually, removeNatsQueue, sendBatch, startNatsRouter, TEST_NATS, trackEvents, uniqueStream } from './nats-helpers.js';
-
-const BIN = join(fileURLToPath(new URL('../../', import.meta.url)), 'cli/bin/switchyard.js');
-const run = promisify(execFile);
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+import { ADMIN_TOKEN, cli, eventually, removeNatsQueue, sendBatch, startNatsRouter, TEST_NATS, trackEvents, uniqueStream } from './nats-helpers.js';
 
 /** A loopback port nobody listens on: taken, then released. */
 async function closedPort(): Promise<number> {

@@ -22,8 +22,8 @@ async function leaseUntil(queue: NatsDeliveryQueue, count: number, timeoutMs = 1
 describe('NatsDeliveryQueue: routers sharing one stream', () => {
   let stream: string;
   const queues: NatsDeliveryQueue[] = [];
-  const open = async () => {
-    const queue = await NatsDeliveryQueue.open({ servers: [TEST_NATS], stream, ackWaitMs: 1000 });
+  const open = async (ackWaitMs = 1000) => {
+    const queue = await NatsDeliveryQueue.open({ servers: [TEST_NATS], stream, ackWaitMs });
     queues.push(queue);
     return queue;
   };
@@ -92,6 +92,26 @@ describe('NatsDeliveryQueue: routers sharing one stream', () => {
     const [back] = await leaseUntil(b, 1, 20_000);
     expect(Date.now()).toBeGreaterThanOrEqual(dueAt - 50);
     expect(back).toMatchObject({ id: item!.id, messageId: 'late', attempts: 2 });
+  }, 30_000);
+
+  // Redelivered messages all say "nothing new pending"; nats.js's no_wait fetch stopped listening at the first
+  // one it had read when the rest of the batch was still on the wire, so JetStream counted those as delivered to
+  // this router and held them for the whole ack wait (20 s here) before anyone got them.
+  it('hands out every delivery a closed router gave back, in pulls larger than one socket read, without waiting for the ack wait', async () => {
+    const [a, b] = [await open(20_000), await open(20_000)];
+    const pad = 'x'.repeat(1000);
+    await a.enqueue(Array.from({ length: 300 }, (_, i) => acceptedEvent({ messageId: `back-${i}`, body: JSON.stringify({ messageId: `back-${i}`, pad }) })));
+    expect(await leaseUntil(a, 300)).toHaveLength(300);
+    await a.close();
+    queues.splice(queues.indexOf(a), 1);
+    const moved = new Set<string>();
+    const deadline = Date.now() + 10_000;
+    while (moved.size < 300 && Date.now() < deadline) {
+      const items = await b.lease('hook', 100, later());
+      for (const item of items) moved.add(item.messageId);
+      await b.complete(items.map((d) => d.id));
+    }
+    expect(moved.size).toBe(300);
   }, 30_000);
 
   it('a closed router hands its deliveries back at once', async () => {

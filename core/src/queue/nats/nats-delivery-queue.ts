@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { JsMsg, PubAck } from 'nats';
+import type { PubAck } from 'nats';
 import type { DeliveryQueue } from '../delivery-queue.js';
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, QueuedDelivery, Reschedule } from '../../types.js';
 import { decodeDeadLetter, decodeDelivery, encodeDeadLetter, encodeDelivery, toQueuedDelivery, type DeliveryHeaders } from './nats-codec.js';
 import { NatsLink, type NatsQueueOptions } from './nats-link.js';
+import { pullNoWait, type PulledMessage } from './nats-pull.js';
 import { firstOnSubject, getStored, ignoreNotFound } from './nats-scan.js';
 import { findByIdentityKeys, removeMessages, selectDeadLetters } from './nats-stream-reads.js';
 
 /** A delivery this router pulled from its connection's consumer: waiting to be leased, leased, or waiting for a retry. */
 interface Held {
-  msg: JsMsg;
+  msg: PulledMessage;
   headers: DeliveryHeaders;
   body: string;
   attempts: number;
@@ -310,12 +311,19 @@ export class NatsDeliveryQueue implements DeliveryQueue {
     const batch = Math.min(want, MAX_HELD_PER_CONNECTION - unleased);
     if (batch <= 0) return;
     await this.link.ensureConsumer(connectionId);
-    const pulled: JsMsg[] = [];
-    for await (const msg of handles.js.fetch(this.link.names.deliveries, connectionId, { batch, no_wait: true })) pulled.push(msg);
-    await Promise.all(pulled.map((msg) => this.take(msg)));
+    const taking: Array<Promise<void>> = [];
+    const pull = { stream: this.link.names.deliveries, consumer: connectionId, batch, listenMs: this.link.ackWaitMs };
+    // One that arrives after the pull resolved is taken all the same: it is this router's until it hands it back.
+    // One it could not take (NATS went away reading its retry record) goes back at once rather than after the ack wait.
+    await pullNoWait(handles.nc, pull, (msg) => {
+      const taken = this.take(msg);
+      taken.catch(() => msg.nak());
+      taking.push(taken);
+    });
+    await Promise.all(taking);
   }
 
-  private async take(msg: JsMsg): Promise<void> {
+  private async take(msg: PulledMessage): Promise<void> {
     const known = this.held.get(msg.seq);
     if (known) {
       // JetStream gave it to us again, so our hold on it lapsed (NATS was away, or it was leased past MAX_LEASE_MS):
@@ -325,11 +333,11 @@ export class NatsDeliveryQueue implements DeliveryQueue {
     }
     const headers = decodeDelivery(msg.headers);
     // A redelivery (a retry handed back, or a crashed router's delivery) carries its attempts in the retry records.
-    const retry = msg.info.redelivered ? await this.link.getRetry(msg.seq) : undefined;
+    const retry = msg.redelivered ? await this.link.getRetry(msg.seq) : undefined;
     this.held.set(msg.seq, {
       msg,
       headers,
-      body: msg.string(),
+      body: msg.body,
       attempts: retry?.attempts ?? 0,
       dueAt: retry?.dueAt ?? headers.enqueuedAt,
       leased: false,
