@@ -4,6 +4,8 @@ export { PRIVACY_RECHECK, REVOKED, SendRevokedError, type SendGuard, type Reques
 export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
 export { classifyError } from './classify.js';
 export { throwIfFailed, sendSplittingOnRefusal } from './batch-results.js';
+export { chunkForRequests, type RequestLimits, type RequestChunk } from './chunking.js';
+export { sendDroppingRefused, type RefusalReading } from './refused-items.js';
 export { isHostAllowed, EgressDeniedError } from './egress.js';
 export { createHttpClient } from './http-client.js';
 export { ExchangeRecorder, type HttpExchange, type ExchangeSink } from './http-exchange.js';
