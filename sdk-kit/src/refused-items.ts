@@ -12,14 +12,17 @@ export interface RefusalReading {
   code?: string;
   /** Vendor name in the named items' message. */
   vendor: string;
+  /** The vendor ingested the items it did not name (Mixpanel's /import): they succeed without being sent again. */
+  othersAccepted?: boolean;
 }
 
 const statusOf = (thrown: unknown) => (thrown as { response?: { statusCode?: number } } | null)?.response?.statusCode;
 
 /**
- * Sends `payloads` in one request, for vendors that refuse a whole request and name the items at fault (Amplitude's
+ * Sends `payloads` in one request, for vendors that answer an error naming the items at fault (Amplitude's
  * events_with_invalid_fields, Mixpanel's failed_records): the named items fail permanently with the vendor's reason and
- * the others are sent again. A 413 halves the request until it fits. Any other failure is every payload's result.
+ * the others are sent again, or succeed as they are with `othersAccepted`. A 413 halves the request until it fits.
+ * Any other failure is every payload's result.
  */
 export async function sendDroppingRefused<T>(payloads: readonly T[], send: (payloads: T[]) => Promise<unknown>, reading: RefusalReading): Promise<BatchResult> {
   const results: BatchResult = new Array(payloads.length).fill(undefined);
@@ -40,6 +43,7 @@ export async function sendDroppingRefused<T>(payloads: readonly T[], send: (payl
         httpStatus: statusOf(thrown),
       }).toResult();
     }
+    if (reading.othersAccepted) return results;
     const rest = payloads.flatMap((payload, i) => (refused.has(i) ? [] : [{ payload, i }]));
     const again = await sendDroppingRefused(
       rest.map((r) => r.payload),

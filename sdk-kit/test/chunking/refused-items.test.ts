@@ -52,3 +52,17 @@ test('a 413 halves the request until it fits; one item still too large fails alo
   expect(sizes).toEqual([5, 3, 2, 1, 2, 1, 1]);
   expect(results.map((r) => r?.status ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'permanent', 'ok']);
 });
+
+test('with othersAccepted the items not named succeed without being sent again', async () => {
+  const sent: string[][] = [];
+  const results = await sendDroppingRefused(
+    ['a', 'b', 'c'],
+    async (items) => {
+      sent.push(items);
+      throw httpError(400, { bad: [2] });
+    },
+    { ...reading, othersAccepted: true },
+  );
+  expect(sent).toEqual([['a', 'b', 'c']]);
+  expect(results.map((r) => r?.status ?? 'ok')).toEqual(['ok', 'ok', 'permanent']);
+});
