@@ -14,6 +14,15 @@ export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js'
 export * from './define-connector.js';
 export * from './audience/index.js';
 export { oauthAccessToken, forgetOAuthAccessToken, type RefreshTokenGrant } from './oauth/refresh-token.js';
+export {
+  GOOGLE_TOKEN_URL,
+  parseServiceAccountKey,
+  signServiceAccountAssertion,
+  serviceAccountAccessToken,
+  forgetServiceAccountTokens,
+  type ServiceAccountKey,
+  type ServiceAccountOptions,
+} from './oauth/service-account.js';
 export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
 export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';
