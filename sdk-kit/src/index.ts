@@ -2,6 +2,7 @@ export * from './types.js';
 export * from './errors.js';
 export { PRIVACY_RECHECK, REVOKED, SendRevokedError, type SendGuard, type RequestGuard } from './send-guard.js';
 export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
+export { httpErrorResponse, vendorHttpError } from './vendor-error.js';
 export { classifyError } from './classify.js';
 export { throwIfFailed, sendSplittingOnRefusal } from './batch-results.js';
 export { chunkForRequests, type RequestLimits, type RequestChunk } from './chunking.js';

@@ -1,12 +1,12 @@
 import {
   AuthenticationError,
   chunkForRequests,
-  errorForHttpStatus,
-  parseRetryAfter,
+  httpErrorResponse,
   RateLimitedError,
   sendDroppingRefused,
   type BatchResult,
   type PerformContext,
+  vendorHttpError,
 } from '@switchyard/sdk-kit';
 import { ingestionHost, type AmplitudeSettings } from './settings.js';
 
@@ -18,9 +18,6 @@ const MAX_BYTES = 1_000_000;
 /** Amplitude sends no Retry-After with its per-user throttling 429; its guidance is to pause about 30 s. */
 const THROTTLE_PAUSE_MS = 30_000;
 
-interface HttpErrorShape {
-  response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown };
-}
 interface ErrorBody {
   error?: string;
   missing_field?: string;
@@ -28,42 +25,29 @@ interface ErrorBody {
   events_with_missing_fields?: Record<string, number[]>;
 }
 
-function readBody(body: unknown): ErrorBody {
-  try {
-    return (typeof body === 'string' ? JSON.parse(body) : (body ?? {})) as ErrorBody;
-  } catch {
-    return {};
-  }
-}
-
 /** Maps a failed HTTP V2 answer to the retry contract, with Amplitude's `error` as the detail. */
 export function amplitudeError(thrown: unknown, where: string): unknown {
-  const response = (thrown as HttpErrorShape | null)?.response;
-  if (!response) return thrown;
-  const body = readBody(response.body);
+  const response = httpErrorResponse(thrown);
+  const body = (response?.body ?? {}) as ErrorBody;
   // Amplitude answers a wrong key with a 400 that echoes the key.
-  if (response.statusCode === 400 && /invalid api key/i.test(body.error ?? '')) {
+  if (response?.status === 400 && /invalid api key/i.test(body.error ?? '')) {
     return new AuthenticationError(`Amplitude ${where} refused settings.apiKey: check the key and settings.region (EU projects use region eu)`, {
       code: 'AMPLITUDE_INVALID_API_KEY',
       httpStatus: 400,
     });
   }
-  const detail = `Amplitude ${where}${body.error ? `: ${body.error}` : ''}${body.missing_field ? ` (missing ${body.missing_field})` : ''}`;
-  if (response.statusCode === 429) {
-    return new RateLimitedError(`destination answered HTTP 429: ${detail}`, {
-      code: 'HTTP_429',
-      httpStatus: 429,
-      retryAfterMs: parseRetryAfter(response.headers['retry-after']) ?? THROTTLE_PAUSE_MS,
-    });
-  }
-  return errorForHttpStatus(response.statusCode, response.headers, detail) ?? thrown;
+  const mapped = vendorHttpError(thrown, `Amplitude ${where}`, () => `${body.error ?? ''}${body.missing_field ? ` (missing ${body.missing_field})` : ''}`);
+  // Its per-user throttling 429 comes without Retry-After.
+  if (mapped instanceof RateLimitedError && mapped.retryAfterMs === undefined)
+    return new RateLimitedError(mapped.message, { code: 'HTTP_429', httpStatus: 429, retryAfterMs: THROTTLE_PAUSE_MS });
+  return mapped;
 }
 
 /** Indexes a 400 names as missing or with an invalid field, with the reason for each. */
 function refusedEvents(thrown: unknown): Map<number, string> | undefined {
-  const response = (thrown as HttpErrorShape | null)?.response;
-  if (response?.statusCode !== 400) return undefined;
-  const body = readBody(response.body);
+  const response = httpErrorResponse(thrown);
+  if (response?.status !== 400) return undefined;
+  const body = (response.body ?? {}) as ErrorBody;
   const refused = new Map<number, string>();
   for (const [kind, fields] of [
     ['invalid', body.events_with_invalid_fields],

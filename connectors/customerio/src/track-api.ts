@@ -1,21 +1,13 @@
-import { errorForHttpStatus, type PerformContext } from '@switchyard/sdk-kit';
+import { vendorHttpError, type PerformContext } from '@switchyard/sdk-kit';
 import { trackHost, type CustomerIoSettings } from './settings.js';
 
 type Context = Pick<PerformContext<CustomerIoSettings, unknown>, 'http' | 'settings' | 'signal'>;
 
-interface HttpErrorShape {
-  response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown };
-}
-
 /** Customer.io explains a refused request in `meta.error` (or `meta.errors`). */
-function reason(body: unknown): string {
-  try {
-    const meta = (JSON.parse(String(body)) as { meta?: { error?: string; errors?: string[] } }).meta;
-    return meta?.error ?? meta?.errors?.join('; ') ?? '';
-  } catch {
-    return '';
-  }
-}
+const reason = (body: unknown) => {
+  const meta = (body as { meta?: { error?: string; errors?: string[] } }).meta;
+  return meta?.error ?? meta?.errors?.join('; ');
+};
 
 /** One Track API call with the site ID and API key as basic auth; failures mapped to the retry contract. */
 export async function callTrackApi(ctx: Context, method: 'PUT' | 'POST' | 'DELETE', path: string, json?: Record<string, unknown>): Promise<void> {
@@ -28,12 +20,7 @@ export async function callTrackApi(ctx: Context, method: 'PUT' | 'POST' | 'DELET
       signal: ctx.signal,
     });
   } catch (thrown) {
-    const response = (thrown as HttpErrorShape | null)?.response;
-    if (!response) throw thrown;
-    const detail = reason(response.body);
-    throw (
-      errorForHttpStatus(response.statusCode, response.headers, `Customer.io ${method} /api/v1/${path.split('/')[0]}${detail ? `: ${detail}` : ''}`) ?? thrown
-    );
+    throw vendorHttpError(thrown, `Customer.io ${method} /api/v1/${path.split('/')[0]}`, reason);
   }
 }
 

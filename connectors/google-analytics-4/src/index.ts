@@ -1,7 +1,6 @@
 import {
   classifyError,
   defineConnector,
-  errorForHttpStatus,
   parseServiceAccountKey,
   PermanentError,
   serviceAccountAccessToken,
@@ -10,6 +9,7 @@ import {
   type BatchItem,
   type BatchResult,
   type PerformContext,
+  vendorHttpError,
 } from '@switchyard/sdk-kit';
 import { eventNameProblem, ga4EventName, ga4Params, ga4UserProperties, MAX_AGE_MS, MAX_EVENTS_PER_REQUEST } from './ga4-rules.js';
 import { ADMIN_HOST, collectionHost, settings, TOKEN_HOST, type Ga4Settings } from './settings.js';
@@ -27,21 +27,9 @@ interface EventPayload {
 
 const ADMIN_SCOPE = 'https://www.googleapis.com/auth/analytics.edit';
 
-interface HttpErrorShape {
-  response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown };
-}
 /** Maps a failed Google answer to the retry contract, with Google's `error.message` as the detail. */
-function googleError(thrown: unknown, where: string): unknown {
-  const response = (thrown as HttpErrorShape | null)?.response;
-  if (!response) return thrown;
-  let message = '';
-  try {
-    message = (JSON.parse(String(response.body)) as { error?: { message?: string } }).error?.message ?? '';
-  } catch {
-    /* not JSON */
-  }
-  return errorForHttpStatus(response.statusCode, response.headers, `Google Analytics ${where}${message ? `: ${message}` : ''}`) ?? thrown;
-}
+const googleError = (thrown: unknown, where: string) =>
+  vendorHttpError(thrown, `Google Analytics ${where}`, (body) => (body as { error?: { message?: string } }).error?.message);
 
 const refuse = (message: string, code: string) => new PermanentError(message, { code }).toResult();
 

@@ -1,11 +1,12 @@
 import {
   chunkForRequests,
-  errorForHttpStatus,
+  httpErrorResponse,
   PermanentError,
   sendDroppingRefused,
   sendSplittingOnRefusal,
   type BatchResult,
   type PerformContext,
+  vendorHttpError,
 } from '@switchyard/sdk-kit';
 import { ingestionHost, type MixpanelSettings } from './settings.js';
 
@@ -15,39 +16,24 @@ export type Context = Pick<PerformContext<MixpanelSettings, unknown>, 'http' | '
 export const MAX_RECORDS = 2000;
 const MAX_BYTES = 10_000_000;
 
-interface HttpErrorShape {
-  response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown };
-}
 interface ErrorBody {
   error?: string;
   failed_records?: Array<{ index?: number; field?: string; message?: string }>;
 }
 
-const bodyOf = (thrown: unknown): ErrorBody => {
-  try {
-    return JSON.parse(String((thrown as HttpErrorShape).response?.body)) as ErrorBody;
-  } catch {
-    return {};
-  }
-};
-
 /** Maps a failed Mixpanel answer to the retry contract, with Mixpanel's `error` as the detail. */
-export function mixpanelError(thrown: unknown, where: string): unknown {
-  const response = (thrown as HttpErrorShape | null)?.response;
-  if (!response) return thrown;
-  const error = bodyOf(thrown).error;
-  return errorForHttpStatus(response.statusCode, response.headers, `Mixpanel ${where}${error ? `: ${error}` : ''}`) ?? thrown;
-}
+export const mixpanelError = (thrown: unknown, where: string) => vendorHttpError(thrown, `Mixpanel ${where}`, (body) => (body as ErrorBody).error);
 
 /** With strict=1 a 400 names each refused event (`failed_records`); Mixpanel has ingested the others. */
 const importReading = {
   vendor: 'Mixpanel',
   code: 'EVENT_INVALID',
   othersAccepted: true,
-  refused: (thrown: unknown) =>
-    (thrown as HttpErrorShape).response?.statusCode === 400
-      ? new Map((bodyOf(thrown).failed_records ?? []).map((r) => [r.index ?? -1, `${r.field ?? 'event'}: ${r.message ?? 'invalid'}`]))
-      : undefined,
+  refused: (thrown: unknown) => {
+    const response = httpErrorResponse(thrown);
+    const failed = response?.status === 400 ? ((response.body as ErrorBody | undefined)?.failed_records ?? []) : [];
+    return new Map(failed.map((r) => [r.index ?? -1, `${r.field ?? 'event'}: ${r.message ?? 'invalid'}`]));
+  },
   toError: (thrown: unknown) => mixpanelError(thrown, '/import'),
 };
 

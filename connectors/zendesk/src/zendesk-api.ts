@@ -1,30 +1,22 @@
-import { errorForHttpStatus, type PerformContext } from '@switchyard/sdk-kit';
+import { vendorHttpError, type PerformContext } from '@switchyard/sdk-kit';
 import { zendeskHost, type ZendeskSettings } from './settings.js';
 
 type Context = Pick<PerformContext<ZendeskSettings, unknown>, 'http' | 'settings' | 'signal'>;
 
-interface HttpErrorShape {
-  response?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown };
-}
 interface ZendeskErrorBody {
   error?: string | { title?: string; message?: string };
   description?: string;
   details?: Record<string, Array<{ description?: string }>>;
 }
 
-/** Zendesk's reason: `description` and each field's `details`, or `error`. */
+/** Zendesk's reason: `description` (or `error`) and each field's `details`. */
 function reason(body: unknown): string {
-  try {
-    const parsed = JSON.parse(String(body)) as ZendeskErrorBody;
-    const details = Object.values(parsed.details ?? {})
-      .flat()
-      .map((d) => d.description)
-      .filter(Boolean);
-    const error = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.error?.title);
-    return [parsed.description ?? error, ...details].filter(Boolean).join(': ');
-  } catch {
-    return '';
-  }
+  const parsed = body as ZendeskErrorBody;
+  const details = Object.values(parsed.details ?? {})
+    .flat()
+    .map((d) => d.description);
+  const error = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.error?.title);
+  return [parsed.description ?? error, ...details].filter(Boolean).join(': ');
 }
 
 /** A Support API call with API-token basic auth (`email/token:apiToken`); failures mapped to the retry contract. */
@@ -40,10 +32,7 @@ export async function callZendesk<T>(
       .http(`https://${zendeskHost(ctx.settings)}/api/v2/${path}`, { method, ...options, headers: { authorization: `Basic ${basic}` }, signal: ctx.signal })
       .json<T>();
   } catch (thrown) {
-    const response = (thrown as HttpErrorShape | null)?.response;
-    if (!response) throw thrown;
-    const detail = reason(response.body);
-    throw errorForHttpStatus(response.statusCode, response.headers, `Zendesk ${method} /api/v2/${path.split('/')[0]}${detail ? `: ${detail}` : ''}`) ?? thrown;
+    throw vendorHttpError(thrown, `Zendesk ${method} /api/v2/${path.split('/')[0]}`, reason);
   }
 }
 
