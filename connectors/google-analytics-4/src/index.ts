@@ -41,7 +41,8 @@ function toGa4(item: BatchItem<EventPayload>, s: Ga4Settings, now: number) {
   if (problem) return { failure: refuse(`${problem}; map it in settings.eventNames`, 'EVENT_NAME_INVALID') };
   const time = Date.parse(payload.timestamp);
   if (now - time > MAX_AGE_MS) return { failure: refuse('Google Analytics drops Measurement Protocol events over 72 hours old', 'EVENT_TOO_OLD') };
-  return { event: { name, params: ga4Params(payload.params ?? {}) }, timestampMicros: Math.min(time, now) * 1000 };
+  // Without a usable timestamp Google stamps the event on arrival.
+  return { event: { name, params: ga4Params(payload.params ?? {}) }, timestampMicros: Number.isNaN(time) ? undefined : Math.min(time, now) * 1000 };
 }
 
 /**

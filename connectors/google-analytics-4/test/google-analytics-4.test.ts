@@ -50,6 +50,13 @@ test('track and page events become GA4 events: recommended names, snake_case oth
   expect(kept[2]!.event.params).toMatchObject({ page_location: 'https://example.com/pricing', page_title: 'Pricing' });
 });
 
+test('an event without a usable timestamp is sent without timestamp_micros, so Google stamps it on arrival', async () => {
+  const { harness, kept } = ga4();
+  const { results } = await harness.run(buildTrack({ event: 'Clicked', timestamp: 'not a date' }));
+  expect(results).toEqual([{ status: 'ok' }]);
+  expect(kept[0]!.event).not.toHaveProperty('timestamp_micros');
+});
+
 test('one client per request and 25 events at most', async () => {
   const { harness, kept } = ga4();
   const events = Array.from({ length: 30 }, (_, i) => buildTrack({ messageId: `m-${i}`, anonymousId: i < 27 ? 'c-1' : 'c-2', timestamp: recent(1) }));
