@@ -2,8 +2,11 @@ export * from './types.js';
 export * from './errors.js';
 export { PRIVACY_RECHECK, REVOKED, SendRevokedError, type SendGuard, type RequestGuard } from './send-guard.js';
 export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
+export { httpErrorResponse, vendorHttpError } from './vendor-error.js';
 export { classifyError } from './classify.js';
 export { throwIfFailed, sendSplittingOnRefusal } from './batch-results.js';
+export { chunkForRequests, type RequestLimits, type RequestChunk } from './chunking.js';
+export { sendDroppingRefused, type RefusalReading } from './refused-items.js';
 export { isHostAllowed, EgressDeniedError } from './egress.js';
 export { createHttpClient } from './http-client.js';
 export { ExchangeRecorder, type HttpExchange, type ExchangeSink } from './http-exchange.js';
@@ -12,6 +15,15 @@ export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js'
 export * from './define-connector.js';
 export * from './audience/index.js';
 export { oauthAccessToken, forgetOAuthAccessToken, type RefreshTokenGrant } from './oauth/refresh-token.js';
+export {
+  GOOGLE_TOKEN_URL,
+  parseServiceAccountKey,
+  signServiceAccountAssertion,
+  serviceAccountAccessToken,
+  forgetServiceAccountTokens,
+  type ServiceAccountKey,
+  type ServiceAccountOptions,
+} from './oauth/service-account.js';
 export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
 export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';

@@ -1,4 +1,4 @@
-import { PermanentError, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import { chunkForRequests, PermanentError, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
 import { invalidContactIndexes, sendGridError } from './sendgrid-errors.js';
 import type { SendGridSettings } from './settings.js';
 
@@ -17,21 +17,8 @@ interface HttpErrorShape {
 
 /** Cuts contacts into bodies under SendGrid's 6 MB request limit, keeping their order. */
 export function chunkBySize<T>(contacts: T[], maxBytes = MAX_BODY_BYTES): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let size = 200; // the envelope: {"list_ids":[…],"contacts":[]}
-  for (const contact of contacts) {
-    const bytes = Buffer.byteLength(JSON.stringify(contact)) + 1;
-    if (current.length > 0 && size + bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = 200;
-    }
-    current.push(contact);
-    size += bytes;
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
+  // The envelope: {"list_ids":[…],"contacts":[]}
+  return chunkForRequests(contacts, { maxItems: Infinity, maxBytes, envelopeBytes: 200 }).map((chunk) => chunk.items);
 }
 
 async function put(ctx: Context, contacts: Record<string, unknown>[], listIds: readonly string[]): Promise<string | undefined> {
