@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, QueuedDelivery, Reschedule } from '../types.js';
-import { ADDED_COLUMNS, MOVE_IDENTITIES_ONTO_EVENTS, SCHEMA } from './sqlite-schema.js';
+import { ADDED_COLUMNS, MOVE_IDENTITIES_INTO_ARRAYS, SCHEMA } from './sqlite-schema.js';
 
 type Row = Record<string, unknown>;
 
@@ -31,7 +31,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const d = this.durable;
     const b = this.bookkeeping;
     return {
-      insertEvent: d.prepare('INSERT INTO events (message_id, source_id, body, accepted_at, identity_keys) VALUES (?, ?, ?, ?, ?)'),
+      insertEvent: d.prepare('INSERT INTO events (message_id, source_id, body, accepted_at) VALUES (?, ?, ?, ?)'),
+      insertIdentityKeys: d.prepare('INSERT INTO event_identity_keys (event_seq, identity_keys) VALUES (?, ?)'),
       insertDelivery: d.prepare('INSERT INTO deliveries (event_seq, connection_id, next_attempt_at, enqueued_at, privacy_version) VALUES (?, ?, ?, ?, ?)'),
       selectDue: b.prepare(`SELECT d.id, d.connection_id, e.message_id, e.body, d.attempts, d.enqueued_at, d.privacy_version
         FROM deliveries d JOIN events e ON e.seq = d.event_seq
@@ -45,7 +46,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       reschedule: b.prepare('UPDATE deliveries SET leased = 0, next_attempt_at = ?, attempts = ?, last_error = ? WHERE id = ?'),
       release: b.prepare('UPDATE deliveries SET leased = 0, next_attempt_at = MAX(next_attempt_at, ?) WHERE id = ?'),
       // Dead-letter statements run on the durable connection, inside its transaction (see deadLetter).
-      selectForDeadLetter: d.prepare(`SELECT d.connection_id, d.enqueued_at, e.message_id, e.source_id, e.body, e.identity_keys
+      selectForDeadLetter: d.prepare(`SELECT d.connection_id, d.enqueued_at, e.message_id, e.source_id, e.body,
+        COALESCE((SELECT identity_keys FROM event_identity_keys WHERE event_seq = e.seq), '[]') AS identity_keys
         FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`),
       insertDeadLetter: d.prepare(`INSERT INTO dead_letters
         (connection_id, message_id, source_id, body, identity_keys, attempts, enqueued_at, dead_at, error)
@@ -103,7 +105,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     this.durable.transaction(() => {
       for (const event of events) {
         if (event.connectionIds.length === 0) continue;
-        const seq = s.insertEvent.run(event.messageId, event.sourceId, event.body, now, JSON.stringify(event.identityKeys)).lastInsertRowid;
+        const seq = s.insertEvent.run(event.messageId, event.sourceId, event.body, now).lastInsertRowid;
+        if (event.identityKeys.length) s.insertIdentityKeys.run(seq, JSON.stringify(event.identityKeys));
         for (const connectionId of event.connectionIds) s.insertDelivery.run(seq, connectionId, now, now, event.privacyVersion ?? 0);
       }
     })();
@@ -181,7 +184,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       const rows = this.durable.prepare(`SELECT * FROM dead_letters ${where} ORDER BY id LIMIT ?`).all(...params, filter.limit ?? -1) as Row[];
       const remove = this.durable.prepare('DELETE FROM dead_letters WHERE id = ?');
       for (const row of rows) {
-        const seq = s.insertEvent.run(row.message_id, row.source_id, row.body, now, row.identity_keys).lastInsertRowid;
+        const seq = s.insertEvent.run(row.message_id, row.source_id, row.body, now).lastInsertRowid;
+        if (row.identity_keys !== '[]') s.insertIdentityKeys.run(seq, row.identity_keys);
         // Version 0: a replayed delivery is checked against every revocation again before it leaves.
         s.insertDelivery.run(seq, row.connection_id, now, now, 0);
         remove.run(row.id);
@@ -203,8 +207,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return this.durable.transaction(() => {
       const events = this.durable
         .prepare(
-          `DELETE FROM events WHERE EXISTS
-        (SELECT 1 FROM json_each(events.identity_keys) WHERE value IN (${marks}))`,
+          `DELETE FROM events WHERE seq IN (SELECT event_seq FROM event_identity_keys WHERE EXISTS
+        (SELECT 1 FROM json_each(identity_keys) WHERE value IN (${marks})))`,
         )
         .run(...identityKeys).changes;
       const deadLetters = this.durable
@@ -223,7 +227,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const queued = this.bookkeeping
       .prepare(
         `SELECT e.body, (SELECT json_group_array(connection_id) FROM deliveries WHERE event_seq = e.seq) AS connections
-      FROM events e WHERE EXISTS (SELECT 1 FROM json_each(e.identity_keys) WHERE value IN (${marks})) ORDER BY e.seq`,
+      FROM events e WHERE e.seq IN (SELECT event_seq FROM event_identity_keys WHERE EXISTS
+        (SELECT 1 FROM json_each(identity_keys) WHERE value IN (${marks}))) ORDER BY e.seq`,
       )
       .all(...identityKeys) as Row[];
     const dead = this.bookkeeping
@@ -275,7 +280,7 @@ function upgrade(db: Database.Database): void {
       const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
       if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
     }
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_identities'").get()) db.exec(MOVE_IDENTITIES_ONTO_EVENTS);
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_identities'").get()) db.exec(MOVE_IDENTITIES_INTO_ARRAYS);
   })();
 }
 

@@ -1,7 +1,8 @@
 /**
- * Schema of the embedded queue. An event row goes with its last delivery (the trigger). `identity_keys` is a JSON
- * array, read only by data-subject requests: a column costs acceptance and completion nothing, where an indexed
- * table of identities doubled their b-tree writes.
+ * Schema of the embedded queue. An event row goes with its last delivery (the trigger). An event's identities are one
+ * JSON array in a narrow table keyed by the event, read only by data-subject requests (which scan it): one row per
+ * event costs acceptance and completion little, where a row per identity with two indexes doubled their b-tree
+ * writes, and a narrow table scans several times faster than the events with their bodies.
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -9,8 +10,11 @@ CREATE TABLE IF NOT EXISTS events (
   message_id TEXT NOT NULL,
   source_id TEXT NOT NULL,
   body TEXT NOT NULL,
-  accepted_at INTEGER NOT NULL,
-  identity_keys TEXT NOT NULL DEFAULT '[]'
+  accepted_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_identity_keys (
+  event_seq INTEGER PRIMARY KEY REFERENCES events(seq) ON DELETE CASCADE,
+  identity_keys TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS deliveries (
   id INTEGER PRIMARY KEY,
@@ -45,17 +49,14 @@ CREATE INDEX IF NOT EXISTS dead_letters_by_connection ON dead_letters(connection
 `;
 
 /** Columns added after the first release, for queues created before them. */
-export const ADDED_COLUMNS = [
-  { table: 'deliveries', column: 'privacy_version', definition: 'INTEGER NOT NULL DEFAULT 0' },
-  { table: 'events', column: 'identity_keys', definition: "TEXT NOT NULL DEFAULT '[]'" },
-];
+export const ADDED_COLUMNS = [{ table: 'deliveries', column: 'privacy_version', definition: 'INTEGER NOT NULL DEFAULT 0' }];
 
 /**
- * Queue files from before `events.identity_keys` kept identities in a table of their own: move them onto their events
- * and drop the table. One way: an older Switchyard opening the upgraded file no longer finds these identities.
+ * Queue files from before event_identity_keys kept a row per identity (event_identities): move them into one array
+ * per event and drop the old table. One way: an older Switchyard opening the upgraded file no longer finds them.
  */
-export const MOVE_IDENTITIES_ONTO_EVENTS = `
-UPDATE events SET identity_keys = (SELECT json_group_array(identity_key) FROM event_identities WHERE event_seq = events.seq)
-  WHERE seq IN (SELECT event_seq FROM event_identities);
+export const MOVE_IDENTITIES_INTO_ARRAYS = `
+INSERT INTO event_identity_keys (event_seq, identity_keys)
+  SELECT event_seq, json_group_array(identity_key) FROM event_identities GROUP BY event_seq;
 DROP TABLE event_identities;
 `;

@@ -59,7 +59,7 @@ describe.each(SQLITE_QUEUES)('$name: the queue file', (implementation) => {
     expect(ids((await t.queue.findByIdentity(['user_id:u1'])).map((f) => JSON.parse(f.body) as { messageId: string }))).toEqual(['new']);
   });
 
-  it('moves the identities of a queue file from before identity_keys onto its events: still found and purged, the old table gone', async () => {
+  it('moves the identities of a queue file from before event_identity_keys into one array per event: still found and purged, the old table gone', async () => {
     await t.queue.close();
     const file = `${dirname(t.location)}/identities.db`;
     const old = new Database(file);
@@ -80,7 +80,7 @@ describe.each(SQLITE_QUEUES)('$name: the queue file', (implementation) => {
     old.close();
 
     t.queue = await implementation.open(file);
-    expect(readRows(file, "SELECT name FROM sqlite_master WHERE name LIKE 'event_identities%'")).toEqual([]);
+    expect(readRows(file, "SELECT name FROM sqlite_master WHERE name LIKE 'event_identities%' OR name = 'event_identities_by_event'")).toEqual([]);
     const found = (keys: string[]) => t.queue.findByIdentity(keys).then((all) => ids(all.map((f) => JSON.parse(f.body) as { messageId: string })));
     expect(await found(['email:u1@example.com'])).toEqual(['two-ids']);
     expect(await found(['user_id:u2'])).toEqual(['other-user']);
