@@ -9,6 +9,8 @@ if (existsSync(new URL('./ingestion-bench.mjs', import.meta.url))) {
   const { runIngestionBench } = await import('./ingestion-bench.mjs');
   await runIngestionBench({ events });
 }
+const { runQueueBench } = await import('./queue-bench.mjs');
+await runQueueBench({ events });
 const { runIdentityBench } = await import('./identity-bench.mjs');
 await runIdentityBench({ events });
 const { runAudienceBench } = await import('./audience-bench.mjs');

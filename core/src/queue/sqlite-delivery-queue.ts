@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { AcceptedEvent, DeadLetter, DeadLetterFilter, DeliveryError, QueuedDelivery, Reschedule } from '../types.js';
-import { ADDED_COLUMNS, SCHEMA } from './sqlite-schema.js';
+import { ADDED_COLUMNS, MOVE_IDENTITIES_INTO_ARRAYS, SCHEMA } from './sqlite-schema.js';
 
 type Row = Record<string, unknown>;
 
@@ -20,8 +20,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
     this.durable = open(file, 'FULL');
-    this.durable.exec(SCHEMA);
-    addMissingColumns(this.durable);
+    upgrade(this.durable);
     this.bookkeeping = open(file, 'NORMAL');
     // Leases live in the database only to survive bookkeeping; after a crash nobody holds them.
     this.bookkeeping.prepare('UPDATE deliveries SET leased = 0 WHERE leased = 1').run();
@@ -33,21 +32,22 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const b = this.bookkeeping;
     return {
       insertEvent: d.prepare('INSERT INTO events (message_id, source_id, body, accepted_at) VALUES (?, ?, ?, ?)'),
-      insertIdentity: d.prepare('INSERT OR IGNORE INTO event_identities (identity_key, event_seq) VALUES (?, ?)'),
+      insertIdentityKeys: d.prepare('INSERT INTO event_identity_keys (event_seq, identity_keys) VALUES (?, ?)'),
       insertDelivery: d.prepare('INSERT INTO deliveries (event_seq, connection_id, next_attempt_at, enqueued_at, privacy_version) VALUES (?, ?, ?, ?, ?)'),
       selectDue: b.prepare(`SELECT d.id, d.connection_id, e.message_id, e.body, d.attempts, d.enqueued_at, d.privacy_version
         FROM deliveries d JOIN events e ON e.seq = d.event_seq
         WHERE d.connection_id = ? AND d.leased = 0 AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`),
-      markLeased: b.prepare('UPDATE deliveries SET leased = 1 WHERE id = ?'),
+      // Ids travel as one JSON array: one statement per batch instead of one per delivery.
+      markLeased: b.prepare('UPDATE deliveries SET leased = 1 WHERE id IN (SELECT value FROM json_each(?))'),
       countDue: b.prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM deliveries
         WHERE connection_id = ? AND leased = 0 AND next_attempt_at <= ? LIMIT ?)`),
       nextDue: b.prepare('SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE connection_id = ? AND leased = 0'),
-      deleteDelivery: b.prepare('DELETE FROM deliveries WHERE id = ?'),
+      deleteDeliveries: b.prepare('DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))'),
       reschedule: b.prepare('UPDATE deliveries SET leased = 0, next_attempt_at = ?, attempts = ?, last_error = ? WHERE id = ?'),
       release: b.prepare('UPDATE deliveries SET leased = 0, next_attempt_at = MAX(next_attempt_at, ?) WHERE id = ?'),
       // Dead-letter statements run on the durable connection, inside its transaction (see deadLetter).
       selectForDeadLetter: d.prepare(`SELECT d.connection_id, d.enqueued_at, e.message_id, e.source_id, e.body,
-        (SELECT json_group_array(identity_key) FROM event_identities WHERE event_seq = e.seq) AS identity_keys
+        COALESCE((SELECT identity_keys FROM event_identity_keys WHERE event_seq = e.seq), '[]') AS identity_keys
         FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`),
       insertDeadLetter: d.prepare(`INSERT INTO dead_letters
         (connection_id, message_id, source_id, body, identity_keys, attempts, enqueued_at, dead_at, error)
@@ -106,7 +106,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       for (const event of events) {
         if (event.connectionIds.length === 0) continue;
         const seq = s.insertEvent.run(event.messageId, event.sourceId, event.body, now).lastInsertRowid;
-        for (const key of event.identityKeys) s.insertIdentity.run(key, seq);
+        if (event.identityKeys.length) s.insertIdentityKeys.run(seq, JSON.stringify(event.identityKeys));
         for (const connectionId of event.connectionIds) s.insertDelivery.run(seq, connectionId, now, now, event.privacyVersion ?? 0);
       }
     })();
@@ -116,7 +116,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const s = this.statements;
     return this.bookkeeping.transaction(() => {
       const rows = s.selectDue.all(connectionId, now, limit) as Row[];
-      for (const row of rows) s.markLeased.run(row.id);
+      if (rows.length) s.markLeased.run(JSON.stringify(rows.map((row) => row.id)));
       return rows.map(toDelivery);
     })();
   }
@@ -131,10 +131,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   async complete(ids: number[]): Promise<void> {
-    const s = this.statements;
-    this.bookkeeping.transaction(() => {
-      for (const id of ids) s.deleteDelivery.run(id);
-    })();
+    if (ids.length) this.statements.deleteDeliveries.run(JSON.stringify(ids));
   }
 
   async reschedule(items: Reschedule[]): Promise<void> {
@@ -188,7 +185,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       const remove = this.durable.prepare('DELETE FROM dead_letters WHERE id = ?');
       for (const row of rows) {
         const seq = s.insertEvent.run(row.message_id, row.source_id, row.body, now).lastInsertRowid;
-        for (const key of JSON.parse(String(row.identity_keys)) as string[]) s.insertIdentity.run(key, seq);
+        if (row.identity_keys !== '[]') s.insertIdentityKeys.run(seq, row.identity_keys);
         // Version 0: a replayed delivery is checked against every revocation again before it leaves.
         s.insertDelivery.run(seq, row.connection_id, now, now, 0);
         remove.run(row.id);
@@ -210,8 +207,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return this.durable.transaction(() => {
       const events = this.durable
         .prepare(
-          `DELETE FROM events WHERE seq IN
-        (SELECT event_seq FROM event_identities WHERE identity_key IN (${marks}))`,
+          `DELETE FROM events WHERE seq IN (SELECT event_seq FROM event_identity_keys WHERE EXISTS
+        (SELECT 1 FROM json_each(identity_keys) WHERE value IN (${marks})))`,
         )
         .run(...identityKeys).changes;
       const deadLetters = this.durable
@@ -230,7 +227,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const queued = this.bookkeeping
       .prepare(
         `SELECT e.body, (SELECT json_group_array(connection_id) FROM deliveries WHERE event_seq = e.seq) AS connections
-      FROM events e WHERE e.seq IN (SELECT event_seq FROM event_identities WHERE identity_key IN (${marks})) ORDER BY e.seq`,
+      FROM events e WHERE e.seq IN (SELECT event_seq FROM event_identity_keys WHERE EXISTS
+        (SELECT 1 FROM json_each(identity_keys) WHERE value IN (${marks}))) ORDER BY e.seq`,
       )
       .all(...identityKeys) as Row[];
     const dead = this.bookkeeping
@@ -274,11 +272,16 @@ function toDelivery(row: Row): QueuedDelivery {
   };
 }
 
-function addMissingColumns(db: Database.Database): void {
-  for (const { table, column, definition } of ADDED_COLUMNS) {
-    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-  }
+/** Creates the schema, or brings a file of an earlier release up to it, in one transaction. */
+function upgrade(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    for (const { table, column, definition } of ADDED_COLUMNS) {
+      const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+      if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_identities'").get()) db.exec(MOVE_IDENTITIES_INTO_ARRAYS);
+  })();
 }
 
 function open(file: string, synchronous: 'FULL' | 'NORMAL'): Database.Database {

@@ -58,4 +58,37 @@ describe.each(SQLITE_QUEUES)('$name: the queue file', (implementation) => {
     await t.queue.complete([item!.id]);
     expect(ids((await t.queue.findByIdentity(['user_id:u1'])).map((f) => JSON.parse(f.body) as { messageId: string }))).toEqual(['new']);
   });
+
+  it('moves the identities of a queue file from before event_identity_keys into one array per event: still found and purged, the old table gone', async () => {
+    await t.queue.close();
+    const file = `${dirname(t.location)}/identities.db`;
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE events (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, source_id TEXT NOT NULL, body TEXT NOT NULL, accepted_at INTEGER NOT NULL);
+      CREATE TABLE event_identities (identity_key TEXT NOT NULL, event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+        PRIMARY KEY (identity_key, event_seq)) WITHOUT ROWID;
+      CREATE INDEX event_identities_by_event ON event_identities(event_seq);
+      CREATE TABLE deliveries (id INTEGER PRIMARY KEY, event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+        connection_id TEXT NOT NULL, leased INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL, privacy_version INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+      INSERT INTO events VALUES (1, 'two-ids', 'web', '{"messageId":"two-ids"}', 1000), (2, 'no-ids', 'web', '{"messageId":"no-ids"}', 1000),
+        (3, 'other-user', 'web', '{"messageId":"other-user"}', 1000);
+      INSERT INTO event_identities VALUES ('user_id:u1', 1), ('email:u1@example.com', 1), ('user_id:u2', 3);
+      INSERT INTO deliveries (event_seq, connection_id, next_attempt_at, enqueued_at) VALUES (1, 'hook', 1000, 1000), (2, 'hook', 1000, 1000),
+        (3, 'hook', 1000, 1000);
+    `);
+    old.close();
+
+    t.queue = await implementation.open(file);
+    expect(readRows(file, "SELECT name FROM sqlite_master WHERE name LIKE 'event_identities%' OR name = 'event_identities_by_event'")).toEqual([]);
+    const found = (keys: string[]) => t.queue.findByIdentity(keys).then((all) => ids(all.map((f) => JSON.parse(f.body) as { messageId: string })));
+    expect(await found(['email:u1@example.com'])).toEqual(['two-ids']);
+    expect(await found(['user_id:u2'])).toEqual(['other-user']);
+    expect(await t.queue.purgeIdentity(['user_id:u1'])).toEqual({ events: 1, deadLetters: 0 });
+    expect(ids(await t.queue.lease('hook', 10, Date.now()))).toEqual(['no-ids', 'other-user']);
+    // Reopening the upgraded file changes nothing.
+    await t.queue.close();
+    t.queue = await implementation.open(file);
+    expect(await found(['user_id:u2'])).toEqual(['other-user']);
+  });
 });
