@@ -23,3 +23,4 @@ export * from './mapping/index.js';
 export * from './identifiers/index.js';
 export { checkSdkKitCompatibility, declaredSdkKitRange, satisfiesRange, type ConnectorPackageJson } from './compat.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export { gzipJsonLines } from './json-lines.js';

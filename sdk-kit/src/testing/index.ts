@@ -35,3 +35,4 @@ export {
   type PlannedCheck,
 } from './conformance.js';
 export { runConformanceSuite } from './jest-suite.js';
+export { verifyAwsSignature, type SignedRequest, type SignatureProblem } from './aws-signature.js';

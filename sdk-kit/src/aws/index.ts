@@ -1,0 +1,3 @@
+export { signAwsRequest, sha256Hex, amzDate, type AwsCredentials, type AwsRequest } from './sigv4.js';
+export { awsError, readAwsError, type AwsErrorDetail } from './aws-errors.js';
+export { awsCredentialSettings, awsCredentials } from './settings.js';
