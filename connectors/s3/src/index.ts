@@ -8,7 +8,7 @@ import {
   type CanonicalEvent,
   type PerformContext,
 } from '@switchyard/sdk-kit';
-import { awsCredentials, awsCredentialSettings, awsError, signAwsRequest } from '@switchyard/sdk-kit/aws';
+import { awsCredentials, awsCredentialSettings, awsError, awsResidencyRegions, signAwsRequest } from '@switchyard/sdk-kit/aws';
 import { groupByFolder, objectName, objectUrl } from './object-keys.js';
 
 export { folderOf, objectName, objectUrl } from './object-keys.js';
@@ -85,10 +85,7 @@ export default defineConnector({
   settings,
   egress: (s: Settings) => [new URL(objectUrl(s, 'k')).host],
   // A custom endpoint could be anywhere: only AWS regions are known.
-  regions: (s: Settings) => {
-    const area = s.region.split('-')[0];
-    return s.endpoint ? [] : [area === 'eu' || area === 'us' ? area : s.region];
-  },
+  regions: (s: Settings) => (s.endpoint ? [] : awsResidencyRegions(s.region)),
   defaults: { ratePerSecond: 50, maxConcurrency: 4, requestTimeoutMs: 60_000 },
   actions: {
     writeObjects: {

@@ -12,6 +12,9 @@ const THROTTLING = new Set([
   'RequestThrottled',
   'RequestThrottledException',
   'ProvisionedThroughputExceededException',
+  // Redshift Data API: too many statements or sessions running at once.
+  'ActiveStatementsExceededException',
+  'ActiveSessionsExceededException',
 ]);
 
 /** Codes that mean the credentials or their permissions are wrong: retrying will not help until someone fixes them. */

@@ -15,3 +15,9 @@ export const awsCredentials = (s: { accessKeyId: string; secretAccessKey: string
   secretAccessKey: s.secretAccessKey,
   ...(s.sessionToken ? { sessionToken: s.sessionToken } : {}),
 });
+
+/** The residency regions of an AWS region: `eu` and `us` for those regions, the region itself for the others. */
+export function awsResidencyRegions(region: string): string[] {
+  const area = region.split('-')[0];
+  return [area === 'eu' || area === 'us' ? area : region];
+}

@@ -133,3 +133,46 @@ describe('awsError', () => {
     expect(classifyError(awsError(failure(500, '{"__type":"InternalServerException"}'), 'x'))).toMatchObject({ status: 'retryable' });
   });
 });
+
+describe('callAwsJson', () => {
+  test('posts a signed JSON-protocol request and maps an error answer', async () => {
+    const { default: nock } = await import('nock');
+    const { got } = await import('got');
+    const { callAwsJson } = await import('../../src/aws/index.js');
+    const service = {
+      endpoint: 'https://dynamodb.us-east-1.amazonaws.com/',
+      service: 'dynamodb',
+      region: 'us-east-1',
+      targetPrefix: 'DynamoDB_20120810',
+      credentials: SUITE,
+      jsonVersion: '1.0' as const,
+    };
+    const seen: Array<{ headers: Record<string, string>; body: string }> = [];
+    const scope = nock('https://dynamodb.us-east-1.amazonaws.com')
+      .post('/')
+      .times(2)
+      .reply(function reply(_path, body) {
+        const headers = Object.fromEntries(Object.entries(this.req.headers).map(([k, v]) => [k, String(v)]));
+        seen.push({ headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+        return seen.length === 1
+          ? [200, { TableNames: ['events'] }]
+          : [400, { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'slow down' }];
+      });
+    try {
+      await expect(callAwsJson(got, service, 'ListTables', { Limit: 1 })).resolves.toEqual({ TableNames: ['events'] });
+      expect(seen[0]!.headers).toMatchObject({ 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' });
+      const url = 'https://dynamodb.us-east-1.amazonaws.com/';
+      expect(
+        verifyAwsSignature(
+          { method: 'POST', url, headers: seen[0]!.headers, bytes: Buffer.from(seen[0]!.body) },
+          { [SUITE.accessKeyId]: SUITE.secretAccessKey },
+        ),
+      ).toBeUndefined();
+      const failure = await callAwsJson(got, service, 'ListTables', {}).catch((error: unknown) => error);
+      expect(classifyError(failure)).toMatchObject({ status: 'rate_limited', code: 'AWS_ThrottlingException' });
+    } finally {
+      scope.persist(false);
+      nock.cleanAll();
+    }
+  });
+});
