@@ -36,3 +36,4 @@ export {
 } from './conformance.js';
 export { runConformanceSuite } from './jest-suite.js';
 export { verifyAwsSignature, type SignedRequest, type SignatureProblem } from './aws-signature.js';
+export { verifyOAuth1Signature } from './oauth1-signature.js';
