@@ -12,6 +12,8 @@ export { secretPaths, secretValues, scrubSecrets, REDACTED } from './secrets.js'
 export * from './define-connector.js';
 export * from './audience/index.js';
 export { oauthAccessToken, forgetOAuthAccessToken, type RefreshTokenGrant } from './oauth/refresh-token.js';
+export { clientCredentialsToken, forgetClientCredentialsToken, type ClientCredentialsGrant } from './oauth/client-credentials.js';
+export type { TokenResponse } from './oauth/token-cache.js';
 export { oauth1Authorization, type OAuth1Credentials, type OAuth1Request, type OAuth1Overrides } from './oauth/oauth1.js';
 export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
