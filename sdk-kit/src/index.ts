@@ -3,7 +3,7 @@ export * from './errors.js';
 export { PRIVACY_RECHECK, REVOKED, SendRevokedError, type SendGuard, type RequestGuard } from './send-guard.js';
 export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
 export { classifyError } from './classify.js';
-export { throwIfFailed, sendSplittingOnRefusal } from './batch-results.js';
+export { throwIfFailed, sendSplittingOnRefusal, sendInChunks, type BatchEntry } from './batch-results.js';
 export { isHostAllowed, EgressDeniedError } from './egress.js';
 export { createHttpClient } from './http-client.js';
 export { ExchangeRecorder, type HttpExchange, type ExchangeSink } from './http-exchange.js';

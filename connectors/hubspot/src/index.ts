@@ -3,9 +3,10 @@ import {
   defineConnector,
   normalizeEmail,
   PermanentError,
-  sendSplittingOnRefusal,
+  sendInChunks,
   throwIfFailed,
   Type,
+  type BatchEntry,
   type BatchResult,
   type CanonicalEvent,
 } from '@switchyard/sdk-kit';
@@ -74,32 +75,22 @@ async function upsertContacts(ctx: Context, items: Item<ContactPayload>[]): Prom
     entry.indexes.push(i);
     byEmail.set(email, entry);
   });
-  const inputs = [...byEmail].map(([email, { properties, indexes }]) => ({
-    input: { idProperty: 'email', id: email, properties: { ...properties, email } },
-    indexes,
+  const entries = [...byEmail].map(([email, { properties, indexes }]) => ({
+    item: indexes,
+    payload: { idProperty: 'email', id: email, properties: { ...properties, email } },
   }));
-  for (let start = 0; start < inputs.length; start += MAX_CONTACTS) {
-    const chunk = inputs.slice(start, start + MAX_CONTACTS);
-    const sent = await sendSplittingOnRefusal(chunk, async (part) => {
-      const { statusCode, body } = await post<{ errors?: Array<{ message?: string; context?: { ids?: string[] } }> }>(
-        ctx,
-        '/crm/v3/objects/contacts/batch/upsert',
-        { inputs: part.map((p) => p.input) },
-        'contacts batch upsert',
-      );
-      // 207: some inputs failed, each error naming the ids it concerns.
-      if (statusCode === 207) {
-        const failed = (body.errors ?? []).flatMap((e) => e.context?.ids ?? []);
-        if (failed.length)
-          throw new PermanentError(`HubSpot refused contacts: ${body.errors!.map((e) => e.message).join('; ')}`, {
-            code: 'HUBSPOT_MULTI_STATUS',
-            httpStatus: 207,
-          });
-      }
-    });
-    chunk.forEach((c, i) => c.indexes.forEach((index) => (results[index] = sent[i])));
-  }
-  return results;
+  return sendInChunks(results, entries, MAX_CONTACTS, async (inputs) => {
+    const { statusCode, body } = await post<{ errors?: Array<{ message?: string; context?: { ids?: string[] } }> }>(
+      ctx,
+      '/crm/v3/objects/contacts/batch/upsert',
+      { inputs },
+      'contacts batch upsert',
+    );
+    // 207: some inputs failed, each error naming the ids it concerns.
+    if (statusCode === 207 && (body.errors ?? []).some((e) => e.context?.ids?.length)) {
+      throw new PermanentError(`HubSpot refused contacts: ${body.errors!.map((e) => e.message).join('; ')}`, { code: 'HUBSPOT_MULTI_STATUS', httpStatus: 207 });
+    }
+  });
 }
 
 function eventNameOf(event: CanonicalEvent, s: Settings): string | undefined {
@@ -110,26 +101,21 @@ function eventNameOf(event: CanonicalEvent, s: Settings): string | undefined {
 /** Custom event occurrences through /events/v3/send/batch (204, no body); an invalid occurrence fails alone. */
 async function sendEvents(ctx: Context & { settings: Settings }, items: Item<EventPayload>[]): Promise<BatchResult> {
   const results: BatchResult = new Array(items.length).fill(undefined);
-  const inputs: Array<{ input: Record<string, unknown>; index: number }> = [];
-  items.forEach(({ payload, event }, index) => {
+  const entries: Array<BatchEntry<Record<string, unknown>>> = [];
+  items.forEach(({ payload, event }, item) => {
     const eventName = eventNameOf(event, ctx.settings);
     const email = payload.email ? normalizeEmail(payload.email) : undefined;
-    if (!eventName) results[index] = skip('NO_EVENT_DEFINITION');
-    else if (!email && !payload.utk) results[index] = skip('NO_EMAIL');
+    if (!eventName) results[item] = skip('NO_EVENT_DEFINITION');
+    else if (!email && !payload.utk) results[item] = skip('NO_EMAIL');
     else {
       const who = email ? { email } : { utk: payload.utk };
-      inputs.push({
-        input: { eventName, ...who, occurredAt: payload.occurredAt, uuid: occurrenceId(event.messageId), properties: scalars(payload.properties) },
-        index,
+      entries.push({
+        item,
+        payload: { eventName, ...who, occurredAt: payload.occurredAt, uuid: occurrenceId(event.messageId), properties: scalars(payload.properties) },
       });
     }
   });
-  for (let start = 0; start < inputs.length; start += MAX_EVENTS) {
-    const chunk = inputs.slice(start, start + MAX_EVENTS);
-    const sent = await sendSplittingOnRefusal(chunk, (part) => post(ctx, '/events/v3/send/batch', { inputs: part.map((p) => p.input) }, 'events send batch'));
-    chunk.forEach((c, i) => (results[c.index] = sent[i]));
-  }
-  return results;
+  return sendInChunks(results, entries, MAX_EVENTS, (inputs) => post(ctx, '/events/v3/send/batch', { inputs }, 'events send batch'));
 }
 
 const single = async <P>(

@@ -1,4 +1,14 @@
-import { defineConnector, normalizeEmail, sendSplittingOnRefusal, throwIfFailed, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import {
+  defineConnector,
+  normalizeEmail,
+  sendInChunks,
+  sendSplittingOnRefusal,
+  throwIfFailed,
+  Type,
+  type BatchEntry,
+  type BatchResult,
+  type CanonicalEvent,
+} from '@switchyard/sdk-kit';
 import { authHost, restHost, sfmcRequest, type Context } from './sfmc-api.js';
 
 /** Rows per rowset upsert: keeps a request well inside the API's body limit. */
@@ -43,28 +53,15 @@ async function upsertRows(ctx: Context & { settings: Settings }, items: Item<Row
   const results: BatchResult = new Array(items.length).fill(undefined);
   const { dataExtensionKey, contactKeyField } = ctx.settings;
   if (!dataExtensionKey) return results.fill({ status: 'ok', code: 'NO_DATA_EXTENSION' });
-  const rows: Array<{ row: Record<string, unknown>; index: number }> = [];
-  items.forEach(({ payload }, index) => {
-    if (!payload.contactKey) return void (results[index] = { status: 'ok', code: 'NO_CONTACT_KEY' });
+  const rows: Array<BatchEntry<Record<string, unknown>>> = [];
+  items.forEach(({ payload }, item) => {
+    if (!payload.contactKey) return void (results[item] = { status: 'ok', code: 'NO_CONTACT_KEY' });
     const values = scalars(payload.values);
     if (typeof values.EmailAddress === 'string') values.EmailAddress = normalizeEmail(values.EmailAddress);
-    rows.push({ row: { keys: { [contactKeyField]: payload.contactKey }, values }, index });
+    rows.push({ item, payload: { keys: { [contactKeyField]: payload.contactKey }, values } });
   });
   const path = `/hub/v1/dataevents/key:${encodeURIComponent(dataExtensionKey)}/rowset`;
-  for (let start = 0; start < rows.length; start += MAX_ROWS) {
-    const chunk = rows.slice(start, start + MAX_ROWS);
-    const sent = await sendSplittingOnRefusal(chunk, (part) =>
-      sfmcRequest(
-        ctx,
-        'POST',
-        path,
-        part.map((r) => r.row),
-        'data extension rowset',
-      ),
-    );
-    chunk.forEach((r, i) => (results[r.index] = sent[i]));
-  }
-  return results;
+  return sendInChunks(results, rows, MAX_ROWS, (part) => sfmcRequest(ctx, 'POST', path, part, 'data extension rowset'));
 }
 
 /** One journey entry event per track event named in journeyEvents (the endpoint takes one contact a request). */

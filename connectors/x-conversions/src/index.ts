@@ -5,9 +5,10 @@ import {
   oauth1Authorization,
   parseRetryAfter,
   RateLimitedError,
-  sendSplittingOnRefusal,
+  sendInChunks,
   throwIfFailed,
   Type,
+  type BatchEntry,
   type BatchResult,
   type PerformContext,
 } from '@switchyard/sdk-kit';
@@ -91,32 +92,27 @@ const safeJson = (text: string) => {
 /** Conversions of the mapped events, 500 a request; X refuses a whole request for one invalid conversion, so it is then split. */
 async function sendConversions(ctx: Context, items: Item[]): Promise<BatchResult> {
   const results: BatchResult = new Array(items.length).fill(undefined);
-  const conversions: Array<{ body: Record<string, unknown>; index: number }> = [];
-  items.forEach(({ payload, event }, index) => {
+  const conversions: Array<BatchEntry<Record<string, unknown>>> = [];
+  items.forEach(({ payload, event }, item) => {
     const eventId = ctx.settings.eventIds[event.event ?? ''];
     const identifiers = identifiersOf(payload);
-    if (!eventId) results[index] = { status: 'ok', code: 'NO_EVENT_ID' };
-    else if (identifiers.length === 0) results[index] = { status: 'ok', code: 'NO_IDENTIFIER' };
+    if (!eventId) results[item] = { status: 'ok', code: 'NO_EVENT_ID' };
+    else if (identifiers.length === 0) results[item] = { status: 'ok', code: 'NO_IDENTIFIER' };
     else {
       const { twclid: _t, email: _e, phone: _p, ip_address: _i, user_agent: _u, ...rest } = payload;
-      conversions.push({ body: compact({ ...rest, event_id: eventId, identifiers }), index });
+      conversions.push({ item, payload: compact({ ...rest, event_id: eventId, identifiers }) });
     }
   });
   const url = `https://${API_HOST}/${API_VERSION}/measurement/conversions/${ctx.settings.pixelId}`;
   const { consumerKey, consumerSecret, accessToken: token, accessTokenSecret: tokenSecret } = ctx.settings;
-  for (let start = 0; start < conversions.length; start += MAX_CONVERSIONS) {
-    const chunk = conversions.slice(start, start + MAX_CONVERSIONS);
-    const sent = await sendSplittingOnRefusal(chunk, async (part) => {
-      const authorization = oauth1Authorization({ method: 'POST', url }, { consumerKey, consumerSecret, token, tokenSecret });
-      try {
-        await ctx.http.post(url, { json: { conversions: part.map((c) => c.body) }, headers: { authorization }, signal: ctx.signal });
-      } catch (error) {
-        throw xError(error);
-      }
-    });
-    chunk.forEach((c, i) => (results[c.index] = sent[i]));
-  }
-  return results;
+  return sendInChunks(results, conversions, MAX_CONVERSIONS, async (part) => {
+    const authorization = oauth1Authorization({ method: 'POST', url }, { consumerKey, consumerSecret, token, tokenSecret });
+    try {
+      await ctx.http.post(url, { json: { conversions: part }, headers: { authorization }, signal: ctx.signal });
+    } catch (error) {
+      throw xError(error);
+    }
+  });
 }
 
 const path = (p: string) => ({ '@path': p });
