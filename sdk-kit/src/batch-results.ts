@@ -37,3 +37,32 @@ export async function sendSplittingOnRefusal<T>(payloads: readonly T[], send: (p
     return results;
   }
 }
+
+/** A payload for one vendor request and the batch item(s) it came from (several events can merge into one payload). */
+export interface BatchEntry<T> {
+  item: number | readonly number[];
+  payload: T;
+}
+
+/**
+ * Sends `entries` at most `maxPerRequest` a request with `sendSplittingOnRefusal`, and writes each entry's result into
+ * `results` at its item(s), leaving results already there (items skipped before sending) alone. Returns `results`.
+ */
+export async function sendInChunks<T>(
+  results: BatchResult,
+  entries: ReadonlyArray<BatchEntry<T>>,
+  maxPerRequest: number,
+  send: (payloads: T[]) => Promise<unknown>,
+): Promise<BatchResult> {
+  for (let start = 0; start < entries.length; start += maxPerRequest) {
+    const chunk = entries.slice(start, start + maxPerRequest);
+    const sent = await sendSplittingOnRefusal(
+      chunk.map((e) => e.payload),
+      send,
+    );
+    chunk.forEach((entry, i) => {
+      for (const item of typeof entry.item === 'number' ? [entry.item] : entry.item) results[item] = sent[i];
+    });
+  }
+  return results;
+}

@@ -4,7 +4,7 @@ export { PRIVACY_RECHECK, REVOKED, SendRevokedError, type SendGuard, type Reques
 export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
 export { httpErrorResponse, vendorHttpError } from './vendor-error.js';
 export { classifyError } from './classify.js';
-export { throwIfFailed, sendSplittingOnRefusal } from './batch-results.js';
+export { throwIfFailed, sendSplittingOnRefusal, sendInChunks, type BatchEntry } from './batch-results.js';
 export { chunkForRequests, type RequestLimits, type RequestChunk } from './chunking.js';
 export { sendDroppingRefused, type RefusalReading } from './refused-items.js';
 export { isHostAllowed, EgressDeniedError } from './egress.js';
@@ -24,6 +24,9 @@ export {
   type ServiceAccountKey,
   type ServiceAccountOptions,
 } from './oauth/service-account.js';
+export { clientCredentialsToken, forgetClientCredentialsToken, type ClientCredentialsGrant } from './oauth/client-credentials.js';
+export type { TokenResponse } from './oauth/token-cache.js';
+export { oauth1Authorization, type OAuth1Credentials, type OAuth1Request, type OAuth1Overrides } from './oauth/oauth1.js';
 export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
 export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';
@@ -35,3 +38,4 @@ export * from './mapping/index.js';
 export * from './identifiers/index.js';
 export { checkSdkKitCompatibility, declaredSdkKitRange, satisfiesRange, type ConnectorPackageJson } from './compat.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export { gzipJsonLines } from './json-lines.js';

@@ -17,6 +17,8 @@ export interface CapturedRequest {
   headers: Record<string, string>;
   /** Parsed JSON when the request was JSON, otherwise the raw string (undefined when empty). */
   body: unknown;
+  /** The body bytes exactly as sent (gzip, binary uploads; what a signature covers). */
+  bytes: Buffer;
 }
 
 /** What a fake destination answers. A JSON body is serialised; a string is sent as is. */
@@ -65,6 +67,21 @@ function headerRecord(raw: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
+/**
+ * nock hands a body over as UTF-8 text, or as hex when its bytes are not valid UTF-8; the declared length tells
+ * which it was when a text body happens to look like hex.
+ */
+function bodyBytes(body: unknown, headers: Record<string, string>): Buffer {
+  if (typeof body !== 'string' || body === '') return Buffer.alloc(0);
+  const length = Number(headers['content-length']);
+  const utf8 = Buffer.from(body, 'utf8');
+  if (utf8.length === length || !/^(?:[0-9a-f]{2})+$/.test(body)) return utf8;
+  const hex = Buffer.from(body, 'hex');
+  if (hex.length === length) return hex;
+  // No declared length: nock used hex only if the bytes were not valid UTF-8.
+  return Buffer.from(hex.toString('utf8'), 'utf8').equals(hex) ? utf8 : hex;
+}
+
 function parseBody(body: unknown, headers: Record<string, string>): unknown {
   if (body === undefined || body === '') return undefined;
   if (typeof body !== 'string') return body;
@@ -94,7 +111,7 @@ export function captureHttp(connectorName: string, egress: readonly string[], ho
       const headers = headerRecord(this.req.headers as Record<string, unknown>);
       const protocol = (this.req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
       const url = new URL(path, `${protocol}://${headers.host ?? 'localhost'}`);
-      const request: CapturedRequest = { method, url: url.href, host: url.host, headers, body: parseBody(body, headers) };
+      const request: CapturedRequest = { method, url: url.href, host: url.host, headers, body: parseBody(body, headers), bytes: bodyBytes(body, headers) };
       requests.push(request);
       // A request that slipped past ctx.http to an undeclared host is answered, never sent; the egress
       // check reports it from `requests`.

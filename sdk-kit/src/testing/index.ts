@@ -35,3 +35,5 @@ export {
   type PlannedCheck,
 } from './conformance.js';
 export { runConformanceSuite } from './jest-suite.js';
+export { verifyAwsSignature, type SignedRequest, type SignatureProblem } from './aws-signature.js';
+export { verifyOAuth1Signature } from './oauth1-signature.js';

@@ -1,6 +1,6 @@
 import { MEMBERSHIPS_PRIMARY_KEY as MEMBERSHIPS_KEY } from './audience-memberships.js';
 import type { WarehouseType } from './column-types.js';
-import type { ColumnDefinition, TableColumns, WarehouseSchema } from './schema-plan.js';
+import { DISCARDS_PRIMARY_KEY, DISCARDS_TABLE, type ColumnDefinition, type TableColumns, type WarehouseSchema } from './schema-plan.js';
 import type { IdentityCondition, WarehouseStore } from './warehouse-writer.js';
 
 /** How one SQL database spells the warehouse types and bound parameters. */
@@ -14,6 +14,13 @@ export interface SqlDialect {
   maxRowsPerInsert?: number;
   /** True for the error another writer's identical DDL causes in a race (duplicate table or column). */
   isAlreadyExists?(error: unknown): boolean;
+  /** False for databases without `ADD COLUMN IF NOT EXISTS` (Redshift): columns are added plainly and `isAlreadyExists` covers a race. */
+  addColumnIfNotExists?: boolean;
+  /**
+   * The statement inserting `rows` (placeholders, one list per row, in column order) and skipping rows whose `key` is
+   * already in the table, for databases without ON CONFLICT DO NOTHING; default: INSERT … ON CONFLICT DO NOTHING.
+   */
+  insertSkippingExisting?(table: string, columns: string[], rows: string[][], key: string[]): string;
 }
 
 /** Runs one statement with bound values; returns result rows as objects keyed by column name. */
@@ -101,31 +108,41 @@ export class SqlWarehouseStore implements WarehouseStore {
   }
 
   async addColumns(table: string, columns: ColumnDefinition[]): Promise<void> {
+    const ifNotExists = this.dialect.addColumnIfNotExists === false ? '' : 'IF NOT EXISTS ';
     for (const c of columns) {
-      await this.ddl(`ALTER TABLE ${this.qualified(table)} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(c.name)} ${this.dialect.columnType[c.type]}`);
+      await this.ddl(`ALTER TABLE ${this.qualified(table)} ADD COLUMN ${ifNotExists}${quoteIdentifier(c.name)} ${this.dialect.columnType[c.type]}`);
     }
+  }
+
+  /** A placeholder per value, one list per row, and the values in placeholder order. */
+  private placeholders(columns: ColumnDefinition[], rows: unknown[][]): { params: unknown[]; placeholders: string[][] } {
+    const params: unknown[] = [];
+    const placeholders = rows.map((row) =>
+      columns.map((c, i) => {
+        params.push(row[i] ?? null);
+        return this.dialect.placeholder(params.length, c.type);
+      }),
+    );
+    return { params, placeholders };
   }
 
   /** `(…), (…)` with a placeholder per value, and the values in placeholder order. */
   private valueTuples(columns: ColumnDefinition[], rows: unknown[][]): { params: unknown[]; tuples: string[] } {
-    const params: unknown[] = [];
-    const tuples = rows.map(
-      (row) =>
-        `(${columns
-          .map((c, i) => {
-            params.push(row[i] ?? null);
-            return this.dialect.placeholder(params.length, c.type);
-          })
-          .join(', ')})`,
-    );
-    return { params, tuples };
+    const { params, placeholders } = this.placeholders(columns, rows);
+    return { params, tuples: placeholders.map((row) => `(${row.join(', ')})`) };
   }
 
   async insert(table: string, columns: ColumnDefinition[], rows: unknown[][]): Promise<void> {
     if (rows.length === 0) return;
+    const names = columns.map((c) => quoteIdentifier(c.name));
+    if (this.dialect.insertSkippingExisting) {
+      const { params, placeholders } = this.placeholders(columns, rows);
+      const key = table === DISCARDS_TABLE ? DISCARDS_PRIMARY_KEY : ['id'];
+      await this.run(this.dialect.insertSkippingExisting(this.qualified(table), names, placeholders, key.map(quoteIdentifier)), params);
+      return;
+    }
     const { params, tuples } = this.valueTuples(columns, rows);
-    const names = columns.map((c) => quoteIdentifier(c.name)).join(', ');
-    await this.run(`INSERT INTO ${this.qualified(table)} (${names}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
+    await this.run(`INSERT INTO ${this.qualified(table)} (${names.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
   }
 
   /** INSERT … ON CONFLICT DO UPDATE with the membership rules of `UpsertMemberships`, guarded by `changed_at`. */

@@ -1,4 +1,4 @@
-import { PermanentError, RetryableError, sendSplittingOnRefusal, throwIfFailed } from '../../src/index.js';
+import { PermanentError, RetryableError, sendInChunks, sendSplittingOnRefusal, throwIfFailed } from '../../src/index.js';
 
 test('a refused request is sent again item by item, so only the invalid item fails', async () => {
   const requests: string[][] = [];
@@ -32,4 +32,25 @@ test('throwIfFailed raises a failed result as its error class and lets an ok one
   );
   expect(() => throwIfFailed({ status: 'ok', code: 'SKIPPED' })).not.toThrow();
   expect(() => throwIfFailed(undefined)).not.toThrow();
+});
+
+test('sendInChunks sends at most the limit a request, splits a refused chunk, and writes results at each entry’s items', async () => {
+  const requests: string[][] = [];
+  const skipped = { status: 'ok' as const, code: 'SKIPPED' };
+  const results = await sendInChunks(
+    [undefined, skipped, undefined, undefined, undefined],
+    [
+      { item: 0, payload: 'a' },
+      { item: [2, 3], payload: 'bad' },
+      { item: 4, payload: 'c' },
+    ],
+    2,
+    async (payloads) => {
+      requests.push(payloads);
+      if (payloads.includes('bad')) throw new PermanentError('invalid', { code: 'HTTP_400', httpStatus: 400 });
+    },
+  );
+  expect(requests).toEqual([['a', 'bad'], ['a'], ['bad'], ['c']]);
+  const refused = { status: 'permanent', code: 'HTTP_400', message: 'invalid', httpStatus: 400 };
+  expect(results).toEqual([undefined, skipped, refused, refused, undefined]);
 });
