@@ -63,7 +63,11 @@ describe('data-subject requests shared in PostgreSQL across routers', () => {
     expect(response.status).toBe(200);
     return response.json as { request_status: string; results_url?: string };
   };
-  const completedOnBoth = (id: string) => until(async () => (await statusAt(a, id)).request_status === 'completed' && (await statusAt(b, id)).request_status === 'completed', `request ${id} completed, seen from both`);
+  const completedOnBoth = (id: string) =>
+    until(
+      async () => (await statusAt(a, id)).request_status === 'completed' && (await statusAt(b, id)).request_status === 'completed',
+      `request ${id} completed, seen from both`,
+    );
   const deletionsOf = (user: string) =>
     sink.requests.filter((r) => r.path.endsWith('/delete') && (r.body as { identities?: Record<string, string> }).identities?.user_id === user);
   const callbacksOf = (id: string, status: string) =>
@@ -130,6 +134,11 @@ describe('data-subject requests shared in PostgreSQL across routers', () => {
       bodies.push(await response.text());
     }
     expect(bodies[0]).toBe(bodies[1]);
-    expect(bodies[0].trim().split('\n').map((line) => JSON.parse(line).kind)).toContain('identity');
+    expect(
+      bodies[0]
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).kind),
+    ).toContain('identity');
   });
 });
