@@ -116,7 +116,7 @@ describe('data-subject requests shared in PostgreSQL across routers', () => {
       expect(callbacksOf(body.subject_request_id, 'in_progress')).toHaveLength(1);
       expect(callbacksOf(body.subject_request_id, 'completed')).toHaveLength(1);
     }
-  });
+  }, 90_000);
 
   it('serves an access export through either router, whichever wrote it', async () => {
     // Known to the shared identity graph, so the export has the person's identifiers.
