@@ -156,6 +156,7 @@ export async function openDataPath(options: DataPathOptions): Promise<DataPath> 
     const dsr = await DsrServices.open({
       storageDir: options.storageDir,
       databaseFile: privacyDatabaseFile(options.storageDir),
+      ...(state ? { state } : {}),
       dsr: options.dsr,
       queue,
       privacy,

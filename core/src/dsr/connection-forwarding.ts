@@ -32,7 +32,7 @@ export interface ForwardingOptions {
 export async function forwardToEach(
   connectionIds: string[],
   send: (connectionId: string) => Promise<ForwardResult>,
-  settled: (connectionId: string, result: ForwardResult) => void,
+  settled: (connectionId: string, result: ForwardResult) => void | Promise<void>,
   options: ForwardingOptions,
 ): Promise<void> {
   await Promise.all(
@@ -45,7 +45,7 @@ export async function forwardToEach(
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         result = await send(connectionId);
       }
-      settled(connectionId, result);
+      await settled(connectionId, result);
     }),
   );
 }

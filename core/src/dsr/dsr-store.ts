@@ -1,42 +1,29 @@
-import type Database from 'better-sqlite3';
 import type { DsrRecord } from './dsr-types.js';
 
-/** Data-subject requests, persisted so a restart resumes the ones not yet completed. */
-export class DsrStore {
-  private readonly statements;
-
-  constructor(db: Database.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS dsr_requests (
-      id TEXT PRIMARY KEY, status TEXT NOT NULL, record TEXT NOT NULL, results_token TEXT UNIQUE
-    )`);
-    this.statements = {
-      insert: db.prepare('INSERT INTO dsr_requests (id, status, record, results_token) VALUES (?, ?, ?, ?)'),
-      update: db.prepare('UPDATE dsr_requests SET status = ?, record = ?, results_token = ? WHERE id = ?'),
-      get: db.prepare('SELECT record FROM dsr_requests WHERE id = ?'),
-      byToken: db.prepare('SELECT record FROM dsr_requests WHERE results_token = ?'),
-      unfinished: db.prepare("SELECT record FROM dsr_requests WHERE status IN ('pending', 'in_progress')"),
-    };
-  }
-
-  insert(record: DsrRecord): void {
-    this.statements.insert.run(record.id, record.status, JSON.stringify(record), record.resultsToken ?? null);
-  }
-
-  save(record: DsrRecord): void {
-    this.statements.update.run(record.status, JSON.stringify(record), record.resultsToken ?? null, record.id);
-  }
-
-  get(id: string): DsrRecord | undefined {
-    const row = this.statements.get.get(id) as { record: string } | undefined;
-    return row ? (JSON.parse(row.record) as DsrRecord) : undefined;
-  }
-
-  byResultsToken(token: string): DsrRecord | undefined {
-    const row = this.statements.byToken.get(token) as { record: string } | undefined;
-    return row ? (JSON.parse(row.record) as DsrRecord) : undefined;
-  }
-
-  unfinished(): DsrRecord[] {
-    return (this.statements.unfinished.all() as Array<{ record: string }>).map((r) => JSON.parse(r.record) as DsrRecord);
-  }
+/**
+ * Data-subject requests, persisted so a restart resumes the ones not yet completed. A round of a request runs
+ * under a claim: one processor holds it until it releases it or its lease runs out, so processors sharing the
+ * store (routers on one PostgreSQL schema) never run a request twice at once.
+ */
+export interface DsrStore {
+  /** False when a request with this id exists already. */
+  insert(record: DsrRecord): Promise<boolean>;
+  save(record: DsrRecord): Promise<void>;
+  get(id: string): Promise<DsrRecord | undefined>;
+  byResultsToken(token: string): Promise<DsrRecord | undefined>;
+  /** Pending and in-progress requests, whoever holds them. */
+  unfinished(): Promise<DsrRecord[]>;
+  /**
+   * Takes the request for `owner` for `leaseMs` (or extends its own claim): the record when it is pending or in
+   * progress and no other owner holds a live claim, otherwise undefined.
+   */
+  claim(id: string, owner: string, leaseMs: number): Promise<DsrRecord | undefined>;
+  release(id: string, owner: string): Promise<void>;
+  /** Saves the record as cancelled if it is still pending and nobody holds it; false otherwise. */
+  cancel(record: DsrRecord): Promise<boolean>;
+  /** Keeps an access/portability export where every processor sharing the store can serve it (when shared). */
+  shareResults(token: string, content: Buffer): Promise<void>;
+  /** An export kept by `shareResults`, for a processor that does not have its file. */
+  sharedResults(token: string): Promise<Buffer | undefined>;
+  close(): Promise<void>;
 }

@@ -1,4 +1,3 @@
-import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerAuth } from '../auth/bearer-auth.js';
 import { INPUT_LIMITS } from '../http-input/input-limits.js';
@@ -56,7 +55,9 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
     const checked = validateOpenDsrRequest(request.body);
     if (!checked.ok) return sendSigned(reply, checked.code, openDsrError(checked.code, checked.message, checked.details));
     const body = checked.request;
-    if (options.store.get(body.subject_request_id)) {
+    const record = newDsrRecord(body, options.expectedCompletionMs, baseUrl(request));
+    // Refused when the id exists, also when another router sharing the store took it a moment before.
+    if (!(await options.processor.accept(record))) {
       return sendSigned(
         reply,
         409,
@@ -65,8 +66,6 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
         ]),
       );
     }
-    const record = newDsrRecord(body, options.expectedCompletionMs, baseUrl(request));
-    options.processor.accept(record);
     return sendSigned(reply, 201, {
       controller_id: 'switchyard',
       expected_completion_time: record.expectedCompletionAt,
@@ -77,20 +76,21 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
   });
 
   app.get<{ Params: { id: string } }>('/requests/:id', { onRequest: auth }, async (request, reply) => {
-    const record = options.store.get(request.params.id);
+    const record = await options.store.get(request.params.id);
     if (!record) return sendSigned(reply, 404, openDsrError(404, `no request ${request.params.id}`));
     return sendSigned(reply, 200, options.processor.statusBody(record));
   });
 
   app.delete<{ Params: { id: string } }>('/requests/:id', { onRequest: auth }, async (request, reply) => {
-    const existing = options.store.get(request.params.id);
+    const existing = await options.store.get(request.params.id);
     if (!existing) return sendSigned(reply, 404, openDsrError(404, `no request ${request.params.id}`));
-    const cancelled = options.processor.cancel(request.params.id);
+    const cancelled = await options.processor.cancel(request.params.id);
     if (!cancelled) {
+      const now = (await options.store.get(request.params.id))?.status ?? existing.status;
       return sendSigned(
         reply,
         400,
-        openDsrError(400, `request ${request.params.id} is ${existing.status}; only pending requests can be cancelled`, [
+        openDsrError(400, `request ${request.params.id} is ${now === 'pending' ? 'starting' : now}; only pending requests can be cancelled`, [
           { reason: 'NotPending', message: 'only pending requests can be cancelled' },
         ]),
       );
@@ -104,12 +104,13 @@ export const openDsrRoutes: FastifyPluginAsync<OpenDsrRoutesOptions> = async (ap
   });
 
   app.get<{ Params: { token: string } }>('/results/:token', async (request, reply) => {
-    const record = options.store.byResultsToken(request.params.token);
-    const file = options.processor.exportFile(request.params.token);
-    if (!record || !existsSync(file)) return reply.code(404).send(openDsrError(404, 'no results at this address'));
+    const record = await options.store.byResultsToken(request.params.token);
+    const results = record && (await options.processor.openResults(request.params.token));
+    if (!record || !results) return reply.code(404).send(openDsrError(404, 'no results at this address'));
     if (record.resultsExpireAt && Date.parse(record.resultsExpireAt) < Date.now()) {
+      results.destroy();
       return reply.code(410).send(openDsrError(410, 'these results have expired; submit a new access or portability request'));
     }
-    return reply.type('application/x-ndjson').header('content-disposition', `attachment; filename="${record.id}.jsonl"`).send(createReadStream(file));
+    return reply.type('application/x-ndjson').header('content-disposition', `attachment; filename="${record.id}.jsonl"`).send(results);
   });
 };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { PrivacyPagesConfig } from '../config/config-types.js';
 import { newDsrRecord } from '../dsr/dsr-record.js';
@@ -21,7 +20,7 @@ export type RequestPageConfig = NonNullable<PrivacyPagesConfig['requests']>;
 export interface RequestRoutesOptions {
   config: () => RequestPageConfig | undefined;
   tokens: CapabilityTokens;
-  dsr: { store: DsrStore; processor: Pick<DsrProcessor, 'accept' | 'exportFile'> };
+  dsr: { store: DsrStore; processor: Pick<DsrProcessor, 'accept' | 'openResults'> };
   routing: Pick<EventRouting, 'sendRequestedMessage'>;
   limits: PageLimits;
   /** The router's public base URL (links in mails); taken from the request's Host when absent. */
@@ -131,7 +130,7 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
     // The request is built here, but checked as every OpenDSR request is.
     const checked = validateOpenDsrRequest(body);
     if (!checked.ok) throw new Error(`the request page built an invalid OpenDSR request: ${checked.message}`);
-    options.dsr.processor.accept(newDsrRecord(checked.request, options.expectedCompletionMs(), baseUrl(request)));
+    await options.dsr.processor.accept(newDsrRecord(checked.request, options.expectedCompletionMs(), baseUrl(request)));
     const capability = options.tokens.issue(
       'status',
       { requestId: body.subject_request_id, kind: verified.kind } satisfies StatusCapability,
@@ -142,15 +141,15 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
     return reply.code(201).header('cache-control', 'no-store').send({ success: true, statusUrl });
   });
 
-  const requestOf = (request: FastifyRequest<{ Params: { token: string } }>) => {
+  const requestOf = async (request: FastifyRequest<{ Params: { token: string } }>) => {
     const capability = isTokenShaped(request.params.token) ? options.tokens.read<StatusCapability>('status', request.params.token) : undefined;
-    const record = capability && options.dsr.store.get(capability.requestId);
+    const record = capability && (await options.dsr.store.get(capability.requestId));
     return capability && record ? { capability, record } : undefined;
   };
 
   app.get<{ Params: { token: string } }>('/privacy/request/status/:token', async (request, reply) => {
     enabled(reply);
-    const found = requestOf(request);
+    const found = await requestOf(request);
     if (!found) return refuse(request, reply, 404, 'NOT_FOUND', 'There is no request at this address, or its link has expired.');
     const { capability, record } = found;
     const hasExport = record.status === 'completed' && record.resultsToken !== undefined && !isExpired(record.resultsExpireAt);
@@ -171,15 +170,18 @@ export const requestRoutes: FastifyPluginAsync<RequestRoutesOptions> = async (ap
 
   app.get<{ Params: { token: string } }>('/privacy/request/status/:token/export', async (request, reply) => {
     enabled(reply);
-    const found = requestOf(request);
+    const found = await requestOf(request);
     const resultsToken = found?.record.status === 'completed' ? found.record.resultsToken : undefined;
-    if (!found || !resultsToken || !existsSync(options.dsr.processor.exportFile(resultsToken)))
-      return refuse(request, reply, 404, 'NOT_FOUND', 'There is no export at this address (yet): the request may still be running.');
-    if (isExpired(found.record.resultsExpireAt)) return refuse(request, reply, 410, 'EXPIRED', 'This export has expired; ask again from the request page.');
+    const results = resultsToken && (await options.dsr.processor.openResults(resultsToken));
+    if (!found || !results) return refuse(request, reply, 404, 'NOT_FOUND', 'There is no export at this address (yet): the request may still be running.');
+    if (isExpired(found.record.resultsExpireAt)) {
+      results.destroy();
+      return refuse(request, reply, 410, 'EXPIRED', 'This export has expired; ask again from the request page.');
+    }
     return reply
       .type('application/x-ndjson')
       .headers({ 'content-disposition': 'attachment; filename="my-data.jsonl"', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' })
-      .send(createReadStream(options.dsr.processor.exportFile(resultsToken)));
+      .send(results);
   });
 };
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logging.js';
 import type { PrivacyChange, PrivacyChangeOutlet } from './privacy-change.js';
 import { isSchemaName, schemaNameProblem } from '../state/postgres-names.js';
 import { inTransaction } from '../state/postgres-transaction.js';
+import { SupersededChanges } from './superseded-changes.js';
 
 /**
  * How often a router reads the changes table even when no notification came: the bound on how late a change
@@ -13,6 +14,14 @@ export const PRIVACY_FEED_POLL_MS = 1_000;
 /** One channel for every schema; the payload names the schema, so deployments sharing a server ignore each other. */
 const CHANNEL = 'switchyard_privacy';
 const BATCH = 500;
+/** How often a router compacts the changes table (whichever router takes the turn does it for all). */
+export const PRIVACY_COMPACTION_MS = 600_000;
+/**
+ * A router not heard of for this long no longer holds compaction back: one back later skips the superseded changes
+ * it had not applied, and still ends with the same stores (the late check of those changes is what it misses).
+ */
+export const ROUTER_STALE_MS = 3_600_000;
+const COMPACTION_BATCH = 2_000;
 
 /** The last change a router applied; kept beside its replica of the stores, so both survive restarts together. */
 export interface FeedCursor {
@@ -26,6 +35,7 @@ export interface PostgresPrivacyFeedOptions {
   log: Logger;
   cursor: FeedCursor;
   pollIntervalMs?: number;
+  compactionIntervalMs?: number;
 }
 
 export class PrivacyFeedError extends Error {
@@ -38,11 +48,17 @@ export class PrivacyFeedError extends Error {
  * order: at once on a LISTEN/NOTIFY notification, and at least every `pollIntervalMs` whatever happens to the
  * notification connection. Rows are numbered under a lock held until commit, so they commit in number order and a
  * reader never skips a row still being written.
+ *
+ * Compaction deletes the changes a later one supersedes (superseded-changes.ts), so a new router applies fewer,
+ * and only those every router has applied: each router records the last change it applied in `privacy_routers`,
+ * and a change past the lowest of them stays until all have, so no router's late check misses one.
  */
 export class PostgresPrivacyFeed implements PrivacyChangeOutlet {
   /** This process's changes, which it applied as it made them. */
   private readonly origin = randomUUID();
   private readonly table: string;
+  private readonly routers: string;
+  private compactor?: NodeJS.Timeout;
   private apply?: (change: PrivacyChange) => Promise<void>;
   private listener?: pg.Client;
   private connecting?: Promise<void>;
@@ -56,6 +72,7 @@ export class PostgresPrivacyFeed implements PrivacyChangeOutlet {
     private readonly options: PostgresPrivacyFeedOptions,
   ) {
     this.table = `"${options.schema}".privacy_changes`;
+    this.routers = `"${options.schema}".privacy_routers`;
   }
 
   /** Connects and creates the schema and the changes table when missing. */
@@ -73,6 +90,7 @@ export class PostgresPrivacyFeed implements PrivacyChangeOutlet {
         await client.query(`CREATE TABLE IF NOT EXISTS ${feed.table} (
           id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, origin text NOT NULL, at bigint NOT NULL, change jsonb NOT NULL
         )`);
+        await client.query(`CREATE TABLE IF NOT EXISTS ${feed.routers} (origin text PRIMARY KEY, applied bigint NOT NULL, seen_at bigint NOT NULL)`);
       });
     } catch (error) {
       await pool.end();
@@ -87,13 +105,66 @@ export class PostgresPrivacyFeed implements PrivacyChangeOutlet {
    */
   async start(apply: (change: PrivacyChange) => Promise<void>): Promise<void> {
     this.apply = apply;
+    // Before reading: from now on compaction keeps every change this router has not applied.
+    await this.reportApplied();
     await this.catchUp();
     await this.connectListener();
     this.timer = setInterval(() => {
       void this.connectListener();
-      void this.catchUp();
+      void this.catchUp().then(() => this.reportApplied().catch(() => undefined));
     }, this.options.pollIntervalMs ?? PRIVACY_FEED_POLL_MS);
     this.timer.unref();
+    this.compactor = setInterval(() => {
+      this.compact().catch((error: unknown) => this.options.log.warn({ err: error }, 'could not compact the shared privacy changes'));
+    }, this.options.compactionIntervalMs ?? PRIVACY_COMPACTION_MS);
+    this.compactor.unref();
+  }
+
+  /** Records the last change this router applied (and that it is alive). */
+  private async reportApplied(): Promise<void> {
+    if (this.closed) return;
+    await this.pool.query(
+      `INSERT INTO ${this.routers} (origin, applied, seen_at) VALUES ($1, $2, $3)
+       ON CONFLICT (origin) DO UPDATE SET applied = excluded.applied, seen_at = excluded.seen_at`,
+      [this.origin, this.options.cursor.read(), Date.now()],
+    );
+  }
+
+  /**
+   * Deletes the changes that later ones supersede and that every router heard of within ROUTER_STALE_MS has
+   * applied; one router at a time (others skip their turn). Returns how many went.
+   */
+  async compact(): Promise<number> {
+    if (this.closed) return 0;
+    return inTransaction(this.pool, async (client) => {
+      const { rows: turn } = await client.query<{ ok: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(hashtext('switchyard.privacy_compaction'), hashtext($1)) AS ok`,
+        [this.options.schema],
+      );
+      if (!turn[0]?.ok) return 0;
+      await client.query(`DELETE FROM ${this.routers} WHERE seen_at < $1`, [Date.now() - ROUTER_STALE_MS]);
+      const { rows: low } = await client.query<{ applied: string | null }>(`SELECT min(applied) AS applied FROM ${this.routers}`);
+      const horizon = Number(low[0]?.applied ?? 0);
+      const superseded = new SupersededChanges();
+      const doomed: number[] = [];
+      // Newest first: whether a change is superseded depends on the ones after it.
+      for (let before = Number.MAX_SAFE_INTEGER; ;) {
+        const { rows } = await client.query<{ id: string; change: PrivacyChange }>(
+          `SELECT id, change FROM ${this.table} WHERE id < $1 ORDER BY id DESC LIMIT ${COMPACTION_BATCH}`,
+          [before],
+        );
+        for (const row of rows) {
+          const id = Number(row.id);
+          if (superseded.consider(id, row.change, id <= horizon)) doomed.push(id);
+        }
+        if (rows.length < COMPACTION_BATCH) break;
+        before = Number(rows[rows.length - 1]!.id);
+      }
+      for (let i = 0; i < doomed.length; i += COMPACTION_BATCH) {
+        await client.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [doomed.slice(i, i + COMPACTION_BATCH)]);
+      }
+      return doomed.length;
+    });
   }
 
   async publish(change: PrivacyChange): Promise<void> {
@@ -185,6 +256,7 @@ export class PostgresPrivacyFeed implements PrivacyChangeOutlet {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    clearInterval(this.compactor);
     await this.connecting;
     await this.reading;
     await this.listener?.end().catch(() => undefined);

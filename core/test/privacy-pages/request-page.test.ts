@@ -164,7 +164,7 @@ describe('the data-subject request page (/privacy/request)', () => {
     const confirmed = await fixture.send('/privacy/request/confirm', { token: tokenOf(message) });
     const status = await fetch(confirmed.json.statusUrl, { headers: { accept: 'application/json' } }).then((r) => r.json());
     expect(status).toMatchObject({ kind: 'rectification', requestId: expect.any(String) });
-    const record = fixture.router.dsr.store.get(status.requestId)!;
+    const record = (await fixture.router.dsr.store.get(status.requestId))!;
     expect(record.request).toMatchObject({
       regulation: 'gdpr',
       subject_request_type: 'access',

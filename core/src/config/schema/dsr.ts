@@ -14,6 +14,11 @@ export const DSR_CONFIG_SCHEMA = Type.Object(
     resultsTtlMs: Type.Optional(PositiveInt),
     /** Reported to controllers as expected_completion_time (default 24 h). */
     expectedCompletionMs: Type.Optional(PositiveInt),
+    /**
+     * How often a router looks for due requests none of its timers runs (default 5 s): with shared state, those
+     * another router accepted or left unfinished when it stopped.
+     */
+    sweepIntervalMs: Type.Optional(PositiveInt),
   },
   closed,
 );
