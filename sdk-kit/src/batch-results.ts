@@ -1,6 +1,6 @@
 import { classifyError } from './classify.js';
 import { AuthenticationError, PermanentError, RateLimitedError, RetryableError } from './errors.js';
-import type { BatchResult } from './define-connector.js';
+import type { BatchItem, BatchResult } from './define-connector.js';
 import type { ItemResult } from './types.js';
 
 const ERRORS = { retryable: RetryableError, rate_limited: RateLimitedError, permanent: PermanentError, authentication: AuthenticationError };
@@ -10,6 +10,17 @@ export function throwIfFailed(result: ItemResult | undefined): void {
   if (!result || result.status === 'ok') return;
   const { status, code = 'NOT_SENT', message = 'not sent', httpStatus, retryAfterMs } = result;
   throw new ERRORS[status](message, { code, httpStatus, retryAfterMs });
+}
+
+/**
+ * A one-event `perform` built on the connector's batch code, so both paths send the same request: the event goes as
+ * a batch of one and its failure is thrown as its error class.
+ */
+export async function performAsBatchOfOne<C extends BatchItem<unknown>>(
+  ctx: C,
+  sendBatch: (ctx: C, items: BatchItem<C['payload']>[]) => Promise<BatchResult> | BatchResult,
+): Promise<void> {
+  throwIfFailed((await sendBatch(ctx, [{ payload: ctx.payload, event: ctx.event, messageId: ctx.messageId }]))[0]);
 }
 
 /**

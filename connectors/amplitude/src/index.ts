@@ -1,4 +1,4 @@
-import { defineConnector, PermanentError, throwIfFailed, Type, type BatchItem, type BatchResult } from '@switchyard/sdk-kit';
+import { defineConnector, PermanentError, performAsBatchOfOne, Type, type BatchItem, type BatchResult } from '@switchyard/sdk-kit';
 import { amplitudeError, MAX_EVENTS, upload, type Context } from './httpapi.js';
 import { ingestionHost, privacyHost, settings, type AmplitudeSettings } from './settings.js';
 
@@ -39,8 +39,6 @@ async function send(ctx: Context, items: BatchItem<EventPayload>[]): Promise<Bat
   return results;
 }
 
-const single = async (ctx: Context & BatchItem<EventPayload>) => throwIfFailed((await send(ctx, [ctx]))[0]);
-
 export default defineConnector({
   name: 'amplitude',
   version: '0.1.0',
@@ -72,7 +70,7 @@ export default defineConnector({
         language: { '@path': '$.context.locale' },
       },
       batch: { maxItems: MAX_EVENTS },
-      perform: (ctx) => single(ctx),
+      perform: (ctx) => performAsBatchOfOne(ctx, send),
       performBatch: (ctx) => send(ctx, ctx.items),
     },
     identifyUser: {
@@ -82,7 +80,7 @@ export default defineConnector({
       fields: Type.Object({ ...identity, time: Type.String(), traits: Type.Optional(Type.Record(Type.String(), Type.Unknown())), ip: optionalText() }),
       defaultMapping: { ...identityMapping, time: { '@path': '$.timestamp' }, traits: { '@path': '$.traits' }, ip: { '@path': '$.context.ip' } },
       batch: { maxItems: MAX_EVENTS },
-      perform: (ctx) => single({ ...ctx, payload: identifyEvent(ctx.payload) }),
+      perform: (ctx) => performAsBatchOfOne({ ...ctx, payload: identifyEvent(ctx.payload) }, send),
       performBatch: (ctx) =>
         send(
           ctx,

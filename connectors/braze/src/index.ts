@@ -1,4 +1,4 @@
-import { defineConnector, normalizeE164, normalizeEmail, throwIfFailed, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { defineConnector, normalizeE164, normalizeEmail, performAsBatchOfOne, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
 import { AUDIENCE_IDENTIFIERS, syncAttribute, syncSettings } from './audience-sync.js';
 import { settings, type BrazeSettings } from './settings.js';
 import { authHeaders, brazeError, MAX_PER_ARRAY, track, type Context, type Entry, type TrackArray } from './users-track.js';
@@ -102,10 +102,6 @@ const buildPurchases = ({ payload }: Item<PurchasePayload>) =>
       }),
     );
 
-/** Runs the one-event path through the batch code, so both behave the same. */
-const single = async <P>(ctx: Context & { payload: P; event: CanonicalEvent }, run: (ctx: Context, items: Item<P>[]) => Promise<BatchResult>) =>
-  throwIfFailed((await run(ctx, [{ payload: ctx.payload as Item<P>['payload'], event: ctx.event }]))[0]);
-
 const updateAttributes = (ctx: Context, items: Item<AttributesPayload>[]) => sendItems(ctx, 'attributes', items, buildAttributes);
 const trackEvents = (ctx: Context, items: Item<EventPayload>[]) => sendItems(ctx, 'events', items, buildEvent);
 const trackPurchases = (ctx: Context, items: Item<PurchasePayload>[]) => sendItems(ctx, 'purchases', items, buildPurchases);
@@ -150,7 +146,7 @@ export default defineConnector({
         custom_attributes: { '@path': '$.traits' },
       },
       batch: { maxItems: MAX_PER_ARRAY },
-      perform: (ctx) => single(ctx, updateAttributes),
+      perform: (ctx) => performAsBatchOfOne(ctx, updateAttributes),
       performBatch: (ctx) => updateAttributes(ctx, ctx.items),
     },
     trackEvent: {
@@ -170,7 +166,7 @@ export default defineConnector({
         properties: { '@path': '$.properties' },
       },
       batch: { maxItems: MAX_PER_ARRAY },
-      perform: (ctx) => single(ctx, trackEvents),
+      perform: (ctx) => performAsBatchOfOne(ctx, trackEvents),
       performBatch: (ctx) => trackEvents(ctx, ctx.items),
     },
     trackPurchase: {
@@ -208,7 +204,7 @@ export default defineConnector({
         properties: { order_id: { '@path': '$.properties.order_id' } },
       },
       batch: { maxItems: MAX_PER_ARRAY },
-      perform: (ctx) => single(ctx, trackPurchases),
+      perform: (ctx) => performAsBatchOfOne(ctx, trackPurchases),
       performBatch: (ctx) => trackPurchases(ctx, ctx.items),
     },
   },

@@ -3,7 +3,7 @@ import {
   classifyError,
   defineConnector,
   PermanentError,
-  throwIfFailed,
+  performAsBatchOfOne,
   Type,
   type BatchResult,
   type CanonicalEvent,
@@ -156,7 +156,7 @@ export default defineConnector({
       },
       batch: { maxItems: MAX_ROWS_PER_REQUEST },
       async perform(ctx) {
-        throwIfFailed((await runMembership(ctx, [{ payload: ctx.payload, event: ctx.event }]))[0]);
+        await performAsBatchOfOne(ctx, runMembership);
       },
       async performBatch(ctx) {
         return runMembership(ctx, ctx.items);

@@ -1,4 +1,4 @@
-import { defineConnector, PermanentError, throwIfFailed, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { defineConnector, PermanentError, performAsBatchOfOne, throwIfFailed, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
 import { ADS_HOST, type AdsContext } from './ads-client.js';
 import { MAX_MEMBERS_PER_JOB, syncCustomerMatch, syncSettings } from './audience-sync.js';
 import { runCustomerMatchJob } from './customer-match.js';
@@ -120,7 +120,7 @@ export default defineConnector({
       },
       batch: { maxItems: 10_000 },
       async perform(ctx) {
-        throwIfFailed((await syncMembers(ctx, [{ payload: ctx.payload, event: ctx.event }]))[0]);
+        await performAsBatchOfOne(ctx, syncMembers);
       },
       performBatch: (ctx) => syncMembers(ctx, ctx.items),
     },
@@ -144,7 +144,7 @@ export default defineConnector({
       },
       batch: { maxItems: 2_000 },
       async perform(ctx) {
-        throwIfFailed((await enhanceConversions(ctx, [{ payload: ctx.payload, event: ctx.event }]))[0]);
+        await performAsBatchOfOne(ctx, enhanceConversions);
       },
       performBatch: (ctx) => enhanceConversions(ctx, ctx.items),
     },

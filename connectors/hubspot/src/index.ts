@@ -4,7 +4,7 @@ import {
   normalizeEmail,
   PermanentError,
   sendInChunks,
-  throwIfFailed,
+  performAsBatchOfOne,
   Type,
   type BatchEntry,
   type BatchResult,
@@ -118,11 +118,6 @@ async function sendEvents(ctx: Context & { settings: Settings }, items: Item<Eve
   return sendInChunks(results, entries, MAX_EVENTS, (inputs) => post(ctx, '/events/v3/send/batch', { inputs }, 'events send batch'));
 }
 
-const single = async <P>(
-  ctx: Context & { settings: Settings; payload: P; event: CanonicalEvent },
-  run: (c: typeof ctx, items: Item<P>[]) => Promise<BatchResult>,
-) => throwIfFailed((await run(ctx, [{ payload: ctx.payload, event: ctx.event }]))[0]);
-
 export default defineConnector({
   name: 'hubspot',
   version: '0.1.0',
@@ -154,7 +149,7 @@ export default defineConnector({
         },
       },
       batch: { maxItems: MAX_CONTACTS },
-      perform: (ctx) => single(ctx, upsertContacts),
+      perform: (ctx) => performAsBatchOfOne(ctx, upsertContacts),
       performBatch: (ctx) => upsertContacts(ctx, ctx.items),
     },
     sendCustomEvent: {
@@ -174,7 +169,7 @@ export default defineConnector({
         properties: { '@path': '$.properties' },
       },
       batch: { maxItems: MAX_EVENTS },
-      perform: (ctx) => single(ctx, sendEvents),
+      perform: (ctx) => performAsBatchOfOne(ctx, sendEvents),
       performBatch: (ctx) => sendEvents(ctx, ctx.items),
     },
   },

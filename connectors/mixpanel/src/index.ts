@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defineConnector, normalizeEmail, PermanentError, throwIfFailed, Type, type BatchItem, type BatchResult } from '@switchyard/sdk-kit';
+import { defineConnector, normalizeEmail, PermanentError, performAsBatchOfOne, Type, type BatchItem, type BatchResult } from '@switchyard/sdk-kit';
 import { engage, importEvents, MAX_RECORDS, mixpanelError, type Context } from './ingestion.js';
 import { gdprHost, ingestionHost, settings, type MixpanelSettings } from './settings.js';
 
@@ -103,7 +103,7 @@ export default defineConnector({
         ip: { '@path': '$.context.ip' },
       },
       batch: { maxItems: MAX_RECORDS },
-      perform: async (ctx) => throwIfFailed((await trackEvents(ctx, [ctx]))[0]),
+      perform: (ctx) => performAsBatchOfOne(ctx, trackEvents),
       performBatch: (ctx) => trackEvents(ctx, ctx.items),
     },
     updateProfile: {
@@ -113,7 +113,7 @@ export default defineConnector({
       fields: Type.Object({ ...ids, traits: Type.Optional(Type.Record(Type.String(), Type.Unknown())), ip: Type.Optional(Type.String()) }),
       defaultMapping: { ...idMapping, traits: { '@path': '$.traits' }, ip: { '@path': '$.context.ip' } },
       batch: { maxItems: MAX_RECORDS },
-      perform: async (ctx) => throwIfFailed((await updateProfiles(ctx, [ctx]))[0]),
+      perform: (ctx) => performAsBatchOfOne(ctx, updateProfiles),
       performBatch: (ctx) => updateProfiles(ctx, ctx.items),
     },
   },

@@ -3,7 +3,7 @@ import {
   normalizeEmail,
   sendInChunks,
   sendSplittingOnRefusal,
-  throwIfFailed,
+  performAsBatchOfOne,
   Type,
   type BatchEntry,
   type BatchResult,
@@ -82,11 +82,6 @@ async function enterJourneys(ctx: Context & { settings: Settings }, items: Item<
 
 const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const contactKey = { '@firstOf': [{ '@path': '$.userId' }, { '@path': '$.identities.user_id' }] };
-const single = async <P>(
-  ctx: Context & { settings: Settings; payload: P; event: CanonicalEvent },
-  run: (c: typeof ctx, items: Item<P>[]) => Promise<BatchResult>,
-) => throwIfFailed((await run(ctx, [{ payload: ctx.payload, event: ctx.event }]))[0]);
-
 export default defineConnector({
   name: 'salesforce-marketing-cloud',
   version: '0.1.0',
@@ -107,7 +102,7 @@ export default defineConnector({
         values: { EmailAddress: trait('email'), FirstName: trait('firstName'), LastName: trait('lastName'), Phone: trait('phone') },
       },
       batch: { maxItems: MAX_ROWS },
-      perform: (ctx) => single(ctx, upsertRows),
+      perform: (ctx) => performAsBatchOfOne(ctx, upsertRows),
       performBatch: (ctx) => upsertRows(ctx, ctx.items),
     },
     enterJourney: {
@@ -117,7 +112,7 @@ export default defineConnector({
       fields: Type.Object({ contactKey: Type.Optional(Type.String()), data: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
       defaultMapping: { contactKey, data: { '@path': '$.properties' } },
       batch: { maxItems: 20 },
-      perform: (ctx) => single(ctx, enterJourneys),
+      perform: (ctx) => performAsBatchOfOne(ctx, enterJourneys),
       performBatch: (ctx) => enterJourneys(ctx, ctx.items),
     },
   },

@@ -1,4 +1,13 @@
-import { PermanentError, RetryableError, sendInChunks, sendSplittingOnRefusal, throwIfFailed } from '../../src/index.js';
+import {
+  PermanentError,
+  RetryableError,
+  performAsBatchOfOne,
+  sendInChunks,
+  sendSplittingOnRefusal,
+  throwIfFailed,
+  type BatchItem,
+  type CanonicalEvent,
+} from '../../src/index.js';
 
 test('a refused request is sent again item by item, so only the invalid item fails', async () => {
   const requests: string[][] = [];
@@ -53,4 +62,20 @@ test('sendInChunks sends at most the limit a request, splits a refused chunk, an
   expect(requests).toEqual([['a', 'bad'], ['a'], ['bad'], ['c']]);
   const refused = { status: 'permanent', code: 'HTTP_400', message: 'invalid', httpStatus: 400 };
   expect(results).toEqual([undefined, skipped, refused, refused, undefined]);
+});
+
+test('performAsBatchOfOne sends the event as a batch of one and throws its failure as its error class', async () => {
+  const event = { type: 'track', messageId: 'm-1' } as unknown as CanonicalEvent;
+  const ctx = { payload: { n: 1 }, event, messageId: 'm-1', settings: {} };
+  const batches: BatchItem<{ n: number }>[][] = [];
+  await expect(
+    performAsBatchOfOne(ctx, (_ctx, items) => {
+      batches.push(items);
+      return [undefined];
+    }),
+  ).resolves.toBeUndefined();
+  expect(batches).toEqual([[{ payload: { n: 1 }, event, messageId: 'm-1' }]]);
+  await expect(performAsBatchOfOne(ctx, async () => [{ status: 'retryable', code: 'HTTP_503', message: 'busy', httpStatus: 503 }])).rejects.toBeInstanceOf(
+    RetryableError,
+  );
 });
