@@ -131,8 +131,7 @@ const x = (n) => `${n.toFixed(2)}x`;
 
 export async function runScaleOutBench({ events = 20_000, rounds = ROUNDS } = {}) {
   const runId = randomUUID().slice(0, 8);
-  const db = new pg.Client({ connectionString: PG_URL });
-  await db.connect();
+  const db = new pg.Pool({ connectionString: PG_URL, max: TOPOLOGIES.length });
   const sink = await startSinkProcess();
   const topologies = [];
   try {
@@ -140,10 +139,8 @@ export async function runScaleOutBench({ events = 20_000, rounds = ROUNDS } = {}
       `scale-out benchmark: ${events} events per run in batches of 100, 8 requests in flight spread over the routers, ` +
         `${rounds} rounds; client, sink and each router in processes of their own; state in PostgreSQL; ${CORES} cores`,
     );
-    for (const topology of TOPOLOGIES) {
-      topologies.push(topologyOf(topology, sink.url, runId));
-      await topologies.at(-1).start();
-    }
+    topologies.push(...TOPOLOGIES.map((topology) => topologyOf(topology, sink.url, runId)));
+    await Promise.all(topologies.map((topology) => topology.start()));
     for (const topology of topologies) await measure(topology, sink, WARMUP_EVENTS, `warmup-${runId}`);
 
     const results = Object.fromEntries(TOPOLOGIES.map((t) => [t.name, []]));
@@ -196,7 +193,9 @@ export async function runScaleOutBench({ events = 20_000, rounds = ROUNDS } = {}
     }
     return results;
   } finally {
-    for (const topology of topologies) await topology.remove(db);
+    const cleanupStart = performance.now();
+    await Promise.all(topologies.map((topology) => topology.remove(db)));
+    console.log(`  (routers stopped, streams and schemas removed in ${((performance.now() - cleanupStart) / 1000).toFixed(1)} s)`);
     await sink.stop();
     await db.end();
   }
