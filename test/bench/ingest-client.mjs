@@ -1,6 +1,6 @@
 // Load generator in its own process: POSTs Segment /v1/batch requests of 100 events with a few in flight,
-// and reports events/s and acknowledgement latencies. Args come over IPC: {url, writeKey, events, concurrency,
-// users (distinct user ids, default 1000), withAnonymousId}.
+// and reports events/s, acknowledgement latencies and the CPU time it used. Args come over IPC: {url (or urls, taken
+// in turn per request), writeKey, events, concurrency, users (distinct user ids, default 1000), withAnonymousId}.
 import { Agent, request } from 'node:http';
 
 function makeBatch(from, size, runId, users, withAnonymousId) {
@@ -36,7 +36,7 @@ function post(agent, url, auth, body) {
   });
 }
 
-process.once('message', async ({ url, writeKey, events, concurrency, runId, users = 1000, withAnonymousId = false }) => {
+process.once('message', async ({ url, urls = [url], writeKey, events, concurrency, runId, users = 1000, withAnonymousId = false }) => {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
   const bodies = [];
@@ -44,20 +44,23 @@ process.once('message', async ({ url, writeKey, events, concurrency, runId, user
   const latencies = [];
   let next = 0;
   const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const worker = async () => {
     while (next < bodies.length) {
+      const target = urls[next % urls.length];
       const batch = bodies[next++];
       const acceptedAt = Date.now();
       for (const event of batch) event.properties.acceptedAt = acceptedAt;
       const t0 = performance.now();
-      await post(agent, url, auth, JSON.stringify({ batch }));
+      await post(agent, target, auth, JSON.stringify({ batch }));
       latencies.push(performance.now() - t0);
     }
   };
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
     const seconds = (performance.now() - start) / 1000;
-    process.send({ ok: true, seconds, latencies });
+    const cpu = process.cpuUsage(cpuAtStart);
+    process.send({ ok: true, seconds, latencies, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
   } catch (error) {
     process.send({ ok: false, error: error.message });
   }

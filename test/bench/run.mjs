@@ -1,20 +1,25 @@
 // `npm run bench`: every benchmark, each figure beside a baseline measured in the same run.
-// BENCH_EVENTS sets the events per run (default 20000).
-import { existsSync } from 'node:fs';
-import { runRuntimeBench } from './runtime-bench.mjs';
+// BENCH_EVENTS sets the events per run (default 20000). `npm run bench -- --only scale-out` (or a comma-separated
+// list of section names) runs only those sections.
+import { parseArgs } from 'node:util';
 
-const events = Number(process.env.BENCH_EVENTS ?? 20_000);
-await runRuntimeBench({ events });
-if (existsSync(new URL('./ingestion-bench.mjs', import.meta.url))) {
-  const { runIngestionBench } = await import('./ingestion-bench.mjs');
-  await runIngestionBench({ events });
+const SECTIONS = {
+  runtime: async (events) => (await import('./runtime-bench.mjs')).runRuntimeBench({ events }),
+  ingestion: async (events) => (await import('./ingestion-bench.mjs')).runIngestionBench({ events }),
+  queue: async (events) => (await import('./queue-bench.mjs')).runQueueBench({ events }),
+  identity: async (events) => (await import('./identity-bench.mjs')).runIdentityBench({ events }),
+  audience: async (events) => (await import('./audience-bench.mjs')).runAudienceBench({ events }),
+  'audience-sync': async () => (await import('./audience-sync-bench.mjs')).runAudienceSyncBench(),
+  'scale-out': async (events) => (await import('./scale-out-bench.mjs')).runScaleOutBench({ events }),
+};
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const chosen = values.only ? values.only.split(',').map((name) => name.trim()) : Object.keys(SECTIONS);
+const unknown = chosen.filter((name) => !(name in SECTIONS));
+if (unknown.length) {
+  console.error(`unknown benchmark section ${unknown.join(', ')}; the sections are: ${Object.keys(SECTIONS).join(', ')}`);
+  process.exit(2);
 }
-const { runQueueBench } = await import('./queue-bench.mjs');
-await runQueueBench({ events });
-const { runIdentityBench } = await import('./identity-bench.mjs');
-await runIdentityBench({ events });
-const { runAudienceBench } = await import('./audience-bench.mjs');
-await runAudienceBench({ events });
-const { runAudienceSyncBench } = await import('./audience-sync-bench.mjs');
-await runAudienceSyncBench();
+const events = Number(process.env.BENCH_EVENTS ?? 20_000);
+for (const name of chosen) await SECTIONS[name](events);
 process.exit(0);

@@ -20,11 +20,13 @@ export async function startSinkProcess() {
     url,
     reset: () => ask('reset'),
     count: async () => (await ask('count')).count,
+    distinct: async () => (await ask('count')).distinct,
     stats: () => ask('stats'),
-    async waitForCount(n, timeoutMs = 300_000) {
+    /** Resolves once `n` events arrived (`distinct`: `n` different message ids, duplicates aside). */
+    async waitForCount(n, timeoutMs = 300_000, { distinct = false } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const count = await this.count();
+        const count = await (distinct ? this.distinct() : this.count());
         if (count >= n) return count;
         if (Date.now() > deadline) throw new Error(`sink saw ${count} of ${n} events before the deadline`);
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -6,6 +6,7 @@ import type { QueuedDelivery } from '../../src/types.js';
 import { acceptedEvent, TEST_NATS, uniqueStreamName } from './queue-implementations.js';
 
 const LEASING_PROCESS = fileURLToPath(new URL('./fixtures/leasing-process.mjs', import.meta.url));
+const SHARING_PROCESS = fileURLToPath(new URL('./fixtures/sharing-process.mjs', import.meta.url));
 const later = () => Date.now() + 60_000;
 
 /** Leases until `count` deliveries came back or the deadline passed (redeliveries arrive when JetStream decides). */
@@ -17,6 +18,35 @@ async function leaseUntil(queue: NatsDeliveryQueue, count: number, timeoutMs = 1
     if (got.length < count) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return got;
+}
+
+/** Three router processes that each enqueue `perRouter` events and lease from the shared consumer; the ids they leased. */
+async function shareUnderLoad(stream: string, perRouter: number): Promise<{ leased: string[]; expected: number }> {
+  const leased: string[] = [];
+  let enqueued = 0;
+  let lastLeaseAt = Date.now();
+  const children = ['a', 'b', 'c'].map((name) => {
+    const child = spawn(process.execPath, [SHARING_PROCESS, TEST_NATS, stream, name, String(perRouter)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let rest = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (line === 'ENQUEUED') enqueued += 1;
+        else if (line.startsWith('LEASED ')) {
+          leased.push(...line.slice(7).split(' '));
+          lastLeaseAt = Date.now();
+        }
+      }
+    });
+    return { child, exited: new Promise((resolve) => child.once('exit', resolve)) };
+  });
+  const expected = 3 * perRouter;
+  // Done when every event was leased, or nothing was leased for 10 s after all were enqueued (the ack wait is 120 s).
+  while (leased.length < expected && !(enqueued === 3 && Date.now() - lastLeaseAt > 10_000)) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const { child } of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => c.exited));
+  return { leased, expected };
 }
 
 describe('NatsDeliveryQueue: routers sharing one stream', () => {
@@ -122,4 +152,18 @@ describe('NatsDeliveryQueue: routers sharing one stream', () => {
     queues.splice(queues.indexOf(a), 1);
     expect((await leaseUntil(b, 1, 500)).map((d) => d.messageId)).toEqual(['x']);
   });
+
+  it('hands every delivery out at once to routers pulling while others publish, none held back until the ack wait', async () => {
+    // JetStream sends what a pull asks for as it arrives: a router that stopped listening early left those deliveries
+    // assigned to itself, unseen, until the consumer's ack wait ran out. The window is narrow, so several rounds.
+    for (let round = 0; round < 4; round += 1) {
+      const roundStream = `${stream}_${round}`;
+      try {
+        const { leased, expected } = await shareUnderLoad(roundStream, 2_000);
+        expect({ round, leased: leased.length, distinct: new Set(leased).size }).toEqual({ round, leased: expected, distinct: expected });
+      } finally {
+        await removeNatsQueue([TEST_NATS], roundStream);
+      }
+    }
+  }, 240_000);
 });
