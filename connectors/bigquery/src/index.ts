@@ -1,12 +1,8 @@
-import type { PerformContext } from '@switchyard/sdk-kit';
 import { defineConnector, Type } from '@switchyard/sdk-kit';
-import { WarehouseWriter, warehouseConnectorParts } from '@switchyard/sdk-kit/warehouse';
+import { warehouseConnectorParts, writerPerConnection } from '@switchyard/sdk-kit/warehouse';
 import { BigQueryApi } from './bigquery-api.js';
 import { BigQueryStore } from './bigquery-store.js';
 import { parseServiceAccountKey } from './service-account.js';
-
-/** The connection's egress-fenced HTTP client (got). */
-type Got = PerformContext<unknown, unknown>['http'];
 
 export { signAssertion, parseServiceAccountKey, forgetTokens, TOKEN_URL } from './service-account.js';
 export { toBigQueryError, rowErrorResult } from './bigquery-errors.js';
@@ -36,20 +32,6 @@ function regionOf(location = 'US'): string {
   return l;
 }
 
-// One writer (and its cached schema) per connection and worker thread.
-const writers = new Map<string, WarehouseWriter>();
-
-function writerFor(connectionId: string, http: Got, s: Settings): WarehouseWriter {
-  const key = `${connectionId}\0${JSON.stringify(s)}`;
-  let writer = writers.get(key);
-  if (!writer) {
-    const api = new BigQueryApi(http, parseServiceAccountKey(s.serviceAccountKey), s);
-    writer = new WarehouseWriter(new BigQueryStore(api));
-    writers.set(key, writer);
-  }
-  return writer;
-}
-
 export default defineConnector({
   name: 'bigquery',
   version: '0.1.0',
@@ -60,5 +42,8 @@ export default defineConnector({
   regions: (s) => [regionOf(s.location)],
   // Streaming quota is per table and generous; DDL (new tables, columns) is what is slow and rate-limited.
   defaults: { ratePerSecond: 50, maxConcurrency: 4, requestTimeoutMs: 60_000 },
-  ...warehouseConnectorParts<Settings>((ctx) => writerFor(ctx.connectionId, ctx.http, ctx.settings), { maxItems: 500 }),
+  ...warehouseConnectorParts<Settings>(
+    writerPerConnection((ctx) => new BigQueryStore(new BigQueryApi(ctx.http, parseServiceAccountKey(ctx.settings.serviceAccountKey), ctx.settings))),
+    { maxItems: 500 },
+  ),
 });

@@ -1,6 +1,6 @@
-import { defineConnector, Type, type PerformContext } from '@switchyard/sdk-kit';
+import { defineConnector, Type } from '@switchyard/sdk-kit';
 import { awsCredentialSettings, awsResidencyRegions } from '@switchyard/sdk-kit/aws';
-import { WarehouseWriter, warehouseConnectorParts } from '@switchyard/sdk-kit/warehouse';
+import { warehouseConnectorParts, writerPerConnection } from '@switchyard/sdk-kit/warehouse';
 import { DataApi, dataApiHost } from './data-api.js';
 import { RedshiftStore } from './redshift-store.js';
 
@@ -31,20 +31,6 @@ const settings = Type.Object(
 );
 
 type Settings = typeof settings.static;
-type Http = PerformContext<unknown, unknown>['http'];
-
-// One writer (and its cached schema) per connection and worker thread.
-const writers = new Map<string, WarehouseWriter>();
-
-function writerFor(connectionId: string, http: Http, s: Settings): WarehouseWriter {
-  const key = `${connectionId}\0${JSON.stringify(s)}`;
-  let writer = writers.get(key);
-  if (!writer) {
-    writer = new WarehouseWriter(new RedshiftStore(new DataApi(http, s), s.schema));
-    writers.set(key, writer);
-  }
-  return writer;
-}
 
 export default defineConnector({
   name: 'redshift',
@@ -56,5 +42,8 @@ export default defineConnector({
   regions: (s) => awsResidencyRegions(s.region),
   // Every statement is queued on the cluster: a few large batches cost less than many small ones.
   defaults: { ratePerSecond: 5, maxConcurrency: 2, requestTimeoutMs: 60_000 },
-  ...warehouseConnectorParts<Settings>((ctx) => writerFor(ctx.connectionId, ctx.http, ctx.settings), { maxItems: 1000 }),
+  ...warehouseConnectorParts<Settings>(
+    writerPerConnection((ctx) => new RedshiftStore(new DataApi(ctx.http, ctx.settings), ctx.settings.schema)),
+    { maxItems: 1000 },
+  ),
 });

@@ -1,5 +1,5 @@
-import { defineConnector, Type, type PerformContext } from '@switchyard/sdk-kit';
-import { WarehouseWriter, warehouseConnectorParts } from '@switchyard/sdk-kit/warehouse';
+import { defineConnector, Type } from '@switchyard/sdk-kit';
+import { warehouseConnectorParts, writerPerConnection } from '@switchyard/sdk-kit/warehouse';
 import { JwtCache, loadPrivateKey } from './keypair-jwt.js';
 import { StatementsApi } from './statements-api.js';
 import { SnowflakeStore } from './snowflake-store.js';
@@ -28,21 +28,6 @@ const settings = Type.Object(
 );
 
 type Settings = typeof settings.static;
-type Http = PerformContext<unknown, unknown>['http'];
-
-// One writer (and its cached schema and JWT) per connection and worker thread.
-const writers = new Map<string, WarehouseWriter>();
-
-function writerFor(connectionId: string, http: Http, s: Settings): WarehouseWriter {
-  const key = `${connectionId}\0${JSON.stringify(s)}`;
-  let writer = writers.get(key);
-  if (!writer) {
-    const jwt = new JwtCache(s.account, s.user, loadPrivateKey(s.privateKey, s.privateKeyPassphrase));
-    writer = new WarehouseWriter(new SnowflakeStore(new StatementsApi(http, jwt, s)));
-    writers.set(key, writer);
-  }
-  return writer;
-}
 
 export default defineConnector({
   name: 'snowflake',
@@ -53,5 +38,17 @@ export default defineConnector({
   egress: (s) => [`${s.account.toLowerCase()}.snowflakecomputing.com`],
   // Each statement wakes the virtual warehouse: a few large batches cost less than many small ones.
   defaults: { ratePerSecond: 5, maxConcurrency: 2, requestTimeoutMs: 120_000 },
-  ...warehouseConnectorParts<Settings>((ctx) => writerFor(ctx.connectionId, ctx.http, ctx.settings), { maxItems: 1000 }),
+  ...warehouseConnectorParts<Settings>(
+    writerPerConnection(
+      (ctx) =>
+        new SnowflakeStore(
+          new StatementsApi(
+            ctx.http,
+            new JwtCache(ctx.settings.account, ctx.settings.user, loadPrivateKey(ctx.settings.privateKey, ctx.settings.privateKeyPassphrase)),
+            ctx.settings,
+          ),
+        ),
+    ),
+    { maxItems: 1000 },
+  ),
 });

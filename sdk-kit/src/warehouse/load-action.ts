@@ -3,7 +3,7 @@ import type { Got } from 'got';
 import type { ActionDefinition, AudienceDefinition, DeleteContext, ExportContext } from '../define-connector.js';
 import type { ItemResult, SubjectIdentity, SubjectRecord, CanonicalEvent } from '../types.js';
 import type { MembershipChange } from './audience-memberships.js';
-import { errorForResult } from './warehouse-writer.js';
+import { errorForResult, WarehouseWriter, type WarehouseStore } from './warehouse-writer.js';
 
 /** What a warehouse connector needs from its context to find its writer. */
 export interface WarehouseContext<Settings> {
@@ -21,6 +21,23 @@ export interface EventWriter {
 }
 
 type WriterFor<Settings> = (ctx: WarehouseContext<Settings>) => EventWriter | Promise<EventWriter>;
+
+/**
+ * A `writerFor` keeping one writer (with the schema it has learned) per connection and settings in each worker
+ * thread, over the store `storeFor` makes the first time.
+ */
+export function writerPerConnection<Settings>(storeFor: (ctx: WarehouseContext<Settings>) => WarehouseStore): WriterFor<Settings> {
+  const writers = new Map<string, WarehouseWriter>();
+  return (ctx) => {
+    const key = `${ctx.connectionId}\0${JSON.stringify(ctx.settings)}`;
+    let writer = writers.get(key);
+    if (!writer) {
+      writer = new WarehouseWriter(storeFor(ctx));
+      writers.set(key, writer);
+    }
+    return writer;
+  };
+}
 
 const fields = Type.Object({}, { description: 'Tables and columns come from the whole event; there is nothing to map.' });
 
