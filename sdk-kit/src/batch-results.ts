@@ -24,6 +24,22 @@ export async function performAsBatchOfOne<C extends BatchItem<unknown>>(
 }
 
 /**
+ * Answers the items `skip` has a result for without a request (a vendor that cannot take an event without a user id,
+ * say), sends the others, and puts `send`'s results back at their items' places.
+ */
+export async function sendSkipping<I>(
+  items: readonly I[],
+  skip: (item: I) => ItemResult | undefined,
+  send: (items: I[]) => Promise<BatchResult> | BatchResult,
+): Promise<BatchResult> {
+  const results: BatchResult = items.map(skip);
+  const indexes = items.flatMap((_, i) => (results[i] ? [] : [i]));
+  if (indexes.length === 0) return results;
+  (await send(indexes.map((i) => items[i]!))).forEach((result, j) => (results[indexes[j]!] = result));
+  return results;
+}
+
+/**
  * Sends `payloads` in one request. Many vendors refuse a whole request for one invalid item, so when the request is
  * refused permanently each payload is sent again on its own and only the invalid ones fail; any other failure
  * (retryable, rate limited, authentication) is every payload's result. Results are in the order of `payloads`,

@@ -4,7 +4,7 @@ export { PRIVACY_RECHECK, REVOKED, SendRevokedError, type SendGuard, type Reques
 export { errorForHttpStatus, parseRetryAfter } from './http-status.js';
 export { httpErrorResponse, vendorHttpError } from './vendor-error.js';
 export { classifyError } from './classify.js';
-export { throwIfFailed, performAsBatchOfOne, sendSplittingOnRefusal, sendInChunks, type BatchEntry } from './batch-results.js';
+export { throwIfFailed, performAsBatchOfOne, sendSkipping, sendSplittingOnRefusal, sendInChunks, type BatchEntry } from './batch-results.js';
 export { chunkForRequests, type RequestLimits, type RequestChunk } from './chunking.js';
 export { sendDroppingRefused, type RefusalReading } from './refused-items.js';
 export { isHostAllowed, EgressDeniedError } from './egress.js';

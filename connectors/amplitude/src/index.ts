@@ -1,4 +1,4 @@
-import { defineConnector, PermanentError, performAsBatchOfOne, Type, type BatchItem, type BatchResult } from '@switchyard/sdk-kit';
+import { defineConnector, PermanentError, performAsBatchOfOne, sendSkipping, Type, type BatchItem } from '@switchyard/sdk-kit';
 import { amplitudeError, MAX_EVENTS, upload, type Context } from './httpapi.js';
 import { ingestionHost, privacyHost, settings, type AmplitudeSettings } from './settings.js';
 
@@ -28,16 +28,12 @@ function toAmplitude({ payload, messageId }: BatchItem<EventPayload>): Record<st
 }
 
 /** Events without a user_id or device_id are skipped (ok, NO_ID): Amplitude refuses them. */
-async function send(ctx: Context, items: BatchItem<EventPayload>[]): Promise<BatchResult> {
-  const results: BatchResult = items.map((i) => (i.payload.user_id || i.payload.device_id ? undefined : { status: 'ok', code: 'NO_ID' }));
-  const indexes = items.flatMap((_, i) => (results[i] ? [] : [i]));
-  const sent = await upload(
-    ctx,
-    indexes.map((i) => toAmplitude(items[i]!)),
+const send = (ctx: Context, items: BatchItem<EventPayload>[]) =>
+  sendSkipping(
+    items,
+    (i) => (i.payload.user_id || i.payload.device_id ? undefined : { status: 'ok', code: 'NO_ID' }),
+    (some) => upload(ctx, some.map(toAmplitude)),
   );
-  indexes.forEach((index, i) => (results[index] = sent[i]));
-  return results;
-}
 
 export default defineConnector({
   name: 'amplitude',

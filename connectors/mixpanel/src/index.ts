@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { defineConnector, normalizeEmail, PermanentError, performAsBatchOfOne, Type, type BatchItem, type BatchResult } from '@switchyard/sdk-kit';
+import {
+  defineConnector,
+  normalizeEmail,
+  PermanentError,
+  performAsBatchOfOne,
+  sendSkipping,
+  Type,
+  type BatchItem,
+  type BatchResult,
+} from '@switchyard/sdk-kit';
 import { engage, importEvents, MAX_RECORDS, mixpanelError, type Context } from './ingestion.js';
 import { gdprHost, ingestionHost, settings, type MixpanelSettings } from './settings.js';
 
@@ -43,15 +52,8 @@ const profileSet = (traits: Record<string, unknown>) =>
   );
 
 /** Items without an id are skipped: Mixpanel has no user to attach them to. */
-async function sendWithId<P extends { user_id?: string; anonymous_id?: string }>(
-  items: BatchItem<P>[],
-  send: (items: BatchItem<P>[]) => Promise<BatchResult>,
-): Promise<BatchResult> {
-  const results: BatchResult = items.map((i) => (i.payload.user_id || i.payload.anonymous_id ? undefined : { status: 'ok', code: 'NO_ID' }));
-  const indexes = items.flatMap((_, i) => (results[i] ? [] : [i]));
-  (await send(indexes.map((i) => items[i]!))).forEach((result, j) => (results[indexes[j]!] = result));
-  return results;
-}
+const sendWithId = <P extends { user_id?: string; anonymous_id?: string }>(items: BatchItem<P>[], send: (items: BatchItem<P>[]) => Promise<BatchResult>) =>
+  sendSkipping(items, (i) => (i.payload.user_id || i.payload.anonymous_id ? undefined : { status: 'ok', code: 'NO_ID' }), send);
 
 const trackEvents = (ctx: Context, items: BatchItem<EventPayload>[]) => sendWithId(items, (some) => importEvents(ctx, some.map(toImport)));
 type ProfilePayload = { user_id?: string; anonymous_id?: string; traits?: Record<string, unknown>; ip?: string };

@@ -3,6 +3,7 @@ import {
   RetryableError,
   performAsBatchOfOne,
   sendInChunks,
+  sendSkipping,
   sendSplittingOnRefusal,
   throwIfFailed,
   type BatchItem,
@@ -78,4 +79,27 @@ test('performAsBatchOfOne sends the event as a batch of one and throws its failu
   await expect(performAsBatchOfOne(ctx, async () => [{ status: 'retryable', code: 'HTTP_503', message: 'busy', httpStatus: 503 }])).rejects.toBeInstanceOf(
     RetryableError,
   );
+});
+
+test('sendSkipping answers the skipped items without a request and puts the sent results back at their places', async () => {
+  const sent: string[][] = [];
+  const refused = { status: 'permanent', code: 'HTTP_400', message: 'bad' } as const;
+  const results = await sendSkipping(
+    ['a', '', 'b', ''],
+    (item) => (item ? undefined : { status: 'ok', code: 'NO_ID' }),
+    async (items) => {
+      sent.push(items);
+      return [undefined, refused];
+    },
+  );
+  expect(sent).toEqual([['a', 'b']]);
+  expect(results).toEqual([undefined, { status: 'ok', code: 'NO_ID' }, refused, { status: 'ok', code: 'NO_ID' }]);
+  const none = await sendSkipping(
+    [''],
+    () => ({ status: 'ok', code: 'NO_ID' }),
+    async () => {
+      throw new Error('no request expected');
+    },
+  );
+  expect(none).toEqual([{ status: 'ok', code: 'NO_ID' }]);
 });
