@@ -13,6 +13,7 @@ export * from './define-connector.js';
 export * from './audience/index.js';
 export { oauthAccessToken, forgetOAuthAccessToken, type RefreshTokenGrant } from './oauth/refresh-token.js';
 export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
+export { RateLimiter } from './rate-limiter.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
 export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';
 export { SubjectMatcher, normalizeIdentity } from './subject-matcher.js';

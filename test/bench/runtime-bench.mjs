@@ -37,7 +37,7 @@ async function naiveBaseline(sink, count) {
   return { eventsPerSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = [] } = {}) {
+async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = [], maxConcurrency } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const queue = new SqliteDeliveryQueue(join(dir, 'queue.db'));
   const runtime = new DeliveryRuntime({ queue, storageDir: dir, log: silentLogger });
@@ -48,7 +48,7 @@ async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = []
       connector,
       moduleUrl,
       settings: { url: deadLanes.includes(lane) ? 'http://127.0.0.1:1/refused' : sink.url, batching },
-      delivery: { retry: { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 50 } },
+      delivery: { retry: { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 50 }, ...(maxConcurrency ? { maxConcurrency } : {}) },
     })),
   );
   await sink.reset();
@@ -75,6 +75,25 @@ async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = []
   rmSync(dir, { recursive: true, force: true });
   const healthyDelivered = healthyLanes.reduce((sum, lane) => sum + (perPath[lane] ?? 0), 0);
   return { eventsPerSecond: healthyDelivered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Per-event requests to a sink that answers in 5 ms (a vendor API's latency), against maxConcurrency × naive. */
+async function perEventAgainstSlowSink(print, events) {
+  const delayMs = 5;
+  const maxConcurrency = 8;
+  const sink = await startSinkProcess({ delayMs });
+  try {
+    const naive = await naiveBaseline(sink, Math.min(events, 1_000));
+    print(`  naive baseline against a sink answering in ${delayMs} ms: ${fmt(naive.eventsPerSecond)} events/s  [1.00x]`);
+    const run = await runtimeRun(sink, Math.min(events, 10_000), ['a'], { maxConcurrency });
+    const ratio = run.eventsPerSecond / naive.eventsPerSecond;
+    print(
+      `  runtime, one request per event, maxConcurrency ${maxConcurrency}: ${fmt(run.eventsPerSecond)} events/s ` +
+        `(${ratio.toFixed(2)}x naive = ${(ratio / maxConcurrency).toFixed(2)} × maxConcurrency × naive), p50 ${run.p50} ms, p99 ${run.p99} ms`,
+    );
+  } finally {
+    await sink.stop();
+  }
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -110,6 +129,7 @@ export async function runRuntimeBench({ events = 20_000 } = {}) {
   } finally {
     await sink.stop();
   }
+  await perEventAgainstSlowSink(print, events);
   return { lines };
 }
 

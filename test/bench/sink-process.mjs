@@ -1,8 +1,9 @@
 // The benchmark's destination, in its own process so it does not share a core's event loop with the router.
 // Answers IPC: {type:'reset'} and {type:'stats'} → {count, latencies (ms from acceptance to arrival)}.
+// argv[2]: milliseconds before each answer (a vendor API's latency); 0 answers at once.
 import { startCountingSink } from '../helpers/http-sink.mjs';
 
-const sink = await startCountingSink();
+const sink = await startCountingSink({ delayMs: Number(process.argv[2] ?? 0) });
 process.send({ type: 'ready', url: sink.url });
 process.on('message', (message) => {
   if (message.type === 'reset') {
