@@ -97,7 +97,9 @@ export class ConnectionDispatcher extends EventEmitter {
     private readonly gate?: DeliveryGate,
   ) {
     super();
-    this.tasks = new PQueue({ concurrency: options.maxConcurrency });
+    // A worker thread runs one task at a time: more tasks than twice the threads would only wait inside the pool,
+    // past the breaker's reach (an opened breaker hands back tasks still here, not those already fired).
+    this.tasks = new PQueue({ concurrency: Math.min(options.maxConcurrency, 2 * options.workers.maxThreads) });
     if (options.ratePerSecond) this.rate = new RateLimiter(Math.max(1, Math.round(options.ratePerSecond)));
     this.breaker = createDeliveryBreaker((events, checkpoint, capture) => pool.run(events, checkpoint, capture), options.breaker);
     this.breaker.on('open', () => {
@@ -189,7 +191,7 @@ export class ConnectionDispatcher extends EventEmitter {
 
   private async fill(): Promise<void> {
     const { maxItems, maxWaitMs } = this.options.batch;
-    const maxQueuedTasks = this.options.maxConcurrency * 2;
+    const maxQueuedTasks = this.tasks.concurrency * 2;
     while (!this.stopping) {
       const now = Date.now();
       if (now < this.pausedUntil) return this.scheduleWake(this.pausedUntil);
