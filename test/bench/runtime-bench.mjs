@@ -27,14 +27,16 @@ function makeEvent(i, lane) {
 async function naiveBaseline(sink, count) {
   await sink.reset();
   const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
   for (let i = 0; i < count; i += 1) {
     const event = makeEvent(i, 'naive');
     event.properties.acceptedAt = Date.now();
     await got.post(sink.url, { json: event, retry: { limit: 0 } });
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpuMsPerEvent = cpuMs(cpuAtStart) / count;
   const { latencies } = await sink.stats();
-  return { eventsPerSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { eventsPerSecond: count / seconds, cpuMsPerEvent, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = [], maxConcurrency } = {}) {
@@ -54,6 +56,7 @@ async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = []
   await sink.reset();
   const healthyLanes = lanes.filter((lane) => !deadLanes.includes(lane));
   const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
   for (let from = 0; from < count; from += 100) {
     const batch = [];
     const acceptedAt = Date.now();
@@ -69,12 +72,13 @@ async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = []
   }
   await sink.waitForCount(count * healthyLanes.length);
   const seconds = (performance.now() - start) / 1000;
+  const cpuMsPerEvent = cpuMs(cpuAtStart) / (count * lanes.length);
   const { latencies, perPath } = await sink.stats();
   await runtime.stop();
   await queue.close();
   rmSync(dir, { recursive: true, force: true });
   const healthyDelivered = healthyLanes.reduce((sum, lane) => sum + (perPath[lane] ?? 0), 0);
-  return { eventsPerSecond: healthyDelivered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { eventsPerSecond: healthyDelivered / seconds, cpuMsPerEvent, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 /** Per-event requests to a sink that answers in 5 ms (a vendor API's latency), against maxConcurrency × naive. */
@@ -84,17 +88,24 @@ async function perEventAgainstSlowSink(print, events) {
   const sink = await startSinkProcess({ delayMs });
   try {
     const naive = await naiveBaseline(sink, Math.min(events, 1_000));
-    print(`  naive baseline against a sink answering in ${delayMs} ms: ${fmt(naive.eventsPerSecond)} events/s  [1.00x]`);
+    print(`  naive baseline against a sink answering in ${delayMs} ms: ${fmt(naive.eventsPerSecond)} events/s, ${cpu(naive)}  [1.00x]`);
     const run = await runtimeRun(sink, Math.min(events, 10_000), ['a'], { maxConcurrency });
     const ratio = run.eventsPerSecond / naive.eventsPerSecond;
     print(
       `  runtime, one request per event, maxConcurrency ${maxConcurrency}: ${fmt(run.eventsPerSecond)} events/s ` +
-        `(${ratio.toFixed(2)}x naive = ${(ratio / maxConcurrency).toFixed(2)} × maxConcurrency × naive), p50 ${run.p50} ms, p99 ${run.p99} ms`,
+        `(${ratio.toFixed(2)}x naive = ${(ratio / maxConcurrency).toFixed(2)} × maxConcurrency × naive), ${cpu(run)}, p50 ${run.p50} ms, p99 ${run.p99} ms`,
     );
   } finally {
     await sink.stop();
   }
 }
+
+/** Milliseconds of CPU this process (main thread and workers) spent since `since`. */
+const cpuMs = (since) => {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1000;
+};
+const cpu = (run) => `${run.cpuMsPerEvent.toFixed(2)} ms CPU per event`;
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
