@@ -78,7 +78,13 @@ async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = []
   await queue.close();
   rmSync(dir, { recursive: true, force: true });
   const healthyDelivered = healthyLanes.reduce((sum, lane) => sum + (perPath[lane] ?? 0), 0);
-  return { eventsPerSecond: healthyDelivered / seconds, cpuMsPerEvent, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    eventsPerSecond: healthyDelivered / seconds,
+    cpuMsPerEvent,
+    cpuMsPerDelivered: (cpuMsPerEvent * count * lanes.length) / healthyDelivered,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 /** Per-event requests to a sink that answers in 5 ms (a vendor API's latency), against maxConcurrency × naive. */
@@ -130,12 +136,15 @@ export async function runRuntimeBench({ events = 20_000 } = {}) {
     );
     const third = Math.floor(events / 3);
     const healthy = await runtimeRun(sink, third, ['a', 'b', 'c']);
-    print(`  three healthy connections:        ${fmt(healthy.eventsPerSecond)} events/s delivered  [1.00x]`);
+    print(
+      `  three healthy connections:        ${fmt(healthy.eventsPerSecond)} events/s delivered, ${healthy.cpuMsPerDelivered.toFixed(2)} ms CPU per delivered event  [1.00x]`,
+    );
     const oneDead = await runtimeRun(sink, third, ['a', 'b', 'c'], { deadLanes: ['c'] });
     print(
       `  one of three refusing connections: ${fmt(oneDead.eventsPerSecond)} events/s delivered by the two healthy ones ` +
         `(${(oneDead.eventsPerSecond / healthy.eventsPerSecond).toFixed(2)}x the all-healthy run; per connection ` +
-        `${(oneDead.eventsPerSecond / 2 / (healthy.eventsPerSecond / 3)).toFixed(2)}x)`,
+        `${(oneDead.eventsPerSecond / 2 / (healthy.eventsPerSecond / 3)).toFixed(2)}x); ${oneDead.cpuMsPerDelivered.toFixed(2)} ms CPU per delivered event ` +
+        `(${(oneDead.cpuMsPerDelivered / healthy.cpuMsPerDelivered).toFixed(2)}x the all-healthy run's)`,
     );
   } finally {
     await sink.stop();
