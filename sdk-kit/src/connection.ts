@@ -2,6 +2,7 @@ import type { DestinationStream } from 'pino';
 import type { AnyConnector } from './define-connector.js';
 import type { PreparedConnection } from './executor.js';
 import { createHttpClient } from './http-client.js';
+import { RateLimiter } from './rate-limiter.js';
 import { createConnectorLogger } from './logger.js';
 import type { Mapping } from './mapping/index.js';
 import { checkSettings } from './manifest.js';
@@ -17,6 +18,10 @@ export interface ConnectionOptions {
   mappingOverrides?: Record<string, Record<string, Mapping>>;
   enabledActions?: readonly string[];
   requestTimeoutMs?: number;
+  /** `perform` calls of one task in flight at once (see PreparedConnection). */
+  eventConcurrency?: number;
+  /** `perform` calls started per second, in this thread. */
+  performsPerSecond?: number;
   logDestination?: DestinationStream;
   logLevel?: string;
   /** Declared egress host → base URL (vendor sandboxes, contract tests); see createHttpClient. */
@@ -56,6 +61,8 @@ export function prepareConnection(connector: AnyConnector, options: ConnectionOp
     dataDir: options.dataDir,
     mappingOverrides: options.mappingOverrides,
     enabledActions: options.enabledActions,
+    ...(options.eventConcurrency ? { eventConcurrency: options.eventConcurrency } : {}),
+    ...(options.performsPerSecond ? { rate: new RateLimiter(options.performsPerSecond) } : {}),
     http: createHttpClient({
       connectorName: connector.name,
       egress: egressFor(connector, settings),

@@ -190,6 +190,11 @@ export interface ConnectorDefinition<
   onDelete?(ctx: DeleteContext<Static<SettingsSchema>>): Promise<void> | void;
   /** Reads back what the destination holds about a data subject, for access and portability requests. */
   onExport?(ctx: ExportContext<Static<SettingsSchema>>): Promise<SubjectRecord[]> | SubjectRecord[];
+  /**
+   * `per-user`: one user's events (by userId, else anonymousId) reach the destination in the order they were
+   * queued, for APIs where a later event overwrites an earlier one. Without it a connection's events overlap freely.
+   */
+  ordering?: 'per-user';
   /** Defaults for the connection's delivery limits, set from the vendor's documented rate limits. */
   defaults?: { ratePerSecond?: number; maxConcurrency?: number; requestTimeoutMs?: number; maxWorkers?: number };
   /** The sdk-kit contract this connector is built against. Filled in by defineConnector. */

@@ -9,6 +9,8 @@ import { scrubSecrets } from './secrets.js';
 import { executeAudience } from './audience/audience-executor.js';
 import { guardedRun, withoutRevoked, type GuardedRun, type RecordResult } from './guarded-run.js';
 import type { SendGuard } from './send-guard.js';
+import { runOverlapped } from './overlap.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { CanonicalEvent, ItemOutcome, ItemResult } from './types.js';
 
 /** What the runtime (or the test harness) prepares once per connection before running tasks. */
@@ -24,6 +26,10 @@ export interface PreparedConnection {
   mappingOverrides?: Record<string, Record<string, Mapping>>;
   /** Only these actions run; all of the connector's when absent. */
   enabledActions?: readonly string[];
+  /** How many `perform` calls of one task may be in flight at once (1 when absent). */
+  eventConcurrency?: number;
+  /** Paces `perform` calls (per-event connections under a rate limit). */
+  rate?: RateLimiter;
 }
 
 const SEVERITY: Record<ItemOutcome, number> = { ok: 0, retryable: 1, rate_limited: 2, permanent: 3, authentication: 4 };
@@ -103,17 +109,17 @@ export async function executeEvents(
     if (action.performBatch && useBatch(action, connection.settings)) {
       await runBatches(action, sendable, base, record, run);
     } else {
-      for (const p of sendable) {
-        if (signal.aborted) {
+      await runOverlapped(sendable, connection.eventConcurrency ?? 1, laneOf(connection.connector), async (p) => {
+        if (signal.aborted || (connection.rate && !(await connection.rate.acquire(signal)))) {
           record(p.index, { status: 'retryable', code: 'ABORTED', message: 'task aborted before this item ran' });
-          continue;
+          return;
         }
         try {
           if (await run([p], () => action.perform({ ...base, ...p.item }))) record(p.index, { status: 'ok' });
         } catch (error) {
           record(p.index, classifyError(error));
         }
-      }
+      });
     }
   }
   const audience = connection.connector.audience;
@@ -122,6 +128,12 @@ export async function executeEvents(
     await executeAudience(audience, connection.settings, changes, { base: connectorContext(connection, signal), signal, record, guard });
   }
   return results;
+}
+
+/** Under `ordering: 'per-user'` one user's events run one after another; otherwise every event may overlap. */
+function laneOf(connector: AnyConnector): ((p: Prepared) => string | undefined) | undefined {
+  if (connector.ordering !== 'per-user') return undefined;
+  return (p) => p.event.userId ?? p.event.anonymousId;
 }
 
 function useBatch(action: AnyAction, settings: unknown): boolean {

@@ -28,6 +28,7 @@ export { clientCredentialsToken, forgetClientCredentialsToken, type ClientCreden
 export type { TokenResponse } from './oauth/token-cache.js';
 export { oauth1Authorization, type OAuth1Credentials, type OAuth1Request, type OAuth1Overrides } from './oauth/oauth1.js';
 export { executeEvents, actionTakes, subscriptionTakes, selectActions, type PreparedConnection } from './executor.js';
+export { RateLimiter } from './rate-limiter.js';
 export { executeEnrichment, type EnrichmentResult } from './enrichment.js';
 export { executeDeletion, executeExport, toJsonSafe, type ExportOutcome } from './data-subject.js';
 export { SubjectMatcher, normalizeIdentity } from './subject-matcher.js';

@@ -1,10 +1,11 @@
 // `npm run bench`: every benchmark, each figure beside a baseline measured in the same run.
-// BENCH_EVENTS sets the events per run (default 20000). `npm run bench -- --only scale-out` (or a comma-separated
-// list of section names) runs only those sections.
+// BENCH_EVENTS sets the events per run (default 20000); BENCH_MEMORY_SECONDS the memory run's length (default 30).
+// `npm run bench -- --only scale-out` (or a comma-separated list of section names) runs only those sections.
 import { parseArgs } from 'node:util';
 
 const SECTIONS = {
   runtime: async (events) => (await import('./runtime-bench.mjs')).runRuntimeBench({ events }),
+  memory: async () => (await import('./memory-bench.mjs')).runMemoryBench(),
   ingestion: async (events) => (await import('./ingestion-bench.mjs')).runIngestionBench({ events }),
   queue: async (events) => (await import('./queue-bench.mjs')).runQueueBench({ events }),
   identity: async (events) => (await import('./identity-bench.mjs')).runIdentityBench({ events }),

@@ -27,17 +27,19 @@ function makeEvent(i, lane) {
 async function naiveBaseline(sink, count) {
   await sink.reset();
   const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
   for (let i = 0; i < count; i += 1) {
     const event = makeEvent(i, 'naive');
     event.properties.acceptedAt = Date.now();
     await got.post(sink.url, { json: event, retry: { limit: 0 } });
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpuMsPerEvent = cpuMs(cpuAtStart) / count;
   const { latencies } = await sink.stats();
-  return { eventsPerSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { eventsPerSecond: count / seconds, cpuMsPerEvent, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = [] } = {}) {
+async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = [], maxConcurrency } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const queue = new SqliteDeliveryQueue(join(dir, 'queue.db'));
   const runtime = new DeliveryRuntime({ queue, storageDir: dir, log: silentLogger });
@@ -48,12 +50,13 @@ async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = []
       connector,
       moduleUrl,
       settings: { url: deadLanes.includes(lane) ? 'http://127.0.0.1:1/refused' : sink.url, batching },
-      delivery: { retry: { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 50 } },
+      delivery: { retry: { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 50 }, ...(maxConcurrency ? { maxConcurrency } : {}) },
     })),
   );
   await sink.reset();
   const healthyLanes = lanes.filter((lane) => !deadLanes.includes(lane));
   const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
   for (let from = 0; from < count; from += 100) {
     const batch = [];
     const acceptedAt = Date.now();
@@ -69,13 +72,46 @@ async function runtimeRun(sink, count, lanes, { batching = false, deadLanes = []
   }
   await sink.waitForCount(count * healthyLanes.length);
   const seconds = (performance.now() - start) / 1000;
+  const cpuMsPerEvent = cpuMs(cpuAtStart) / (count * lanes.length);
   const { latencies, perPath } = await sink.stats();
   await runtime.stop();
   await queue.close();
   rmSync(dir, { recursive: true, force: true });
   const healthyDelivered = healthyLanes.reduce((sum, lane) => sum + (perPath[lane] ?? 0), 0);
-  return { eventsPerSecond: healthyDelivered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    eventsPerSecond: healthyDelivered / seconds,
+    cpuMsPerEvent,
+    cpuMsPerDelivered: (cpuMsPerEvent * count * lanes.length) / healthyDelivered,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
+
+/** Per-event requests to a sink that answers in 5 ms (a vendor API's latency), against maxConcurrency × naive. */
+async function perEventAgainstSlowSink(print, events) {
+  const delayMs = 5;
+  const maxConcurrency = 8;
+  const sink = await startSinkProcess({ delayMs });
+  try {
+    const naive = await naiveBaseline(sink, Math.min(events, 1_000));
+    print(`  naive baseline against a sink answering in ${delayMs} ms: ${fmt(naive.eventsPerSecond)} events/s, ${cpu(naive)}  [1.00x]`);
+    const run = await runtimeRun(sink, Math.min(events, 10_000), ['a'], { maxConcurrency });
+    const ratio = run.eventsPerSecond / naive.eventsPerSecond;
+    print(
+      `  runtime, one request per event, maxConcurrency ${maxConcurrency}: ${fmt(run.eventsPerSecond)} events/s ` +
+        `(${ratio.toFixed(2)}x naive = ${(ratio / maxConcurrency).toFixed(2)} × maxConcurrency × naive), ${cpu(run)}, p50 ${run.p50} ms, p99 ${run.p99} ms`,
+    );
+  } finally {
+    await sink.stop();
+  }
+}
+
+/** Milliseconds of CPU this process (main thread and workers) spent since `since`. */
+const cpuMs = (since) => {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1000;
+};
+const cpu = (run) => `${run.cpuMsPerEvent.toFixed(2)} ms CPU per event`;
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -100,16 +136,20 @@ export async function runRuntimeBench({ events = 20_000 } = {}) {
     );
     const third = Math.floor(events / 3);
     const healthy = await runtimeRun(sink, third, ['a', 'b', 'c']);
-    print(`  three healthy connections:        ${fmt(healthy.eventsPerSecond)} events/s delivered  [1.00x]`);
+    print(
+      `  three healthy connections:        ${fmt(healthy.eventsPerSecond)} events/s delivered, ${healthy.cpuMsPerDelivered.toFixed(2)} ms CPU per delivered event  [1.00x]`,
+    );
     const oneDead = await runtimeRun(sink, third, ['a', 'b', 'c'], { deadLanes: ['c'] });
     print(
       `  one of three refusing connections: ${fmt(oneDead.eventsPerSecond)} events/s delivered by the two healthy ones ` +
         `(${(oneDead.eventsPerSecond / healthy.eventsPerSecond).toFixed(2)}x the all-healthy run; per connection ` +
-        `${(oneDead.eventsPerSecond / 2 / (healthy.eventsPerSecond / 3)).toFixed(2)}x)`,
+        `${(oneDead.eventsPerSecond / 2 / (healthy.eventsPerSecond / 3)).toFixed(2)}x); ${oneDead.cpuMsPerDelivered.toFixed(2)} ms CPU per delivered event ` +
+        `(${(oneDead.cpuMsPerDelivered / healthy.cpuMsPerDelivered).toFixed(2)}x the all-healthy run's)`,
     );
   } finally {
     await sink.stop();
   }
+  await perEventAgainstSlowSink(print, events);
   return { lines };
 }
 

@@ -1,9 +1,9 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Starts the sink process and returns a small RPC client for it. */
-export async function startSinkProcess() {
-  const child = fork(fileURLToPath(new URL('./sink-process.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Starts the sink process (answering after `delayMs`) and returns a small RPC client for it. */
+export async function startSinkProcess({ delayMs = 0 } = {}) {
+  const child = fork(fileURLToPath(new URL('./sink-process.mjs', import.meta.url)), [String(delayMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = (type) =>
     new Promise((resolve) => {
       const onMessage = (message) => {

@@ -1,9 +1,10 @@
 // The benchmark's destination, in its own process so it does not share a core's event loop with the router.
 // Answers IPC: {type:'reset'}, {type:'count'} → {count, distinct (message ids)}, {type:'stats'} → {count, latencies
 // (ms from acceptance to arrival), perPath, maxGapMs (the longest pause between arrivals), cpuSeconds (since reset)}.
+// argv[2]: milliseconds before each answer (a vendor API's latency); 0 answers at once.
 import { startCountingSink } from '../helpers/http-sink.mjs';
 
-const sink = await startCountingSink();
+const sink = await startCountingSink({ delayMs: Number(process.argv[2] ?? 0) });
 const distinct = new Set();
 let counted = 0;
 let cpuAtReset = process.cpuUsage();

@@ -1,7 +1,15 @@
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type CircuitBreaker from 'opossum';
-import { PRIVACY_RECHECK, type ExportOutcome, type HttpExchange, type ItemResult, type ListMembersOutcome, type ListMembersRequest } from '@switchyard/sdk-kit';
+import {
+  PRIVACY_RECHECK,
+  RateLimiter,
+  type ExportOutcome,
+  type HttpExchange,
+  type ItemResult,
+  type ListMembersOutcome,
+  type ListMembersRequest,
+} from '@switchyard/sdk-kit';
 import type { DeliveryQueue } from '../queue/delivery-queue.js';
 import type { DeliveryError, DeliveryGate, QueuedDelivery, Reschedule } from '../types.js';
 import type { Logger } from '../logging.js';
@@ -61,6 +69,7 @@ const IDLE_POLL_MS = 1000;
  */
 export class ConnectionDispatcher extends EventEmitter {
   private readonly tasks: PQueue;
+  private readonly rate?: RateLimiter;
   private readonly breaker: CircuitBreaker<[string, number | undefined, boolean], DeliveryReply>;
   /** Whether someone watches this connection's attempts; the runtime sets it. */
   captureExchanges: () => boolean = () => false;
@@ -88,10 +97,10 @@ export class ConnectionDispatcher extends EventEmitter {
     private readonly gate?: DeliveryGate,
   ) {
     super();
-    this.tasks = new PQueue({
-      concurrency: options.maxConcurrency,
-      ...(options.ratePerSecond ? { intervalCap: Math.max(1, Math.round(options.ratePerSecond)), interval: 1000 } : {}),
-    });
+    // A worker thread runs one task at a time: more tasks than twice the threads would only wait inside the pool,
+    // past the breaker's reach (an opened breaker hands back tasks still here, not those already fired).
+    this.tasks = new PQueue({ concurrency: Math.min(options.maxConcurrency, 2 * options.workers.maxThreads) });
+    if (options.ratePerSecond) this.rate = new RateLimiter(Math.max(1, Math.round(options.ratePerSecond)));
     this.breaker = createDeliveryBreaker((events, checkpoint, capture) => pool.run(events, checkpoint, capture), options.breaker);
     this.breaker.on('open', () => {
       this.probing = false;
@@ -182,7 +191,7 @@ export class ConnectionDispatcher extends EventEmitter {
 
   private async fill(): Promise<void> {
     const { maxItems, maxWaitMs } = this.options.batch;
-    const maxQueuedTasks = this.options.maxConcurrency * 2;
+    const maxQueuedTasks = this.tasks.concurrency * 2;
     while (!this.stopping) {
       const now = Date.now();
       if (now < this.pausedUntil) return this.scheduleWake(this.pausedUntil);
@@ -203,12 +212,19 @@ export class ConnectionDispatcher extends EventEmitter {
       }
       this.batchWaitStartedAt = undefined;
 
+      const allowed = this.rate?.available(now) ?? Infinity;
+      if (allowed === 0) return this.scheduleWake(this.rate!.nextAt(now));
       const probe = this.breaker.halfOpen;
-      const items = await this.queue.lease(this.connectionId, probe ? 1 : maxItems, now);
+      // Per-event tasks are spread over the threads: a shallow queue still uses the whole maxConcurrency.
+      const perTask = this.options.batches ? maxItems : Math.min(allowed, Math.ceil(ready / this.options.workers.maxThreads));
+      const limit = probe ? 1 : perTask;
+      const items = await this.queue.lease(this.connectionId, limit, now);
       if (items.length === 0) continue;
       if (probe) this.probing = true;
       for (const item of items) this.leased.set(item.id, item);
-      for (const chunk of splitByBytes(items, this.options.batch.maxBytes)) this.submit(chunk);
+      const chunks = splitByBytes(items, this.options.batch.maxBytes);
+      this.rate?.take(this.options.batches ? chunks.length : items.length, now);
+      for (const chunk of chunks) this.submit(chunk);
     }
   }
 

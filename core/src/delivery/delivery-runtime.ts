@@ -71,7 +71,7 @@ export class DeliveryRuntime extends EventEmitter {
   }
 
   private startConnection(connection: RuntimeConnection): void {
-    const options = resolveDeliveryOptions(connection.connector, connection.delivery);
+    const options = resolveDeliveryOptions(connection.connector, connection.delivery, connection.settings);
     const dataDir = join(this.options.storageDir, 'connections', connection.id);
     mkdirSync(dataDir, { recursive: true });
     const pool = new ConnectionWorkerPool(
@@ -83,6 +83,8 @@ export class DeliveryRuntime extends EventEmitter {
         mappingOverrides: connection.mappingOverrides,
         enabledActions: connection.enabledActions,
         requestTimeoutMs: options.requestTimeoutMs,
+        eventConcurrency: options.eventConcurrency,
+        ...(options.ratePerSecond && !options.batches ? { performsPerSecond: Math.max(1, Math.round(options.ratePerSecond)) } : {}),
         endpointOverrides: connection.endpointOverrides,
         logLevel: this.options.logLevel?.(),
       },

@@ -32,6 +32,8 @@ const connection = prepareConnection(connector, {
   mappingOverrides: data.mappingOverrides,
   enabledActions: data.enabledActions,
   requestTimeoutMs: data.requestTimeoutMs,
+  eventConcurrency: data.eventConcurrency,
+  performsPerSecond: data.performsPerSecond,
   logLevel: data.logLevel,
   endpointOverrides: data.endpointOverrides,
   requestGuard: guards?.requestGuard,

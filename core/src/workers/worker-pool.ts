@@ -10,6 +10,8 @@ const WORKER_FILE = fileURLToPath(new URL('../../dist/workers/connector-worker.j
 /** Environment variables a connector may see; connection secrets never travel through the environment. */
 const WORKER_ENV_ALLOWLIST = ['NODE_ENV', 'TZ', 'SWITCHYARD_LOG_LEVEL', 'NODE_EXTRA_CA_CERTS', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
 
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 export interface WorkerPoolOptions {
   maxThreads: number;
   concurrentTasksPerWorker: number;
@@ -51,7 +53,9 @@ export class ConnectionWorkerPool {
       idleTimeout: 60_000,
       atomics: 'disabled',
       env,
-      resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb },
+      // A small young generation: V8 otherwise grows each worker's nursery to tens of MB under got's allocation rate
+      // and gives it back later, so a router's RSS swung by a hundred MB with its six workers (memory bench).
+      resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     // A worker that dies is replaced by piscina; its tasks are rejected and retried by the dispatcher.
     this.piscina.on('error', () => undefined);

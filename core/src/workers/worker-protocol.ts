@@ -9,6 +9,10 @@ export interface WorkerData {
   mappingOverrides?: Record<string, Record<string, Mapping>>;
   enabledActions?: string[];
   requestTimeoutMs?: number;
+  /** `perform` calls of one task in flight at once. */
+  eventConcurrency?: number;
+  /** Per-event connections under a rate limit (they run on one thread): `perform` calls started per second. */
+  performsPerSecond?: number;
   logLevel?: string;
   endpointOverrides?: Record<string, string>;
   /** The revocation board (revocation-board.ts), shared with the main thread. */

@@ -1,4 +1,6 @@
 import { event, OK, ScriptedPool, useDispatcher } from './dispatcher-harness.js';
+
+const RETRYABLE = { status: 'retryable', code: 'CONNECTION_REFUSED' } as const;
 import type { ItemResult } from '@switchyard/sdk-kit';
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
@@ -55,6 +57,22 @@ describe('connection dispatcher: micro-batches and concurrency', () => {
     await t.until(() => t.total('delivered').length === 12);
     expect(slow.calls).toHaveLength(12);
     expect(slow.maxInFlight).toBe(3);
+  });
+
+  it('hands the workers at most twice their threads in tasks, so an opening breaker stops the rest', async () => {
+    // Workers run one task per thread; the dispatcher must not pile maxConcurrency tasks into the pool behind them.
+    const failing = new ScriptedPool((ids) => new Promise<ItemResult[]>((resolve) => setImmediate(() => resolve(ids.map(() => RETRYABLE)))));
+    await t.queue.enqueue(names('m', 40).map((id) => event(id)));
+    t.start({
+      pool: failing,
+      overrides: { maxConcurrency: 8, workers: { maxThreads: 2 }, batch: { maxItems: 1 }, breaker: { volumeThreshold: 4, errorThresholdPercentage: 50 } },
+    });
+
+    await t.until(() => t.breaker.includes('open'));
+    await t.until(() => t.dispatcher!.stats().inFlight === 0);
+    expect(failing.maxInFlight).toBeLessThanOrEqual(4);
+    // Once open, the breaker stops everything still waiting: only the tasks already with the workers ran.
+    expect(failing.calls.length).toBeLessThanOrEqual(4 + 4);
   });
 });
 

@@ -142,6 +142,8 @@ export function renderConnectorDocs(definition: ConnectorDefinition<any, any, an
   if (set.length)
     lines.push('| Limit | Default |', '| --- | --- |', ...set.map(([k, v]) => `| ${k} | ${v} |`), '', 'Override them per connection in the configuration.', '');
   else lines.push("The router's defaults apply; override them per connection in the configuration.", '');
+  if (connector.ordering === 'per-user')
+    lines.push("Ordering: one user's events reach the destination in the order they were queued (the connection runs one worker thread).", '');
 
   lines.push(
     '## Data-subject erasure',
