@@ -1,3 +1,4 @@
+import { chunkForRequests } from './chunking.js';
 import { classifyError } from './classify.js';
 import { AuthenticationError, PermanentError, RateLimitedError, RetryableError } from './errors.js';
 import type { BatchItem, BatchResult } from './define-connector.js';
@@ -81,8 +82,7 @@ export async function sendInChunks<T>(
   maxPerRequest: number,
   send: (payloads: T[]) => Promise<unknown>,
 ): Promise<BatchResult> {
-  for (let start = 0; start < entries.length; start += maxPerRequest) {
-    const chunk = entries.slice(start, start + maxPerRequest);
+  for (const { items: chunk } of chunkForRequests(entries, { maxItems: maxPerRequest })) {
     const sent = await sendSplittingOnRefusal(
       chunk.map((e) => e.payload),
       send,

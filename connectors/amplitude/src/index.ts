@@ -1,4 +1,4 @@
-import { defineConnector, PermanentError, performAsBatchOfOne, sendSkipping, Type, type BatchItem } from '@switchyard/sdk-kit';
+import { defineConnector, EVENT_NAME_MAPPING, PermanentError, performAsBatchOfOne, sendSkipping, Type, type BatchItem } from '@switchyard/sdk-kit';
 import { amplitudeError, MAX_EVENTS, upload, type Context } from './httpapi.js';
 import { ingestionHost, privacyHost, settings, type AmplitudeSettings } from './settings.js';
 
@@ -52,14 +52,7 @@ export default defineConnector({
       fields: eventFields,
       defaultMapping: {
         ...identityMapping,
-        event_type: {
-          '@if': {
-            value: { '@path': '$.type' },
-            equals: 'track',
-            then: { '@path': '$.event' },
-            else: { '@if': { value: { '@path': '$.type' }, equals: 'page', then: 'Page Viewed', else: 'Screen Viewed' } },
-          },
-        },
+        event_type: EVENT_NAME_MAPPING,
         time: { '@path': '$.timestamp' },
         event_properties: { '@path': '$.properties' },
         ip: { '@path': '$.context.ip' },

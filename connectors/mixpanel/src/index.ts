@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   defineConnector,
+  EVENT_NAME_MAPPING,
   normalizeEmail,
   PermanentError,
   performAsBatchOfOne,
@@ -92,14 +93,7 @@ export default defineConnector({
       }),
       defaultMapping: {
         ...idMapping,
-        event: {
-          '@if': {
-            value: { '@path': '$.type' },
-            equals: 'track',
-            then: { '@path': '$.event' },
-            else: { '@if': { value: { '@path': '$.type' }, equals: 'page', then: 'Page Viewed', else: 'Screen Viewed' } },
-          },
-        },
+        event: EVENT_NAME_MAPPING,
         time: { '@path': '$.timestamp' },
         properties: { '@path': '$.properties' },
         ip: { '@path': '$.context.ip' },
