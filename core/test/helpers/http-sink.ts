@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface CapturedRequest {
@@ -19,11 +19,14 @@ export interface Answer {
 /** A promise holds the request open (recorded, unanswered) until it resolves. */
 export type Responder = (request: CapturedRequest, index: number) => Answer | Promise<Answer>;
 
+const MARK_PATH = '/__http-sink-arrival-mark__';
+
 /** A loopback HTTP server standing in for a destination: records every request, answers as told. */
 export class HttpSink {
   readonly requests: CapturedRequest[] = [];
   private server?: Server;
   private waiters: Array<() => void> = [];
+  private marks: Array<(index: number) => void> = [];
   responder: Responder = () => ({ status: 200, body: { ok: true } });
 
   async start(): Promise<this> {
@@ -48,6 +51,11 @@ export class HttpSink {
       } catch {
         /* keep raw */
       }
+      if (req.url === MARK_PATH) {
+        this.marks.shift()?.(this.requests.length);
+        res.writeHead(204).end();
+        return;
+      }
       const captured: CapturedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body, receivedAt: Date.now() };
       const index = this.requests.length;
       this.requests.push(captured);
@@ -56,6 +64,21 @@ export class HttpSink {
         res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
       });
       for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  /**
+   * Where, in `requests`, bytes that leave for this sink after this call begin: every request at this index or
+   * later reached the sink after the call. A timestamp cannot say that, because this sink shares its thread with
+   * the router under test: a request whose bytes were already in the kernel (on a connection not yet accepted)
+   * can be read after a later event is handled. The mark is a request on a new connection; the kernel hands
+   * connections and data over in order, so every request that arrived before it is captured before it.
+   */
+  arrivalMark(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.marks.push(resolve);
+      const { port } = this.server!.address() as AddressInfo;
+      request({ host: '127.0.0.1', port, path: MARK_PATH, agent: false }, (res) => res.resume()).on('error', reject).end();
     });
   }
 

@@ -117,14 +117,14 @@ describe.each(identityStores())('privacy on the whole person ($name store)', (st
       const sent = Array.from({ length: 20 }, () => segment('/v1/track', { anonymousId, event: 'Viewed' }));
       const suppressed = admin('POST', '/admin/v1/suppressions', { identity_type: 'email', identity_value: email }).then((r) => {
         expect(r.status).toBe(201);
-        return Date.now();
+        return sink.arrivalMark();
       });
       const ids = await Promise.all(sent);
-      const acknowledgedAt = await suppressed;
+      const sentAfterAck = await suppressed;
       await fixture!.drained();
       const late = new Set(
         sink.requests
-          .filter((r) => r.receivedAt > acknowledgedAt)
+          .slice(sentAfterAck)
           .flatMap(eventsOf)
           .map((e) => e.messageId),
       );

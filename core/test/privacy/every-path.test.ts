@@ -37,10 +37,11 @@ describe('privacy closes every path', () => {
     });
   };
   const consent = (categories: Record<string, boolean>) => ({ context: { consent: { categoryPreferences: categories } } });
+  /** Resolves with the index in `sink.requests` from which requests reached the sink after the acknowledgement. */
   const suppress = async (identity_type: string, identity_value: string) => {
     const response = await admin('POST', '/admin/v1/suppressions', { identity_type, identity_value });
     expect(response.status).toBe(201);
-    return Date.now();
+    return sink.arrivalMark();
   };
   const connections = async () => (await admin('GET', '/admin/v1/connections')).json.connections;
   const bodies = (path: string) => sink.requests.filter((r) => r.path.startsWith(path)).flatMap(eventsOf);
@@ -206,11 +207,11 @@ describe('privacy closes every path', () => {
       const sent = Array.from({ length: 20 }, () => track(user));
       const acknowledged = suppress('user_id', user);
       await Promise.all(sent);
-      const acknowledgedAt = await acknowledged;
+      const sentAfterAck = await acknowledged;
       await fixture.drained();
       leaks.push(
         ...sink.requests
-          .filter((r) => r.receivedAt > acknowledgedAt)
+          .slice(sentAfterAck)
           .flatMap(eventsOf)
           .filter((e) => e.userId === user)
           .map((e) => e.messageId),
@@ -269,13 +270,14 @@ describe('privacy closes every path', () => {
       const goneId = await track(`u-gone-${round}`);
       const keptId = await track(`u-kept-${round}`);
       await sink.waitFor(() => held.length === 2, 10_000, 'both lookups');
-      const acknowledgedAt = await suppress('user_id', `u-gone-${round}`);
+      const sentAfterAck = await suppress('user_id', `u-gone-${round}`);
       releaseAll(held);
       await fixture.drained();
       const sent = sink.requests.filter((r) => r.path === '/two/events');
       leaks.push(
-        ...sent
-          .filter((r) => r.receivedAt > acknowledgedAt)
+        ...sink.requests
+          .slice(sentAfterAck)
+          .filter((r) => r.path === '/two/events')
           .flatMap(eventsOf)
           .filter((e) => e.messageId === goneId)
           .map((e) => e.messageId),
@@ -306,10 +308,13 @@ describe('privacy closes every path', () => {
       const first = await track(user, consent({ Marketing: true }));
       await sink.waitFor(() => held.length === 1, 10_000, 'the lookup');
       await track(user, consent({ Marketing: false }));
-      const acknowledgedAt = Date.now();
+      const sentAfterAck = await sink.arrivalMark();
       releaseAll(held);
       await fixture.drained();
-      const sent = sink.requests.filter((r) => r.path === '/two/events' && r.receivedAt > acknowledgedAt).flatMap(eventsOf);
+      const sent = sink.requests
+        .slice(sentAfterAck)
+        .filter((r) => r.path === '/two/events')
+        .flatMap(eventsOf);
       expect(sent.map((e) => e.messageId)).not.toContain(first);
     }
   });
