@@ -72,12 +72,14 @@ export function createHttpClient(options: HttpClientOptions): Got {
 /**
  * Node's request function behind the guard: the guard runs after every hook, when nothing else stands between
  * the request and the socket, and its hold is released once the body has been written out (or the request died).
+ * A revocation while the body is still leaving (a slow upload, a connection still opening) destroys the request.
  */
 function guardedRequest(guard: RequestGuard) {
   return (url: URL, options: RequestOptions, callback?: (response: IncomingMessage) => void): ClientRequest => {
-    const release = guard();
+    let request: ClientRequest | undefined;
+    const release = guard((error) => request?.destroy(error));
     try {
-      const request = (url.protocol === 'https:' ? https : http).request(url, options, callback);
+      request = (url.protocol === 'https:' ? https : http).request(url, options, callback);
       request.once('finish', release);
       request.once('close', release);
       return request;

@@ -23,9 +23,11 @@ export const REVOKED: unique symbol = Symbol('revoked');
 
 /**
  * Called right before a request's bytes leave: throws `SendRevokedError` to stop it, otherwise returns the
- * function to call once the request body has been written out.
+ * function to call once the request body has been written out. Until then the guard may call `abort` (with a
+ * `SendRevokedError`) when the right to send is revoked while the body is still leaving: the request is then
+ * destroyed, so what was not written yet never leaves.
  */
-export type RequestGuard = () => () => void;
+export type RequestGuard = (abort: (error: Error) => void) => () => void;
 
 export class SendRevokedError extends RetryableError {
   constructor() {

@@ -10,7 +10,8 @@
  *
  * A worker holds the board while bytes it has decided to send are on their way out; `revoke` resolves once every
  * hold taken before it was released, so a revocation is acknowledged only after the last request checked before
- * it has left. A worker that dies has its holds cleared by the main thread (`forgetWorker`).
+ * it has left or been stopped (workers watch the count and destroy their revoked requests still leaving). A worker
+ * that dies has its holds cleared by the main thread (`forgetWorker`).
  */
 const COUNT = 0;
 const EVERYONE = 1;
@@ -22,7 +23,10 @@ const SLOTS = 1 << 16;
 /** Workers beyond MAX_WORKERS share the last entry, which is never cleared. */
 const SHARED_ENTRY = MAX_WORKERS - 1;
 
-/** How long a revocation waits for holds taken before it (a request stuck connecting) before it is acknowledged. */
+/**
+ * How long a revocation waits for holds taken before it that cannot be stopped: a connector call writing through
+ * its own socket or to files rather than `ctx.http`.
+ */
 export const REVOCATION_HOLD_WAIT_MS = 5_000;
 
 export type Release = () => void;
@@ -68,6 +72,8 @@ export class RevocationBoard {
     if (identityKeys) for (const slot of slotsOf(identityKeys)) Atomics.store(this.cells, FIRST_SLOT + slot, next);
     else Atomics.store(this.cells, EVERYONE, next);
     Atomics.store(this.cells, COUNT, next);
+    // Wakes workers watching their requests still leaving (`nextRevocation`).
+    Atomics.notify(this.cells, COUNT);
     const drained = this.draining.then(() => this.drain(previous & 1, Date.now() + maxWaitMs));
     this.draining = drained.catch(() => undefined);
     return drained;
@@ -83,6 +89,12 @@ export class RevocationBoard {
         if (waited.async) await waited.value;
       }
     }
+  }
+
+  /** Worker side: resolves once the revocation count is no longer `seen` (at once when it is not). */
+  nextRevocation(seen: number): Promise<void> {
+    const waited = waitAsync(this.cells, COUNT, seen, Infinity);
+    return waited.async ? waited.value.then(() => undefined) : Promise.resolve();
   }
 
   /** Worker side, once at start: the entry this thread counts its holds in. */

@@ -27,6 +27,7 @@ export class HttpSink {
   private server?: Server;
   private waiters: Array<() => void> = [];
   private marks: Array<(index: number) => void> = [];
+  private stalled?: { prefix: string; held: Array<() => void> };
   responder: Responder = () => ({ status: 200, body: { ok: true } });
 
   async start(): Promise<this> {
@@ -40,7 +41,36 @@ export class HttpSink {
     return `http://127.0.0.1:${port}`;
   }
 
+  /**
+   * Stops reading requests to paths starting with `prefix` after their headers, as a destination that stops
+   * reading does: the sender cannot finish writing a body larger than the kernel's buffers. `release` reads them.
+   */
+  stall(prefix: string): { readonly waiting: number; release(): void } {
+    const held: Array<() => void> = [];
+    this.stalled = { prefix, held };
+    return {
+      get waiting() {
+        return held.length;
+      },
+      release: () => {
+        this.stalled = undefined;
+        for (const read of held.splice(0)) read();
+      },
+    };
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    // A sender that gives up mid-body aborts the request; that is not this sink's failure.
+    req.on('error', () => undefined);
+    if (this.stalled && req.url?.startsWith(this.stalled.prefix)) {
+      this.stalled.held.push(() => this.read(req, res));
+      for (const wake of this.waiters.splice(0)) wake();
+      return;
+    }
+    this.read(req, res);
+  }
+
+  private read(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -78,7 +108,9 @@ export class HttpSink {
     return new Promise<number>((resolve, reject) => {
       this.marks.push(resolve);
       const { port } = this.server!.address() as AddressInfo;
-      request({ host: '127.0.0.1', port, path: MARK_PATH, agent: false }, (res) => res.resume()).on('error', reject).end();
+      request({ host: '127.0.0.1', port, path: MARK_PATH, agent: false }, (res) => res.resume())
+        .on('error', reject)
+        .end();
     });
   }
 

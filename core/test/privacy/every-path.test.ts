@@ -287,6 +287,41 @@ describe('privacy closes every path', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('stops a request still leaving when its user is suppressed: none of its body completes after the acknowledgement (repeated rounds)', async () => {
+    fixture = await new RouterFixture({
+      admin: { tokens: [ADMIN] },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+      connections: [
+        {
+          id: 'upload',
+          connector: join(FIXTURES, 'slow-upload'),
+          // Larger than what loopback sockets buffer, so the body cannot leave while the destination is not reading.
+          settings: { url: sink.url, paddingBytes: 24 * 1024 * 1024 },
+          delivery: { requestTimeoutMs: 60_000 },
+        },
+      ],
+    }).start();
+    const uploaded = () => sink.requests.map((r) => (r.body as { event?: { messageId?: string } }).event?.messageId);
+    const leaks: string[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      const stalled = sink.stall('/upload');
+      const goneId = await track(`u-gone-${round}`);
+      await sink.waitFor(() => stalled.waiting === 1, 15_000, 'the upload to start');
+      const sentAfterAck = await suppress('user_id', `u-gone-${round}`);
+      stalled.release();
+      await fixture.drained();
+      leaks.push(
+        ...uploaded()
+          .slice(sentAfterAck)
+          .filter((id) => id === goneId),
+      );
+      // The destination takes uploads again: another user's event completes.
+      const keptId = await track(`u-kept-${round}`);
+      await sink.waitFor(() => uploaded().includes(keptId), 30_000, "the other user's upload");
+    }
+    expect(leaks).toEqual([]);
+  });
+
   it('applies a consent withdrawal to an event a worker is about to send, once the withdrawing event is acknowledged', async () => {
     const held = holdLookups(sink);
     fixture = await new RouterFixture({
