@@ -1,4 +1,13 @@
-import { defineConnector, normalizeE164, normalizeEmail, performAsBatchOfOne, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import {
+  defineConnector,
+  normalizeE164,
+  normalizeEmail,
+  performAsBatchOfOne,
+  Type,
+  type BatchResult,
+  type CanonicalEvent,
+  traitMapping,
+} from '@switchyard/sdk-kit';
 import { AUDIENCE_IDENTIFIERS, syncAttribute, syncSettings } from './audience-sync.js';
 import { settings, type BrazeSettings } from './settings.js';
 import { authHeaders, brazeError, MAX_PER_ARRAY, track, type Context, type Entry, type TrackArray } from './users-track.js';
@@ -8,7 +17,6 @@ export { retryAfterFromReset } from './users-track.js';
 /** The Segment e-commerce event that becomes Braze purchases. */
 export const PURCHASE_EVENT = 'Order Completed';
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const optionalText = () => Type.Optional(Type.String());
 const externalId = Type.Optional(Type.String({ minLength: 1, description: 'Braze external_id; events without one are skipped (NO_EXTERNAL_ID).' }));
 
@@ -135,14 +143,14 @@ export default defineConnector({
       }),
       defaultMapping: {
         external_id: { '@path': '$.userId' },
-        email: trait('email'),
-        first_name: trait('firstName'),
-        last_name: trait('lastName'),
-        phone: trait('phone'),
-        country: trait('address.country'),
-        home_city: trait('address.city'),
-        dob: trait('birthday'),
-        gender: trait('gender'),
+        email: traitMapping('email'),
+        first_name: traitMapping('firstName'),
+        last_name: traitMapping('lastName'),
+        phone: traitMapping('phone'),
+        country: traitMapping('address.country'),
+        home_city: traitMapping('address.city'),
+        dob: traitMapping('birthday'),
+        gender: traitMapping('gender'),
         custom_attributes: { '@path': '$.traits' },
       },
       batch: { maxItems: MAX_PER_ARRAY },

@@ -1,8 +1,7 @@
-import { defineConnector, normalizeEmail, Type } from '@switchyard/sdk-kit';
+import { defineConnector, normalizeEmail, Type, traitMapping } from '@switchyard/sdk-kit';
 import { settings, trackHost, type CustomerIoSettings } from './settings.js';
 import { callTrackApi, customerPath } from './track-api.js';
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const unixSeconds = (iso: string | undefined) => {
   const millis = iso ? Date.parse(iso) : NaN;
   return Number.isNaN(millis) ? undefined : Math.floor(millis / 1000);
@@ -29,7 +28,7 @@ export default defineConnector({
         created_at: Type.Optional(Type.String({ description: 'ISO-8601; sent as unix seconds.' })),
         attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Other attributes of the person.' })),
       }),
-      defaultMapping: { id: { '@path': '$.userId' }, email: trait('email'), created_at: trait('createdAt'), attributes: { '@path': '$.traits' } },
+      defaultMapping: { id: { '@path': '$.userId' }, email: traitMapping('email'), created_at: traitMapping('createdAt'), attributes: { '@path': '$.traits' } },
       async perform(ctx) {
         const { id, email, created_at: createdAt, attributes = {} } = ctx.payload;
         if (!id) return; // Customer.io keys people by id: nothing to update

@@ -8,6 +8,7 @@ import {
   type BatchResult,
   type CanonicalEvent,
   type PerformContext,
+  traitOrPropertyMapping,
 } from '@switchyard/sdk-kit';
 import { GRAPH_HOST, graphApiVersion, graphUrl, toGraphError } from '@switchyard/sdk-kit/meta-graph';
 import { hasIdentifier, toAudiencePayload, type AudienceUser } from './audience-rows.js';
@@ -62,10 +63,6 @@ const fields = Type.Object({
     },
     { description: "Raw or already-hashed identifiers; hashed by Meta's rules before sending." },
   ),
-});
-
-const trait = (name: string) => ({
-  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
 });
 
 function isMembershipEvent(event: CanonicalEvent, audienceKey: string | undefined): boolean {
@@ -143,14 +140,14 @@ export default defineConnector({
       defaultMapping: {
         operation: { '@if': { value: { '@path': '$.event' }, equals: EXITED, then: 'remove', else: 'add' } },
         user: {
-          email: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
-          phone: { '@firstOf': [trait('phone'), { '@path': '$.identities.phone' }] },
-          first_name: trait('firstName'),
-          last_name: trait('lastName'),
-          city: trait('address.city'),
-          state: trait('address.state'),
-          zip: trait('address.postalCode'),
-          country: trait('address.country'),
+          email: { '@firstOf': [traitOrPropertyMapping('email'), { '@path': '$.identities.email' }] },
+          phone: { '@firstOf': [traitOrPropertyMapping('phone'), { '@path': '$.identities.phone' }] },
+          first_name: traitOrPropertyMapping('firstName'),
+          last_name: traitOrPropertyMapping('lastName'),
+          city: traitOrPropertyMapping('address.city'),
+          state: traitOrPropertyMapping('address.state'),
+          zip: traitOrPropertyMapping('address.postalCode'),
+          country: traitOrPropertyMapping('address.country'),
           external_id: { '@path': '$.userId' },
         },
       },

@@ -1,4 +1,13 @@
-import { classifyError, defineConnector, PermanentError, sendSplittingOnRefusal, Type, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import {
+  classifyError,
+  defineConnector,
+  PermanentError,
+  sendSplittingOnRefusal,
+  Type,
+  type BatchResult,
+  type PerformContext,
+  traitOrPropertyMapping,
+} from '@switchyard/sdk-kit';
 import { GRAPH_HOST, graphApiVersion, graphUrl, toGraphError } from '@switchyard/sdk-kit/meta-graph';
 import { toServerEvent, type ConversionPayload } from './server-event.js';
 
@@ -61,26 +70,22 @@ const fields = Type.Object({
   custom_data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-const trait = (name: string) => ({
-  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
-});
-
 const defaultMapping = {
   event_name: { '@if': { value: { '@path': '$.type' }, equals: 'page', then: 'PageView', else: { '@path': '$.event' } } },
   event_time: { '@path': '$.timestamp' },
   event_id: { '@path': '$.messageId' },
   event_source_url: { '@path': '$.context.page.url' },
   user_data: {
-    em: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
-    ph: { '@firstOf': [trait('phone'), { '@path': '$.identities.phone' }] },
-    fn: trait('firstName'),
-    ln: trait('lastName'),
-    ge: trait('gender'),
-    db: trait('birthday'),
-    ct: { '@firstOf': [trait('address.city'), { '@path': '$.context.location.city' }] },
-    st: trait('address.state'),
-    zp: trait('address.postalCode'),
-    country: { '@firstOf': [trait('address.country'), { '@path': '$.context.location.country' }] },
+    em: { '@firstOf': [traitOrPropertyMapping('email'), { '@path': '$.identities.email' }] },
+    ph: { '@firstOf': [traitOrPropertyMapping('phone'), { '@path': '$.identities.phone' }] },
+    fn: traitOrPropertyMapping('firstName'),
+    ln: traitOrPropertyMapping('lastName'),
+    ge: traitOrPropertyMapping('gender'),
+    db: traitOrPropertyMapping('birthday'),
+    ct: { '@firstOf': [traitOrPropertyMapping('address.city'), { '@path': '$.context.location.city' }] },
+    st: traitOrPropertyMapping('address.state'),
+    zp: traitOrPropertyMapping('address.postalCode'),
+    country: { '@firstOf': [traitOrPropertyMapping('address.country'), { '@path': '$.context.location.country' }] },
     external_id: { '@path': '$.userId' },
     client_ip_address: { '@path': '$.context.ip' },
     client_user_agent: { '@path': '$.context.userAgent' },

@@ -1,4 +1,13 @@
-import { defineConnector, PermanentError, performAsBatchOfOne, throwIfFailed, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import {
+  defineConnector,
+  PermanentError,
+  performAsBatchOfOne,
+  throwIfFailed,
+  Type,
+  type BatchResult,
+  type CanonicalEvent,
+  traitOrPropertyMapping,
+} from '@switchyard/sdk-kit';
 import { ADS_HOST, type AdsContext } from './ads-client.js';
 import { MAX_MEMBERS_PER_JOB, syncCustomerMatch, syncSettings } from './audience-sync.js';
 import { runCustomerMatchJob } from './customer-match.js';
@@ -29,16 +38,13 @@ const userFields = Type.Object(
   { description: 'Raw or SHA-256 hashed identifiers; phone numbers need their country code.' },
 );
 
-const trait = (name: string) => ({
-  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
-});
 const userMapping = {
-  email: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
-  phone: { '@firstOf': [trait('phone'), { '@path': '$.identities.phone' }] },
-  first_name: trait('firstName'),
-  last_name: trait('lastName'),
-  country_code: trait('address.country'),
-  postal_code: trait('address.postalCode'),
+  email: { '@firstOf': [traitOrPropertyMapping('email'), { '@path': '$.identities.email' }] },
+  phone: { '@firstOf': [traitOrPropertyMapping('phone'), { '@path': '$.identities.phone' }] },
+  first_name: traitOrPropertyMapping('firstName'),
+  last_name: traitOrPropertyMapping('lastName'),
+  country_code: traitOrPropertyMapping('address.country'),
+  postal_code: traitOrPropertyMapping('address.postalCode'),
 };
 
 const noIdentifier = () =>

@@ -9,6 +9,7 @@ import {
   type BatchEntry,
   type BatchResult,
   type CanonicalEvent,
+  traitMapping,
 } from '@switchyard/sdk-kit';
 import { post, type Context } from './hubspot-api.js';
 
@@ -35,7 +36,6 @@ const settings = Type.Object(
 );
 type Settings = typeof settings.static;
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const snake = (name: string) =>
   name
     .trim()
@@ -135,17 +135,17 @@ export default defineConnector({
       subscribe: { types: ['identify'] },
       fields: Type.Object({ email: Type.Optional(Type.String()), properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
       defaultMapping: {
-        email: trait('email'),
+        email: traitMapping('email'),
         properties: {
-          firstname: trait('firstName'),
-          lastname: trait('lastName'),
-          phone: trait('phone'),
-          company: trait('company'),
-          website: trait('website'),
-          city: trait('address.city'),
-          state: trait('address.state'),
-          zip: trait('address.postalCode'),
-          country: trait('address.country'),
+          firstname: traitMapping('firstName'),
+          lastname: traitMapping('lastName'),
+          phone: traitMapping('phone'),
+          company: traitMapping('company'),
+          website: traitMapping('website'),
+          city: traitMapping('address.city'),
+          state: traitMapping('address.state'),
+          zip: traitMapping('address.postalCode'),
+          country: traitMapping('address.country'),
         },
       },
       batch: { maxItems: MAX_CONTACTS },
@@ -163,7 +163,7 @@ export default defineConnector({
         properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       }),
       defaultMapping: {
-        email: { '@firstOf': [trait('email'), { '@path': '$.properties.email' }, { '@path': '$.identities.email' }] },
+        email: { '@firstOf': [traitMapping('email'), { '@path': '$.properties.email' }, { '@path': '$.identities.email' }] },
         utk: { '@path': '$.context.hubspotutk' },
         occurredAt: { '@path': '$.timestamp' },
         properties: { '@path': '$.properties' },

@@ -1,4 +1,4 @@
-import { defineConnector, Type } from '@switchyard/sdk-kit';
+import { defineConnector, Type, traitMapping } from '@switchyard/sdk-kit';
 import { listAudienceMembers, MAX_SEGMENT_MEMBERS, syncAudience, syncSettings } from './audience-sync.js';
 import { apiHost } from './mailchimp-api.js';
 import { settings } from './settings.js';
@@ -6,7 +6,6 @@ import { deleteMember, MAX_BATCH_MEMBERS, upsertMember, upsertMembers, type Memb
 
 export { subscriberHash, dataCenterOf } from './mailchimp-api.js';
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const lowerEmail = (email: string) => email.trim().toLowerCase();
 
 export default defineConnector({
@@ -31,9 +30,9 @@ export default defineConnector({
         tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Tags added to the member (never removed).' })),
       }),
       defaultMapping: {
-        email: { '@case': { value: { '@trim': { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] } }, to: 'lower' } },
-        merge_fields: { FNAME: trait('firstName'), LNAME: trait('lastName'), PHONE: trait('phone') },
-        tags: trait('tags'),
+        email: { '@case': { value: { '@trim': { '@firstOf': [traitMapping('email'), { '@path': '$.identities.email' }] } }, to: 'lower' } },
+        merge_fields: { FNAME: traitMapping('firstName'), LNAME: traitMapping('lastName'), PHONE: traitMapping('phone') },
+        tags: traitMapping('tags'),
       },
       batch: { maxItems: MAX_BATCH_MEMBERS },
       async perform(ctx) {

@@ -8,6 +8,7 @@ import {
   type BatchEntry,
   type BatchResult,
   type CanonicalEvent,
+  traitMapping,
 } from '@switchyard/sdk-kit';
 import { authHost, restHost, sfmcRequest, type Context } from './sfmc-api.js';
 
@@ -80,7 +81,6 @@ async function enterJourneys(ctx: Context & { settings: Settings }, items: Item<
   return results;
 }
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const contactKey = { '@firstOf': [{ '@path': '$.userId' }, { '@path': '$.identities.user_id' }] };
 export default defineConnector({
   name: 'salesforce-marketing-cloud',
@@ -99,7 +99,7 @@ export default defineConnector({
       fields: Type.Object({ contactKey: Type.Optional(Type.String()), values: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
       defaultMapping: {
         contactKey,
-        values: { EmailAddress: trait('email'), FirstName: trait('firstName'), LastName: trait('lastName'), Phone: trait('phone') },
+        values: { EmailAddress: traitMapping('email'), FirstName: traitMapping('firstName'), LastName: traitMapping('lastName'), Phone: traitMapping('phone') },
       },
       batch: { maxItems: MAX_ROWS },
       perform: (ctx) => performAsBatchOfOne(ctx, upsertRows),

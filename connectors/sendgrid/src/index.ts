@@ -1,4 +1,4 @@
-import { classifyError, defineConnector, PermanentError, Type, type BatchResult, type CanonicalEvent } from '@switchyard/sdk-kit';
+import { classifyError, defineConnector, PermanentError, Type, type BatchResult, type CanonicalEvent, traitMapping } from '@switchyard/sdk-kit';
 import { syncList, syncSettings } from './audience-sync.js';
 import { settings } from './settings.js';
 import { deleteContactsByEmail, MAX_CONTACTS, upsertContacts, type Context } from './contacts.js';
@@ -7,9 +7,8 @@ import { sendTemplate, type MailPayload } from './mail-send.js';
 export { chunkBySize } from './contacts.js';
 export { retryAfterFromReset } from './sendgrid-errors.js';
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const email = {
-  '@case': { value: { '@trim': { '@firstOf': [trait('email'), { '@path': '$.properties.email' }, { '@path': '$.identities.email' }] } }, to: 'lower' },
+  '@case': { value: { '@trim': { '@firstOf': [traitMapping('email'), { '@path': '$.properties.email' }, { '@path': '$.identities.email' }] } }, to: 'lower' },
 };
 const optionalText = () => Type.Optional(Type.String());
 
@@ -79,15 +78,15 @@ export default defineConnector({
       }),
       defaultMapping: {
         email,
-        first_name: trait('firstName'),
-        last_name: trait('lastName'),
-        phone_number: trait('phone'),
+        first_name: traitMapping('firstName'),
+        last_name: traitMapping('lastName'),
+        phone_number: traitMapping('phone'),
         external_id: { '@path': '$.userId' },
-        address_line_1: trait('address.street'),
-        city: trait('address.city'),
-        state_province_region: trait('address.state'),
-        postal_code: trait('address.postalCode'),
-        country: trait('address.country'),
+        address_line_1: traitMapping('address.street'),
+        city: traitMapping('address.city'),
+        state_province_region: traitMapping('address.state'),
+        postal_code: traitMapping('address.postalCode'),
+        country: traitMapping('address.country'),
       },
       batch: { maxItems: MAX_CONTACTS },
       async perform(ctx) {
@@ -112,7 +111,7 @@ export default defineConnector({
       }),
       defaultMapping: {
         to_email: email,
-        to_name: { '@firstOf': [trait('name'), trait('firstName')] },
+        to_name: { '@firstOf': [traitMapping('name'), traitMapping('firstName')] },
         dynamic_template_data: { '@merge': [{ '@path': '$.traits' }, { '@path': '$.properties' }] },
       },
       async perform(ctx) {

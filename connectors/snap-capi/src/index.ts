@@ -8,6 +8,7 @@ import {
   type BatchResult,
   type CanonicalEvent,
   type PerformContext,
+  traitOrPropertyMapping,
 } from '@switchyard/sdk-kit';
 import { ADS_API as ADS_API_HOST, MAX_SEGMENT_USERS, segmentIdentifiers, syncSegmentUsers, syncSettings, TOKEN_URL } from './segment-users.js';
 import { snapEventName, toSnapEvent, type SnapPayload } from './snap-event.js';
@@ -37,9 +38,6 @@ const settings = Type.Object(
 
 type Settings = typeof settings.static;
 type Context = Pick<PerformContext<Settings, unknown>, 'http' | 'settings' | 'signal'>;
-const trait = (name: string) => ({
-  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
-});
 const optionalText = () => Type.Optional(Type.String());
 
 interface HttpErrorShape {
@@ -155,14 +153,14 @@ export default defineConnector({
         event_id: { '@path': '$.messageId' },
         event_source_url: { '@path': '$.context.page.url' },
         user_data: {
-          em: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
-          ph: trait('phone'),
-          fn: trait('firstName'),
-          ln: trait('lastName'),
-          ct: trait('address.city'),
-          st: trait('address.state'),
-          zp: trait('address.postalCode'),
-          country: trait('address.country'),
+          em: { '@firstOf': [traitOrPropertyMapping('email'), { '@path': '$.identities.email' }] },
+          ph: traitOrPropertyMapping('phone'),
+          fn: traitOrPropertyMapping('firstName'),
+          ln: traitOrPropertyMapping('lastName'),
+          ct: traitOrPropertyMapping('address.city'),
+          st: traitOrPropertyMapping('address.state'),
+          zp: traitOrPropertyMapping('address.postalCode'),
+          country: traitOrPropertyMapping('address.country'),
           external_id: { '@path': '$.userId' },
           client_ip_address: { '@path': '$.context.ip' },
           client_user_agent: { '@path': '$.context.userAgent' },

@@ -1,4 +1,13 @@
-import { classifyError, defineConnector, PermanentError, sendSplittingOnRefusal, Type, type BatchResult, type PerformContext } from '@switchyard/sdk-kit';
+import {
+  classifyError,
+  defineConnector,
+  PermanentError,
+  sendSplittingOnRefusal,
+  Type,
+  type BatchResult,
+  type PerformContext,
+  traitOrPropertyMapping,
+} from '@switchyard/sdk-kit';
 import { AUDIENCE_IDENTIFIERS, MAX_MAPPINGS, syncSegment, syncSettings } from './segment-mapping.js';
 import { tikTokError, type TikTokResponse } from './tiktok-errors.js';
 import { toTikTokEvent, type TikTokPayload } from './tiktok-event.js';
@@ -33,9 +42,6 @@ const settings = Type.Object(
 
 type Settings = typeof settings.static;
 type Context = Pick<PerformContext<Settings, unknown>, 'http' | 'settings' | 'signal'>;
-const trait = (name: string) => ({
-  '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }, { '@path': `$.properties.${name}` }],
-});
 const optionalText = () => Type.Optional(Type.String());
 
 async function send(ctx: Context, data: Record<string, unknown>[]): Promise<void> {
@@ -100,8 +106,8 @@ export default defineConnector({
         event_time: { '@path': '$.timestamp' },
         event_id: { '@path': '$.messageId' },
         user: {
-          email: { '@firstOf': [trait('email'), { '@path': '$.identities.email' }] },
-          phone: trait('phone'),
+          email: { '@firstOf': [traitOrPropertyMapping('email'), { '@path': '$.identities.email' }] },
+          phone: traitOrPropertyMapping('phone'),
           external_id: { '@path': '$.userId' },
           ip: { '@path': '$.context.ip' },
           user_agent: { '@path': '$.context.userAgent' },

@@ -1,8 +1,7 @@
-import { defineConnector, normalizeEmail, Type } from '@switchyard/sdk-kit';
+import { defineConnector, normalizeEmail, Type, traitMapping } from '@switchyard/sdk-kit';
 import { settings, zendeskHost, type ZendeskSettings } from './settings.js';
 import { callZendesk, findUserIds } from './zendesk-api.js';
 
-const trait = (name: string) => ({ '@firstOf': [{ '@path': `$.traits.${name}` }, { '@path': `$.context.traits.${name}` }] });
 const optionalText = () => Type.Optional(Type.String());
 
 export default defineConnector({
@@ -30,9 +29,9 @@ export default defineConnector({
       }),
       defaultMapping: {
         external_id: { '@path': '$.userId' },
-        email: trait('email'),
-        name: { '@firstOf': [trait('name'), { '@template': '{{traits.firstName}} {{traits.lastName}}' }] },
-        phone: trait('phone'),
+        email: traitMapping('email'),
+        name: { '@firstOf': [traitMapping('name'), { '@template': '{{traits.firstName}} {{traits.lastName}}' }] },
+        phone: traitMapping('phone'),
       },
       async perform(ctx) {
         const { external_id: externalId, name, phone, user_fields: userFields } = ctx.payload;

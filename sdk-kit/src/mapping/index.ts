@@ -2,7 +2,7 @@ import { directives, type Mapping } from './directives.js';
 
 export type { Mapping } from './directives.js';
 export { readPath } from './path.js';
-export { EVENT_NAME_MAPPING } from './common-mappings.js';
+export { EVENT_NAME_MAPPING, traitMapping, traitOrPropertyMapping } from './common-mappings.js';
 
 function directiveOf(mapping: Mapping): [string, unknown] | undefined {
   if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) return undefined;
