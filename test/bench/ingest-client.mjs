@@ -1,6 +1,8 @@
 // Load generator in its own process: POSTs Segment /v1/batch requests of 100 events with a few in flight,
 // and reports events/s, acknowledgement latencies and the CPU time it used. Args come over IPC: {url (or urls, taken
-// in turn per request), writeKey, events, concurrency, users (distinct user ids, default 1000), withAnonymousId}.
+// in turn per request), writeKey, events, concurrency, users (distinct user ids, default 1000), withAnonymousId,
+// ratePerSecond}. With ratePerSecond the requests leave on a fixed schedule (open loop) and each latency runs from
+// the moment its request was due, so a server falling behind shows in the figures instead of slowing the client.
 import { Agent, request } from 'node:http';
 
 function makeBatch(from, size, runId, users, withAnonymousId) {
@@ -36,7 +38,9 @@ function post(agent, url, auth, body) {
   });
 }
 
-process.once('message', async ({ url, urls = [url], writeKey, events, concurrency, runId, users = 1000, withAnonymousId = false }) => {
+const untilDue = (due) => new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+
+process.once('message', async ({ url, urls = [url], writeKey, events, concurrency, runId, users = 1000, withAnonymousId = false, ratePerSecond }) => {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
   const bodies = [];
@@ -47,11 +51,14 @@ process.once('message', async ({ url, urls = [url], writeKey, events, concurrenc
   const cpuAtStart = process.cpuUsage();
   const worker = async () => {
     while (next < bodies.length) {
-      const target = urls[next % urls.length];
-      const batch = bodies[next++];
+      const index = next++;
+      const target = urls[index % urls.length];
+      const batch = bodies[index];
+      const due = ratePerSecond ? start + (index * 100 * 1000) / ratePerSecond : undefined;
+      if (due !== undefined) await untilDue(due);
       const acceptedAt = Date.now();
       for (const event of batch) event.properties.acceptedAt = acceptedAt;
-      const t0 = performance.now();
+      const t0 = due ?? performance.now();
       await post(agent, target, auth, JSON.stringify({ batch }));
       latencies.push(performance.now() - t0);
     }
