@@ -1,6 +1,7 @@
 import { classifyError } from './classify.js';
 import { connectorContext } from './context.js';
 import type { PreparedConnection } from './executor.js';
+import { recheckResult, REVOKED, type SendGuard } from './send-guard.js';
 import type { CanonicalEvent, ItemResult } from './types.js';
 
 export interface EnrichmentResult {
@@ -8,11 +9,16 @@ export interface EnrichmentResult {
   error?: ItemResult;
 }
 
-/** Runs an enrichment connector's lookup for each event (the runtime passes one event per cache key). */
+/**
+ * Runs an enrichment connector's lookup for each event (the runtime passes one event per cache key). Under the
+ * runtime's send guard, a lookup of a person revoked since the events were admitted is not made (its result is
+ * PRIVACY_RECHECK), and its requests are checked and held as a delivery's are.
+ */
 export async function executeEnrichment(
   connection: PreparedConnection,
   events: CanonicalEvent[],
   signal: AbortSignal = new AbortController().signal,
+  guard?: SendGuard,
 ): Promise<EnrichmentResult[]> {
   const enrichment = connection.connector.enrichment;
   if (!enrichment)
@@ -20,7 +26,9 @@ export async function executeEnrichment(
   return Promise.all(
     events.map(async (event) => {
       try {
-        const data = await enrichment.lookup({ ...connectorContext(connection, signal), event });
+        const lookup = () => enrichment.lookup({ ...connectorContext(connection, signal), event });
+        const data = guard ? await guard.during([event], lookup) : await lookup();
+        if (data === REVOKED) return { error: recheckResult() };
         return data ? { data } : {};
       } catch (error) {
         return { error: classifyError(error) };

@@ -54,7 +54,7 @@ export async function buildSwitchyard(
   });
   const opened: Array<() => Promise<void>> = [() => path.close()];
   try {
-    const enrichment = new EnrichmentStage(config.storageDir, log);
+    const enrichment = new EnrichmentStage(config.storageDir, log, path.revocations);
     opened.unshift(() => enrichment.stop());
     await enrichment.apply(config.enrichments);
     const intake = new EventIntake(

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type CircuitBreaker from 'opossum';
-import { subscriptionTakes, type AnyConnector, type CanonicalEvent, type EnrichmentResult } from '@switchyard/sdk-kit';
+import { PRIVACY_RECHECK, subscriptionTakes, type AnyConnector, type CanonicalEvent, type EnrichmentResult } from '@switchyard/sdk-kit';
 import type { Logger } from '../logging.js';
+import type { RevocationBoard } from '../revocation/revocation-board.js';
 import { ConnectionWorkerPool } from '../workers/worker-pool.js';
 import { breakerState, createBreaker } from '../workers/circuit-breaker.js';
 import { EnrichmentCache } from './enrichment-cache.js';
@@ -32,7 +33,7 @@ type Found = Record<string, unknown> | null;
 interface Running {
   connection: EnrichmentConnection;
   pool: ConnectionWorkerPool;
-  breaker: CircuitBreaker<[CanonicalEvent[], string[]], void>;
+  breaker: CircuitBreaker<[CanonicalEvent[], string[], number | undefined], void>;
   cache: EnrichmentCache<Found>;
   inflight: Map<string, Promise<void>>;
   stats: Omit<EnrichmentStats, 'breaker'>;
@@ -49,6 +50,8 @@ export class EnrichmentStage {
   constructor(
     private readonly storageDir: string,
     private readonly log: Logger,
+    /** The revocations the lookups' workers check right before a person's data leaves. */
+    private readonly revocations?: RevocationBoard,
   ) {}
 
   async apply(connections: EnrichmentConnection[]): Promise<void> {
@@ -68,19 +71,20 @@ export class EnrichmentStage {
     const pool = new ConnectionWorkerPool(
       { connectorModule: connection.moduleUrl, connectionId: connection.id, settings: connection.settings, dataDir },
       { maxThreads: 1, concurrentTasksPerWorker: 16, taskTimeoutMs: 30_000, maxOldGenerationSizeMb: 128 },
+      this.revocations,
     );
     const cache = new EnrichmentCache<Found>(connection.cacheSize ?? 10_000, connection.cacheTtlMs ?? 3_600_000);
     const stats = { enriched: 0, cacheHits: 0, timeouts: 0, failures: 0, skippedBreakerOpen: 0 };
-    const lookup = async (events: CanonicalEvent[], keys: string[]) => {
-      const results = await pool.enrich(JSON.stringify(events), 30_000);
-      results.forEach((result: EnrichmentResult, i) => {
-        if (result.error) {
-          stats.failures += 1;
-          return;
-        }
-        cache.set(keys[i]!, result.data ?? null);
-      });
-      if (results.length > 0 && results.every((r) => r.error)) throw new Error(results[0]!.error!.message ?? 'enrichment failed');
+    const lookup = async (events: CanonicalEvent[], keys: string[], privacyCheckpoint: number | undefined) => {
+      const answers = (await pool.enrich(JSON.stringify(events), 30_000, privacyCheckpoint))
+        .map((result: EnrichmentResult, i) => ({ result, key: keys[i]! }))
+        // A person revoked since admission was not looked up: nothing to cache, and no failure of the provider.
+        .filter(({ result }) => result.error?.code !== PRIVACY_RECHECK);
+      for (const { result, key } of answers) {
+        if (result.error) stats.failures += 1;
+        else cache.set(key, result.data ?? null);
+      }
+      if (answers.length > 0 && answers.every(({ result }) => result.error)) throw new Error(answers[0]!.result.error!.message ?? 'enrichment failed');
     };
     const breaker = createBreaker(lookup, {
       timeoutMs: connection.timeoutMs ?? 100,
@@ -92,18 +96,21 @@ export class EnrichmentStage {
     return { connection, pool, breaker, cache, inflight: new Map(), stats };
   }
 
-  /** Enriches the events in place. Never throws and never waits longer than the slowest connection's timeout. */
-  async enrich(events: CanonicalEvent[]): Promise<void> {
+  /**
+   * Enriches the events in place. Never throws and never waits longer than the slowest connection's timeout.
+   * `privacyCheckpoint` is the revocation count the events were admitted at (see PrivacyGate.checkpoint).
+   */
+  async enrich(events: CanonicalEvent[], privacyCheckpoint?: number): Promise<void> {
     await Promise.all(
       [...this.running.values()].map((running) =>
-        this.enrichWith(running, events).catch((error: unknown) => {
+        this.enrichWith(running, events, privacyCheckpoint).catch((error: unknown) => {
           this.log.warn({ connection: running.connection.id, err: error }, 'enrichment skipped');
         }),
       ),
     );
   }
 
-  private async enrichWith(running: Running, events: CanonicalEvent[]): Promise<void> {
+  private async enrichWith(running: Running, events: CanonicalEvent[], privacyCheckpoint: number | undefined): Promise<void> {
     const { connection, cache, stats } = running;
     const enrichment = connection.connector.enrichment!;
     const wanted = new Map<string, CanonicalEvent[]>();
@@ -120,6 +127,7 @@ export class EnrichmentStage {
           .fire(
             missing.map((k) => wanted.get(k)![0]!),
             missing,
+            privacyCheckpoint,
           )
           .catch((error: { code?: string }) => {
             if (error.code === 'ETIMEDOUT') stats.timeouts += 1;

@@ -19,7 +19,7 @@ import { IntakeStats } from './intake-stats.js';
 export interface IntakeDeps {
   routing: Pick<EventRouting, 'decide' | 'queue'>;
   identity: Pick<IdentityGraph, 'resolveEvents'>;
-  gate: Pick<PrivacyGate, 'admit' | 'prepare'>;
+  gate: Pick<PrivacyGate, 'admit' | 'prepare' | 'checkpoint'>;
   profiles: Pick<ProfileStore, 'recordTraits'>;
   enrichment: Pick<EnrichmentStage, 'enrich'>;
   audit: Pick<PrivacyAudit, 'record'>;
@@ -88,6 +88,8 @@ export class EventIntake {
     // one of theirs joins them, so the suppression covers it when it comes alone.
     await this.deps.identity.resolveEvents(fresh);
     this.deps.gate.prepare(fresh);
+    // Read before admission: a revocation after it stops the enrichment lookups of the people it covers.
+    const checkpoint = this.deps.gate.checkpoint;
 
     for (const original of fresh) {
       // Admission before the data plan: a suppressed user's events reach no connection, quarantine included,
@@ -117,7 +119,7 @@ export class EventIntake {
         enrichLocation(event, { ipEnrichment: source.ipCollection, ipGeo: routing.location.ipGeo });
       }
     }
-    await this.deps.enrichment.enrich(toEnrich);
+    await this.deps.enrichment.enrich(toEnrich, checkpoint);
 
     for (const { event, standing } of admitted) {
       const decided = this.deps.routing.decide(event, routing.connections, standing);

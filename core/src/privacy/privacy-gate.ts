@@ -98,6 +98,14 @@ export class PrivacyGate {
     return this.outlet ? this.outlet.publish(change) : Promise.resolve();
   }
 
+  /**
+   * The revocation count now. Work checked here from now on carries it to its worker, whose last check catches
+   * any revocation after it.
+   */
+  get checkpoint(): number {
+    return this.deps.board.count;
+  }
+
   /** The current privacy version; it grows with every revocation and across restarts. */
   get version(): number {
     return this.deps.runBase + this.deps.board.count;

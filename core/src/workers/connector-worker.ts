@@ -49,9 +49,9 @@ const handlers: WorkerHandlers = {
   export: (task) => executeExport(connection, task.identities, deadline(task)),
   'list-members': (task) =>
     executeListMembers(connection, { audience: task.audience, sync: task.sync, ...(task.cursor !== undefined ? { cursor: task.cursor } : {}) }, deadline(task)),
-  enrich: (task) => executeEnrichment(connection, JSON.parse(task.events) as CanonicalEvent[], deadline(task)),
+  enrich: (task) => executeEnrichment(connection, JSON.parse(task.events) as CanonicalEvent[], deadline(task), guardOf(task)),
   deliver: async (task) => {
-    const guard = guards && task.privacyCheckpoint !== undefined ? guards.forTask(task.privacyCheckpoint) : undefined;
+    const guard = guardOf(task);
     const run = () => executeEvents(connection, JSON.parse(task.events) as CanonicalEvent[], deadline(task), guard);
     if (!task.captureExchanges) return { results: await run() };
     const exchanges: HttpExchange[] = [];
@@ -61,6 +61,11 @@ const handlers: WorkerHandlers = {
 
 export default function run<K extends TaskKind>(task: TaskOf<K>): Promise<WorkerReplies[K]> {
   return (handlers[task.kind] as (task: TaskOf<K>) => Promise<WorkerReplies[K]>)(task);
+}
+
+/** The last privacy check for a task that carries the revocation count its events were checked at. */
+function guardOf(task: { privacyCheckpoint?: number }) {
+  return guards && task.privacyCheckpoint !== undefined ? guards.forTask(task.privacyCheckpoint) : undefined;
 }
 
 /** Cooperative deadline a little before the hard one, so well-behaved connectors abort their requests. */

@@ -89,8 +89,11 @@ export class ConnectionWorkerPool {
   }
 
   /** Enrichment lookups, bounded by `timeoutMs` (shorter than delivery: they sit on the ingestion path). */
-  enrich(events: string, timeoutMs: number): Promise<EnrichmentResult[]> {
-    return this.submit({ kind: 'enrich', events, softDeadlineMs: Math.max(1, timeoutMs - 10) }, timeoutMs);
+  enrich(events: string, timeoutMs: number, privacyCheckpoint?: number): Promise<EnrichmentResult[]> {
+    return this.submit(
+      { kind: 'enrich', events, softDeadlineMs: Math.max(1, timeoutMs - 10), ...(privacyCheckpoint !== undefined ? { privacyCheckpoint } : {}) },
+      timeoutMs,
+    );
   }
 
   /** Cooperative deadline a little before the hard one, so well-behaved connectors abort their requests. */

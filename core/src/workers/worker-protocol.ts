@@ -61,6 +61,8 @@ export interface EnrichmentTask {
   kind: 'enrich';
   events: string;
   softDeadlineMs: number;
+  /** The revocation count the events were admitted at: a lookup of a person revoked since is not sent. */
+  privacyCheckpoint?: number;
 }
 
 /** Answered once the worker has loaded the connector: a pool waits for it before terminating a fresh worker. */

@@ -322,6 +322,38 @@ describe('privacy closes every path', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('sends no enrichment lookup of a user suppressed while the lookup waited (repeated rounds)', async () => {
+    const held: Array<() => void> = [];
+    sink.responder = (r) => (r.path === '/enrich/ready' ? new Promise((resolve) => held.push(() => resolve({ status: 200 }))) : { status: 200, body: {} });
+    fixture = await new RouterFixture({
+      admin: { tokens: [ADMIN] },
+      sources: [{ id: 'web', type: 'segment', writeKey: 'wk_web' }],
+      connections: [{ id: 'lookup', connector: join(FIXTURES, 'two-step-enrichment'), settings: { url: sink.url }, enrichment: { timeoutMs: 15_000 } }],
+    }).start();
+    const lookedUp = (from: number) =>
+      sink.requests
+        .slice(from)
+        .filter((r) => r.path === '/enrich/lookup')
+        .map((r) => (r.body as { userId: string }).userId);
+    const leaks: string[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      // Admitted, then waiting for its lookup while the user is suppressed.
+      const gone = track(`u-gone-${round}`);
+      await sink.waitFor(() => held.length === 1, 15_000, 'the lookup to start');
+      const sentAfterAck = await suppress('user_id', `u-gone-${round}`);
+      releaseAll(held);
+      await gone;
+      // Another user's lookup, started after, is sent: the suppressed user's would have left before it.
+      const kept = track(`u-kept-${round}`);
+      await sink.waitFor(() => held.length === 1, 15_000, "the other user's lookup to start");
+      releaseAll(held);
+      await kept;
+      expect(lookedUp(sentAfterAck)).toContain(`u-kept-${round}`);
+      leaks.push(...lookedUp(sentAfterAck).filter((user) => user === `u-gone-${round}`));
+    }
+    expect(leaks).toEqual([]);
+  });
+
   it('applies a consent withdrawal to an event a worker is about to send, once the withdrawing event is acknowledged', async () => {
     const held = holdLookups(sink);
     fixture = await new RouterFixture({
