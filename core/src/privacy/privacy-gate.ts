@@ -371,7 +371,7 @@ export class PrivacyGate {
 
   private decide(connectionId: string, items: QueuedDelivery[]): GateDecision {
     // Read before any check: a revocation that lands after this point is caught again in the worker.
-    const checkpoint = this.deps.board.count;
+    const checkpoint = this.checkpoint;
     const version = this.deps.runBase + checkpoint;
     const connection = this.deps.connections().find((c) => c.id === connectionId);
     const verdicts = items.map((item) => {

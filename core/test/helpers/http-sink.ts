@@ -98,11 +98,11 @@ export class HttpSink {
   }
 
   /**
-   * Where, in `requests`, bytes that leave for this sink after this call begin: every request at this index or
-   * later reached the sink after the call. A timestamp cannot say that, because this sink shares its thread with
-   * the router under test: a request whose bytes were already in the kernel (on a connection not yet accepted)
-   * can be read after a later event is handled. The mark is a request on a new connection; the kernel hands
-   * connections and data over in order, so every request that arrived before it is captured before it.
+   * The index in `requests` from which requests reached this sink after this call. A timestamp cannot say that,
+   * because this sink shares its thread with the router under test: a request whose bytes were already in the
+   * kernel (on a connection not yet accepted) can be read after a later event is handled. The mark is a request on
+   * a new connection; the kernel hands connections and data over in order, so every request that arrived before
+   * it is captured before it (a stalled one, see `stall`, only once its body has been read).
    */
   arrivalMark(): Promise<number> {
     return new Promise<number>((resolve, reject) => {
